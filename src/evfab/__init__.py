@@ -1,0 +1,35 @@
+"""evfab: plan and simulate how vehicles get built under production-licensing regimes.
+
+Public API::
+
+    scenario = evfab.load("xiaomi-2022")      # or a path to a YAML file
+    table = evfab.routes(scenario)            # pandas DataFrame, one row per route
+"""
+
+from __future__ import annotations
+
+from evfab._api import compile, routes
+from evfab._errors import EvfabError, PlanInfeasibleError, Problem, ScenarioError
+from evfab._load import bundled, load, loads
+from evfab._scenario import Scenario
+from evfab._world import World
+from evfab.rules import Route, derive_routes
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EvfabError",
+    "PlanInfeasibleError",
+    "Problem",
+    "Route",
+    "Scenario",
+    "ScenarioError",
+    "World",
+    "__version__",
+    "bundled",
+    "compile",
+    "derive_routes",
+    "load",
+    "loads",
+    "routes",
+]

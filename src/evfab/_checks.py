@@ -1,0 +1,559 @@
+"""Second validation stage: cross-references and business rules.
+
+Each ``check_*`` function looks at one kind of problem in a schema-valid scenario
+and reports every occurrence through :class:`Report`, with a hint saying how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from evfab._errors import Problem
+from evfab._scenario import (
+    AcquireCompany,
+    ApplyLicence,
+    BuildPlant,
+    CompanyKind,
+    ContractManufacturing,
+    LicenceStatus,
+    LicenceUmbrella,
+    PlantStake,
+    PlantStatus,
+    Scenario,
+    Status,
+    _Duration,
+)
+from evfab._yamlsrc import SourceDoc, format_path
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Report:
+    """Collects located problems for one document."""
+
+    doc: SourceDoc
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, path: Sequence[str | int], message: str, hint: str = "") -> None:
+        """Record a problem at ``path``."""
+        self.problems.append(
+            Problem(self.doc.file, self.doc.line_of(path), format_path(path), message, hint)
+        )
+
+
+def _ids(items: Iterable[BaseModel]) -> set[str]:
+    return {str(getattr(x, "id", "")) for x in items}
+
+
+def _fmt(n: float) -> str:
+    return f"{n:,.0f}"
+
+
+def check_unique_ids(s: Scenario, r: Report) -> None:
+    """Ids must be unique within each collection."""
+    for coll in ("sources", "companies", "licences", "plants", "programs", "offers"):
+        items = getattr(s, coll)
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            if item.id in seen:
+                r.add(
+                    (coll, i, "id"),
+                    f"duplicate id {item.id!r} (first used at {coll}[{seen[item.id]}])",
+                    "give each entry its own id",
+                )
+            else:
+                seen[item.id] = i
+
+
+def _cited(s: Scenario) -> Iterable[tuple[Path, str]]:
+    for i, pp in enumerate(s.policy):
+        for j, sid in enumerate(pp.sources):
+            yield ("policy", i, "sources", j), sid
+    for coll in ("companies", "licences", "plants", "programs", "offers"):
+        for i, item in enumerate(getattr(s, coll)):
+            for j, sid in enumerate(item.sources):
+                yield (coll, i, "sources", j), sid
+
+
+def check_sources_defined(s: Scenario, r: Report) -> None:
+    """Every cited source id must be defined under ``sources``."""
+    known = _ids(s.sources)
+    for path, sid in _cited(s):
+        if sid not in known:
+            r.add(path, f"source {sid!r} is cited but not defined", _suggest(sid, known, "sources"))
+
+
+def check_source_fields(s: Scenario, r: Report) -> None:
+    """Assumptions need a reason; other sources need a url or publisher."""
+    for i, src in enumerate(s.sources):
+        if src.status is Status.ASSUMPTION and not src.note.strip():
+            r.add(
+                ("sources", i, "status"),
+                f"assumption {src.id!r} gives no reason",
+                "add a one-line `note:` saying why this value was chosen",
+            )
+        if src.status is not Status.ASSUMPTION and not (src.url or src.publisher):
+            r.add(
+                ("sources", i),
+                f"source {src.id!r} has neither url nor publisher",
+                "add `url:` so readers can check the claim, or mark it `status: assumption`",
+            )
+
+
+def check_horizon(s: Scenario, r: Report) -> None:
+    """The horizon must not end before the scenario's date."""
+    if s.horizon < s.as_of.year:
+        r.add(
+            ("horizon",),
+            f"horizon {s.horizon} is before as_of {s.as_of}",
+            "set horizon to a later year",
+        )
+
+
+def check_policy_order(s: Scenario, r: Report) -> None:
+    """Policy periods must be in date order, without two on one date."""
+    for i in range(1, len(s.policy)):
+        a, b = s.policy[i - 1].since, s.policy[i].since
+        if b <= a:
+            r.add(
+                ("policy", i, "since"),
+                f"period starts {b}, not after the previous one ({a})",
+                "list policy periods in date order, one per date",
+            )
+    if s.policy and s.policy[0].since > s.as_of:
+        r.add(
+            ("policy", 0, "since"),
+            f"no policy is in force on as_of {s.as_of} (first period starts {s.policy[0].since})",
+            "add a period that starts on or before as_of",
+        )
+
+
+def _walk_durations(obj: object, path: Path) -> Iterable[tuple[Path, _Duration]]:
+    if isinstance(obj, _Duration):
+        yield path, obj
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from _walk_durations(getattr(obj, name), (*path, name))
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from _walk_durations(item, (*path, i))
+
+
+def check_duration_order(s: Scenario, r: Report) -> None:
+    """Every duration must satisfy min <= mode <= max."""
+    for path, d in _walk_durations(s, ()):
+        if not d.min <= d.mode <= d.max:
+            r.add(
+                path,
+                f"duration is out of order: min {d.min:g}, mode {d.mode:g}, max {d.max:g} months",
+                "write min <= mode <= max, or a single number for a fixed duration",
+            )
+
+
+def check_company_refs(s: Scenario, r: Report) -> None:
+    """Parents and owners must exist; no company may own or parent itself; no parent cycles."""
+    known = _ids(s.companies)
+    parent = {c.id: c.parent for c in s.companies}
+    for i, c in enumerate(s.companies):
+        if c.parent is not None:
+            if c.parent not in known:
+                r.add(
+                    ("companies", i, "parent"),
+                    f"unknown company {c.parent!r}",
+                    _suggest(c.parent, known, "companies"),
+                )
+            elif c.parent == c.id:
+                r.add(
+                    ("companies", i, "parent"),
+                    f"company {c.id!r} is its own parent",
+                    "remove `parent:`",
+                )
+            else:
+                seen, cur = {c.id}, parent.get(c.parent)
+                while cur is not None and cur not in seen:
+                    seen.add(cur)
+                    cur = parent.get(cur)
+                if cur == c.id:
+                    r.add(
+                        ("companies", i, "parent"),
+                        f"parent chain of {c.id!r} loops back to it",
+                        "break the cycle of `parent:` links",
+                    )
+        for j, sh in enumerate(c.owners):
+            if sh.company not in known:
+                r.add(
+                    ("companies", i, "owners", j, "company"),
+                    f"unknown company {sh.company!r}",
+                    _suggest(sh.company, known, "companies"),
+                )
+            elif sh.company == c.id:
+                r.add(
+                    ("companies", i, "owners", j, "company"),
+                    f"company {c.id!r} cannot own itself",
+                    "remove this owner",
+                )
+        if c.kind is CompanyKind.JOINT_VENTURE and len(c.owners) < 2:
+            r.add(
+                ("companies", i, "owners"),
+                f"joint venture {c.id!r} lists {len(c.owners)} owner(s)",
+                "list at least two owners with their shares",
+            )
+
+
+def _check_shares(r: Report, path: Path, owners: Sequence[object], what: str) -> None:
+    total = sum(float(getattr(o, "share", 0.0)) for o in owners)
+    if total > 1.0 + 1e-9:
+        r.add(
+            (*path, "owners"),
+            f"owners' shares of {what} add up to {total:.0%}, over 100 %",
+            "shares are fractions of 1; fix them so they sum to at most 1",
+        )
+    dup = [k for k, n in Counter(str(getattr(o, "company", "")) for o in owners).items() if n > 1]
+    for k in dup:
+        r.add(
+            (*path, "owners"),
+            f"owner {k!r} is listed twice in {what}",
+            "merge the two entries into one share",
+        )
+
+
+def check_owner_shares(s: Scenario, r: Report) -> None:
+    """Owners' shares must sum to at most 100 % and list each owner once."""
+    for i, c in enumerate(s.companies):
+        _check_shares(r, ("companies", i), c.owners, repr(c.id))
+    for i, p in enumerate(s.plants):
+        _check_shares(r, ("plants", i), p.owners, repr(p.id))
+
+
+def check_licences(s: Scenario, r: Report) -> None:
+    """Licence holders must exist; applications need a date on or before as_of."""
+    known = _ids(s.companies)
+    for i, lic in enumerate(s.licences):
+        if lic.holder not in known:
+            r.add(
+                ("licences", i, "holder"),
+                f"unknown company {lic.holder!r}",
+                _suggest(lic.holder, known, "companies"),
+            )
+        if lic.status is LicenceStatus.APPLIED and lic.applied_on is None:
+            r.add(
+                ("licences", i, "status"),
+                f"licence {lic.id!r} is applied for but has no `applied_on` date",
+                "add `applied_on: YYYY-MM-DD`",
+            )
+        if lic.applied_on is not None and lic.applied_on > s.as_of:
+            r.add(
+                ("licences", i, "applied_on"),
+                f"application date {lic.applied_on} is after as_of {s.as_of}",
+                "an application after as_of is an `apply_licence` offer, not a licence",
+            )
+        if lic.dormant_since is not None and lic.status is not LicenceStatus.HELD:
+            r.add(
+                ("licences", i, "dormant_since"),
+                "only a held licence can be dormant",
+                "remove `dormant_since:` or set `status: held`",
+            )
+        if lic.dormant_since is not None and lic.dormant_since > s.as_of:
+            r.add(
+                ("licences", i, "dormant_since"),
+                f"dormant since {lic.dormant_since}, after as_of {s.as_of}",
+                "use a date on or before as_of",
+            )
+
+
+def check_plants(s: Scenario, r: Report) -> None:
+    """Plants: known operator and owners, coherent phases and dates, committed load within capacity."""
+    known = _ids(s.companies)
+    built = {o.plant for o in s.offers if isinstance(o, BuildPlant)}
+    for i, p in enumerate(s.plants):
+        base = ("plants", i)
+        if p.operator not in known:
+            r.add(
+                (*base, "operator"),
+                f"unknown company {p.operator!r}",
+                _suggest(p.operator, known, "companies"),
+            )
+        for j, sh in enumerate(p.owners):
+            if sh.company not in known:
+                r.add(
+                    (*base, "owners", j, "company"),
+                    f"unknown company {sh.company!r}",
+                    _suggest(sh.company, known, "companies"),
+                )
+        if (
+            p.opened is not None
+            and p.opened > s.as_of
+            and p.status in (PlantStatus.OPERATING, PlantStatus.IDLE)
+        ):
+            r.add(
+                (*base, "opened"),
+                f"plant is {p.status.value} but opens {p.opened}, after as_of {s.as_of}",
+                "set status to under_construction or planned, or fix the date",
+            )
+        if p.status is PlantStatus.PLANNED and p.id not in built:
+            r.add(
+                (*base, "status"),
+                f"planned plant {p.id!r} has no build_plant offer",
+                "add an offer `kind: build_plant` for it, or change its status",
+            )
+        for j, ph in enumerate(p.phases):
+            pp = (*base, "phases", j)
+            if (ph.ready is None) == (ph.months is None):
+                r.add(
+                    pp,
+                    "phase needs exactly one of `ready` (a date) or `months` (build time)",
+                    "use `ready:` for existing plants, `months:` for plants built through an offer",
+                )
+                continue
+            if (
+                ph.months is not None
+                and p.status is not PlantStatus.PLANNED
+                and p.construction_start is None
+            ):
+                r.add(
+                    (*pp, "months"),
+                    "build time given but the plant has no `construction_start`",
+                    "add `construction_start:` or give the phase a `ready:` date",
+                )
+            if ph.ready is not None and p.opened is not None and ph.ready < p.opened:
+                r.add(
+                    (*pp, "ready"),
+                    f"phase ready {ph.ready}, before the plant opened ({p.opened})",
+                    "a phase cannot be ready before the plant opens",
+                )
+            if (
+                ph.ready is not None
+                and p.construction_start is not None
+                and ph.ready < p.construction_start
+            ):
+                r.add(
+                    (*pp, "ready"),
+                    f"phase ready {ph.ready}, before construction started ({p.construction_start})",
+                    "fix the dates",
+                )
+            if ph.ready is not None and p.status is PlantStatus.PLANNED:
+                r.add(
+                    (*pp, "ready"),
+                    "a planned plant's phases need `months` after the build decision, not a date",
+                    "replace `ready:` with `months:`",
+                )
+        total = sum(ph.capacity for ph in p.phases)
+        for year, load in p.committed.items():
+            if not s.as_of.year <= year <= s.horizon:
+                r.add(
+                    (*base, "committed", str(year)),
+                    f"year {year} is outside {s.as_of.year}-{s.horizon}",
+                    "keep committed years within the scenario",
+                )
+            elif load > total:
+                r.add(
+                    (*base, "committed", str(year)),
+                    f"committed load {_fmt(load)} exceeds the plant's capacity of {_fmt(total)}/year",
+                    "lower the load or add a phase",
+                )
+
+
+def check_programs(s: Scenario, r: Report) -> None:
+    """Programs: known company, SOP within the horizon, demand years within the scenario."""
+    known = _ids(s.companies)
+    for i, g in enumerate(s.programs):
+        base = ("programs", i)
+        if g.company not in known:
+            r.add(
+                (*base, "company"),
+                f"unknown company {g.company!r}",
+                _suggest(g.company, known, "companies"),
+            )
+        if g.target_sop.year > s.horizon:
+            r.add(
+                (*base, "target_sop"),
+                f"target SOP {g.target_sop} is after the horizon ({s.horizon})",
+                "extend `horizon:` or move the SOP",
+            )
+        for year in g.demand:
+            if not s.as_of.year <= year <= s.horizon:
+                r.add(
+                    (*base, "demand", str(year)),
+                    f"demand year {year} is outside {s.as_of.year}-{s.horizon}",
+                    "keep demand years within the scenario",
+                )
+
+
+def _held(s: Scenario, company: str, scope: str | None = None) -> list[str]:
+    return [
+        lic.id
+        for lic in s.licences
+        if lic.holder == company
+        and lic.status is LicenceStatus.HELD
+        and (scope is None or lic.scope == scope)
+    ]
+
+
+def check_offers(s: Scenario, r: Report) -> None:
+    """Offers: known parties, plants and licences; hosts and partners must hold a licence."""
+    companies = _ids(s.companies)
+    plants = {p.id: p for p in s.plants}
+    licences = {lic.id: lic for lic in s.licences}
+    offers = _ids(s.offers)
+
+    def need_company(path: Path, cid: str) -> bool:
+        if cid not in companies:
+            r.add(path, f"unknown company {cid!r}", _suggest(cid, companies, "companies"))
+            return False
+        return True
+
+    def need_plant(path: Path, pid: str) -> bool:
+        if pid not in plants:
+            r.add(path, f"unknown plant {pid!r}", _suggest(pid, set(plants), "plants"))
+            return False
+        return True
+
+    for i, o in enumerate(s.offers):
+        base = ("offers", i)
+        need_company((*base, "to"), o.to)
+        for j, x in enumerate(o.excludes):
+            if x not in offers:
+                r.add((*base, "excludes", j), f"unknown offer {x!r}", _suggest(x, offers, "offers"))
+            elif x == o.id:
+                r.add(
+                    (*base, "excludes", j),
+                    "an offer cannot exclude itself",
+                    "remove it from `excludes`",
+                )
+        if isinstance(o, ContractManufacturing | LicenceUmbrella):
+            party_key = "host" if isinstance(o, ContractManufacturing) else "partner"
+            party = o.host if isinstance(o, ContractManufacturing) else o.partner
+            if need_company((*base, party_key), party):
+                if party == o.to:
+                    r.add(
+                        (*base, party_key),
+                        f"{party_key} and buyer are both {party!r}",
+                        "an offer is made by one company to another",
+                    )
+                if o.licence is not None:
+                    lic = licences.get(o.licence)
+                    if lic is None:
+                        r.add(
+                            (*base, "licence"),
+                            f"unknown licence {o.licence!r}",
+                            _suggest(o.licence, set(licences), "licences"),
+                        )
+                    elif lic.holder != party or lic.status is not LicenceStatus.HELD:
+                        r.add(
+                            (*base, "licence"),
+                            f"licence {o.licence!r} is not held by {party_key} {party!r}",
+                            "name a licence the partner holds",
+                        )
+                elif not _held(s, party):
+                    r.add(
+                        (*base, party_key),
+                        f"{party_key} {party!r} holds no production licence",
+                        "add a held licence for it under `licences:`, or choose a licensed partner",
+                    )
+        if isinstance(o, ContractManufacturing) and need_plant((*base, "plant"), o.plant):
+            op = plants[o.plant].operator
+            if op != o.host and _parent_of(s, op) != o.host:
+                r.add(
+                    (*base, "plant"),
+                    f"plant {o.plant!r} is run by {op!r}, not by host {o.host!r}",
+                    "contract manufacturing uses the host's own plant",
+                )
+        if (
+            isinstance(o, ContractManufacturing | LicenceUmbrella)
+            and o.badge_waiver_fee is not None
+            and o.badge.value == "own"
+        ):
+            r.add(
+                (*base, "badge_waiver_fee"),
+                "a waiver fee is given but the terms already allow the buyer's own badge",
+                "drop `badge_waiver_fee:` or set `badge: host`",
+            )
+        if isinstance(o, LicenceUmbrella):
+            for j, pid in enumerate(o.plants):
+                need_plant((*base, "plants", j), pid)
+        if (
+            isinstance(o, AcquireCompany)
+            and need_company((*base, "target"), o.target)
+            and o.target == o.to
+        ):
+            r.add((*base, "target"), "a company cannot buy itself", "name another target")
+        if isinstance(o, PlantStake):
+            need_plant((*base, "plant"), o.plant)
+        if isinstance(o, BuildPlant) and need_plant((*base, "plant"), o.plant):
+            p = plants[o.plant]
+            if p.status is not PlantStatus.PLANNED:
+                r.add(
+                    (*base, "plant"),
+                    f"plant {o.plant!r} is {p.status.value}, not planned",
+                    "build offers refer to plants with `status: planned`",
+                )
+            if p.operator != o.to:
+                r.add(
+                    (*base, "plant"),
+                    f"plant {o.plant!r} would be run by {p.operator!r}, not by {o.to!r}",
+                    "set the planned plant's operator to the builder",
+                )
+        if isinstance(o, ApplyLicence) and o.scope in {
+            lic.scope
+            for lic in s.licences
+            if lic.holder == o.to and lic.status is LicenceStatus.HELD
+        }:
+            r.add(
+                (*base, "scope"),
+                f"{o.to!r} already holds a {o.scope} licence",
+                "remove the offer or change its scope",
+            )
+
+
+def _parent_of(s: Scenario, cid: str) -> str | None:
+    for c in s.companies:
+        if c.id == cid:
+            return c.parent
+    return None
+
+
+def _suggest(name: str, known: set[str], coll: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return f"define it under `{coll}:`" if known else f"`{coll}:` is empty"
+
+
+CHECKS: tuple[Callable[[Scenario, Report], None], ...] = (
+    check_unique_ids,
+    check_sources_defined,
+    check_source_fields,
+    check_horizon,
+    check_policy_order,
+    check_duration_order,
+    check_company_refs,
+    check_owner_shares,
+    check_licences,
+    check_plants,
+    check_programs,
+    check_offers,
+)
+"""Every business check, run in this order; all run even when earlier ones fail."""
+
+
+def run_checks(s: Scenario, doc: SourceDoc) -> list[Problem]:
+    """Run every check and return the problems found.
+
+    Args:
+        s: A schema-valid scenario.
+        doc: The document it was read from, for line numbers.
+
+    Returns:
+        All problems, possibly empty.
+    """
+    report = Report(doc)
+    for check in CHECKS:
+        check(s, report)
+    return report.problems

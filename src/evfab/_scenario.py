@@ -1,0 +1,410 @@
+"""Scenario schema: the typed, frozen vocabulary of a licensing regime.
+
+Every model forbids unknown keys and documents the unit of each field in the
+docstring under it; ``evfab schema`` turns these into JSON Schema for editors.
+Cross-reference and business rules live in :mod:`evfab._checks`, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def _parse_date(value: Any) -> Any:
+    """Accept YAML dates, ``YYYY-MM-DD`` and ``YYYY-MM`` (the first of that month)."""
+    if isinstance(value, str):
+        m = _MONTH.match(value.strip())
+        if m:
+            year, month = int(m.group(1)), int(m.group(2))
+            if 1 <= month <= 12:
+                return dt.date(year, month, 1)
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_parse_date)]
+"""A calendar date; ``YYYY-MM`` means the first day of that month."""
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A number between 0 and 1."""
+
+Id = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+"""An identifier: letters, digits, ``_``, ``-`` and ``.``."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_attribute_docstrings=True, populate_by_name=True
+    )
+
+
+class Status(StrEnum):
+    """How well a claim is established (strongest first)."""
+
+    CONFIRMED = "confirmed"
+    REPORTED = "reported"
+    ASSUMPTION = "assumption"
+    DECLINED_TO_COMMENT = "declined_to_comment"
+    UNCLEAR = "unclear"
+    DENIED = "denied"
+
+
+STATUS_RANK: dict[Status, int] = {s: i for i, s in enumerate(Status)}
+"""Rank of each status; higher is weaker. ``weakest`` = max rank."""
+
+
+def _fixed_duration(value: Any) -> Any:
+    """A bare number means a fixed duration: min = mode = max."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"min": value, "mode": value, "max": value}
+    return value
+
+
+class _Duration(_Model):
+    """A duration in months as a triangular distribution; a single number means fixed."""
+
+    min: Annotated[float, Field(ge=0)]
+    """Shortest plausible duration, months."""
+    mode: Annotated[float, Field(ge=0)]
+    """Most likely duration, months; the nominal value used by the rules engine."""
+    max: Annotated[float, Field(ge=0)]
+    """Longest plausible duration, months."""
+
+
+Duration = Annotated[_Duration, BeforeValidator(_fixed_duration)]
+
+
+class Source(_Model):
+    """Where a fact comes from."""
+
+    id: Id
+    """Identifier that entities cite in their ``sources`` lists."""
+    status: Status
+    """How well established the claim is; ``assumption`` marks a modelling choice."""
+    publisher: str | None = None
+    """Publisher or author."""
+    url: str | None = None
+    """Address of the document."""
+    date: Date | None = None
+    """Publication date."""
+    note: str = ""
+    """What the source says, or for an assumption the one-line reason for it."""
+
+
+class PolicyPeriod(_Model):
+    """The regulator's rules from a date on; unset fields carry over from the previous period."""
+
+    since: Date
+    """Date the rules take effect."""
+    name: str = ""
+    """Name of the rule or order, e.g. ``NDRC Order 22``."""
+    new_licences: bool | None = None
+    """Whether new production licences are granted (by approval or filing)."""
+    review_months: Duration | None = None
+    """Time from a licence application to a decision, months."""
+    approval_probability: Fraction | None = None
+    """Chance an application is granted, 0-1."""
+    min_capacity: Annotated[int, Field(ge=0)] | None = None
+    """Minimum annual capacity of a plant behind a new licence, vehicles/year."""
+    contract_manufacturing: bool | None = None
+    """Whether a licensed maker may build another company's cars (contract or entrusted)."""
+    badge_names_manufacturer: bool | None = None
+    """Whether the car must name the manufacturer of record (nameplate or tail badge)."""
+    dormant_exit_months: Annotated[int, Field(gt=0)] | None = None
+    """Months without output after which a licence is withdrawn; unset means no exit rule."""
+    sources: list[Id] = []
+    """Ids of the sources behind these rules."""
+
+
+class Share(_Model):
+    """A holding in a company or plant."""
+
+    company: Id
+    """Id of the holder."""
+    share: Annotated[float, Field(gt=0.0, le=1.0)]
+    """Fraction held, 0-1."""
+
+
+class CompanyKind(StrEnum):
+    NEWCOMER = "newcomer"
+    AUTOMAKER = "automaker"
+    JOINT_VENTURE = "joint_venture"
+    GROUP = "group"
+
+
+class Company(_Model):
+    """A newcomer, a licensed automaker, a joint venture or a group."""
+
+    id: Id
+    """Identifier."""
+    name: str
+    """Display name; also the brand on a badge."""
+    kind: CompanyKind
+    """Role in the industry."""
+    parent: Id | None = None
+    """Id of the controlling group, if any."""
+    owners: list[Share] = []
+    """Shareholders (for joint ventures), fractions summing to at most 1."""
+    sources: list[Id] = []
+    """Ids of the sources behind this entry."""
+
+
+class LicenceStatus(StrEnum):
+    HELD = "held"
+    APPLIED = "applied"
+
+
+class Licence(_Model):
+    """The right to be manufacturer of record for a vehicle scope."""
+
+    id: Id
+    """Identifier."""
+    holder: Id
+    """Id of the company holding (or applying for) the licence."""
+    scope: Id = "bev_passenger"
+    """Vehicle scope, e.g. ``bev_passenger``."""
+    status: LicenceStatus
+    """``held`` or ``applied`` (pending review)."""
+    applied_on: Date | None = None
+    """Date of application, for ``applied`` licences."""
+    review_months: Duration | None = None
+    """Review time, months; defaults to the policy's."""
+    approval_probability: Fraction | None = None
+    """Chance of approval, 0-1; defaults to the policy's."""
+    dormant_since: Date | None = None
+    """Date the holder last produced under it, if it is dormant."""
+    sources: list[Id] = []
+    """Ids of the sources behind this entry."""
+
+
+class PlantStatus(StrEnum):
+    OPERATING = "operating"
+    IDLE = "idle"
+    UNDER_CONSTRUCTION = "under_construction"
+    PLANNED = "planned"
+
+
+class Phase(_Model):
+    """A capacity step of a plant."""
+
+    capacity: Annotated[int, Field(gt=0)]
+    """Capacity added by this phase, vehicles/year."""
+    ready: Date | None = None
+    """Date the phase can produce; for plants built through an offer use ``months`` instead."""
+    months: Duration | None = None
+    """Build time after the construction start (or the build decision), months."""
+
+
+class Plant(_Model):
+    """A vehicle assembly plant."""
+
+    id: Id
+    """Identifier."""
+    name: str
+    """Display name."""
+    operator: Id
+    """Id of the company running the plant."""
+    owners: list[Share] = []
+    """Owners and their shares; defaults to the operator alone."""
+    location: str = ""
+    """City or province."""
+    status: PlantStatus
+    """Operating, idle, under construction or planned."""
+    opened: Date | None = None
+    """Date the plant opened."""
+    construction_start: Date | None = None
+    """Date construction began (for plants under construction)."""
+    phases: Annotated[list[Phase], Field(min_length=1)]
+    """Capacity phases, in order."""
+    committed: dict[int, Annotated[int, Field(ge=0)]] = {}
+    """Load already committed by year (the operator's own models), vehicles/year."""
+    unit_cost: Annotated[float, Field(ge=0)] = 0.0
+    """Production cost per vehicle at this plant, currency/vehicle."""
+    sources: list[Id] = []
+    """Ids of the sources behind this entry."""
+
+
+class BadgeNeed(StrEnum):
+    OWN = "own"
+    CO_BRAND = "co_brand"
+    ANY = "any"
+
+
+class Program(_Model):
+    """A vehicle line of a company."""
+
+    id: Id
+    """Identifier."""
+    company: Id
+    """Id of the company selling the car."""
+    name: str
+    """Display name."""
+    scope: Id = "bev_passenger"
+    """Vehicle scope the program needs a licence for."""
+    target_sop: Date
+    """Target start of production."""
+    demand: dict[int, Annotated[int, Field(ge=0)]] = {}
+    """Cars wanted by year, vehicles/year."""
+    badge: BadgeNeed = BadgeNeed.OWN
+    """Badge the car must carry: ``own``; ``co_brand`` (own or co-brand acceptable); ``any``."""
+    single_source: bool = False
+    """Whether all of a year's production must come from one plant."""
+    lost_margin: Annotated[float, Field(ge=0)] = 0.0
+    """Margin lost per car of unmet demand, currency/vehicle."""
+    sources: list[Id] = []
+    """Ids of the sources behind this entry."""
+
+
+class BadgeTerms(StrEnum):
+    HOST = "host"
+    CO_BRAND = "co_brand"
+    OWN = "own"
+
+
+class _OfferBase(_Model):
+    id: Id
+    """Identifier."""
+    to: Id
+    """Id of the company the offer is made to (who would take it)."""
+    lead_months: Duration = _Duration(min=0, mode=0, max=0)
+    """Negotiation and preparation before the offer takes effect, months."""
+    success_probability: Fraction = 1.0
+    """Chance the deal is concluded, 0-1."""
+    fixed_fee: Annotated[float, Field(ge=0)] = 0.0
+    """One-off payment (signing fee, price, capex), currency."""
+    excludes: list[Id] = []
+    """Ids of offers that cannot be taken together with this one."""
+    note: str = ""
+    """Free text."""
+    sources: list[Id] = []
+    """Ids of the sources behind this offer."""
+
+
+class ContractManufacturing(_OfferBase):
+    """A licensed host builds the cars in its plant under its licence."""
+
+    kind: Literal["contract_manufacturing"]
+    host: Id
+    """Id of the licensed host company (manufacturer of record)."""
+    plant: Id
+    """Id of the host's plant."""
+    licence: Id | None = None
+    """Id of the host licence used; defaults to the host's held licence for the scope."""
+    fee_per_unit: Annotated[float, Field(ge=0)] = 0.0
+    """Processing fee paid to the host per car, currency/vehicle."""
+    badge: BadgeTerms = BadgeTerms.HOST
+    """Badge the contract requires: the host's, a co-brand, or the buyer's own."""
+    badge_waiver_fee: Annotated[float, Field(ge=0)] | None = None
+    """Fee to drop a host or co-brand clause and carry the buyer's own badge, currency."""
+    capacity: dict[int, Annotated[int, Field(ge=0)]] = {}
+    """Maximum cars the host will build per year, vehicles/year; unset means plant capacity."""
+
+
+class LicenceUmbrella(_OfferBase):
+    """A licensed partner lends its licence so the buyer's own plant can produce."""
+
+    kind: Literal["licence_umbrella"]
+    partner: Id
+    """Id of the licensed partner (manufacturer of record)."""
+    licence: Id | None = None
+    """Id of the partner's licence; defaults to its held licence for the scope."""
+    plants: Annotated[list[Id], Field(min_length=1)]
+    """Ids of the plants (the buyer's own, to be built, or staked) it covers."""
+    fee_per_unit: Annotated[float, Field(ge=0)] = 0.0
+    """Fee paid to the partner per car, currency/vehicle."""
+    badge: BadgeTerms = BadgeTerms.OWN
+    """Badge the agreement requires."""
+    badge_waiver_fee: Annotated[float, Field(ge=0)] | None = None
+    """Fee to carry the buyer's own badge instead, currency."""
+
+
+class AcquireCompany(_OfferBase):
+    """Buy a licensed company (its licences and plants come with it)."""
+
+    kind: Literal["acquire_company"]
+    target: Id
+    """Id of the company to buy."""
+    closing_months: Duration = _Duration(min=0, mode=0, max=0)
+    """Closing of the deal after it is agreed, months."""
+    transfer_months: Duration = _Duration(min=0, mode=0, max=0)
+    """Re-listing the licence in the new owner's name, months."""
+
+
+class PlantStake(_OfferBase):
+    """Buy a stake in an existing plant and use part of its capacity."""
+
+    kind: Literal["plant_stake"]
+    plant: Id
+    """Id of the plant."""
+    share: Annotated[float, Field(gt=0.0, le=1.0)]
+    """Fraction of the plant bought, 0-1."""
+    capacity_share: Fraction | None = None
+    """Fraction of the plant's free capacity the buyer may use; defaults to ``share``."""
+    closing_months: Duration = _Duration(min=0, mode=0, max=0)
+    """Closing of the deal after it is agreed, months."""
+
+
+class BuildPlant(_OfferBase):
+    """Build a new plant (declared under ``plants`` with status ``planned``)."""
+
+    kind: Literal["build_plant"]
+    plant: Id
+    """Id of the planned plant; its phases give build times in ``months``."""
+
+
+class ApplyLicence(_OfferBase):
+    """Apply for an own licence under the policy in force."""
+
+    kind: Literal["apply_licence"]
+    scope: Id = "bev_passenger"
+    """Vehicle scope applied for."""
+    review_months: Duration | None = None
+    """Review time, months; defaults to the policy's."""
+
+
+Offer = Annotated[
+    ContractManufacturing
+    | LicenceUmbrella
+    | AcquireCompany
+    | PlantStake
+    | BuildPlant
+    | ApplyLicence,
+    Field(discriminator="kind"),
+]
+
+
+class Scenario(_Model):
+    """A dated world: policy, companies, licences, plants, programs and offers."""
+
+    name: Id
+    """Short name of the scenario."""
+    title: str = ""
+    """One-line description."""
+    as_of: Date
+    """The date the scenario describes; nothing can start before it."""
+    horizon: Annotated[int, Field(ge=1990, le=2100)]
+    """Last planning year."""
+    currency: Annotated[str, Field(min_length=3, max_length=3)] = "CNY"
+    """ISO currency code of every money figure."""
+    discount_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.08
+    """Annual discount rate for costs, fraction."""
+    sources: list[Source] = []
+    """Every source cited in the file."""
+    policy: Annotated[list[PolicyPeriod], Field(min_length=1)]
+    """The regulator's rules, one period per change, in date order."""
+    companies: list[Company] = []
+    """Companies."""
+    licences: list[Licence] = []
+    """Licences held or applied for."""
+    plants: list[Plant] = []
+    """Plants."""
+    programs: list[Program] = []
+    """Vehicle programs."""
+    offers: list[Offer] = []
+    """Options on the table."""

@@ -1,0 +1,429 @@
+"""Compile a validated :class:`Scenario` into a :class:`World`: columnar arrays by concept and year.
+
+This is the one boundary between pydantic objects and the engines. Engines read the
+tables and arrays here, never the scenario models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from evfab._scenario import (
+    STATUS_RANK,
+    PlantStatus,
+    PolicyPeriod,
+    Scenario,
+    Status,
+    _Duration,
+)
+
+DAYS_PER_MONTH = 365.25 / 12
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+def add_months(d: dt.date, months: float) -> dt.date:
+    """``d`` plus a (fractional) number of months, at day resolution."""
+    return d + dt.timedelta(days=round(months * DAYS_PER_MONTH))
+
+
+def year_fractions(start: dt.date, years: IntArray) -> FloatArray:
+    """Fraction of each year in ``years`` on or after ``start`` (1 after, 0 before)."""
+    out = (years > start.year).astype(np.float64)
+    if years[0] <= start.year <= years[-1]:
+        days = 366 if start.year % 4 == 0 else 365
+        out[start.year - years[0]] = 1.0 - (start.timetuple().tm_yday - 1) / days
+    return out
+
+
+@dataclass(frozen=True)
+class PolicyState:
+    """The resolved rules of one policy period (nothing left unset).
+
+    Attributes:
+        since: Date the period starts.
+        name: Name of the rule or order.
+        new_licences: Whether new licences are granted.
+        review: Review time of an application, months.
+        approval_probability: Chance an application is granted.
+        min_capacity: Minimum plant capacity behind a new licence, vehicles/year.
+        contract_manufacturing: Whether contract or entrusted manufacturing is allowed.
+        badge_names_manufacturer: Whether the car must name the manufacturer of record.
+        dormant_exit_months: Months of no output before a licence is withdrawn (0: no rule).
+        set_on: For each rule, the date the value in force was set.
+        sources: Source ids of every period that set a value in force.
+    """
+
+    since: dt.date
+    name: str
+    new_licences: bool
+    review: _Duration
+    approval_probability: float
+    min_capacity: int
+    contract_manufacturing: bool
+    badge_names_manufacturer: bool
+    dormant_exit_months: int
+    set_on: dict[str, tuple[dt.date, str]]
+    sources: tuple[str, ...]
+
+
+_POLICY_DEFAULTS: dict[str, Any] = {
+    "new_licences": True,
+    "review_months": _Duration(min=6, mode=12, max=24),
+    "approval_probability": 1.0,
+    "min_capacity": 0,
+    "contract_manufacturing": True,
+    "badge_names_manufacturer": False,
+    "dormant_exit_months": 0,
+}
+
+
+def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
+    """Resolve policy periods so that each carries every rule in force."""
+    current = dict(_POLICY_DEFAULTS)
+    set_on: dict[str, tuple[dt.date, str]] = {}
+    sources: list[str] = []
+    out = []
+    for p in periods:
+        for key in _POLICY_DEFAULTS:
+            value = getattr(p, key)
+            if value is not None:
+                current[key] = value
+                set_on[key] = (p.since, p.name)
+        sources = list(dict.fromkeys([*sources, *p.sources]))
+        out.append(
+            PolicyState(
+                since=p.since,
+                name=p.name,
+                new_licences=bool(current["new_licences"]),
+                review=current["review_months"],
+                approval_probability=float(current["approval_probability"]),
+                min_capacity=int(current["min_capacity"]),
+                contract_manufacturing=bool(current["contract_manufacturing"]),
+                badge_names_manufacturer=bool(current["badge_names_manufacturer"]),
+                dormant_exit_months=int(current["dormant_exit_months"]),
+                set_on=dict(set_on),
+                sources=tuple(sources),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class World:
+    """A scenario compiled to tables (one row per entity) and arrays (entity x year).
+
+    Attributes:
+        name: Scenario name.
+        as_of: Scenario date.
+        years: Planning years, ``as_of.year`` .. ``horizon``.
+        currency: Currency code.
+        discount_rate: Annual discount rate.
+        policy: Resolved policy periods in date order.
+        sources: Source table indexed by id (status, rank, url, publisher, date, note).
+        companies: Company table indexed by id (name, kind, parent).
+        licences: Licence table indexed by id.
+        plants: Plant table indexed by id (name, operator, status, unit_cost, nameplate).
+        phases: One row per plant phase (plant, capacity, ready date or build months).
+        committed: Committed load, plants x years, vehicles.
+        programs: Program table indexed by id.
+        demand: Demand, programs x years, vehicles.
+        offers: Offer table indexed by id with the common columns; ``detail`` holds
+            kind-specific fields as a dict.
+        cites: Source ids cited by each entity, keyed ``(kind, id)``.
+    """
+
+    name: str
+    as_of: dt.date
+    years: IntArray
+    currency: str
+    discount_rate: float
+    policy: list[PolicyState]
+    sources: pd.DataFrame
+    companies: pd.DataFrame
+    licences: pd.DataFrame
+    plants: pd.DataFrame
+    phases: pd.DataFrame
+    committed: IntArray
+    programs: pd.DataFrame
+    demand: IntArray
+    offers: pd.DataFrame
+    cites: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    def policy_at(self, d: dt.date) -> PolicyState:
+        """The policy in force on ``d`` (the first period if ``d`` precedes all)."""
+        current = self.policy[0]
+        for p in self.policy:
+            if p.since <= d:
+                current = p
+        return current
+
+    def affiliates(self, company: str) -> set[str]:
+        """``company`` and every company whose parent chain leads to it."""
+        parent: dict[str, str | None] = {str(k): v for k, v in self.companies["parent"].items()}
+        out = {company}
+        for cid in parent:
+            seen: set[str] = set()
+            cur: str | None = cid
+            while cur is not None and cur not in seen:
+                if cur == company:
+                    out.add(cid)
+                    break
+                seen.add(cur)
+                cur = parent.get(cur)
+        return out
+
+    def company_name(self, cid: str) -> str:
+        """Display name of a company."""
+        return str(self.companies.at[cid, "name"])
+
+    def weakest(self, source_ids: tuple[str, ...] | list[str]) -> Status:
+        """The weakest status among ``source_ids`` (``assumption`` if none is cited)."""
+        if not source_ids:
+            return Status.ASSUMPTION
+        ranks = self.sources.loc[list(source_ids), "rank"]
+        return list(Status)[int(ranks.max())]
+
+    def plant_capacity(self, plant: str, start: dt.date | None = None) -> FloatArray:
+        """Capacity of ``plant`` by year, prorated from each phase's ready date.
+
+        Args:
+            plant: Plant id.
+            start: For planned plants, the date construction starts (phases use build
+                months after it); ignored for phases with a ready date.
+
+        Returns:
+            Vehicles per year for each of :attr:`years`, before committed load.
+        """
+        cap = np.zeros(len(self.years))
+        rows = self.phases[self.phases["plant"] == plant]
+        base = self._build_base(plant, start)
+        for capacity, ready, months in zip(
+            rows["capacity"], rows["ready"], rows["months"], strict=True
+        ):
+            when = ready if isinstance(ready, dt.date) else add_months(base, float(months))
+            cap += capacity * year_fractions(when, self.years)
+        return cap
+
+    def _build_base(self, plant: str, start: dt.date | None) -> dt.date:
+        cs = self.plants.at[plant, "construction_start"]
+        return start or (cs if isinstance(cs, dt.date) else self.as_of)
+
+    def first_ready(self, plant: str, start: dt.date | None = None) -> dt.date:
+        """Date the first phase of ``plant`` can produce."""
+        rows = self.phases[self.phases["plant"] == plant]
+        base = self._build_base(plant, start)
+        dates = [
+            ready if isinstance(ready, dt.date) else add_months(base, float(months))
+            for ready, months in zip(rows["ready"], rows["months"], strict=True)
+        ]
+        return min(dates)
+
+
+def compile_world(s: Scenario) -> World:
+    """Compile a validated scenario into a :class:`World`.
+
+    Args:
+        s: A scenario that passed :func:`evfab.load` validation.
+
+    Returns:
+        The world, ready for the engines.
+    """
+    years = np.arange(s.as_of.year, s.horizon + 1, dtype=np.int64)
+    y0 = int(years[0])
+    sources = pd.DataFrame(
+        [
+            {
+                "id": x.id,
+                "status": x.status.value,
+                "rank": STATUS_RANK[x.status],
+                "publisher": x.publisher or "",
+                "url": x.url or "",
+                "date": x.date,
+                "note": x.note,
+            }
+            for x in s.sources
+        ],
+        columns=["id", "status", "rank", "publisher", "url", "date", "note"],
+    ).set_index("id")
+    companies = pd.DataFrame(
+        [
+            {"id": c.id, "name": c.name, "kind": c.kind.value, "parent": c.parent}
+            for c in s.companies
+        ],
+        columns=["id", "name", "kind", "parent"],
+    ).set_index("id")
+    companies["parent"] = (
+        companies["parent"].astype(object).where(companies["parent"].notna(), None)
+    )
+    licences = pd.DataFrame(
+        [
+            {
+                "id": x.id,
+                "holder": x.holder,
+                "scope": x.scope,
+                "status": x.status.value,
+                "applied_on": x.applied_on,
+                "review": x.review_months,
+                "approval_probability": x.approval_probability,
+                "dormant_since": x.dormant_since,
+            }
+            for x in s.licences
+        ],
+        columns=[
+            "id",
+            "holder",
+            "scope",
+            "status",
+            "applied_on",
+            "review",
+            "approval_probability",
+            "dormant_since",
+        ],
+    ).set_index("id")
+    plants = pd.DataFrame(
+        [
+            {
+                "id": p.id,
+                "name": p.name,
+                "operator": p.operator,
+                "owners": {o.company: o.share for o in p.owners} or {p.operator: 1.0},
+                "status": p.status.value,
+                "location": p.location,
+                "opened": p.opened,
+                "construction_start": p.construction_start,
+                "unit_cost": p.unit_cost,
+                "nameplate": sum(ph.capacity for ph in p.phases),
+            }
+            for p in s.plants
+        ],
+        columns=[
+            "id",
+            "name",
+            "operator",
+            "owners",
+            "status",
+            "location",
+            "opened",
+            "construction_start",
+            "unit_cost",
+            "nameplate",
+        ],
+    ).set_index("id")
+    phases = pd.DataFrame(
+        [
+            {
+                "plant": p.id,
+                "capacity": ph.capacity,
+                "ready": ph.ready,
+                "months": ph.months.mode if ph.months else np.nan,
+            }
+            for p in s.plants
+            for ph in p.phases
+        ],
+        columns=["plant", "capacity", "ready", "months"],
+    )
+    committed = np.zeros((len(s.plants), len(years)), dtype=np.int64)
+    for i, p in enumerate(s.plants):
+        for year, load in p.committed.items():
+            committed[i, year - y0] = load
+    programs = pd.DataFrame(
+        [
+            {
+                "id": g.id,
+                "company": g.company,
+                "name": g.name,
+                "scope": g.scope,
+                "target_sop": g.target_sop,
+                "badge": g.badge.value,
+                "single_source": g.single_source,
+                "lost_margin": g.lost_margin,
+            }
+            for g in s.programs
+        ],
+        columns=[
+            "id",
+            "company",
+            "name",
+            "scope",
+            "target_sop",
+            "badge",
+            "single_source",
+            "lost_margin",
+        ],
+    ).set_index("id")
+    demand = np.zeros((len(s.programs), len(years)), dtype=np.int64)
+    for i, g in enumerate(s.programs):
+        for year, n in g.demand.items():
+            demand[i, year - y0] = n
+    common = (
+        "id",
+        "kind",
+        "to",
+        "lead_months",
+        "success_probability",
+        "fixed_fee",
+        "excludes",
+        "note",
+        "sources",
+    )
+    offers = pd.DataFrame(
+        [
+            {
+                **{k: getattr(o, k) for k in common},
+                "detail": {k: getattr(o, k) for k in type(o).model_fields if k not in common},
+            }
+            for o in s.offers
+        ],
+        columns=[*common, "detail"],
+    ).set_index("id")
+    cites: dict[tuple[str, str], tuple[str, ...]] = {}
+    for kind, coll in (
+        ("company", s.companies),
+        ("licence", s.licences),
+        ("plant", s.plants),
+        ("program", s.programs),
+        ("offer", s.offers),
+    ):
+        for item in coll:
+            cites[(kind, item.id)] = tuple(item.sources)
+    return World(
+        name=s.name,
+        as_of=s.as_of,
+        years=years,
+        currency=s.currency,
+        discount_rate=s.discount_rate,
+        policy=resolve_policy(list(s.policy)),
+        sources=sources,
+        companies=companies,
+        licences=licences,
+        plants=plants,
+        phases=phases,
+        committed=committed,
+        programs=programs,
+        demand=demand,
+        offers=offers,
+        cites=cites,
+    )
+
+
+def plant_index(world: World) -> dict[str, int]:
+    """Row number of each plant in the plant-by-year arrays."""
+    return {pid: i for i, pid in enumerate(world.plants.index)}
+
+
+__all__ = [
+    "PlantStatus",
+    "PolicyState",
+    "World",
+    "add_months",
+    "compile_world",
+    "plant_index",
+    "year_fractions",
+]

@@ -1,0 +1,185 @@
+"""The ``evfab`` command line: thin commands over the public API.
+
+Exit codes: 0 success; 1 internal error (a bug); 2 invalid input; 3 infeasible plan.
+Tracebacks are shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from evfab import _io
+from evfab._api import compile as compile_world
+from evfab._errors import EvfabError, PlanInfeasibleError, ScenarioError
+from evfab._load import bundled, load
+from evfab._scenario import Scenario
+from evfab.rules import derive_routes
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Plan how vehicles get built under production-licensing regimes.",
+)
+# Piped output (files, CI logs, README) gets a fixed width instead of rich's 80 columns.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False)
+
+FileArg = Annotated[
+    str,
+    typer.Argument(
+        help="Scenario YAML file, or the name of a bundled scenario (e.g. xiaomi-2022)."
+    ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print machine-readable JSON (see docs/json.md).")
+]
+
+JSON_VERSION = 1
+"""Version of the ``--json`` shapes; bumped on any incompatible change."""
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """evfab: who builds the car, in which plant, under whose licence and badge, at what cost, by when."""
+
+
+def _envelope(kind: str, s: Scenario) -> dict[str, object]:
+    from evfab import __version__
+
+    return {
+        "evfab": __version__,
+        "json_version": JSON_VERSION,
+        "kind": kind,
+        "scenario": s.name,
+        "as_of": s.as_of.isoformat(),
+        "currency": s.currency,
+    }
+
+
+@app.command()
+def validate(files: Annotated[list[str], typer.Argument(help="Scenario files to check.")]) -> None:
+    """Check scenario files; print every problem as file:line: key.path: message (hint)."""
+    problems = []
+    for f in files:
+        try:
+            s = load(f)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
+        out.print(
+            f"[green]ok[/] {f}: {len(s.companies)} companies, {len(s.licences)} licences, {len(s.plants)} plants, "
+            f"{len(s.programs)} programs, {len(s.offers)} offers, {len(s.sources)} sources"
+        )
+    if problems:
+        raise ScenarioError(problems)
+
+
+@app.command()
+def show(file: FileArg, json_out: JsonOpt = False) -> None:
+    """Summary tables of a scenario: policy, companies, licences, plants, programs, offers."""
+    from evfab._report import print_show
+
+    s = load(file)
+    if json_out:
+        out.print_json(json.dumps({**_envelope("scenario", s), "data": s.model_dump(mode="json")}))
+        return
+    print_show(out, s, compile_world(s))
+
+
+@app.command()
+def routes(
+    file: FileArg,
+    program: Annotated[
+        str | None, typer.Option("--program", "-p", help="Only this program id.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every route of each program: legality, manufacturer of record, badge, earliest SOP, claims."""
+    from evfab._report import print_routes
+
+    s = load(file)
+    world = compile_world(s)
+    if program is not None and program not in world.programs.index:
+        known = ", ".join(world.programs.index)
+        raise typer.BadParameter(
+            f"unknown program {program!r}; known: {known}", param_hint="--program"
+        )
+    rows = derive_routes(world, program)
+    if json_out:
+        sys.stdout.write(_io.dumps({**_envelope("routes", s), "routes": rows}))
+        return
+    print_routes(out, world, rows)
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of scenario files (for editor autocompletion)."""
+    text = json.dumps(Scenario.model_json_schema(), indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _io.atomic_write_text(output, text)
+        err.print(f"wrote {output}")
+
+
+@app.command()
+def demo() -> None:
+    """Show the routes of the bundled xiaomi-2022 scenario."""
+    from evfab._report import print_routes
+
+    path = bundled()["xiaomi-2022"]
+    out.rule("[bold]evfab demo[/]: Xiaomi's routes to production, 2022-08-26")
+    out.print(
+        "New EV makers in China could not easily get production licences, so they had cars built by licensed "
+        "makers, bought licensed companies, took stakes in plants or built their own. "
+        f"Scenario: {path.name} (bundled).\n"
+    )
+    s = load(path)
+    world = compile_world(s)
+    print_routes(out, world, derive_routes(world))
+
+
+def main() -> None:
+    """Console entry point: run the app and map errors to exit codes."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app()
+    except ScenarioError as exc:
+        if debug:
+            raise
+        for p in exc.problems:
+            err.print(str(p), markup=False, highlight=False, soft_wrap=True)
+        n = len(exc.problems)
+        err.print(f"[red]{n} problem{'s' if n != 1 else ''}[/]; nothing was written.")
+        sys.exit(2)
+    except PlanInfeasibleError as exc:
+        if debug:
+            raise
+        err.print(str(exc), markup=False)
+        sys.exit(3)
+    except EvfabError as exc:
+        if debug:
+            raise
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    except Exception as exc:
+        if debug:
+            raise
+        err.print(
+            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            markup=False,
+        )
+        sys.exit(1)
