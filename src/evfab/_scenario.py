@@ -151,6 +151,8 @@ class Company(_Model):
     """Id of the controlling group, if any."""
     owners: list[Share] = []
     """Shareholders (for joint ventures), fractions summing to at most 1."""
+    capital_budget: Annotated[float, Field(ge=0)] | None = None
+    """Most the company can spend on one-off fees, prices and capex over the horizon, currency."""
     sources: list[Id] = []
     """Ids of the sources behind this entry."""
 
@@ -225,7 +227,8 @@ class Plant(_Model):
     committed: dict[int, Annotated[int, Field(ge=0)]] = {}
     """Load already committed by year (the operator's own models), vehicles/year."""
     unit_cost: Annotated[float, Field(ge=0)] = 0.0
-    """Production cost per vehicle at this plant, currency/vehicle."""
+    """Production cost per vehicle at this plant above the cheapest plant's, currency/vehicle
+    (leave 0 where plants cost the same; the planner compares it with ``lost_margin``)."""
     sources: list[Id] = []
     """Ids of the sources behind this entry."""
 
@@ -256,7 +259,12 @@ class Program(_Model):
     single_source: bool = False
     """Whether all of a year's production must come from one plant."""
     lost_margin: Annotated[float, Field(ge=0)] = 0.0
-    """Margin lost per car of unmet demand, currency/vehicle."""
+    """Margin lost per car of unmet demand, currency/vehicle; building pays when a route's
+    per-car cost (plant cost above the cheapest, fees, logistics) is below it."""
+    min_fill: Fraction = 0.0
+    """Share of each year's demand that must be built (a hard constraint), 0-1."""
+    logistics: dict[str, Annotated[float, Field(ge=0)]] = {}
+    """Cost of getting a car from a plant (by plant id) to this program's market, currency/vehicle."""
     sources: list[Id] = []
     """Ids of the sources behind this entry."""
 

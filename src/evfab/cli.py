@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -120,6 +121,95 @@ def routes(
     print_routes(out, world, rows)
 
 
+@app.command("plan")
+def plan_cmd(
+    file: FileArg,
+    json_out: JsonOpt = False,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write CSV tables and PNG charts into this folder.")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds before the solver stops with its best plan.")
+    ] = None,
+    gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap at which to stop.")] = 1e-6,
+    alternatives: Annotated[
+        bool | None,
+        typer.Option(
+            "--alternatives/--no-alternatives",
+            help="Price every alternative route by re-solving (default: only for small scenarios).",
+        ),
+    ] = None,
+) -> None:
+    """Choose routes and allocate plant capacity over the horizon at least discounted cost."""
+    from evfab._report_plan import plan_json, print_plan
+    from evfab.plan import PlanOptions, plan
+
+    s = load(file)
+    world = compile_world(s)
+    with err.status("solving the plan with HiGHS ...", spinner="dots") if not json_out else nullcontext():
+        result = plan(world, PlanOptions(time_limit=time_limit, gap=gap, alternatives=alternatives))
+    if out_dir is not None:
+        from evfab._charts import write_plan_outputs
+
+        written = write_plan_outputs(world, result, out_dir)
+        _io.atomic_write_text(out_dir / "plan.json", _io.dumps({**_envelope("plan", s), **plan_json(result)}))
+        err.print(f"wrote {len(written) + 1} files to {out_dir}")
+    if json_out:
+        sys.stdout.write(_io.dumps({**_envelope("plan", s), **plan_json(result)}))
+    else:
+        print_plan(out, world, result)
+    if result.status.value == "infeasible":
+        lines = "\n".join(f"  - {e}" for e in result.shortfalls["explanation"])
+        raise PlanInfeasibleError(
+            "no plan meets every program's minimum production:\n" + (lines or "  (no shortfall could be located)")
+        )
+    if not result.ok:
+        raise EvfabError(f"the solver stopped without a plan ({result.status.value})")
+
+
+@app.command()
+def generate(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Scenario YAML to write.")],
+    programs: Annotated[int, typer.Option("--programs", min=1, help="Vehicle programs.")] = 50,
+    plants: Annotated[int, typer.Option("--plants", min=1, help="Existing plants.")] = 20,
+    companies: Annotated[int | None, typer.Option("--companies", min=2, help="Companies (default programs/4).")] = None,
+    years: Annotated[int, typer.Option("--years", min=1, max=50, help="Planning years.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same file.")] = 0,
+) -> None:
+    """Write a valid synthetic industry scenario (newcomers, licensed makers with idle plants, offers)."""
+    from evfab.generate import generate_yaml
+
+    text = generate_yaml(programs=programs, plants=plants, companies=companies, years=years, seed=seed)
+    _io.atomic_write_text(output, text)
+    s = load(output)
+    err.print(
+        f"wrote {output}: {len(s.programs)} programs, {len(s.plants)} plants, {len(s.companies)} companies, "
+        f"{len(s.offers)} offers, {s.horizon - s.as_of.year + 1} years"
+    )
+
+
+import_app = typer.Typer(help="Import scenarios from other formats.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("orlib-cap")
+def import_orlib_cap(
+    file: Annotated[Path, typer.Argument(help="An OR-Library cap*.txt instance.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Scenario YAML to write.")],
+    capacity: Annotated[
+        float | None, typer.Option("--capacity", help="Facility capacity for capa/capb/capc (see capopt.txt).")
+    ] = None,
+) -> None:
+    """Turn an OR-Library capacitated facility location instance into a scenario."""
+    from evfab.orlib import read_cap, scenario_yaml
+
+    inst = read_cap(file, capacity)
+    _io.atomic_write_text(output, scenario_yaml(inst))
+    err.print(
+        f"wrote {output}: {len(inst.capacity)} facilities as build offers, {len(inst.demand)} customers as programs"
+    )
+
+
 @app.command()
 def schema(
     output: Annotated[
@@ -168,12 +258,12 @@ def main() -> None:
     except PlanInfeasibleError as exc:
         if debug:
             raise
-        err.print(str(exc), markup=False)
+        err.print(str(exc), markup=False, soft_wrap=True)
         sys.exit(3)
     except EvfabError as exc:
         if debug:
             raise
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
         sys.exit(1)
     except Exception as exc:
         if debug:

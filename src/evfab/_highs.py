@@ -1,0 +1,155 @@
+"""A thin, typed wrapper over HiGHS (highspy) for the planner's MILPs and LPs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+
+from evfab._plan_model import Milp
+
+
+class SolveStatus(StrEnum):
+    """Outcome of a solve, in planner words."""
+
+    OPTIMAL = "optimal"
+    TIME_LIMIT = "time_limit"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What a solve returned.
+
+    Attributes:
+        status: Typed outcome.
+        objective: Objective value of the incumbent (NaN if none).
+        bound: Best proven lower bound (equals objective for LPs).
+        gap: Relative MIP gap (0 for LPs and proven optima).
+        col_value: Column values (empty if no solution).
+        row_dual: Row duals (LPs only; empty otherwise).
+        seconds: Wall time of the solve.
+    """
+
+    status: SolveStatus
+    objective: float
+    bound: float
+    gap: float
+    col_value: npt.NDArray[np.float64]
+    row_dual: npt.NDArray[np.float64]
+    seconds: float
+
+
+def new_highs() -> Any:
+    """A silent HiGHS instance."""
+    # NOTE: highspy.Highs() prints a banner on stdout when constructed; the core class
+    # does not, which keeps `--json` output clean.
+    cls = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)
+    h = cls()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: SolveStatus.OPTIMAL,
+    highspy.HighsModelStatus.kTimeLimit: SolveStatus.TIME_LIMIT,
+    highspy.HighsModelStatus.kInterrupt: SolveStatus.TIME_LIMIT,
+    highspy.HighsModelStatus.kIterationLimit: SolveStatus.TIME_LIMIT,
+    highspy.HighsModelStatus.kSolutionLimit: SolveStatus.TIME_LIMIT,
+    highspy.HighsModelStatus.kInfeasible: SolveStatus.INFEASIBLE,
+    highspy.HighsModelStatus.kUnbounded: SolveStatus.UNBOUNDED,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: SolveStatus.INFEASIBLE,
+    highspy.HighsModelStatus.kModelEmpty: SolveStatus.OPTIMAL,
+}
+
+
+def pass_milp(h: Any, m: Milp, relax: bool = False) -> None:
+    """Hand a model to HiGHS as one row-wise matrix.
+
+    Args:
+        h: A HiGHS instance.
+        m: The model.
+        relax: Drop integrality (solve the LP).
+    """
+    v = m.vectors()
+    start, index, value = m.csr()
+    integrality = np.zeros(m.n_col, np.int32) if relax else m.integrality().astype(np.int32)
+    h.passModel(
+        m.n_col,
+        m.n_row,
+        len(value),
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        v["cost"],
+        v["lower"],
+        v["upper"],
+        v["row_lower"],
+        v["row_upper"],
+        start.astype(np.int32),
+        index,
+        value,
+        integrality,
+    )
+
+
+def run(h: Any, time_limit: float | None = None, gap: float | None = None) -> Solution:
+    """Solve the model already passed to ``h``.
+
+    Args:
+        h: A HiGHS instance with a model.
+        time_limit: Seconds before HiGHS stops with its best solution.
+        gap: Relative MIP gap at which to stop.
+
+    Returns:
+        The solution.
+    """
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    if gap is not None:
+        h.setOptionValue("mip_rel_gap", float(gap))
+    t0 = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - t0
+    raw = h.getModelStatus()
+    status = _STATUS.get(raw, SolveStatus.ERROR)
+    info = h.getInfo()
+    sol = h.getSolution()
+    has_value = bool(sol.value_valid)
+    col = np.asarray(sol.col_value, np.float64) if has_value else np.zeros(0)
+    dual = np.asarray(sol.row_dual, np.float64) if bool(sol.dual_valid) else np.zeros(0)
+    if status is SolveStatus.TIME_LIMIT and not has_value:
+        status = SolveStatus.ERROR
+    obj = float(info.objective_function_value) if has_value else float("nan")
+    is_mip = int(h.getLp().integrality_.__len__()) > 0 if hasattr(h, "getLp") else False
+    bound = float(info.mip_dual_bound) if is_mip else obj
+    mip_gap = float(info.mip_gap) if is_mip and status is not SolveStatus.OPTIMAL else 0.0
+    if is_mip and status is SolveStatus.OPTIMAL:
+        mip_gap = max(0.0, float(info.mip_gap)) if np.isfinite(info.mip_gap) else 0.0
+    return Solution(status, obj, bound, mip_gap, col, dual, seconds)
+
+
+def solve(
+    m: Milp, time_limit: float | None = None, gap: float | None = None, relax: bool = False
+) -> Solution:
+    """Pass and solve a model in a fresh HiGHS instance.
+
+    Args:
+        m: The model.
+        time_limit: Seconds before stopping.
+        gap: Relative MIP gap at which to stop.
+        relax: Solve the LP relaxation.
+
+    Returns:
+        The solution.
+    """
+    h = new_highs()
+    pass_milp(h, m, relax=relax)
+    return run(h, time_limit, gap)

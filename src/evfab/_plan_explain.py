@@ -1,0 +1,302 @@
+"""Post-processing of a plan: capacity values, priced alternatives and explanations in domain words."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evfab._highs import SolveStatus, Solution, solve
+from evfab._plan_model import FloatArray, Milp, PlanInputs
+from evfab._world import World
+from evfab.rules import Route
+
+
+def _with_bounds(m: Milp, lower: FloatArray, upper: FloatArray) -> Milp:
+    """A copy of ``m`` with new column bounds (blocks kept)."""
+    return dataclasses.replace(m, lower=[lower], upper=[upper])
+
+
+def capacity_values(d: PlanInputs, ix: object, m: Milp, sol: Solution) -> pd.DataFrame:
+    """Discounted saving from one more car of capacity at each plant and year.
+
+    The MILP has no duals, so the LP is re-solved with every binary fixed at its value
+    in the plan; the dual of each plant-year capacity row is then the marginal value.
+
+    Args:
+        d: Planner arrays.
+        ix: Index of ids (``plants`` used).
+        m: The model.
+        sol: The plan's solution.
+
+    Returns:
+        Columns plant, year, value_per_car (currency per car, discounted to as_of), binding.
+    """
+    v = m.vectors()
+    integer = m.integrality()
+    lower, upper = v["lower"].copy(), v["upper"].copy()
+    fixed = np.round(sol.col_value[integer])
+    lower[integer] = fixed
+    upper[integer] = fixed
+    lp = solve(_with_bounds(m, lower, upper), relax=True)
+    cols = ["plant", "year", "value_per_car", "binding"]
+    if lp.status is not SolveStatus.OPTIMAL or len(lp.row_dual) == 0:
+        return pd.DataFrame(columns=cols)
+    r0, r1 = m.row_blocks["plant"]
+    dual = lp.row_dual[r0:r1]
+    plants: list[str] = ix.plants  # type: ignore[attr-defined]
+    out = pd.DataFrame(
+        {
+            "plant": [plants[p] for p in m.plant_row_plant],
+            "year": d.years[m.plant_row_year],
+            # A <= row in a minimisation has a non-positive dual: relaxing it saves -dual.
+            "value_per_car": np.maximum(-dual, 0.0),
+            "binding": np.abs(dual) > 1e-9,
+        },
+        columns=cols,
+    )
+    return out.sort_values(["value_per_car", "plant", "year"], ascending=[False, True, True]).reset_index(
+        drop=True
+    )
+
+
+def alternatives(d: PlanInputs, ix: object, m: Milp, sol: Solution, opts: object) -> pd.DataFrame:
+    """Price every usable route: the cost of the best plan in which its program uses only it.
+
+    Args:
+        d: Planner arrays.
+        ix: Index of ids (``routes``, ``programs``).
+        m: The model.
+        sol: The plan's solution (its objective is the reference).
+        opts: Planner options (time limit and gap are reused).
+
+    Returns:
+        Columns program, route, cost, delta (vs the plan), status.
+    """
+    v = m.vectors()
+    routes: list[Route] = ix.routes  # type: ignore[attr-defined]
+    q0 = m.col_blocks["q"][0]
+    rows = []
+    for r, route in enumerate(routes):
+        g = d.route_program[r]
+        lower, upper = v["lower"].copy(), v["upper"].copy()
+        others = (d.route_program[m.q_route] == g) & (m.q_route != r)
+        upper[q0 + np.nonzero(others)[0]] = 0.0
+        zc = m.z_of_route[r]
+        if zc >= 0:
+            lower[zc] = 1.0
+        res = solve(
+            _with_bounds(m, lower, upper),
+            getattr(opts, "time_limit", None),
+            getattr(opts, "gap", None),
+        )
+        ok = res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
+        rows.append(
+            {
+                "program": route.program,
+                "route": route.id,
+                "cost": res.objective if ok else np.nan,
+                "delta": res.objective - sol.objective if ok else np.nan,
+                "status": res.status.value,
+            }
+        )
+    return pd.DataFrame(rows, columns=["program", "route", "cost", "delta", "status"])
+
+
+def _money(x: float) -> str:
+    a = abs(x)
+    s = f"{a / 1e9:.2f}bn" if a >= 1e9 else f"{a / 1e6:.1f}m" if a >= 1e6 else f"{a:,.0f}"
+    return ("-" if x < 0 else "") + s
+
+
+def explain_choices(
+    world: World, ix: object, choices: pd.DataFrame, alts: pd.DataFrame, routes: list[Route]
+) -> dict[str, list[str]]:
+    """Sentences per program: what was chosen, why, and what the alternatives would cost.
+
+    Args:
+        world: The compiled world.
+        ix: Index of ids.
+        choices: The plan's chosen routes.
+        alts: Priced alternatives (may be empty).
+        routes: Every route (usable or not).
+
+    Returns:
+        Program id -> sentences.
+    """
+    out: dict[str, list[str]] = {}
+    cur = world.currency
+    by_program: dict[str, list[Route]] = {}
+    for r in routes:
+        by_program.setdefault(r.program, []).append(r)
+    chosen_by = {str(g): df for g, df in choices.groupby("program")}
+    alts_by = {str(g): df for g, df in alts.groupby("program")} if len(alts) else {}
+    empty = choices.iloc[0:0]
+    for g in world.programs.index:
+        g = str(g)
+        lines: list[str] = []
+        mine = chosen_by.get(g, empty)
+        for row in mine.itertuples():
+            lines.append(
+                f"Builds {row.cars:,.0f} cars on {row.route}: {row.manufacturer} is manufacturer of record, "
+                f"badge {row.badge}, first production {row.first_year}."
+            )
+        if mine.empty:
+            lines.append("Builds nothing: no usable route pays for itself against the lost margin.")
+        alt = alts_by.get(g, alts.iloc[0:0])
+        for row in alt.itertuples():
+            if row.route in set(mine["route"]):
+                continue
+            if row.status not in ("optimal", "time_limit"):
+                lines.append(f"Using only {row.route} is not feasible ({row.status}).")
+            elif row.delta <= 1e-6 * max(1.0, abs(row.cost)):
+                lines.append(f"Using only {row.route} would cost the same (a tie).")
+            else:
+                lines.append(f"Using only {row.route} would cost {_money(row.delta)} {cur} more (discounted).")
+        for r in by_program.get(g, []):
+            if not r.usable:
+                lines.append(f"Not usable: {r.id}: {'; '.join(r.why)}.")
+        out[g] = lines
+    return out
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Precomputed lookups for explaining many shortfalls quickly."""
+
+    by_program: dict[str, list[Route]]
+    free: FloatArray  # plants x years, free capacity of every plant in the world
+    plant_ids: list[str]
+
+
+def _context(world: World, routes: list[Route]) -> _Context:
+    by_program: dict[str, list[Route]] = {}
+    for r in routes:
+        by_program.setdefault(r.program, []).append(r)
+    ids = [str(p) for p in world.plants.index]
+    free = np.zeros((len(ids), len(world.years)))
+    for i, pid in enumerate(ids):
+        if world.plants.at[pid, "status"] != "planned":
+            free[i] = np.clip(world.plant_capacity(pid) - world.committed[i], 0.0, None)
+    return _Context(by_program, free, ids)
+
+
+def _where_from(world: World, g: str, year: int, ctx: _Context, limit: int = 5) -> list[str]:
+    """Where missing capacity could come from, most promising first."""
+    hints: list[str] = []
+    mine = ctx.by_program.get(g, [])
+    for r in mine:
+        cap = r.capacity.get(year, 0)
+        if not r.usable and cap > 0:
+            hints.append(f"route {r.id} ({cap:,} cars in {year}), now blocked: {'; '.join(r.why)}")
+        elif r.usable and cap == 0 and r.earliest_sop.year > year:
+            hints.append(f"route {r.id} starts only {r.earliest_sop:%Y-%m}; faster deals would help")
+    used = {r.plant for r in mine}
+    y = year - int(world.years[0])
+    if 0 <= y < len(world.years):
+        col = ctx.free[:, y]
+        order = np.argsort(-col, kind="stable")
+        shown = 0
+        for i in order:
+            if col[i] <= 0 or shown >= 3:
+                break
+            pid = ctx.plant_ids[i]
+            if pid in used:
+                continue
+            op = world.company_name(str(world.plants.at[pid, "operator"]))
+            hints.append(f"idle capacity at {pid} ({op}, {col[i]:,.0f} free in {year}) through a contract or stake")
+            shown += 1
+    return hints[:limit]
+
+
+def _explain_row(world: World, g: str, year: int, missing: float, demand: float, ctx: _Context) -> str:
+    prog = world.programs.loc[g]
+    company = world.company_name(str(prog["company"]))
+    legal = sum(r.capacity.get(year, 0) for r in ctx.by_program.get(g, []) if r.usable)
+    text = (
+        f"{prog['name']} ({g}, {company}) in {year}: {missing:,.0f} of {demand:,.0f} cars cannot be built; "
+        f"usable routes offer at most {legal:,.0f} cars of legal capacity that year."
+    )
+    hints = _where_from(world, g, year, ctx)
+    if hints:
+        text += " Could come from: " + "; ".join(hints) + "."
+    else:
+        text += " No plant or offer in the scenario could supply them."
+    return text
+
+
+def shortfalls(
+    world: World, d: PlanInputs, ix: object, unmet: pd.DataFrame, routes: list[Route]
+) -> pd.DataFrame:
+    """Explain every program-year with unmet demand.
+
+    Args:
+        world: The compiled world.
+        d: Planner arrays.
+        ix: Index of ids.
+        unmet: The plan's unmet-demand table.
+        routes: Every route.
+
+    Returns:
+        Columns program, year, missing, explanation.
+    """
+    ctx = _context(world, routes) if len(unmet) else _Context({}, np.zeros((0, 0)), [])
+    rows = [
+        {
+            "program": u.program,
+            "year": int(u.year),
+            "missing": float(u.cars),
+            "explanation": _explain_row(world, str(u.program), int(u.year), float(u.cars), float(u.demand), ctx),
+        }
+        for u in unmet.itertuples()
+    ]
+    return pd.DataFrame(rows, columns=["program", "year", "missing", "explanation"])
+
+
+def shortfalls_when_infeasible(
+    world: World, d: PlanInputs, ix: object, m: Milp, routes: list[Route]
+) -> pd.DataFrame:
+    """Why no plan meets every program's minimum fill: re-solve with the minimums relaxed.
+
+    Args:
+        world: The compiled world.
+        d: Planner arrays.
+        ix: Index of ids.
+        m: The infeasible model.
+        routes: Every route.
+
+    Returns:
+        Columns program, year, missing (cars below the required minimum), explanation.
+    """
+    v = m.vectors()
+    u0, u1 = m.col_blocks["u"]
+    upper = v["upper"].copy()
+    demand = d.demand[m.u_program, m.u_year]
+    upper[u0:u1] = demand
+    # Price the shortfall heavily so the relaxed plan fills every minimum it can.
+    lower = v["lower"]
+    relaxed = _with_bounds(m, lower, upper)
+    cost = v["cost"].copy()
+    cost[u0:u1] += 1e3 * (1.0 + np.abs(cost).max(initial=1.0))
+    relaxed = dataclasses.replace(relaxed, cost=[cost])
+    res = solve(relaxed)
+    rows = []
+    ctx = _context(world, routes)
+    if res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
+        u = res.col_value[u0:u1]
+        need = u - (1.0 - d.min_fill[m.u_program]) * demand
+        for k in np.nonzero(need > 0.5)[0]:
+            g = str(world.programs.index[m.u_program[k]])
+            year = int(d.years[m.u_year[k]])
+            rows.append(
+                {
+                    "program": g,
+                    "year": year,
+                    "missing": float(need[k]),
+                    "explanation": _explain_row(world, g, year, float(need[k]), float(demand[k]), ctx)
+                    + f" The program must build at least {d.min_fill[m.u_program[k]]:.0%} of demand.",
+                }
+            )
+    return pd.DataFrame(rows, columns=["program", "year", "missing", "explanation"])

@@ -1,0 +1,463 @@
+"""The production planner: which routes each company takes and how capacity is used, at least cost.
+
+Steps, kept apart (build, solve, write back, post-process):
+
+1. :func:`plan_inputs` turns the World and its usable routes into arrays;
+2. :func:`evfab._plan_model.build_milp` builds the MILP from them;
+3. :mod:`evfab._highs` solves it with HiGHS;
+4. :func:`_write_back` turns column values into tables;
+5. :mod:`evfab._plan_explain` adds capacity values, alternatives and, when the plan
+   falls short, an explanation in domain words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+from evfab._highs import SolveStatus, Solution, solve
+from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs, build_milp
+from evfab._world import World, add_months
+from evfab.rules import Route, derive_routes
+
+PlanStatus = SolveStatus
+"""Planner outcomes: optimal, time_limit (with a gap), infeasible, unbounded, error."""
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How to solve.
+
+    Attributes:
+        time_limit: Seconds before HiGHS stops with its best plan (None: no limit).
+        gap: Relative MIP gap at which to stop.
+        capacity_values: Re-solve the LP with binaries fixed to get capacity duals.
+        alternatives: Re-solve once per alternative route to price it; None means
+            only when a scenario has at most ``max_alternatives`` usable routes.
+        max_alternatives: Size limit for automatic alternatives.
+    """
+
+    time_limit: float | None = None
+    gap: float = 1e-6
+    capacity_values: bool = True
+    alternatives: bool | None = None
+    max_alternatives: int = 60
+
+
+@dataclass(frozen=True)
+class Index:
+    """Ids behind the array positions of :class:`PlanInputs`."""
+
+    programs: list[str]
+    routes: list[Route]
+    plants: list[str]
+    offers: list[str]
+    companies: list[str]
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A solved (or failed) plan.
+
+    Attributes:
+        scenario: Scenario name.
+        status: Outcome of the solve.
+        objective: Discounted total cost, currency (NaN without a plan).
+        bound: Best proven lower bound on it.
+        gap: Relative gap between objective and bound.
+        currency: Currency code.
+        choices: One row per route used: program, route, manufacturer, badge, first year, cars.
+        offers: Offers taken, with their fees.
+        production: Cars by program, route, plant and year.
+        unmet: Unmet demand by program and year.
+        utilization: Plant x year: used, free capacity, committed load, utilization.
+        costs: Cost breakdown by category, undiscounted and discounted.
+        capacity_values: Plant x year: discounted saving of one more car of capacity.
+        alternatives: Per program and route: cost of the best plan that uses that route.
+        explanations: Per program, sentences on why its routes won.
+        shortfalls: Program-years short of demand, with where capacity could come from.
+        timings: Seconds spent in inputs, build, solve, write-back, post-processing.
+        size: Rows, columns, nonzeros and integer columns of the model.
+    """
+
+    scenario: str
+    status: PlanStatus
+    objective: float
+    bound: float
+    gap: float
+    currency: str
+    choices: pd.DataFrame
+    offers: pd.DataFrame
+    production: pd.DataFrame
+    unmet: pd.DataFrame
+    utilization: pd.DataFrame
+    costs: pd.DataFrame
+    capacity_values: pd.DataFrame
+    alternatives: pd.DataFrame
+    explanations: dict[str, list[str]]
+    shortfalls: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+    size: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when a plan exists (optimal, or stopped at the time limit with one)."""
+        return self.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
+
+
+def _year_index(world: World, d: dt.date) -> int:
+    y = min(max(d.year, int(world.years[0])), int(world.years[-1]))
+    return y - int(world.years[0])
+
+
+def _access_offer(r: Route) -> str:
+    """The offer that brings the route's plant capacity ("" for own plants)."""
+    if r.plant_source == "partner":
+        return r.offers[0]
+    if r.plant_source in ("stake", "build", "acquired"):
+        return r.offers[-1]
+    return ""
+
+
+def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
+    """Convert a World and its routes into the planner's arrays (usable routes only).
+
+    Args:
+        world: The compiled world.
+        routes: Routes from :func:`evfab.rules.derive_routes`.
+
+    Returns:
+        The arrays and the ids behind their positions.
+    """
+    usable = [r for r in routes if r.usable]
+    programs = [str(p) for p in world.programs.index]
+    companies = [str(c) for c in world.companies.index]
+    g_of = {g: i for i, g in enumerate(programs)}
+    c_of = {c: i for i, c in enumerate(companies)}
+    plants = list(dict.fromkeys(r.plant for r in usable))
+    p_of = {p: i for i, p in enumerate(plants)}
+    offers = list(dict.fromkeys(o for r in usable for o in r.offers))
+    o_of = {o: i for i, o in enumerate(offers)}
+    years = world.years
+    n_y = len(years)
+    discount = (1.0 + world.discount_rate) ** -(years - years[0]).astype(np.float64)
+
+    off = world.offers
+    offer_year = np.array(
+        [_year_index(world, add_months(world.as_of, off.at[o, "lead_months"].mode)) for o in offers],
+        np.int64,
+    )
+    logistics = world.programs["logistics"].to_dict()
+    route_cap = np.array([[r.capacity[int(y)] for y in years] for r in usable], np.float64).reshape(
+        len(usable), n_y
+    )
+    ptr = np.zeros(len(usable) + 1, np.int64)
+    ptr[1:] = np.cumsum([len(r.offers) for r in usable])
+    access = np.array([o_of[a] if (a := _access_offer(r)) else -1 for r in usable], np.int64)
+    access_cap = np.full((len(offers), n_y), np.nan)
+    for i, a in enumerate(access):
+        if a >= 0:
+            access_cap[a] = np.fmax(access_cap[a], route_cap[i])
+    plant_free = np.zeros((len(plants), n_y))
+    rows = {str(p): i for i, p in enumerate(world.plants.index)}
+    for pid, i in p_of.items():
+        start = None
+        if world.plants.at[pid, "status"] == "planned":
+            build = off[(off["kind"] == "build_plant")]
+            build = build[[d.get("plant") == pid for d in build["detail"]]]
+            if len(build):
+                start = add_months(world.as_of, build["lead_months"].iloc[0].mode)
+        cap = world.plant_capacity(pid, start) - world.committed[rows[pid]]
+        plant_free[i] = np.clip(cap, 0.0, None)
+    pairs = [
+        (o_of[o], o_of[x]) for o in offers for x in off.at[o, "excludes"] if x in o_of and o < x
+    ]
+    budget = np.array(
+        [
+            float(b) if b is not None and b == b else np.inf
+            for b in world.companies["capital_budget"]
+        ]
+    )
+    route_year = np.array(
+        [offer_year[o_of[r.offers[0]]] if r.offers else 0 for r in usable], np.int64
+    )
+    inputs = PlanInputs(
+        years=years,
+        discount=discount,
+        demand=world.demand.astype(np.float64),
+        lost_margin=world.programs["lost_margin"].to_numpy(np.float64),
+        min_fill=world.programs["min_fill"].to_numpy(np.float64),
+        single_source=world.programs["single_source"].to_numpy(bool),
+        program_company=np.array([c_of[c] for c in world.programs["company"]], np.int64),
+        route_program=np.array([g_of[r.program] for r in usable], np.int64),
+        route_plant=np.array([p_of[r.plant] for r in usable], np.int64),
+        route_cap=route_cap,
+        route_unit_cost=np.array(
+            [r.unit_cost + float(logistics[r.program].get(r.plant, 0.0)) for r in usable]
+        ),
+        route_fixed=np.array([r.badge_waiver_fee for r in usable], np.float64),
+        route_year=route_year,
+        route_offer_ptr=ptr,
+        route_offer_idx=np.array([o_of[o] for r in usable for o in r.offers], np.int64),
+        route_access=access,
+        plant_free=plant_free,
+        offer_fixed=np.array([float(off.at[o, "fixed_fee"]) for o in offers]),
+        offer_year=offer_year,
+        offer_company=np.array([c_of[str(off.at[o, "to"])] for o in offers], np.int64),
+        access_cap=access_cap,
+        exclusive=np.array(pairs, np.int64).reshape(-1, 2),
+        budget=budget,
+    )
+    return inputs, Index(programs, usable, plants, offers, companies)
+
+
+def _write_back(
+    world: World, d: PlanInputs, ix: Index, m: Milp, sol: Solution
+) -> dict[str, pd.DataFrame]:
+    """Turn column values into the plan's tables."""
+    years = d.years
+    v = sol.col_value
+    q0, q1 = m.col_blocks["q"]
+    u0, u1 = m.col_blocks["u"]
+    x0, x1 = m.col_blocks["x"]
+    q = np.round(v[q0:q1], 6)
+    u = np.round(v[u0:u1], 6)
+    x = v[x0:x1] > 0.5
+    used = q > 1e-6
+    production = pd.DataFrame(
+        {
+            "program": [ix.programs[d.route_program[r]] for r in m.q_route[used]],
+            "route": [ix.routes[r].id for r in m.q_route[used]],
+            "plant": [ix.routes[r].plant for r in m.q_route[used]],
+            "year": years[m.q_year[used]],
+            "cars": q[used],
+        },
+        columns=["program", "route", "plant", "year", "cars"],
+    )
+    short = u > 1e-6
+    unmet = pd.DataFrame(
+        {
+            "program": [ix.programs[g] for g in m.u_program[short]],
+            "year": years[m.u_year[short]],
+            "cars": u[short],
+            "demand": d.demand[m.u_program[short], m.u_year[short]],
+        },
+        columns=["program", "year", "cars", "demand"],
+    )
+    cars_by_route = np.bincount(m.q_route[used], weights=q[used], minlength=len(ix.routes))
+    first_year: dict[int, int] = {}
+    for r, y in zip(m.q_route[used], m.q_year[used], strict=True):
+        first_year[int(r)] = min(first_year.get(int(r), 10**6), int(years[y]))
+    chosen = [i for i in range(len(ix.routes)) if cars_by_route[i] > 1e-6]
+    choices = pd.DataFrame(
+        [
+            {
+                "program": ix.routes[i].program,
+                "route": ix.routes[i].id,
+                "manufacturer": ix.routes[i].manufacturer_name,
+                "badge": ix.routes[i].badge,
+                "plant": ix.routes[i].plant,
+                "offers": ", ".join(ix.routes[i].offers),
+                "first_year": first_year[i],
+                "earliest_sop": ix.routes[i].earliest_sop,
+                "cars": cars_by_route[i],
+                "weakest_status": ix.routes[i].weakest_status,
+            }
+            for i in chosen
+        ],
+        columns=[
+            "program",
+            "route",
+            "manufacturer",
+            "badge",
+            "plant",
+            "offers",
+            "first_year",
+            "earliest_sop",
+            "cars",
+            "weakest_status",
+        ],
+    )
+    off = world.offers
+    # A free offer may come out as taken without being used; only used ones are reported.
+    taken = {o for i in chosen for o in ix.routes[i].offers}
+    offers = pd.DataFrame(
+        [
+            {
+                "offer": o,
+                "kind": str(off.at[o, "kind"]),
+                "to": str(off.at[o, "to"]),
+                "fixed_fee": d.offer_fixed[i],
+                "year": int(years[d.offer_year[i]]),
+            }
+            for i, o in enumerate(ix.offers)
+            if x[i] and o in taken
+        ],
+        columns=["offer", "kind", "to", "fixed_fee", "year"],
+    )
+    used_py = np.zeros((len(ix.plants), len(years)))
+    np.add.at(used_py, (d.route_plant[m.q_route[used]], m.q_year[used]), q[used])
+    pos = {str(p): i for i, p in enumerate(world.plants.index)}
+    util_rows = []
+    for i, p in enumerate(ix.plants):
+        for y in range(len(years)):
+            free = d.plant_free[i, y]
+            committed = float(world.committed[pos[p], y])
+            if free + committed <= 0:
+                continue
+            util_rows.append(
+                {
+                    "plant": p,
+                    "year": int(years[y]),
+                    "used": used_py[i, y],
+                    "committed": committed,
+                    "capacity": free + committed,
+                    "utilization": (used_py[i, y] + committed) / (free + committed),
+                }
+            )
+    utilization = pd.DataFrame(
+        util_rows, columns=["plant", "year", "used", "committed", "capacity", "utilization"]
+    )
+    costs = _costs(world, d, ix, m, v)
+    return {
+        "production": production,
+        "unmet": unmet,
+        "choices": choices,
+        "offers": offers,
+        "utilization": utilization,
+        "costs": costs,
+    }
+
+
+def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd.DataFrame:
+    q0, q1 = m.col_blocks["q"]
+    u0, u1 = m.col_blocks["u"]
+    x0, x1 = m.col_blocks["x"]
+    z0, z1 = m.col_blocks["z"]
+    q, u, x, z = v[q0:q1], v[u0:u1], np.round(v[x0:x1]), np.round(v[z0:z1])
+    r, y = m.q_route, m.q_year
+    plant_cost = np.array(
+        [float(cast(float, world.plants.at[ix.routes[i].plant, "unit_cost"])) for i in range(len(ix.routes))]
+    )
+    logistics_map = world.programs["logistics"].to_dict()
+    logistics = np.array([float(logistics_map[rt.program].get(rt.plant, 0.0)) for rt in ix.routes])
+    fees = d.route_unit_cost - plant_cost - logistics
+    df = d.discount
+    zr = m.z_route
+    rows: list[tuple[str, float, float]] = [
+        ("one-off fees, prices and capex", float(d.offer_fixed @ x), float((d.offer_fixed * df[d.offer_year]) @ x)),
+        ("badge waivers", float(d.route_fixed[zr] @ z), float((d.route_fixed[zr] * df[d.route_year[zr]]) @ z)),
+        ("production at plants", float(plant_cost[r] @ q), float((plant_cost[r] * df[y]) @ q)),
+        ("per-car fees to partners", float(fees[r] @ q), float((fees[r] * df[y]) @ q)),
+        ("logistics", float(logistics[r] @ q), float((logistics[r] * df[y]) @ q)),
+        (
+            "lost margin on unmet demand",
+            float(d.lost_margin[m.u_program] @ u),
+            float((d.lost_margin[m.u_program] * df[m.u_year]) @ u),
+        ),
+    ]
+    out = pd.DataFrame(rows, columns=["category", "undiscounted", "discounted"])
+    total = pd.DataFrame(
+        [("total", out["undiscounted"].sum(), out["discounted"].sum())], columns=out.columns
+    )
+    return pd.concat([out, total], ignore_index=True)
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(columns=columns)
+
+
+def plan(
+    world: World, options: PlanOptions | None = None, routes: list[Route] | None = None
+) -> PlanResult:
+    """Plan production at least discounted cost.
+
+    Args:
+        world: The compiled world.
+        options: Solver and post-processing options.
+        routes: Routes to plan over (default: derived from the world).
+
+    Returns:
+        The plan; ``status`` says whether it is optimal, stopped at the time limit,
+        or infeasible (then ``shortfalls`` explains the missing capacity).
+    """
+    from evfab import _plan_explain as explain
+
+    opts = options or PlanOptions()
+    t0 = time.perf_counter()
+    all_routes = routes if routes is not None else derive_routes(world)
+    d, ix = plan_inputs(world, all_routes)
+    t1 = time.perf_counter()
+    m = build_milp(d)
+    t2 = time.perf_counter()
+    sol = solve(m, opts.time_limit, opts.gap)
+    t3 = time.perf_counter()
+    size = {
+        "rows": m.n_row,
+        "columns": m.n_col,
+        "nonzeros": int(sum(len(v) for v in m.vals)),
+        "integers": int(m.integrality().sum()),
+        "routes": len(ix.routes),
+    }
+    timings = {"inputs": t1 - t0, "build": t2 - t1, "solve": t3 - t2}
+    if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
+        shortfalls = (
+            explain.shortfalls_when_infeasible(world, d, ix, m, all_routes)
+            if sol.status is SolveStatus.INFEASIBLE
+            else _empty(["program", "year", "missing", "explanation"])
+        )
+        timings["post"] = time.perf_counter() - t3
+        return PlanResult(
+            world.name, sol.status, float("nan"), float("nan"), float("nan"), world.currency,
+            _empty(["program", "route"]), _empty(["offer"]), _empty(["program", "route", "plant", "year", "cars"]),
+            _empty(["program", "year", "cars", "demand"]), _empty(["plant", "year"]),
+            _empty(["category", "undiscounted", "discounted"]), _empty(["plant", "year", "value_per_car"]),
+            _empty(["program", "route"]), {}, shortfalls, timings, size,
+        )
+    tables = _write_back(world, d, ix, m, sol)
+    t4 = time.perf_counter()
+    values = (
+        explain.capacity_values(d, ix, m, sol)
+        if opts.capacity_values
+        else _empty(["plant", "year", "value_per_car", "binding"])
+    )
+    do_alt = opts.alternatives
+    if do_alt is None:
+        do_alt = len(ix.routes) <= opts.max_alternatives
+    alternatives = (
+        explain.alternatives(d, ix, m, sol, opts)
+        if do_alt
+        else _empty(["program", "route", "cost", "delta", "status"])
+    )
+    shortfalls = explain.shortfalls(world, d, ix, tables["unmet"], all_routes)
+    explanations = explain.explain_choices(world, ix, tables["choices"], alternatives, all_routes)
+    timings["write_back"] = t4 - t3
+    timings["post"] = time.perf_counter() - t4
+    return PlanResult(
+        scenario=world.name,
+        status=sol.status,
+        objective=sol.objective,
+        bound=sol.bound,
+        gap=sol.gap,
+        currency=world.currency,
+        choices=tables["choices"],
+        offers=tables["offers"],
+        production=tables["production"],
+        unmet=tables["unmet"],
+        utilization=tables["utilization"],
+        costs=tables["costs"],
+        capacity_values=values,
+        alternatives=alternatives,
+        explanations=explanations,
+        shortfalls=shortfalls,
+        timings=timings,
+        size=size,
+    )
+
+
+__all__ = ["IntArray", "PlanOptions", "PlanResult", "PlanStatus", "plan", "plan_inputs"]

@@ -1,0 +1,85 @@
+"""Shared fixtures: a minimal valid scenario as YAML text, and helpers to load variants."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import evfab
+
+MINIMAL = textwrap.dedent(
+    """\
+    name: minimal
+    as_of: 2022-01-01
+    horizon: 2026
+    sources:
+      - {id: s1, status: confirmed, url: https://example.org/a}
+      - {id: a1, status: assumption, note: made up for tests}
+    policy:
+      - since: 2015-01-01
+        new_licences: true
+        min_capacity: 0
+        contract_manufacturing: true
+        badge_names_manufacturer: true
+        sources: [s1]
+    companies:
+      - {id: newco, name: NewCo, kind: newcomer}
+      - {id: oldco, name: OldCo, kind: automaker}
+    licences:
+      - {id: oldco-bev, holder: oldco, status: held, sources: [s1]}
+    plants:
+      - id: old-plant
+        name: Old plant
+        operator: oldco
+        status: operating
+        opened: 2010-01
+        phases:
+          - {capacity: 100000, ready: 2010-01}
+        committed: {2022: 20000}
+        unit_cost: 100
+    programs:
+      - id: newcar
+        company: newco
+        name: New car
+        target_sop: 2023-06
+        demand: {2023: 10000, 2024: 50000}
+        badge: co_brand
+        lost_margin: 50
+    offers:
+      - id: cm
+        kind: contract_manufacturing
+        to: newco
+        host: oldco
+        plant: old-plant
+        fee_per_unit: 10
+        badge: co_brand
+        lead_months: 6
+        sources: [a1]
+    """
+)
+
+
+@pytest.fixture
+def minimal_text() -> str:
+    """YAML text of a small valid scenario (line numbers are stable: tests rely on them)."""
+    return MINIMAL
+
+
+@pytest.fixture
+def write_scenario(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Write YAML text to a file in tmp_path and return its path."""
+
+    def _write(text: str, name: str = "scenario.yaml") -> Path:
+        p = tmp_path / name
+        p.write_text(text, encoding="utf-8")
+        return p
+
+    return _write
+
+
+@pytest.fixture
+def xiaomi() -> evfab.Scenario:
+    """The bundled xiaomi-2022 scenario."""
+    return evfab.load("xiaomi-2022")

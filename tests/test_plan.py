@@ -1,0 +1,163 @@
+"""The production planner: choices, capacity values, budgets, exclusivity and infeasibility."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import evfab
+from evfab.plan import PlanOptions, PlanStatus, plan
+
+EVFAB = str(Path(sys.executable).parent / "evfab")
+
+
+def _two_programs_one_plant(min_fill: float = 0.0, extra: str = "") -> str:
+    """Two newcomers want 80k cars each from one host plant with 100k free: capacity binds."""
+    return f"""\
+name: crowded
+as_of: 2030-01-01
+horizon: 2030
+discount_rate: 0.0
+sources:
+  - {{id: a, status: assumption, note: test}}
+policy:
+  - {{since: 2020-01-01, contract_manufacturing: true, sources: [a]}}
+companies:
+  - {{id: host, name: Host, kind: automaker}}
+  - {{id: n1, name: N1, kind: newcomer}}
+  - {{id: n2, name: N2, kind: newcomer}}
+licences:
+  - {{id: host-bev, holder: host, status: held, sources: [a]}}
+plants:
+  - id: hp
+    name: Host plant
+    operator: host
+    status: operating
+    opened: 2020-01
+    phases: [{{capacity: 100000, ready: 2020-01}}]
+programs:
+  - {{id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {{2030: 80000}}, badge: any, lost_margin: 30000, min_fill: {min_fill}}}
+  - {{id: g2, company: n2, name: G2, target_sop: 2030-01, demand: {{2030: 80000}}, badge: any, lost_margin: 20000, min_fill: {min_fill}}}
+offers:
+  - {{id: cm1, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 5000, sources: [a]}}
+  - {{id: cm2, kind: contract_manufacturing, to: n2, host: host, plant: hp, fee_per_unit: 5000, sources: [a]}}
+{extra}"""
+
+
+def test_xiaomi_plan_is_pinned(xiaomi: evfab.Scenario) -> None:
+    r = plan(evfab.compile(xiaomi))
+    assert r.status is PlanStatus.OPTIMAL
+    chosen = dict(zip(r.choices["program"], r.choices["route"], strict=True))
+    assert chosen == {
+        "xiaomi-ev": "applied:xiaomi-bev@own:yizhuang",
+        "nio-jac-line": "partner:nio-jac@partner:jac-hefei",
+    }
+    nio = r.choices.set_index("program").loc["nio-jac-line"]
+    assert nio["manufacturer"] == "JAC"
+    assert "JAC badge waived" in nio["badge"]
+    assert r.unmet.empty
+    costs = r.costs.set_index("category")
+    assert costs.at["badge waivers", "undiscounted"] == pytest.approx(50e6)
+    assert costs.at["total", "discounted"] == pytest.approx(r.objective, rel=1e-9)
+    # Every alternative of Xiaomi is priced, and the umbrella over its own plant costs the
+    # BAIC fee of 3,000 CNY on every car, discounted.
+    alts = r.alternatives.set_index("route")
+    assert set(alts.index) >= {"partner:baic-umbrella@own:yizhuang", "partner:bluepark-cobrand@partner:bjev-changzhou"}
+    assert alts.at["partner:baic-umbrella@own:yizhuang", "delta"] == pytest.approx(
+        sum(3000 * n / 1.08 ** (y - 2022) for y, n in {2024: 60000, 2025: 150000, 2026: 250000, 2027: 300000, 2028: 300000, 2029: 300000, 2030: 300000}.items()),
+        rel=1e-6,
+    )
+    text = " ".join(r.explanations["xiaomi-ev"])
+    assert "Xiaomi is manufacturer of record" in text
+    assert "would cost" in text
+
+
+def test_capacity_value_is_the_dual_of_the_binding_plant() -> None:
+    s = evfab.loads(_two_programs_one_plant())
+    r = plan(evfab.compile(s))
+    assert r.status is PlanStatus.OPTIMAL
+    # g1 (margin 30k) gets 80k, g2 (margin 20k) the remaining 20k: 60k cars short.
+    prod = r.production.set_index("program")["cars"]
+    assert prod["g1"] == pytest.approx(80000)
+    assert prod["g2"] == pytest.approx(20000)
+    value = r.capacity_values.set_index(["plant", "year"]).at[("hp", 2030), "value_per_car"]
+    # One more car of capacity goes to g2: saves its lost margin minus the fee.
+    assert value == pytest.approx(20000 - 5000)
+    assert len(r.shortfalls) == 1
+    assert "60,000 of 80,000 cars cannot be built" in r.shortfalls["explanation"].iloc[0]
+
+
+def test_infeasible_min_fill_is_explained() -> None:
+    s = evfab.loads(_two_programs_one_plant(min_fill=0.9))
+    r = plan(evfab.compile(s))
+    assert r.status is PlanStatus.INFEASIBLE
+    assert not r.ok
+    text = " ".join(r.shortfalls["explanation"])
+    assert "2030" in text
+    assert "must build at least 90%" in text
+
+
+def test_infeasible_when_contract_manufacturing_is_banned(write_scenario) -> None:  # type: ignore[no-untyped-def]
+    text = _two_programs_one_plant(min_fill=0.5).replace("contract_manufacturing: true", "contract_manufacturing: false")
+    path = write_scenario(text)
+    out = subprocess.run([EVFAB, "plan", str(path)], capture_output=True, text=True)
+    assert out.returncode == 3, out.stderr
+    assert "Traceback" not in out.stderr
+    assert "cannot be built" in out.stderr
+    assert "contract manufacturing is not allowed" in out.stderr
+
+
+def test_infeasible_when_budget_blocks_the_only_offer(write_scenario) -> None:  # type: ignore[no-untyped-def]
+    text = _two_programs_one_plant(min_fill=0.5)
+    text = text.replace("{id: n1, name: N1, kind: newcomer}", "{id: n1, name: N1, kind: newcomer, capital_budget: 1000000}")
+    text = text.replace("host: host, plant: hp, fee_per_unit: 5000, sources: [a]}\n  - {id: cm2", "host: host, plant: hp, fee_per_unit: 5000, fixed_fee: 2000000, sources: [a]}\n  - {id: cm2")
+    path = write_scenario(text)
+    out = subprocess.run([EVFAB, "plan", str(path)], capture_output=True, text=True)
+    assert out.returncode == 3, out.stderr
+    assert "G1 (g1, N1) in 2030" in out.stderr
+
+
+def test_budget_and_exclusive_offers_are_respected() -> None:
+    extra = "  - {id: cm1b, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 1000, fixed_fee: 5000000, excludes: [cm1], sources: [a]}\n"
+    s = evfab.loads(_two_programs_one_plant(extra=extra))
+    r = plan(evfab.compile(s))
+    taken = set(r.offers["offer"])
+    assert not {"cm1", "cm1b"} <= taken
+    assert "cm1b" in taken  # 4,000 cheaper per car on 80k cars beats the 5m fee
+    budget = _two_programs_one_plant(extra=extra).replace(
+        "{id: n1, name: N1, kind: newcomer}", "{id: n1, name: N1, kind: newcomer, capital_budget: 1000000}"
+    )
+    r2 = plan(evfab.compile(evfab.loads(budget)))
+    assert "cm1b" not in set(r2.offers["offer"])
+
+
+def test_single_source_uses_one_route() -> None:
+    extra = "  - {id: cm1b, kind: contract_manufacturing, to: n1, host: host, plant: hp2, fee_per_unit: 5000, sources: [a]}\n"
+    text = _two_programs_one_plant(extra=extra).replace(
+        "programs:",
+        "  - id: hp2\n    name: Host plant 2\n    operator: host\n    status: operating\n    opened: 2020-01\n"
+        "    phases: [{capacity: 50000, ready: 2020-01}]\nprograms:",
+    )
+    r = plan(evfab.compile(evfab.loads(text)))
+    assert r.production[r.production["program"] == "g1"]["route"].nunique() >= 1
+    single = text.replace("lost_margin: 30000, min_fill: 0.0", "lost_margin: 30000, min_fill: 0.0, single_source: true")
+    r2 = plan(evfab.compile(evfab.loads(single)))
+    assert r2.production[r2.production["program"] == "g1"]["route"].nunique() == 1
+
+
+def test_time_limit_gives_a_typed_status(xiaomi: evfab.Scenario) -> None:
+    r = plan(evfab.compile(xiaomi), PlanOptions(time_limit=30, gap=1e-4, alternatives=False))
+    assert r.status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT)
+    assert r.alternatives.empty
+
+
+def test_cli_plan_writes_outputs(tmp_path: Path) -> None:
+    out = subprocess.run([EVFAB, "plan", "xiaomi-2022", "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    names = {p.name for p in (tmp_path / "o").iterdir()}
+    assert {"choices.csv", "production.csv", "utilization.csv", "costs.csv", "capacity_values.csv", "timeline.png", "utilization.png", "plan.json"} <= names
+    assert not any(n.endswith(".tmp") for n in names)
+    assert "Chosen routes" in out.stdout
