@@ -65,9 +65,23 @@ def test_xiaomi_plan_is_pinned(xiaomi: evfab.Scenario) -> None:
     # Every alternative of Xiaomi is priced, and the umbrella over its own plant costs the
     # BAIC fee of 3,000 CNY on every car, discounted.
     alts = r.alternatives.set_index("route")
-    assert set(alts.index) >= {"partner:baic-umbrella@own:yizhuang", "partner:bluepark-cobrand@partner:bjev-changzhou"}
+    assert set(alts.index) >= {
+        "partner:baic-umbrella@own:yizhuang",
+        "partner:bluepark-cobrand@partner:bjev-changzhou",
+    }
     assert alts.at["partner:baic-umbrella@own:yizhuang", "delta"] == pytest.approx(
-        sum(3000 * n / 1.08 ** (y - 2022) for y, n in {2024: 60000, 2025: 150000, 2026: 250000, 2027: 300000, 2028: 300000, 2029: 300000, 2030: 300000}.items()),
+        sum(
+            3000 * n / 1.08 ** (y - 2022)
+            for y, n in {
+                2024: 60000,
+                2025: 150000,
+                2026: 250000,
+                2027: 300000,
+                2028: 300000,
+                2029: 300000,
+                2030: 300000,
+            }.items()
+        ),
         rel=1e-6,
     )
     text = " ".join(r.explanations["xiaomi-ev"])
@@ -101,7 +115,9 @@ def test_infeasible_min_fill_is_explained() -> None:
 
 
 def test_infeasible_when_contract_manufacturing_is_banned(write_scenario) -> None:  # type: ignore[no-untyped-def]
-    text = _two_programs_one_plant(min_fill=0.5).replace("contract_manufacturing: true", "contract_manufacturing: false")
+    text = _two_programs_one_plant(min_fill=0.5).replace(
+        "contract_manufacturing: true", "contract_manufacturing: false"
+    )
     path = write_scenario(text)
     out = subprocess.run([EVFAB, "plan", str(path)], capture_output=True, text=True)
     assert out.returncode == 3, out.stderr
@@ -112,8 +128,14 @@ def test_infeasible_when_contract_manufacturing_is_banned(write_scenario) -> Non
 
 def test_infeasible_when_budget_blocks_the_only_offer(write_scenario) -> None:  # type: ignore[no-untyped-def]
     text = _two_programs_one_plant(min_fill=0.5)
-    text = text.replace("{id: n1, name: N1, kind: newcomer}", "{id: n1, name: N1, kind: newcomer, capital_budget: 1000000}")
-    text = text.replace("host: host, plant: hp, fee_per_unit: 5000, sources: [a]}\n  - {id: cm2", "host: host, plant: hp, fee_per_unit: 5000, fixed_fee: 2000000, sources: [a]}\n  - {id: cm2")
+    text = text.replace(
+        "{id: n1, name: N1, kind: newcomer}",
+        "{id: n1, name: N1, kind: newcomer, capital_budget: 1000000}",
+    )
+    text = text.replace(
+        "host: host, plant: hp, fee_per_unit: 5000, sources: [a]}\n  - {id: cm2",
+        "host: host, plant: hp, fee_per_unit: 5000, fixed_fee: 2000000, sources: [a]}\n  - {id: cm2",
+    )
     path = write_scenario(text)
     out = subprocess.run([EVFAB, "plan", str(path)], capture_output=True, text=True)
     assert out.returncode == 3, out.stderr
@@ -128,7 +150,8 @@ def test_budget_and_exclusive_offers_are_respected() -> None:
     assert not {"cm1", "cm1b"} <= taken
     assert "cm1b" in taken  # 4,000 cheaper per car on 80k cars beats the 5m fee
     budget = _two_programs_one_plant(extra=extra).replace(
-        "{id: n1, name: N1, kind: newcomer}", "{id: n1, name: N1, kind: newcomer, capital_budget: 1000000}"
+        "{id: n1, name: N1, kind: newcomer}",
+        "{id: n1, name: N1, kind: newcomer, capital_budget: 1000000}",
     )
     r2 = plan(evfab.compile(evfab.loads(budget)))
     assert "cm1b" not in set(r2.offers["offer"])
@@ -143,7 +166,10 @@ def test_single_source_uses_one_route() -> None:
     )
     r = plan(evfab.compile(evfab.loads(text)))
     assert r.production[r.production["program"] == "g1"]["route"].nunique() >= 1
-    single = text.replace("lost_margin: 30000, min_fill: 0.0", "lost_margin: 30000, min_fill: 0.0, single_source: true")
+    single = text.replace(
+        "lost_margin: 30000, min_fill: 0.0",
+        "lost_margin: 30000, min_fill: 0.0, single_source: true",
+    )
     r2 = plan(evfab.compile(evfab.loads(single)))
     assert r2.production[r2.production["program"] == "g1"]["route"].nunique() == 1
 
@@ -155,9 +181,20 @@ def test_time_limit_gives_a_typed_status(xiaomi: evfab.Scenario) -> None:
 
 
 def test_cli_plan_writes_outputs(tmp_path: Path) -> None:
-    out = subprocess.run([EVFAB, "plan", "xiaomi-2022", "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    out = subprocess.run(
+        [EVFAB, "plan", "xiaomi-2022", "--out", str(tmp_path / "o")], capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     names = {p.name for p in (tmp_path / "o").iterdir()}
-    assert {"choices.csv", "production.csv", "utilization.csv", "costs.csv", "capacity_values.csv", "timeline.png", "utilization.png", "plan.json"} <= names
+    assert {
+        "choices.csv",
+        "production.csv",
+        "utilization.csv",
+        "costs.csv",
+        "capacity_values.csv",
+        "timeline.png",
+        "utilization.png",
+        "plan.json",
+    } <= names
     assert not any(n.endswith(".tmp") for n in names)
     assert "Chosen routes" in out.stdout

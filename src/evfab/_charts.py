@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from evfab._world import World, add_months
 from evfab.plan import PlanResult
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -43,7 +44,11 @@ def timeline_chart(world: World, result: PlanResult, path: Path, max_programs: i
     total = dict(zip(progs, world.demand.sum(axis=1), strict=True))
     progs = sorted(progs, key=lambda g: -total[g])[:max_programs]
     fig, ax = plt.subplots(figsize=(10, 0.55 * len(progs) + 1.6))
-    prod = result.production.groupby(["program", "year"])["cars"].sum() if len(result.production) else None
+    prod = (
+        result.production.groupby(["program", "year"])["cars"].sum()
+        if len(result.production)
+        else None
+    )
     peak = float(prod.max()) if prod is not None and len(prod) else 1.0
     for i, g in enumerate(progs):
         y = len(progs) - 1 - i
@@ -51,17 +56,39 @@ def timeline_chart(world: World, result: PlanResult, path: Path, max_programs: i
             for year in world.years:
                 cars = float(prod.get((g, int(year)), 0.0))
                 if cars > 0:
-                    ax.barh(y, dt.timedelta(days=365), left=dt.date(int(year), 1, 1), height=0.5 * cars / peak + 0.1,
-                            color="tab:blue", alpha=0.35)
+                    ax.barh(
+                        y,
+                        dt.timedelta(days=365),
+                        left=dt.date(int(year), 1, 1),
+                        height=0.5 * cars / peak + 0.1,
+                        color="tab:blue",
+                        alpha=0.35,
+                    )
         target = world.programs.at[g, "target_sop"]
-        ax.plot(target, y, marker="D", color="tab:red", ms=7, label="target SOP" if i == 0 else None)
+        ax.plot(
+            target, y, marker="D", color="tab:red", ms=7, label="target SOP" if i == 0 else None
+        )
         chosen = result.choices[result.choices["program"] == g]
         for row in chosen.itertuples():
-            ax.plot(row.earliest_sop, y, marker="o", color="tab:green", ms=8, label="earliest SOP (chosen route)" if i == 0 else None)
+            ax.plot(
+                row.earliest_sop,
+                y,
+                marker="o",
+                color="tab:green",
+                ms=8,
+                label="earliest SOP (chosen route)" if i == 0 else None,
+            )
             for o in str(row.offers).split(", "):
                 if o:
-                    signed = add_months(world.as_of, world.offers.at[o, "lead_months"].mode)
-                    ax.plot(signed, y, marker="^", color="tab:purple", ms=7, label="deal in force" if i == 0 else None)
+                    signed = add_months(world.as_of, world.offer(o)["lead_months"].mode)
+                    ax.plot(
+                        signed,
+                        y,
+                        marker="^",
+                        color="tab:purple",
+                        ms=7,
+                        label="deal in force" if i == 0 else None,
+                    )
     ax.axvline(world.as_of, color="grey", ls="--", lw=1)
     ax.text(world.as_of, len(progs) - 0.4, " as of", color="grey", fontsize=8)
     ax.set_yticks(range(len(progs)), [str(g) for g in reversed(progs)])

@@ -9,7 +9,7 @@ import os
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -63,6 +63,11 @@ def to_jsonable(obj: Any) -> Any:
     if hasattr(obj, "model_dump"):
         return to_jsonable(obj.model_dump(mode="json"))
     return obj
+
+
+def records(df: Any) -> list[dict[str, Any]]:
+    """Rows of a DataFrame as plain dicts keyed by column name."""
+    return cast(list[dict[str, Any]], df.to_dict(orient="records"))
 
 
 def dumps(obj: Any) -> str:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evfab._highs import SolveStatus, Solution, solve
+from evfab._highs import Solution, SolveStatus, solve
+from evfab._io import records
 from evfab._plan_model import FloatArray, Milp, PlanInputs
 from evfab._world import World
 from evfab.rules import Route
@@ -57,9 +58,9 @@ def capacity_values(d: PlanInputs, ix: object, m: Milp, sol: Solution) -> pd.Dat
         },
         columns=cols,
     )
-    return out.sort_values(["value_per_car", "plant", "year"], ascending=[False, True, True]).reset_index(
-        drop=True
-    )
+    return out.sort_values(
+        ["value_per_car", "plant", "year"], ascending=[False, True, True]
+    ).reset_index(drop=True)
 
 
 def alternatives(d: PlanInputs, ix: object, m: Milp, sol: Solution, opts: object) -> pd.DataFrame:
@@ -138,23 +139,25 @@ def explain_choices(
         g = str(g)
         lines: list[str] = []
         mine = chosen_by.get(g, empty)
-        for row in mine.itertuples():
+        for c in records(mine):
             lines.append(
-                f"Builds {row.cars:,.0f} cars on {row.route}: {row.manufacturer} is manufacturer of record, "
-                f"badge {row.badge}, first production {row.first_year}."
+                f"Builds {c['cars']:,.0f} cars on {c['route']}: {c['manufacturer']} is manufacturer of record, "
+                f"badge {c['badge']}, first production {c['first_year']}."
             )
         if mine.empty:
             lines.append("Builds nothing: no usable route pays for itself against the lost margin.")
         alt = alts_by.get(g, alts.iloc[0:0])
-        for row in alt.itertuples():
-            if row.route in set(mine["route"]):
+        for a in records(alt):
+            if a["route"] in set(mine["route"]):
                 continue
-            if row.status not in ("optimal", "time_limit"):
-                lines.append(f"Using only {row.route} is not feasible ({row.status}).")
-            elif row.delta <= 1e-6 * max(1.0, abs(row.cost)):
-                lines.append(f"Using only {row.route} would cost the same (a tie).")
+            if a["status"] not in ("optimal", "time_limit"):
+                lines.append(f"Using only {a['route']} is not feasible ({a['status']}).")
+            elif a["delta"] <= 1e-6 * max(1.0, abs(a["cost"])):
+                lines.append(f"Using only {a['route']} would cost the same (a tie).")
             else:
-                lines.append(f"Using only {row.route} would cost {_money(row.delta)} {cur} more (discounted).")
+                lines.append(
+                    f"Using only {a['route']} would cost {_money(a['delta'])} {cur} more (discounted)."
+                )
         for r in by_program.get(g, []):
             if not r.usable:
                 lines.append(f"Not usable: {r.id}: {'; '.join(r.why)}.")
@@ -192,7 +195,9 @@ def _where_from(world: World, g: str, year: int, ctx: _Context, limit: int = 5) 
         if not r.usable and cap > 0:
             hints.append(f"route {r.id} ({cap:,} cars in {year}), now blocked: {'; '.join(r.why)}")
         elif r.usable and cap == 0 and r.earliest_sop.year > year:
-            hints.append(f"route {r.id} starts only {r.earliest_sop:%Y-%m}; faster deals would help")
+            hints.append(
+                f"route {r.id} starts only {r.earliest_sop:%Y-%m}; faster deals would help"
+            )
     used = {r.plant for r in mine}
     y = year - int(world.years[0])
     if 0 <= y < len(world.years):
@@ -206,12 +211,16 @@ def _where_from(world: World, g: str, year: int, ctx: _Context, limit: int = 5) 
             if pid in used:
                 continue
             op = world.company_name(str(world.plants.at[pid, "operator"]))
-            hints.append(f"idle capacity at {pid} ({op}, {col[i]:,.0f} free in {year}) through a contract or stake")
+            hints.append(
+                f"idle capacity at {pid} ({op}, {col[i]:,.0f} free in {year}) through a contract or stake"
+            )
             shown += 1
     return hints[:limit]
 
 
-def _explain_row(world: World, g: str, year: int, missing: float, demand: float, ctx: _Context) -> str:
+def _explain_row(
+    world: World, g: str, year: int, missing: float, demand: float, ctx: _Context
+) -> str:
     prog = world.programs.loc[g]
     company = world.company_name(str(prog["company"]))
     legal = sum(r.capacity.get(year, 0) for r in ctx.by_program.get(g, []) if r.usable)
@@ -245,12 +254,14 @@ def shortfalls(
     ctx = _context(world, routes) if len(unmet) else _Context({}, np.zeros((0, 0)), [])
     rows = [
         {
-            "program": u.program,
-            "year": int(u.year),
-            "missing": float(u.cars),
-            "explanation": _explain_row(world, str(u.program), int(u.year), float(u.cars), float(u.demand), ctx),
+            "program": u["program"],
+            "year": int(u["year"]),
+            "missing": float(u["cars"]),
+            "explanation": _explain_row(
+                world, str(u["program"]), int(u["year"]), float(u["cars"]), float(u["demand"]), ctx
+            ),
         }
-        for u in unmet.itertuples()
+        for u in records(unmet)
     ]
     return pd.DataFrame(rows, columns=["program", "year", "missing", "explanation"])
 
@@ -295,7 +306,9 @@ def shortfalls_when_infeasible(
                     "program": g,
                     "year": year,
                     "missing": float(need[k]),
-                    "explanation": _explain_row(world, g, year, float(need[k]), float(demand[k]), ctx)
+                    "explanation": _explain_row(
+                        world, g, year, float(need[k]), float(demand[k]), ctx
+                    )
                     + f" The program must build at least {d.min_fill[m.u_program[k]]:.0%} of demand.",
                 }
             )

@@ -271,7 +271,13 @@ def add_plant_capacity_constraints(m: Milp, d: PlanInputs) -> None:
     rhs = d.plant_free[m.plant_row_plant, m.plant_row_year]
     n = len(uniq)
     m.add_rows(
-        "plant", n, local, q0 + np.arange(len(m.q_route)), np.ones(len(local)), np.full(n, -np.inf), rhs
+        "plant",
+        n,
+        local,
+        q0 + np.arange(len(m.q_route)),
+        np.ones(len(local)),
+        np.full(n, -np.inf),
+        rhs,
     )
 
 
@@ -300,7 +306,8 @@ def add_activation_constraints(m: Milp, d: PlanInputs) -> None:
     # NOTE: big-M = min(route capacity, demand) keeps the relaxation tight
     # (like x_ij <= d_j y_i in facility location).
     big = np.minimum(
-        d.route_cap[m.q_route[qi], m.q_year[qi]], d.demand[d.route_program[m.q_route[qi]], m.q_year[qi]]
+        d.route_cap[m.q_route[qi], m.q_year[qi]],
+        d.demand[d.route_program[m.q_route[qi]], m.q_year[qi]],
     )
     n = len(qi)
     rows = np.concatenate([np.arange(n), np.arange(n)])
@@ -344,7 +351,9 @@ def add_budget_constraints(m: Milp, d: PlanInputs) -> None:
     local[limited] = np.arange(len(limited))
     xo = np.nonzero(local[d.offer_company] >= 0)[0]
     zr = m.z_route[(local[d.program_company[d.route_program[m.z_route]]] >= 0)]
-    rows = np.concatenate([local[d.offer_company[xo]], local[d.program_company[d.route_program[zr]]]])
+    rows = np.concatenate(
+        [local[d.offer_company[xo]], local[d.program_company[d.route_program[zr]]]]
+    )
     cols = np.concatenate([x0 + xo, m.z_of_route[zr]])
     vals = np.concatenate([d.offer_fixed[xo], d.route_fixed[zr]])
     n = len(limited)

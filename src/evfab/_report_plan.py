@@ -9,12 +9,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from evfab._io import records
 from evfab._report import money, status_text
 from evfab._world import World
 from evfab.plan import PlanResult
 
 
-def _pivot_table(title: str, df: pd.DataFrame, index: str, value: str, fmt: str, limit: int = 25) -> Table:
+def _pivot_table(
+    title: str, df: pd.DataFrame, index: str, value: str, fmt: str, limit: int = 25
+) -> Table:
     t = Table(title=title, title_justify="left", header_style="bold")
     if df.empty:
         t.add_column("(none)")
@@ -51,12 +54,25 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
     if not r.ok:
         return
     ct = Table(title="Chosen routes", title_justify="left", header_style="bold")
-    for col in ("program", "route", "manufacturer of record", "badge", "first year", "cars", "claims"):
+    for col in (
+        "program",
+        "route",
+        "manufacturer of record",
+        "badge",
+        "first year",
+        "cars",
+        "claims",
+    ):
         ct.add_column(col, justify="right" if col in ("first year", "cars") else "left")
     for row in r.choices.itertuples():
         ct.add_row(
-            str(row.program), str(row.route), str(row.manufacturer), str(row.badge),
-            str(row.first_year), f"{row.cars:,.0f}", status_text(str(row.weakest_status)),
+            str(row.program),
+            str(row.route),
+            str(row.manufacturer),
+            str(row.badge),
+            str(row.first_year),
+            f"{row.cars:,.0f}",
+            status_text(str(row.weakest_status)),
         )
     console.print(ct)
     small = len(world.programs) <= 12
@@ -67,26 +83,51 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
                 style = "dim" if line.startswith("Not usable") else ""
                 console.print(Text("  - " + line, style=style))
     console.print(_pivot_table("Production (cars)", r.production, "program", "cars", ",.0f"))
-    util = r.utilization.assign(pct=r.utilization["utilization"] * 100) if len(r.utilization) else r.utilization
-    console.print(_pivot_table("Plant utilization (% incl. the operator's own load)", util, "plant", "pct", ".0f"))
+    util = (
+        r.utilization.assign(pct=r.utilization["utilization"] * 100)
+        if len(r.utilization)
+        else r.utilization
+    )
+    console.print(
+        _pivot_table(
+            "Plant utilization (% incl. the operator's own load)", util, "plant", "pct", ".0f"
+        )
+    )
     cost = Table(title=f"Costs ({cur})", title_justify="left", header_style="bold")
     cost.add_column("category")
     cost.add_column("undiscounted", justify="right")
     cost.add_column("discounted", justify="right")
-    for row in r.costs.itertuples():
-        style = "bold" if row.category == "total" else ""
-        cost.add_row(Text(str(row.category), style=style), money(float(row.undiscounted)), money(float(row.discounted)))
+    for rec in records(r.costs):
+        style = "bold" if rec["category"] == "total" else ""
+        cost.add_row(
+            Text(str(rec["category"]), style=style),
+            money(float(rec["undiscounted"])),
+            money(float(rec["discounted"])),
+        )
     console.print(cost)
-    vals = r.capacity_values[r.capacity_values["value_per_car"] > 0].head(10) if len(r.capacity_values) else r.capacity_values
+    vals = (
+        r.capacity_values[r.capacity_values["value_per_car"] > 0].head(10)
+        if len(r.capacity_values)
+        else r.capacity_values
+    )
     if len(vals):
-        vt = Table(title="Where one more car of capacity is worth most", title_justify="left", header_style="bold")
+        vt = Table(
+            title="Where one more car of capacity is worth most",
+            title_justify="left",
+            header_style="bold",
+        )
         for col in ("plant", "year", f"saves ({cur}/car, discounted)"):
             vt.add_column(col, justify="right" if col != "plant" else "left")
         for row in vals.itertuples():
             vt.add_row(str(row.plant), str(row.year), f"{row.value_per_car:,.0f}")
         console.print(vt)
     else:
-        console.print(Text("No plant's capacity binds: one more car of capacity anywhere saves nothing.", style="dim"))
+        console.print(
+            Text(
+                "No plant's capacity binds: one more car of capacity anywhere saves nothing.",
+                style="dim",
+            )
+        )
     print_shortfalls(console, r)
 
 
@@ -103,9 +144,6 @@ def print_shortfalls(console: Console, r: PlanResult) -> None:
 
 def plan_json(r: PlanResult) -> dict[str, Any]:
     """The plan as JSON-ready data (shape documented in docs/json.md)."""
-
-    def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-        return [dict(rec) for rec in df.to_dict(orient="records")]
 
     return {
         "status": r.status.value,

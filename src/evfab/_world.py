@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from evfab._scenario import (
 )
 
 DAYS_PER_MONTH = 365.25 / 12
+_STATUSES = list(Status)
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -90,13 +92,18 @@ def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
     set_on: dict[str, tuple[dt.date, str]] = {}
     sources: list[str] = []
     out = []
-    for p in periods:
+    for k, p in enumerate(periods):
         for key in _POLICY_DEFAULTS:
             value = getattr(p, key)
             if value is not None:
                 current[key] = value
                 set_on[key] = (p.since, p.name)
-        sources = list(dict.fromkeys([*sources, *p.sources]))
+        # Only periods that set a rule still in force count (as documented): a rule
+        # overridden later, like the 2017 halt lifted in 2019, no longer supports a route.
+        in_force = {since for since, _ in set_on.values()}
+        sources = list(
+            dict.fromkeys(s for q in periods[: k + 1] if q.since in in_force for s in q.sources)
+        )
         out.append(
             PolicyState(
                 since=p.since,
@@ -166,64 +173,145 @@ class World:
 
     def affiliates(self, company: str) -> set[str]:
         """``company`` and every company whose parent chain leads to it."""
+        return self._affiliate_sets.get(company, {company})
+
+    @cached_property
+    def _affiliate_sets(self) -> dict[str, set[str]]:
         parent: dict[str, str | None] = {str(k): v for k, v in self.companies["parent"].items()}
-        out = {company}
+        out: dict[str, set[str]] = {cid: {cid} for cid in parent}
         for cid in parent:
-            seen: set[str] = set()
-            cur: str | None = cid
+            seen = {cid}
+            cur = parent.get(cid)
             while cur is not None and cur not in seen:
-                if cur == company:
-                    out.add(cid)
-                    break
+                out.setdefault(cur, {cur}).add(cid)
                 seen.add(cur)
                 cur = parent.get(cur)
         return out
 
+    # NOTE: the lookups below are plain dicts built once per World: the rules engine
+    # calls them per route, and pandas indexing there cost ~90 % of route derivation.
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in self.companies["name"].items()}
+
+    @cached_property
+    def source_rank(self) -> dict[str, int]:
+        """Rank of each source's status (higher is weaker)."""
+        return {str(k): int(v) for k, v in self.sources["rank"].items()}
+
+    @cached_property
+    def plant_row(self) -> dict[str, int]:
+        """Row of each plant in the plant-by-year arrays."""
+        return {str(p): i for i, p in enumerate(self.plants.index)}
+
+    @cached_property
+    def _phase_table(self) -> dict[str, list[tuple[int, dt.date | None, float]]]:
+        out: dict[str, list[tuple[int, dt.date | None, float]]] = {
+            str(p): [] for p in self.plants.index
+        }
+        for plant, capacity, ready, months in zip(
+            self.phases["plant"],
+            self.phases["capacity"],
+            self.phases["ready"],
+            self.phases["months"],
+            strict=True,
+        ):
+            out[str(plant)].append(
+                (int(capacity), ready if isinstance(ready, dt.date) else None, float(months))
+            )
+        return out
+
+    @cached_property
+    def licences_by_holder(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+        """(id, row) of each licence, grouped by holder."""
+        out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for lid, row in zip(self.licences.index, self.licences.to_dict("records"), strict=True):
+            out.setdefault(str(row["holder"]), []).append(
+                (str(lid), {str(k): v for k, v in row.items()})
+            )
+        return out
+
+    @cached_property
+    def offers_by_taker(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+        """(id, row) of each offer, grouped by the company it is made to."""
+        out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for oid, row in zip(self.offers.index, self.offers.to_dict("records"), strict=True):
+            out.setdefault(str(row["to"]), []).append(
+                (str(oid), {str(k): v for k, v in row.items()})
+            )
+        return out
+
+    @cached_property
+    def plants_by_operator(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+        """(id, row) of each plant, grouped by operator."""
+        out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for pid, row in zip(self.plants.index, self.plants.to_dict("records"), strict=True):
+            out.setdefault(str(row["operator"]), []).append(
+                (str(pid), {str(k): v for k, v in row.items()})
+            )
+        return out
+
+    @cached_property
+    def _offer_rows(self) -> dict[str, dict[str, Any]]:
+        return {oid: row for rows in self.offers_by_taker.values() for oid, row in rows}
+
+    @cached_property
+    def _plant_rows(self) -> dict[str, dict[str, Any]]:
+        return {pid: row for rows in self.plants_by_operator.values() for pid, row in rows}
+
+    def offer(self, oid: str) -> dict[str, Any]:
+        """The offer table's row for ``oid`` as a dict (kind, to, lead_months, fixed_fee, detail ...)."""
+        return self._offer_rows[oid]
+
+    def plant(self, pid: str) -> dict[str, Any]:
+        """The plant table's row for ``pid`` as a dict (name, operator, status, unit_cost ...)."""
+        return self._plant_rows[pid]
+
     def company_name(self, cid: str) -> str:
         """Display name of a company."""
-        return str(self.companies.at[cid, "name"])
+        return self._names[cid]
 
     def weakest(self, source_ids: tuple[str, ...] | list[str]) -> Status:
         """The weakest status among ``source_ids`` (``assumption`` if none is cited)."""
         if not source_ids:
             return Status.ASSUMPTION
-        ranks = self.sources.loc[list(source_ids), "rank"]
-        return list(Status)[int(ranks.max())]
+        rank = self.source_rank
+        return _STATUSES[max(rank[s] for s in source_ids)]
 
-    def plant_capacity(self, plant: str, start: dt.date | None = None) -> FloatArray:
+    def plant_capacity(
+        self, plant: str, start: dt.date | None = None, since: dt.date | None = None
+    ) -> FloatArray:
         """Capacity of ``plant`` by year, prorated from each phase's ready date.
 
         Args:
             plant: Plant id.
             start: For planned plants, the date construction starts (phases use build
                 months after it); ignored for phases with a ready date.
+            since: Count each phase only from this date on (a route's start of production).
 
         Returns:
             Vehicles per year for each of :attr:`years`, before committed load.
         """
         cap = np.zeros(len(self.years))
-        rows = self.phases[self.phases["plant"] == plant]
-        base = self._build_base(plant, start)
-        for capacity, ready, months in zip(
-            rows["capacity"], rows["ready"], rows["months"], strict=True
-        ):
-            when = ready if isinstance(ready, dt.date) else add_months(base, float(months))
-            cap += capacity * year_fractions(when, self.years)
+        for capacity, when in self._phase_dates(plant, start):
+            cap += capacity * year_fractions(max(when, since or when), self.years)
         return cap
 
-    def _build_base(self, plant: str, start: dt.date | None) -> dt.date:
+    def _phase_dates(self, plant: str, start: dt.date | None) -> list[tuple[int, dt.date]]:
+        """Capacity and ready date of each phase of ``plant``."""
+        phases = self._phase_table[plant]
+        if all(ready is not None for _, ready, _ in phases):
+            return [(capacity, ready) for capacity, ready, _ in phases if ready is not None]
         cs = self.plants.at[plant, "construction_start"]
-        return start or (cs if isinstance(cs, dt.date) else self.as_of)
+        base = start or (cs if isinstance(cs, dt.date) else self.as_of)
+        return [
+            (capacity, ready if ready is not None else add_months(base, months))
+            for capacity, ready, months in phases
+        ]
 
     def first_ready(self, plant: str, start: dt.date | None = None) -> dt.date:
         """Date the first phase of ``plant`` can produce."""
-        rows = self.phases[self.phases["plant"] == plant]
-        base = self._build_base(plant, start)
-        dates = [
-            ready if isinstance(ready, dt.date) else add_months(base, float(months))
-            for ready, months in zip(rows["ready"], rows["months"], strict=True)
-        ]
-        return min(dates)
+        return min(when for _, when in self._phase_dates(plant, start))
 
 
 def compile_world(s: Scenario) -> World:
@@ -254,10 +342,16 @@ def compile_world(s: Scenario) -> World:
     ).set_index("id")
     companies = pd.DataFrame(
         [
-            {"id": c.id, "name": c.name, "kind": c.kind.value, "parent": c.parent}
+            {
+                "id": c.id,
+                "name": c.name,
+                "kind": c.kind.value,
+                "parent": c.parent,
+                "capital_budget": c.capital_budget,
+            }
             for c in s.companies
         ],
-        columns=["id", "name", "kind", "parent"],
+        columns=["id", "name", "kind", "parent", "capital_budget"],
     ).set_index("id")
     companies["parent"] = (
         companies["parent"].astype(object).where(companies["parent"].notna(), None)
@@ -344,6 +438,8 @@ def compile_world(s: Scenario) -> World:
                 "badge": g.badge.value,
                 "single_source": g.single_source,
                 "lost_margin": g.lost_margin,
+                "min_fill": g.min_fill,
+                "logistics": dict(g.logistics),
             }
             for g in s.programs
         ],
@@ -356,6 +452,8 @@ def compile_world(s: Scenario) -> World:
             "badge",
             "single_source",
             "lost_margin",
+            "min_fill",
+            "logistics",
         ],
     ).set_index("id")
     demand = np.zeros((len(s.programs), len(years)), dtype=np.int64)
@@ -415,7 +513,7 @@ def compile_world(s: Scenario) -> World:
 
 def plant_index(world: World) -> dict[str, int]:
     """Row number of each plant in the plant-by-year arrays."""
-    return {pid: i for i, pid in enumerate(world.plants.index)}
+    return world.plant_row
 
 
 __all__ = [

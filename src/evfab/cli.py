@@ -129,7 +129,8 @@ def plan_cmd(
         Path | None, typer.Option("--out", help="Write CSV tables and PNG charts into this folder.")
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds before the solver stops with its best plan.")
+        float | None,
+        typer.Option("--time-limit", help="Seconds before the solver stops with its best plan."),
     ] = None,
     gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap at which to stop.")] = 1e-6,
     alternatives: Annotated[
@@ -146,13 +147,19 @@ def plan_cmd(
 
     s = load(file)
     world = compile_world(s)
-    with err.status("solving the plan with HiGHS ...", spinner="dots") if not json_out else nullcontext():
+    with (
+        err.status("solving the plan with HiGHS ...", spinner="dots")
+        if not json_out
+        else nullcontext()
+    ):
         result = plan(world, PlanOptions(time_limit=time_limit, gap=gap, alternatives=alternatives))
     if out_dir is not None:
         from evfab._charts import write_plan_outputs
 
         written = write_plan_outputs(world, result, out_dir)
-        _io.atomic_write_text(out_dir / "plan.json", _io.dumps({**_envelope("plan", s), **plan_json(result)}))
+        _io.atomic_write_text(
+            out_dir / "plan.json", _io.dumps({**_envelope("plan", s), **plan_json(result)})
+        )
         err.print(f"wrote {len(written) + 1} files to {out_dir}")
     if json_out:
         sys.stdout.write(_io.dumps({**_envelope("plan", s), **plan_json(result)}))
@@ -161,7 +168,8 @@ def plan_cmd(
     if result.status.value == "infeasible":
         lines = "\n".join(f"  - {e}" for e in result.shortfalls["explanation"])
         raise PlanInfeasibleError(
-            "no plan meets every program's minimum production:\n" + (lines or "  (no shortfall could be located)")
+            "no plan meets every program's minimum production:\n"
+            + (lines or "  (no shortfall could be located)")
         )
     if not result.ok:
         raise EvfabError(f"the solver stopped without a plan ({result.status.value})")
@@ -172,14 +180,18 @@ def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Scenario YAML to write.")],
     programs: Annotated[int, typer.Option("--programs", min=1, help="Vehicle programs.")] = 50,
     plants: Annotated[int, typer.Option("--plants", min=1, help="Existing plants.")] = 20,
-    companies: Annotated[int | None, typer.Option("--companies", min=2, help="Companies (default programs/4).")] = None,
+    companies: Annotated[
+        int | None, typer.Option("--companies", min=2, help="Companies (default programs/4).")
+    ] = None,
     years: Annotated[int, typer.Option("--years", min=1, max=50, help="Planning years.")] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same file.")] = 0,
 ) -> None:
     """Write a valid synthetic industry scenario (newcomers, licensed makers with idle plants, offers)."""
     from evfab.generate import generate_yaml
 
-    text = generate_yaml(programs=programs, plants=plants, companies=companies, years=years, seed=seed)
+    text = generate_yaml(
+        programs=programs, plants=plants, companies=companies, years=years, seed=seed
+    )
     _io.atomic_write_text(output, text)
     s = load(output)
     err.print(
@@ -197,7 +209,8 @@ def import_orlib_cap(
     file: Annotated[Path, typer.Argument(help="An OR-Library cap*.txt instance.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Scenario YAML to write.")],
     capacity: Annotated[
-        float | None, typer.Option("--capacity", help="Facility capacity for capa/capb/capc (see capopt.txt).")
+        float | None,
+        typer.Option("--capacity", help="Facility capacity for capa/capb/capc (see capopt.txt)."),
     ] = None,
 ) -> None:
     """Turn an OR-Library capacitated facility location instance into a scenario."""

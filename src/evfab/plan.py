@@ -20,7 +20,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from evfab._highs import SolveStatus, Solution, solve
+from evfab._highs import Solution, SolveStatus, solve
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs, build_milp
 from evfab._world import World, add_months
 from evfab.rules import Route, derive_routes
@@ -149,7 +149,10 @@ def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
 
     off = world.offers
     offer_year = np.array(
-        [_year_index(world, add_months(world.as_of, off.at[o, "lead_months"].mode)) for o in offers],
+        [
+            _year_index(world, add_months(world.as_of, world.offer(o)["lead_months"].mode))
+            for o in offers
+        ],
         np.int64,
     )
     logistics = world.programs["logistics"].to_dict()
@@ -175,7 +178,10 @@ def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
         cap = world.plant_capacity(pid, start) - world.committed[rows[pid]]
         plant_free[i] = np.clip(cap, 0.0, None)
     pairs = [
-        (o_of[o], o_of[x]) for o in offers for x in off.at[o, "excludes"] if x in o_of and o < x
+        (o_of[o], o_of[x])
+        for o in offers
+        for x in world.offer(o)["excludes"]
+        if x in o_of and o < x
     ]
     budget = np.array(
         [
@@ -206,7 +212,7 @@ def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
         route_offer_idx=np.array([o_of[o] for r in usable for o in r.offers], np.int64),
         route_access=access,
         plant_free=plant_free,
-        offer_fixed=np.array([float(off.at[o, "fixed_fee"]) for o in offers]),
+        offer_fixed=np.array([float(world.offer(o)["fixed_fee"]) for o in offers]),
         offer_year=offer_year,
         offer_company=np.array([c_of[str(off.at[o, "to"])] for o in offers], np.int64),
         access_cap=access_cap,
@@ -342,7 +348,10 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
     q, u, x, z = v[q0:q1], v[u0:u1], np.round(v[x0:x1]), np.round(v[z0:z1])
     r, y = m.q_route, m.q_year
     plant_cost = np.array(
-        [float(cast(float, world.plants.at[ix.routes[i].plant, "unit_cost"])) for i in range(len(ix.routes))]
+        [
+            float(cast(float, world.plants.at[ix.routes[i].plant, "unit_cost"]))
+            for i in range(len(ix.routes))
+        ]
     )
     logistics_map = world.programs["logistics"].to_dict()
     logistics = np.array([float(logistics_map[rt.program].get(rt.plant, 0.0)) for rt in ix.routes])
@@ -350,8 +359,16 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
     df = d.discount
     zr = m.z_route
     rows: list[tuple[str, float, float]] = [
-        ("one-off fees, prices and capex", float(d.offer_fixed @ x), float((d.offer_fixed * df[d.offer_year]) @ x)),
-        ("badge waivers", float(d.route_fixed[zr] @ z), float((d.route_fixed[zr] * df[d.route_year[zr]]) @ z)),
+        (
+            "one-off fees, prices and capex",
+            float(d.offer_fixed @ x),
+            float((d.offer_fixed * df[d.offer_year]) @ x),
+        ),
+        (
+            "badge waivers",
+            float(d.route_fixed[zr] @ z),
+            float((d.route_fixed[zr] * df[d.route_year[zr]]) @ z),
+        ),
         ("production at plants", float(plant_cost[r] @ q), float((plant_cost[r] * df[y]) @ q)),
         ("per-car fees to partners", float(fees[r] @ q), float((fees[r] * df[y]) @ q)),
         ("logistics", float(logistics[r] @ q), float((logistics[r] * df[y]) @ q)),
@@ -413,11 +430,24 @@ def plan(
         )
         timings["post"] = time.perf_counter() - t3
         return PlanResult(
-            world.name, sol.status, float("nan"), float("nan"), float("nan"), world.currency,
-            _empty(["program", "route"]), _empty(["offer"]), _empty(["program", "route", "plant", "year", "cars"]),
-            _empty(["program", "year", "cars", "demand"]), _empty(["plant", "year"]),
-            _empty(["category", "undiscounted", "discounted"]), _empty(["plant", "year", "value_per_car"]),
-            _empty(["program", "route"]), {}, shortfalls, timings, size,
+            world.name,
+            sol.status,
+            float("nan"),
+            float("nan"),
+            float("nan"),
+            world.currency,
+            _empty(["program", "route"]),
+            _empty(["offer"]),
+            _empty(["program", "route", "plant", "year", "cars"]),
+            _empty(["program", "year", "cars", "demand"]),
+            _empty(["plant", "year"]),
+            _empty(["category", "undiscounted", "discounted"]),
+            _empty(["plant", "year", "value_per_car"]),
+            _empty(["program", "route"]),
+            {},
+            shortfalls,
+            timings,
+            size,
         )
     tables = _write_back(world, d, ix, m, sol)
     t4 = time.perf_counter()

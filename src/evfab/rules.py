@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
 
 from evfab._scenario import STATUS_RANK, Status
-from evfab._world import FloatArray, PolicyState, World, add_months, plant_index, year_fractions
+from evfab._world import FloatArray, PolicyState, World, add_months, plant_index
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ class Route:
         plant: Plant id.
         offers: Ids of the offers the route needs.
         legal: Whether the regime in force allows it.
-        usable: Legal, fits the program's badge need and can start by the horizon.
+        usable: Legal, fits the program's badge need, can start by the horizon and
+            needs no two offers that exclude each other.
         why: Reasons it is illegal or unusable (empty when usable).
         manufacturer: Company id of the manufacturer of record.
         manufacturer_name: Its display name.
@@ -53,7 +55,8 @@ class Route:
         sop_driver: What sets the earliest SOP.
         target_sop: The program's target.
         meets_target: ``earliest_sop <= target_sop``.
-        capacity: Cars the route can supply by year (prorated in the first year).
+        capacity: Cars the route can supply by year: free capacity after the SOP, net of
+            the operator's committed load, times a stake's share, capped by a contract.
         fixed_cost: One-off costs of the offers taken, currency.
         unit_cost: Cost per car (plant cost plus per-unit fees), currency/vehicle.
         success_probability: Product of deal success and approval chances.
@@ -113,16 +116,20 @@ class _LicenceOption:
 @dataclass(frozen=True)
 class _PlantOption:
     source: str
-    ref: str
     plant: str
     ready: dt.date
     driver: str
-    capacity: FloatArray
-    offers: tuple[str, ...]
-    fixed_fee: float
-    probability: float
     cites: tuple[str, ...]
     nameplate: float
+    offers: tuple[str, ...] = ()
+    fixed_fee: float = 0.0
+    probability: float = 1.0
+    build_start: dt.date | None = None
+    """Construction start for a plant built through an offer."""
+    share: float = 1.0
+    """Share of the plant's free capacity the route may use."""
+    limit: dict[int, int] = field(default_factory=dict)
+    """Most cars the plant's owner will build by year (a contract's cap)."""
 
 
 def _d(months: Any) -> float:
@@ -153,9 +160,9 @@ def _offer_p(world: World, oid: str) -> float:
     return _num(world.offers.at[oid, "success_probability"])
 
 
-def _licence_options(world: World, program: str, policy: PolicyState) -> list[_LicenceOption]:
-    prog = world.programs.loc[program]
-    company, scope = str(prog["company"]), str(prog["scope"])
+def _licence_options(
+    world: World, company: str, scope: str, policy: PolicyState
+) -> list[_LicenceOption]:
     mine = world.affiliates(company)
     out: list[_LicenceOption] = []
     lic = world.licences
@@ -165,10 +172,15 @@ def _licence_options(world: World, program: str, policy: PolicyState) -> list[_L
         new_licence_ban = (
             f"new licences are not being granted ({_rule_since(policy, 'new_licences')}); apply is not a route",
         )
-    for lid, row in lic[(lic["holder"].isin(mine)) & (lic["scope"] == scope)].iterrows():
-        lid = str(lid)
+    by_holder = world.licences_by_holder
+    mine_lic = [
+        (lid, row)
+        for c in sorted(mine)
+        for lid, row in by_holder.get(c, [])
+        if row["scope"] == scope
+    ]
+    for lid, row in mine_lic:
         if row["status"] == "held":
-            illegal = _dormant(world, lid, policy)
             out.append(
                 _LicenceOption(
                     "own",
@@ -181,7 +193,7 @@ def _licence_options(world: World, program: str, policy: PolicyState) -> list[_L
                     0.0,
                     0.0,
                     1.0,
-                    illegal,
+                    (),
                     world.cites[("licence", lid)],
                 )
             )
@@ -207,9 +219,7 @@ def _licence_options(world: World, program: str, policy: PolicyState) -> list[_L
                     new_licence=True,
                 )
             )
-    offers = world.offers[world.offers["to"].isin(mine)]
-    for oid, o in offers.iterrows():
-        oid = str(oid)
+    for oid, o in [x for c in sorted(mine) for x in world.offers_by_taker.get(c, [])]:
         det: dict[str, Any] = o["detail"]
         lead = _d(o["lead_months"])
         start = add_months(world.as_of, lead)
@@ -221,7 +231,7 @@ def _licence_options(world: World, program: str, policy: PolicyState) -> list[_L
                 _LicenceOption(
                     "apply",
                     oid,
-                    company,
+                    str(o["to"]),  # the applicant may be an affiliate of the program's company
                     oid,
                     ready,
                     f"preparation {lead:g} + review {_d(review):g} months",
@@ -236,20 +246,19 @@ def _licence_options(world: World, program: str, policy: PolicyState) -> list[_L
             )
         elif o["kind"] == "acquire_company":
             target = str(det["target"])
-            held = lic[
-                (lic["holder"].isin(world.affiliates(target)))
-                & (lic["scope"] == scope)
-                & (lic["status"] == "held")
+            held = [
+                lid
+                for c in sorted(world.affiliates(target))
+                for lid, row in by_holder.get(c, [])
+                if row["scope"] == scope and row["status"] == "held"
             ]
-            for lid in held.index:
-                lid = str(lid)
+            for lid in held:
                 months = lead + _d(det["closing_months"]) + _d(det["transfer_months"])
-                illegal = _dormant(world, lid, policy, at=add_months(world.as_of, months))
                 out.append(
                     _LicenceOption(
                         "acquired",
                         oid,
-                        target,
+                        str(lic.at[lid, "holder"]),  # may be a subsidiary of the target
                         lid,
                         add_months(world.as_of, months),
                         f"deal {lead:g} + closing {_d(det['closing_months']):g} + licence transfer {_d(det['transfer_months']):g} months",
@@ -257,7 +266,7 @@ def _licence_options(world: World, program: str, policy: PolicyState) -> list[_L
                         float(o["fixed_fee"]),
                         0.0,
                         _offer_p(world, oid),
-                        illegal,
+                        (),
                         cites + world.cites[("licence", lid)] + world.cites[("company", target)],
                         offer={"target": target},
                     )
@@ -266,10 +275,12 @@ def _licence_options(world: World, program: str, policy: PolicyState) -> list[_L
             party = str(det["host"] if o["kind"] == "contract_manufacturing" else det["partner"])
             lid = det["licence"]
             if lid is None:
-                held = lic[
-                    (lic["holder"] == party) & (lic["scope"] == scope) & (lic["status"] == "held")
+                held = [
+                    x
+                    for x, row in by_holder.get(party, [])
+                    if row["scope"] == scope and row["status"] == "held"
                 ]
-                lid = str(held.index[0]) if len(held) else ""
+                lid = held[0] if held else ""
             illegal = ()
             if not lid or lic.at[lid, "scope"] != scope:
                 illegal = (f"{world.company_name(party)} holds no {scope} licence",)
@@ -278,8 +289,6 @@ def _licence_options(world: World, program: str, policy: PolicyState) -> list[_L
                     f"contract manufacturing is not allowed ({_rule_since(policy, 'contract_manufacturing')}); "
                     f"{world.company_name(party)}'s licence is not a route",
                 )
-            if lid and not illegal:
-                illegal = _dormant(world, lid, policy)
             extra = world.cites[("licence", lid)] if lid else ()
             out.append(
                 _LicenceOption(
@@ -301,171 +310,146 @@ def _licence_options(world: World, program: str, policy: PolicyState) -> list[_L
     return out
 
 
-def _dormant(
-    world: World, lid: str, policy: PolicyState, at: dt.date | None = None
-) -> tuple[str, ...]:
-    since = world.licences.at[lid, "dormant_since"]
+def _dormant(world: World, lid: str, policy: PolicyState, sop: dt.date) -> tuple[str, ...]:
+    """Why licence ``lid`` is withdrawn under the exit rule before ``sop``, if it is.
+
+    Checked at the route's SOP, not at as_of: a dormant licence stays idle until the
+    route first produces under it, so it must still be alive then.
+    """
+    since = world.licences.at[lid, "dormant_since"] if lid in world.licences.index else None
     if not isinstance(since, dt.date) or not policy.dormant_exit_months:
         return ()
     limit = add_months(since, policy.dormant_exit_months)
-    if limit <= (at or world.as_of):
+    rule = f"{policy.dormant_exit_months}-month exit rule ({_rule_since(policy, 'dormant_exit_months')})"
+    if limit <= world.as_of:
+        return (f"licence {lid} has been dormant since {_fmt_date(since)}, past the {rule}",)
+    if limit <= sop:
         return (
-            f"licence {lid} has been dormant since {_fmt_date(since)}, past the "
-            f"{policy.dormant_exit_months}-month exit rule ({_rule_since(policy, 'dormant_exit_months')})",
+            f"licence {lid}, dormant since {_fmt_date(since)}, is withdrawn on {_fmt_date(limit)} "
+            f"under the {rule}, before production can start on {_fmt_date(sop)}",
         )
     return ()
 
 
-def _free(world: World, plant: str, start: dt.date | None = None) -> FloatArray:
-    idx = plant_index(world)[plant]
-    cap = world.plant_capacity(plant, start)
-    free: FloatArray = np.clip(cap - world.committed[idx], 0.0, None)
-    return free
+def _capacity(world: World, pl: _PlantOption, sop: dt.date) -> FloatArray:
+    """Cars a plant option can supply by year from ``sop`` on.
+
+    Each phase counts from the later of its ready date and the SOP. The operator's
+    committed load is spread over each year in proportion to capacity, so a route
+    starting mid-year gets the free share of what the plant makes after it starts.
+    (Prorating by the horizon's peak, as before, over-counted ramping plants.)
+    """
+    full = world.plant_capacity(pl.plant, pl.build_start)
+    after = world.plant_capacity(pl.plant, pl.build_start, since=sop)
+    load = world.committed[plant_index(world)[pl.plant]].astype(np.float64)
+    used = np.divide(load, full, out=np.ones_like(full), where=full > 0)
+    cap: FloatArray = after * np.clip(1.0 - used, 0.0, 1.0) * pl.share
+    for year, n in pl.limit.items():
+        if world.years[0] <= year <= world.years[-1]:
+            cap[year - world.years[0]] = min(cap[year - world.years[0]], n)
+    return cap
 
 
-def _plant_options(world: World, program: str) -> list[_PlantOption]:
-    company = str(world.programs.at[program, "company"])
+def _plant_options(world: World, company: str) -> list[_PlantOption]:
     mine = world.affiliates(company)
     out: list[_PlantOption] = []
     pl = world.plants
-    for pid, row in pl[pl["operator"].isin(mine) & (pl["status"] != "planned")].iterrows():
-        pid = str(pid)
-        ready = max(world.as_of, world.first_ready(pid))
-        out.append(
-            _PlantOption(
-                "own",
-                pid,
-                pid,
-                ready,
-                f"{row['name']} ready",
-                _free(world, pid),
-                (),
-                0.0,
-                1.0,
-                world.cites[("plant", pid)],
-                float(row["nameplate"]),
-            )
+
+    def option(
+        source: str,
+        pid: str,
+        ready: dt.date,
+        driver: str,
+        oid: str = "",
+        *,
+        priced: bool = False,
+        build_start: dt.date | None = None,
+        share: float = 1.0,
+    ) -> _PlantOption:
+        """A plant option; a ``priced`` one carries its offer's fee, odds and sources."""
+        return _PlantOption(
+            source,
+            pid,
+            ready,
+            driver,
+            cites=(world.cites[("offer", oid)] if priced else ()) + world.cites[("plant", pid)],
+            nameplate=_num(pl.at[pid, "nameplate"]),
+            offers=(oid,) if oid else (),
+            fixed_fee=_num(world.offers.at[oid, "fixed_fee"]) if priced else 0.0,
+            probability=_offer_p(world, oid) if priced else 1.0,
+            build_start=build_start,
+            share=share,
         )
-    offers = world.offers[world.offers["to"].isin(mine)]
-    for oid, o in offers.iterrows():
-        oid = str(oid)
+
+    by_op = world.plants_by_operator
+    for pid, row in [
+        x for c in sorted(mine) for x in by_op.get(c, []) if x[1]["status"] != "planned"
+    ]:
+        ready = max(world.as_of, world.first_ready(pid))
+        out.append(option("own", pid, ready, f"{row['name']} ready"))
+    for oid, o in [x for c in sorted(mine) for x in world.offers_by_taker.get(c, [])]:
         det = o["detail"]
         lead = _d(o["lead_months"])
         start = add_months(world.as_of, lead)
-        cites = world.cites[("offer", oid)]
         if o["kind"] == "build_plant":
             pid = str(det["plant"])
-            out.append(
-                _PlantOption(
-                    "build",
-                    pid,
-                    pid,
-                    world.first_ready(pid, start),
-                    f"decision {lead:g} months + first phase build",
-                    _free(world, pid, start),
-                    (oid,),
-                    float(o["fixed_fee"]),
-                    _offer_p(world, oid),
-                    cites + world.cites[("plant", pid)],
-                    _num(pl.at[pid, "nameplate"]),
-                )
-            )
+            driver = f"decision {lead:g} months + first phase build"
+            ready = world.first_ready(pid, start)
+            out.append(option("build", pid, ready, driver, oid, priced=True, build_start=start))
         elif o["kind"] == "plant_stake":
             pid = str(det["plant"])
             share = det["capacity_share"] if det["capacity_share"] is not None else det["share"]
             closed = add_months(start, _d(det["closing_months"]))
+            driver = f"stake deal {lead:g} + closing {_d(det['closing_months']):g} months"
             ready = max(closed, world.first_ready(pid))
-            cap = _free(world, pid) * float(share) * year_fractions(closed, world.years)
-            out.append(
-                _PlantOption(
-                    "stake",
-                    pid,
-                    pid,
-                    ready,
-                    f"stake deal {lead:g} + closing {_d(det['closing_months']):g} months",
-                    cap,
-                    (oid,),
-                    float(o["fixed_fee"]),
-                    _offer_p(world, oid),
-                    cites + world.cites[("plant", pid)],
-                    _num(pl.at[pid, "nameplate"]),
-                )
-            )
+            out.append(option("stake", pid, ready, driver, oid, priced=True, share=float(share)))
         elif o["kind"] == "acquire_company":
-            target = str(det["target"])
+            # The price, odds and sources are counted once, on the licence side.
             months = lead + _d(det["closing_months"])
             closed = add_months(world.as_of, months)
-            for pid in pl[
-                pl["operator"].isin(world.affiliates(target)) & (pl["status"] != "planned")
-            ].index:
-                pid = str(pid)
+            bought = [
+                pid
+                for c in sorted(world.affiliates(str(det["target"])))
+                for pid, row in by_op.get(c, [])
+                if row["status"] != "planned"
+            ]
+            for pid in bought:
                 ready = max(closed, world.first_ready(pid))
-                cap = _free(world, pid) * year_fractions(closed, world.years)
                 out.append(
-                    _PlantOption(
-                        "acquired",
-                        pid,
-                        pid,
-                        ready,
-                        f"acquisition closing {months:g} months",
-                        cap,
-                        (oid,),
-                        0.0,
-                        1.0,
-                        world.cites[("plant", pid)],
-                        _num(pl.at[pid, "nameplate"]),
-                    )
+                    option("acquired", pid, ready, f"acquisition closing {months:g} months", oid)
                 )
     return out
 
 
-def _pairs(
-    lic: _LicenceOption, plants: list[_PlantOption], world: World
-) -> list[tuple[_PlantOption, tuple[str, ...]]]:
-    """Which plant options go with a licence option, and why a pairing is illegal."""
+def _pairs(lic: _LicenceOption, plants: list[_PlantOption], world: World) -> list[_PlantOption]:
+    """The plant options that go with a licence option."""
     if lic.source == "partner" and lic.offer is not None:
         if lic.offer["kind"] == "contract_manufacturing":
             pid = str(lic.offer["plant"])
-            cap = np.clip(
-                world.plant_capacity(pid) - world.committed[plant_index(world)[pid]], 0.0, None
-            )
-            limit = lic.offer.get("capacity") or {}
-            for year, n in limit.items():
-                if world.years[0] <= year <= world.years[-1]:
-                    cap[year - world.years[0]] = min(cap[year - world.years[0]], n)
-            ready = max(lic.ready, world.first_ready(pid))
-            part = _PlantOption(
-                "partner",
-                pid,
-                pid,
-                ready,
-                f"{world.plants.at[pid, 'name']!s} ready",
-                cap,
-                (),
-                0.0,
-                1.0,
-                world.cites[("plant", pid)],
-                _num(world.plants.at[pid, "nameplate"]),
-            )
-            return [(part, ())]
+            return [
+                _PlantOption(
+                    "partner",
+                    pid,
+                    max(lic.ready, world.first_ready(pid)),
+                    f"{world.plants.at[pid, 'name']!s} ready",
+                    cites=world.cites[("plant", pid)],
+                    nameplate=_num(world.plants.at[pid, "nameplate"]),
+                    limit=dict(lic.offer.get("capacity") or {}),
+                )
+            ]
         covered = set(lic.offer["plants"])
-        found: list[tuple[_PlantOption, tuple[str, ...]]] = [
-            (p, ()) for p in plants if p.plant in covered and p.source in ("own", "build", "stake")
-        ]
-        return found
-    out: list[tuple[_PlantOption, tuple[str, ...]]] = []
-    for p in plants:
-        if p.source == "acquired" and not (lic.source == "acquired" and lic.offers == p.offers):
-            continue
-        out.append((p, ()))
-    return out
+        return [p for p in plants if p.plant in covered and p.source in ("own", "build", "stake")]
+    # A bought company's plants come with its licence, from the same offer.
+    return [
+        p
+        for p in plants
+        if p.source != "acquired" or (lic.source == "acquired" and lic.offers == p.offers)
+    ]
 
 
 def _badge(
-    world: World, program: str, lic: _LicenceOption, policy: PolicyState
+    world: World, company: str, need: str, lic: _LicenceOption, policy: PolicyState
 ) -> tuple[str, str, str, float, tuple[str, ...]]:
-    company = str(world.programs.at[program, "company"])
-    need = str(world.programs.at[program, "badge"])
     own_name = world.company_name(company)
     mor_name = world.company_name(lic.holder)
     terms = "own"
@@ -500,14 +484,74 @@ def _badge(
 
 
 def _unique_ids(routes: list[Route]) -> list[Route]:
-    """Two offers on the same plant would give one id twice; suffix the offer to tell them apart."""
-    counts: dict[str, int] = {}
-    for r in routes:
-        counts[r.id] = counts.get(r.id, 0) + 1
-    return [
-        dataclasses.replace(r, id=f"{r.id}~{'+'.join(r.offers)}") if counts[r.id] > 1 else r
-        for r in routes
-    ]
+    """Suffix ids that repeat: first with the offers (two stakes in one plant), then with
+    the licence (a bought company holding two licences for the scope)."""
+    for suffix in (lambda r: "+".join(r.offers), lambda r: r.licence):
+        counts = Counter(r.id for r in routes)
+        routes = [
+            dataclasses.replace(r, id=f"{r.id}~{suffix(r)}") if counts[r.id] > 1 else r
+            for r in routes
+        ]
+    return routes
+
+
+@dataclass(frozen=True)
+class _Core:
+    """The program-independent part of a route: shared by every program of a company and scope."""
+
+    lic: _LicenceOption
+    pl: _PlantOption
+    sop: dt.date
+    driver: str
+    why: tuple[str, ...]
+    unfit: tuple[str, ...]
+    capacity: dict[int, int]
+    offers: tuple[str, ...]
+    unit_cost: float
+
+
+def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[_Core]:
+    horizon_end = dt.date(int(world.years[-1]), 12, 31)
+    plants = _plant_options(world, company)
+    out = []
+    for lic in _licence_options(world, company, scope, policy):
+        for pl in _pairs(lic, plants, world):
+            sop = max(lic.ready, pl.ready, world.as_of)
+            driver = lic.driver if lic.ready >= pl.ready else pl.driver
+            why = [*lic.illegal, *_dormant(world, lic.licence_id, policy, sop)]
+            if lic.new_licence and policy.min_capacity and pl.nameplate < policy.min_capacity:
+                why.append(
+                    f"plant {pl.plant} has {pl.nameplate:,.0f}/year, below the {policy.min_capacity:,}/year "
+                    f"minimum for a new licence ({_rule_since(policy, 'min_capacity')})"
+                )
+            unfit: tuple[str, ...] = ()
+            if sop > horizon_end:
+                unfit = (f"earliest SOP {_fmt_date(sop)} is after the horizon",)
+            offers = tuple(dict.fromkeys(lic.offers + pl.offers))
+            # A route needing two offers that exclude each other cannot be taken.
+            unfit += tuple(
+                f"offer {a} excludes offer {b}"
+                for a in offers
+                for b in offers
+                if b in cast(list[str], world.offers.at[a, "excludes"])
+            )
+            cap = _capacity(world, pl, sop)
+            out.append(
+                _Core(
+                    lic=lic,
+                    pl=pl,
+                    sop=sop,
+                    driver=driver,
+                    why=tuple(why),
+                    unfit=unfit,
+                    capacity={
+                        int(y): round(float(c)) for y, c in zip(world.years, cap, strict=True)
+                    },
+                    offers=offers,
+                    unit_cost=_num(world.plants.at[pl.plant, "unit_cost"]) + lic.unit_fee,
+                )
+            )
+    return out
 
 
 def derive_routes(world: World, program: str | None = None) -> list[Route]:
@@ -527,80 +571,66 @@ def derive_routes(world: World, program: str | None = None) -> list[Route]:
     programs = [program] if program is not None else [str(p) for p in world.programs.index]
     policy = world.policy_at(world.as_of)
     out: list[Route] = []
-    horizon_end = dt.date(int(world.years[-1]), 12, 31)
+    # NOTE: licence and plant options, pairings, SOPs and capacities depend only on the
+    # company and scope, not on the program: computing them once per company is what
+    # keeps industry-scale scenarios (thousands of programs) fast.
+    cores: dict[tuple[str, str], list[_Core]] = {}
+    warning_of: dict[str, str] = {}
+    status_of = world.sources["status"].to_dict()
+    note_of = world.sources["note"].to_dict()
+    for s in world.sources.index:
+        if world.source_rank[str(s)] >= STATUS_RANK[Status.UNCLEAR]:
+            note = str(note_of[s])
+            warning_of[str(s)] = f"rests on {_article(str(status_of[s]))} claim: {s}" + (
+                f" ({note})" if note else ""
+            )
+    prog_table = world.programs
     for g in programs:
-        row = world.programs.loc[g]
-        company = str(row["company"])
-        target = cast(dt.date, row["target_sop"])
-        plants = _plant_options(world, g)
+        company = str(prog_table.at[g, "company"])
+        scope = str(prog_table.at[g, "scope"])
+        need = str(prog_table.at[g, "badge"])
+        target = cast(dt.date, prog_table.at[g, "target_sop"])
+        key = (company, scope)
+        if key not in cores:
+            cores[key] = _cores(world, company, scope, policy)
         routes = []
-        for lic in _licence_options(world, g, policy):
-            for pl, pair_illegal in _pairs(lic, plants, world):
-                why = list(lic.illegal) + list(pair_illegal)
-                if lic.new_licence and policy.min_capacity and pl.nameplate < policy.min_capacity:
-                    why.append(
-                        f"plant {pl.plant} has {pl.nameplate:,.0f}/year, below the {policy.min_capacity:,}/year "
-                        f"minimum for a new licence ({_rule_since(policy, 'min_capacity')})"
-                    )
-                legal = not why
-                badge, kind, names, fee, unfit = _badge(world, g, lic, policy)
-                sop = max(lic.ready, pl.ready, world.as_of)
-                driver = lic.driver if lic.ready >= pl.ready else pl.driver
-                if sop > horizon_end:
-                    unfit = (*unfit, f"earliest SOP {_fmt_date(sop)} is after the horizon")
-                cap = (
-                    np.minimum(pl.capacity, pl.capacity.max() * year_fractions(sop, world.years))
-                    if len(pl.capacity)
-                    else pl.capacity
+        program_cites = world.cites[("program", g)] + policy.sources
+        for c in cores[key]:
+            lic, pl = c.lic, c.pl
+            badge, kind, names, fee, unfit = _badge(world, company, need, lic, policy)
+            sources = tuple(dict.fromkeys(lic.cites + pl.cites + program_cites))
+            routes.append(
+                Route(
+                    program=g,
+                    company=company,
+                    id=f"{lic.source}:{lic.ref}@{pl.source}:{pl.plant}",
+                    licence_source=lic.source,
+                    licence=lic.licence_id,
+                    plant_source=pl.source,
+                    plant=pl.plant,
+                    offers=c.offers,
+                    legal=not c.why,
+                    usable=not c.why and not unfit and not c.unfit,
+                    why=c.why + unfit + c.unfit,
+                    manufacturer=lic.holder,
+                    manufacturer_name=world.company_name(lic.holder),
+                    badge=badge,
+                    badge_kind=kind,
+                    names_manufacturer=names,
+                    badge_waiver_fee=fee,
+                    earliest_sop=c.sop,
+                    sop_driver=c.driver,
+                    target_sop=target,
+                    meets_target=c.sop <= target,
+                    capacity=dict(c.capacity),
+                    fixed_cost=lic.fixed_fee + pl.fixed_fee + fee,
+                    unit_cost=c.unit_cost,
+                    success_probability=lic.probability * pl.probability,
+                    sources=sources,
+                    weakest_status=world.weakest(sources).value,
+                    warnings=tuple(warning_of[s] for s in sources if s in warning_of),
                 )
-                offers = tuple(dict.fromkeys(lic.offers + pl.offers))
-                sources = tuple(
-                    dict.fromkeys(
-                        lic.cites + pl.cites + world.cites[("program", g)] + policy.sources
-                    )
-                )
-                status = world.weakest(sources)
-                warnings = tuple(
-                    f"rests on {_article(str(world.sources.at[s, 'status']))} claim: {s}"
-                    + (f" ({world.sources.at[s, 'note']!s})" if world.sources.at[s, "note"] else "")
-                    for s in sources
-                    if STATUS_RANK[Status(str(world.sources.at[s, "status"]))]
-                    >= STATUS_RANK[Status.UNCLEAR]
-                )
-                routes.append(
-                    Route(
-                        program=g,
-                        company=company,
-                        id=f"{lic.source}:{lic.ref}@{pl.source}:{pl.ref}",
-                        licence_source=lic.source,
-                        licence=lic.licence_id,
-                        plant_source=pl.source,
-                        plant=pl.plant,
-                        offers=offers,
-                        legal=legal,
-                        usable=legal and not unfit,
-                        why=tuple(why) + tuple(unfit),
-                        manufacturer=lic.holder,
-                        manufacturer_name=world.company_name(lic.holder),
-                        badge=badge,
-                        badge_kind=kind,
-                        names_manufacturer=names,
-                        badge_waiver_fee=fee,
-                        earliest_sop=sop,
-                        sop_driver=driver,
-                        target_sop=target,
-                        meets_target=sop <= target,
-                        capacity={
-                            int(y): round(float(c)) for y, c in zip(world.years, cap, strict=True)
-                        },
-                        fixed_cost=lic.fixed_fee + pl.fixed_fee + fee,
-                        unit_cost=_num(world.plants.at[pl.plant, "unit_cost"]) + lic.unit_fee,
-                        success_probability=lic.probability * pl.probability,
-                        sources=sources,
-                        weakest_status=status.value,
-                        warnings=warnings,
-                    )
-                )
+            )
         routes = _unique_ids(routes)
         routes.sort(key=lambda r: (not r.usable, not r.legal, r.earliest_sop, r.id))
         out.extend(routes)
