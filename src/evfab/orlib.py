@@ -60,7 +60,9 @@ def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
     try:
         tokens = p.read_text().split()
     except OSError as exc:
-        raise ScenarioError([Problem(str(p), 0, "", f"cannot read file: {exc.strerror}", "check the path")]) from None
+        raise ScenarioError(
+            [Problem(str(p), 0, "", f"cannot read file: {exc.strerror}", "check the path")]
+        ) from None
     try:
         m, n = int(tokens[0]), int(tokens[1])
         pos = 2
@@ -71,7 +73,15 @@ def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
             if word.lower() == "capacity":
                 if capacity is None:
                     raise ScenarioError(
-                        [Problem(str(p), 0, "", "facility capacities are the word 'capacity'", "pass --capacity C (see capopt.txt)")]
+                        [
+                            Problem(
+                                str(p),
+                                0,
+                                "",
+                                "facility capacities are the word 'capacity'",
+                                "pass --capacity C (see capopt.txt)",
+                            )
+                        ]
                     )
                 cap[i] = capacity
             else:
@@ -83,7 +93,17 @@ def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
             raise ValueError("file ends early")
         block = rest.reshape(n, m + 1)
     except (IndexError, ValueError) as exc:
-        raise ScenarioError([Problem(str(p), 0, "", f"not an OR-Library cap file: {exc}", "expected 'm n', m facility lines, then n customers")]) from None
+        raise ScenarioError(
+            [
+                Problem(
+                    str(p),
+                    0,
+                    "",
+                    f"not an OR-Library cap file: {exc}",
+                    "expected 'm n', m facility lines, then n customers",
+                )
+            ]
+        ) from None
     return CapInstance(p.stem, cap, fixed, block[:, 0].copy(), block[:, 1:].copy())
 
 
@@ -103,17 +123,33 @@ def to_scenario(inst: CapInstance, year: int = 2030) -> dict[str, Any]:
     """
     m, n = len(inst.capacity), len(inst.demand)
     src = [
-        {"id": "orlib", "status": "confirmed", "publisher": "J.E. Beasley, OR-Library",
-         "url": "http://people.brunel.ac.uk/~mastjjb/jeb/orlib/capinfo.html", "note": f"instance {inst.name}"},
+        {
+            "id": "orlib",
+            "status": "confirmed",
+            "publisher": "J.E. Beasley, OR-Library",
+            "url": "http://people.brunel.ac.uk/~mastjjb/jeb/orlib/capinfo.html",
+            "note": f"instance {inst.name}",
+        },
     ]
     plants = [
-        {"id": f"f{i + 1}", "name": f"Facility {i + 1}", "operator": "co", "status": "planned",
-         "phases": [{"capacity": int(inst.capacity[i]), "months": 0}]}
+        {
+            "id": f"f{i + 1}",
+            "name": f"Facility {i + 1}",
+            "operator": "co",
+            "status": "planned",
+            "phases": [{"capacity": int(inst.capacity[i]), "months": 0}],
+        }
         for i in range(m)
     ]
     offers = [
-        {"id": f"open-f{i + 1}", "kind": "build_plant", "to": "co", "plant": f"f{i + 1}",
-         "fixed_fee": _num(inst.fixed_cost[i]), "sources": ["orlib"]}
+        {
+            "id": f"open-f{i + 1}",
+            "kind": "build_plant",
+            "to": "co",
+            "plant": f"f{i + 1}",
+            "fixed_fee": _num(inst.fixed_cost[i]),
+            "sources": ["orlib"],
+        }
         for i in range(m)
     ]
     programs = []
@@ -121,9 +157,17 @@ def to_scenario(inst: CapInstance, year: int = 2030) -> dict[str, Any]:
         d = float(inst.demand[j])
         logistics = {f"f{i + 1}": (float(inst.cost[j, i]) / d if d > 0 else 0.0) for i in range(m)}
         programs.append(
-            {"id": f"c{j + 1}", "company": "co", "name": f"Customer {j + 1}", "target_sop": f"{year}-01-01",
-             "demand": {year: int(d)}, "badge": "any", "min_fill": 1.0, "lost_margin": 0,
-             "logistics": logistics}
+            {
+                "id": f"c{j + 1}",
+                "company": "co",
+                "name": f"Customer {j + 1}",
+                "target_sop": f"{year}-01-01",
+                "demand": {year: int(d)},
+                "badge": "any",
+                "min_fill": 1.0,
+                "lost_margin": 0,
+                "logistics": logistics,
+            }
         )
     return {
         "name": f"orlib-{inst.name}",
@@ -133,7 +177,14 @@ def to_scenario(inst: CapInstance, year: int = 2030) -> dict[str, Any]:
         "currency": "XXX",
         "discount_rate": 0.0,
         "sources": src,
-        "policy": [{"since": f"{year - 1}-01-01", "new_licences": True, "contract_manufacturing": True, "sources": ["orlib"]}],
+        "policy": [
+            {
+                "since": f"{year - 1}-01-01",
+                "new_licences": True,
+                "contract_manufacturing": True,
+                "sources": ["orlib"],
+            }
+        ],
         "companies": [{"id": "co", "name": "Company", "kind": "automaker"}],
         "licences": [{"id": "co-licence", "holder": "co", "status": "held", "sources": ["orlib"]}],
         "plants": plants,
