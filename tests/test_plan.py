@@ -42,8 +42,8 @@ programs:
   - {{id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {{2030: 80000}}, badge: any, lost_margin: 30000, min_fill: {min_fill}}}
   - {{id: g2, company: n2, name: G2, target_sop: 2030-01, demand: {{2030: 80000}}, badge: any, lost_margin: 20000, min_fill: {min_fill}}}
 offers:
-  - {{id: cm1, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 5000, sources: [a]}}
-  - {{id: cm2, kind: contract_manufacturing, to: n2, host: host, plant: hp, fee_per_unit: 5000, sources: [a]}}
+  - {{id: cm1, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 5000, lead_months: 0, sources: [a]}}
+  - {{id: cm2, kind: contract_manufacturing, to: n2, host: host, plant: hp, fee_per_unit: 5000, lead_months: 0, sources: [a]}}
 {extra}"""
 
 
@@ -133,8 +133,8 @@ def test_infeasible_when_budget_blocks_the_only_offer(write_scenario) -> None:  
         "{id: n1, name: N1, kind: newcomer, capital_budget: 1000000}",
     )
     text = text.replace(
-        "host: host, plant: hp, fee_per_unit: 5000, sources: [a]}\n  - {id: cm2",
-        "host: host, plant: hp, fee_per_unit: 5000, fixed_fee: 2000000, sources: [a]}\n  - {id: cm2",
+        "host: host, plant: hp, fee_per_unit: 5000, lead_months: 0, sources: [a]}\n  - {id: cm2",
+        "host: host, plant: hp, fee_per_unit: 5000, fixed_fee: 2000000, lead_months: 0, sources: [a]}\n  - {id: cm2",
     )
     path = write_scenario(text)
     out = subprocess.run([EVFAB, "plan", str(path)], capture_output=True, text=True)
@@ -143,7 +143,7 @@ def test_infeasible_when_budget_blocks_the_only_offer(write_scenario) -> None:  
 
 
 def test_budget_and_exclusive_offers_are_respected() -> None:
-    extra = "  - {id: cm1b, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 1000, fixed_fee: 5000000, excludes: [cm1], sources: [a]}\n"
+    extra = "  - {id: cm1b, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 1000, fixed_fee: 5000000, excludes: [cm1], lead_months: 0, sources: [a]}\n"
     s = evfab.loads(_two_programs_one_plant(extra=extra))
     r = plan(evfab.compile(s))
     taken = set(r.offers["offer"])
@@ -158,7 +158,7 @@ def test_budget_and_exclusive_offers_are_respected() -> None:
 
 
 def test_single_source_uses_one_route() -> None:
-    extra = "  - {id: cm1b, kind: contract_manufacturing, to: n1, host: host, plant: hp2, fee_per_unit: 5000, sources: [a]}\n"
+    extra = "  - {id: cm1b, kind: contract_manufacturing, to: n1, host: host, plant: hp2, fee_per_unit: 5000, lead_months: 0, sources: [a]}\n"
     text = _two_programs_one_plant(extra=extra).replace(
         "programs:",
         "  - id: hp2\n    name: Host plant 2\n    operator: host\n    status: operating\n    opened: 2020-01\n"

@@ -732,7 +732,7 @@ def test_routes_needing_excluded_offers_are_unusable() -> None:
 def test_apply_offer_to_a_subsidiary_makes_it_manufacturer() -> None:
     d = own_plant(doc())
     d["companies"].append({"id": "sub", "name": "NewCo Sub", "kind": "newcomer", "parent": "newco"})
-    offer(d, id="apply", kind="apply_licence", to="sub", review_months=12)
+    offer(d, id="apply", kind="apply_licence", to="sub", review_months=12, lead_months=0)
     r = routes(d)["apply:apply@own:np"]
     assert (r.manufacturer, r.names_manufacturer) == ("sub", "")
     assert r.earliest_sop == D(2023, 1, 1) and r.offers == ("apply",)

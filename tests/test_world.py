@@ -13,6 +13,7 @@ import evfab
 from conftest import MINIMAL
 from evfab._scenario import STATUS_RANK, PolicyPeriod, Status
 from evfab._world import World, add_months, compile_world, resolve_policy, year_fractions
+from evfab.priors import PRIORS
 
 D = dt.date
 
@@ -81,8 +82,9 @@ def test_resolve_policy_carries_unset_rules_over() -> None:
     assert (a.new_licences, b.new_licences, c.new_licences) == (True, False, True)
     assert (a.min_capacity, b.min_capacity, c.min_capacity) == (0, 0, 100000)
     assert not b.contract_manufacturing and not c.contract_manufacturing
-    # Defaults fill rules no period sets.
-    assert c.review.mode == 12 and c.approval_probability == 1.0
+    # Defaults fill rules no period sets; the review time is the calibrated prior.
+    assert c.review.mode == PRIORS["licence_application"][1] and c.approval_probability == 1.0
+    assert c.review_is_prior
     assert c.dormant_exit_months == 0 and not c.badge_names_manufacturer
     assert b.set_on["new_licences"] == (D(2017, 6, 1), "halt")
     assert c.set_on["new_licences"] == (D(2019, 1, 1), "C")

@@ -6,6 +6,7 @@ and reports every occurrence through :class:`Report`, with a hint saying how to 
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -210,7 +211,7 @@ def _check_shares(r: Report, path: Path, owners: Sequence[object], what: str) ->
     if total > 1.0 + 1e-9:
         r.add(
             (*path, "owners"),
-            f"owners' shares of {what} add up to {total:.0%}, over 100 %",
+            f"owners' shares of {what} add up to {total * 100:.4g} %, over 100 %",
             "shares are fractions of 1; fix them so they sum to at most 1",
         )
     dup = [k for k, n in Counter(str(getattr(o, "company", "")) for o in owners).items() if n > 1]
@@ -359,8 +360,9 @@ def check_plants(s: Scenario, r: Report) -> None:
 
 
 def check_programs(s: Scenario, r: Report) -> None:
-    """Programs: known company, SOP within the horizon, demand years within the scenario."""
+    """Programs: known company and plants, SOP within the horizon, demand years in the scenario."""
     known = _ids(s.companies)
+    plants = _ids(s.plants)
     for i, g in enumerate(s.programs):
         base = ("programs", i)
         if g.company not in known:
@@ -381,6 +383,13 @@ def check_programs(s: Scenario, r: Report) -> None:
                     (*base, "demand", str(year)),
                     f"demand year {year} is outside {s.as_of.year}-{s.horizon}",
                     "keep demand years within the scenario",
+                )
+        for pid in g.logistics:
+            if pid not in plants:
+                r.add(
+                    (*base, "logistics", pid),
+                    f"unknown plant {pid!r}",
+                    _suggest(pid, plants, "plants"),
                 )
 
 
@@ -447,13 +456,21 @@ def check_offers(s: Scenario, r: Report) -> None:
                         r.add(
                             (*base, "licence"),
                             f"licence {o.licence!r} is not held by {party_key} {party!r}",
-                            "name a licence the partner holds",
+                            f"name a licence that {party!r} holds",
                         )
                 elif not _held(s, party):
                     r.add(
                         (*base, party_key),
                         f"{party_key} {party!r} holds no production licence",
                         "add a held licence for it under `licences:`, or choose a licensed partner",
+                    )
+        if isinstance(o, ContractManufacturing):
+            for year in o.capacity:
+                if not s.as_of.year <= year <= s.horizon:
+                    r.add(
+                        (*base, "capacity", str(year)),
+                        f"year {year} is outside {s.as_of.year}-{s.horizon}",
+                        "keep capacity years within the scenario",
                     )
         if isinstance(o, ContractManufacturing) and need_plant((*base, "plant"), o.plant):
             op = plants[o.plant].operator
@@ -518,12 +535,15 @@ def _parent_of(s: Scenario, cid: str) -> str | None:
 
 
 def _suggest(name: str, known: set[str], coll: str) -> str:
-    import difflib
-
+    """Hint for an unknown id: the closest known id, else the few known ones."""
     close = difflib.get_close_matches(name, sorted(known), n=1)
     if close:
         return f"did you mean {close[0]!r}?"
-    return f"define it under `{coll}:`" if known else f"`{coll}:` is empty"
+    if not known:
+        return f"`{coll}:` is empty"
+    if len(known) <= 6:
+        return f"define it under `{coll}:`, or use one of: " + ", ".join(map(repr, sorted(known)))
+    return f"define it under `{coll}:`"
 
 
 CHECKS: tuple[Callable[[Scenario, Report], None], ...] = (

@@ -19,6 +19,9 @@ _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 def _parse_date(value: Any) -> Any:
     """Accept YAML dates, ``YYYY-MM-DD`` and ``YYYY-MM`` (the first of that month)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # pydantic would read a number as seconds since 1970; in a scenario it is a typo.
+        raise ValueError(f"{value!r} is a number, not a date")
     if isinstance(value, str):
         m = _MONTH.match(value.strip())
         if m:
@@ -34,13 +37,20 @@ Date = Annotated[dt.date, BeforeValidator(_parse_date)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 """A number between 0 and 1."""
 
+Cars = Annotated[int, Field(ge=0, le=100_000_000)]
+"""A number of vehicles (per year where the field says so); at most 100 million."""
+
 Id = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 """An identifier: letters, digits, ``_``, ``-`` and ``.``."""
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(
-        frozen=True, extra="forbid", use_attribute_docstrings=True, populate_by_name=True
+        frozen=True,
+        extra="forbid",
+        use_attribute_docstrings=True,
+        populate_by_name=True,
+        allow_inf_nan=False,
     )
 
 
@@ -195,7 +205,7 @@ class PlantStatus(StrEnum):
 class Phase(_Model):
     """A capacity step of a plant."""
 
-    capacity: Annotated[int, Field(gt=0)]
+    capacity: Annotated[int, Field(gt=0, le=100_000_000)]
     """Capacity added by this phase, vehicles/year."""
     ready: Date | None = None
     """Date the phase can produce; for plants built through an offer use ``months`` instead."""
@@ -224,7 +234,7 @@ class Plant(_Model):
     """Date construction began (for plants under construction)."""
     phases: Annotated[list[Phase], Field(min_length=1)]
     """Capacity phases, in order."""
-    committed: dict[int, Annotated[int, Field(ge=0)]] = {}
+    committed: dict[int, Cars] = {}
     """Load already committed by year (the operator's own models), vehicles/year."""
     unit_cost: Annotated[float, Field(ge=0)] = 0.0
     """Production cost per vehicle at this plant above the cheapest plant's, currency/vehicle
@@ -252,12 +262,15 @@ class Program(_Model):
     """Vehicle scope the program needs a licence for."""
     target_sop: Date
     """Target start of production."""
-    demand: dict[int, Annotated[int, Field(ge=0)]] = {}
+    demand: dict[int, Cars] = {}
     """Cars wanted by year, vehicles/year."""
     badge: BadgeNeed = BadgeNeed.OWN
     """Badge the car must carry: ``own``; ``co_brand`` (own or co-brand acceptable); ``any``."""
     single_source: bool = False
     """Whether all of a year's production must come from one plant."""
+    ramp_months: Duration | None = None
+    """Months from start of production to full rate (linear ramp; the risk engine samples
+    it); unset means full rate from the first day."""
     lost_margin: Annotated[float, Field(ge=0)] = 0.0
     """Margin lost per car of unmet demand, currency/vehicle; building pays when a route's
     per-car cost (plant cost above the cheapest, fees, logistics) is below it."""
@@ -280,8 +293,9 @@ class _OfferBase(_Model):
     """Identifier."""
     to: Id
     """Id of the company the offer is made to (who would take it)."""
-    lead_months: Duration = _Duration(min=0, mode=0, max=0)
-    """Negotiation and preparation before the offer takes effect, months."""
+    lead_months: Duration | None = None
+    """Negotiation and preparation before the offer takes effect, months; unset means the
+    calibrated prior for the offer's kind (``evfab calibrate``)."""
     success_probability: Fraction = 1.0
     """Chance the deal is concluded, 0-1."""
     fixed_fee: Annotated[float, Field(ge=0)] = 0.0
@@ -310,7 +324,7 @@ class ContractManufacturing(_OfferBase):
     """Badge the contract requires: the host's, a co-brand, or the buyer's own."""
     badge_waiver_fee: Annotated[float, Field(ge=0)] | None = None
     """Fee to drop a host or co-brand clause and carry the buyer's own badge, currency."""
-    capacity: dict[int, Annotated[int, Field(ge=0)]] = {}
+    capacity: dict[int, Cars] = {}
     """Maximum cars the host will build per year, vehicles/year; unset means plant capacity."""
 
 
@@ -340,8 +354,9 @@ class AcquireCompany(_OfferBase):
     """Id of the company to buy."""
     closing_months: Duration = _Duration(min=0, mode=0, max=0)
     """Closing of the deal after it is agreed, months."""
-    transfer_months: Duration = _Duration(min=0, mode=0, max=0)
-    """Re-listing the licence in the new owner's name, months."""
+    transfer_months: Duration | None = None
+    """Re-listing the licence in the new owner's name, months; unset means the calibrated
+    prior (``evfab calibrate``)."""
 
 
 class PlantStake(_OfferBase):
@@ -387,6 +402,40 @@ Offer = Annotated[
 ]
 
 
+class CaseKind(StrEnum):
+    """What an observed case measures (the route kinds ``evfab calibrate`` fits)."""
+
+    CONTRACT_MANUFACTURING = "contract_manufacturing"
+    """Contract signed -> first deliveries of cars built by the host."""
+    ACQUISITION_LICENCE = "acquisition_licence"
+    """Licensed company bought -> licence listed in the new owner's name."""
+    ACQUISITION_DELIVERY = "acquisition_delivery"
+    """Licensed company bought -> first deliveries."""
+    OWN_PLANT = "own_plant"
+    """Construction start of an own plant -> first deliveries from it."""
+    LICENCE_APPLICATION = "licence_application"
+    """Licence application (or project filing) -> licence granted."""
+
+
+class Case(_Model):
+    """An observed case: how long one step of a route really took."""
+
+    id: Id
+    """Identifier."""
+    company: Id
+    """Id of the company the case is about."""
+    kind: CaseKind
+    """Which step it measures."""
+    start: Date
+    """Date the step began (deal signed, construction start, application)."""
+    end: Date | None = None
+    """Date it ended; unset if it had not ended by as_of (the case is then not used)."""
+    note: str = ""
+    """What exactly the two dates are."""
+    sources: list[Id] = []
+    """Ids of the sources for both dates."""
+
+
 class Scenario(_Model):
     """A dated world: policy, companies, licences, plants, programs and offers."""
 
@@ -416,3 +465,5 @@ class Scenario(_Model):
     """Vehicle programs."""
     offers: list[Offer] = []
     """Options on the table."""
+    history: list[Case] = []
+    """Observed cases, used by ``evfab calibrate`` to fit duration priors."""

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from evfab.priors import NEGOTIATION, PRIOR_SOURCE_ID, PRIORS
 from evfab._scenario import (
     STATUS_RANK,
     PlantStatus,
@@ -60,6 +61,8 @@ class PolicyState:
         dormant_exit_months: Months of no output before a licence is withdrawn (0: no rule).
         set_on: For each rule, the date the value in force was set.
         sources: Source ids of every period that set a value in force.
+        review_is_prior: True when no period sets a review time and the calibrated
+            licence_application prior stands in.
     """
 
     since: dt.date
@@ -73,17 +76,52 @@ class PolicyState:
     dormant_exit_months: int
     set_on: dict[str, tuple[dt.date, str]]
     sources: tuple[str, ...]
+    review_is_prior: bool = False
 
 
 _POLICY_DEFAULTS: dict[str, Any] = {
     "new_licences": True,
-    "review_months": _Duration(min=6, mode=12, max=24),
+    "review_months": _Duration(
+        min=PRIORS["licence_application"][0],
+        mode=PRIORS["licence_application"][1],
+        max=PRIORS["licence_application"][2],
+    ),
     "approval_probability": 1.0,
     "min_capacity": 0,
     "contract_manufacturing": True,
     "badge_names_manufacturer": False,
     "dormant_exit_months": 0,
 }
+
+
+def prior_duration(kind: str) -> _Duration:
+    """A calibrated prior (or the negotiation assumption) as a duration."""
+    lo, mid, hi = NEGOTIATION if kind == "negotiation" else PRIORS[kind]
+    return _Duration(min=lo, mode=mid, max=hi)
+
+
+def _prior_sources(kinds: list[str]) -> pd.DataFrame:
+    """Source rows for the priors a scenario relies on."""
+    rows = []
+    for kind in kinds:
+        d = prior_duration(kind)
+        what = (
+            "assumed negotiation time"
+            if kind == "negotiation"
+            else f"prior fitted on observed {kind} cases"
+        )
+        rows.append(
+            {
+                "id": PRIOR_SOURCE_ID.format(kind=kind),
+                "status": Status.ASSUMPTION.value,
+                "rank": STATUS_RANK[Status.ASSUMPTION],
+                "publisher": "evfab",
+                "url": "",
+                "date": None,
+                "note": f"{what}: {d.min:g}/{d.mode:g}/{d.max:g} months (evfab calibrate)",
+            }
+        )
+    return pd.DataFrame(rows).set_index("id")
 
 
 def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
@@ -117,6 +155,7 @@ def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
                 dormant_exit_months=int(current["dormant_exit_months"]),
                 set_on=dict(set_on),
                 sources=tuple(sources),
+                review_is_prior="review_months" not in set_on,
             )
         )
     return out
@@ -471,16 +510,29 @@ def compile_world(s: Scenario) -> World:
         "note",
         "sources",
     )
-    offers = pd.DataFrame(
-        [
-            {
-                **{k: getattr(o, k) for k in common},
-                "detail": {k: getattr(o, k) for k in type(o).model_fields if k not in common},
-            }
-            for o in s.offers
-        ],
-        columns=[*common, "detail"],
-    ).set_index("id")
+    used_priors: set[str] = set()
+    prior_cites: dict[str, tuple[str, ...]] = {}
+    offer_rows = []
+    for o in s.offers:
+        row: dict[str, Any] = {k: getattr(o, k) for k in common}
+        detail = {k: getattr(o, k) for k in type(o).model_fields if k not in common}
+        extra: list[str] = []
+        if o.lead_months is None:
+            kind = "contract_manufacturing" if o.kind == "contract_manufacturing" else "negotiation"
+            row["lead_months"] = prior_duration(kind)
+            extra.append(PRIOR_SOURCE_ID.format(kind=kind))
+        if detail.get("transfer_months", 0) is None:
+            detail["transfer_months"] = prior_duration("acquisition_licence")
+            extra.append(PRIOR_SOURCE_ID.format(kind="acquisition_licence"))
+        used_priors.update(x.removeprefix("evfab-prior-") for x in extra)
+        prior_cites[o.id] = tuple(extra)
+        offer_rows.append({**row, "detail": detail})
+    offers = pd.DataFrame(offer_rows, columns=[*common, "detail"]).set_index("id")
+    policy = resolve_policy(list(s.policy))
+    if any(p.review_is_prior for p in policy):
+        used_priors.add("licence_application")
+    if used_priors:
+        sources = pd.concat([sources, _prior_sources(sorted(used_priors))])
     cites: dict[tuple[str, str], tuple[str, ...]] = {}
     for kind, coll in (
         ("company", s.companies),
@@ -491,13 +543,15 @@ def compile_world(s: Scenario) -> World:
     ):
         for item in coll:
             cites[(kind, item.id)] = tuple(item.sources)
+    for oid, extra_cites in prior_cites.items():
+        cites[("offer", oid)] += extra_cites
     return World(
         name=s.name,
         as_of=s.as_of,
         years=years,
         currency=s.currency,
         discount_rate=s.discount_rate,
-        policy=resolve_policy(list(s.policy)),
+        policy=policy,
         sources=sources,
         companies=companies,
         licences=licences,

@@ -148,6 +148,7 @@ def to_scenario(inst: CapInstance, year: int = 2030) -> dict[str, Any]:
             "to": "co",
             "plant": f"f{i + 1}",
             "fixed_fee": _num(inst.fixed_cost[i]),
+            "lead_months": 0,
             "sources": ["orlib"],
         }
         for i in range(m)

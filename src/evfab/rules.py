@@ -25,6 +25,7 @@ from typing import Any, cast
 import numpy as np
 
 from evfab._scenario import STATUS_RANK, Status
+from evfab.priors import PRIOR_SOURCE_ID
 from evfab._world import FloatArray, PolicyState, World, add_months, plant_index
 
 
@@ -156,6 +157,13 @@ def _article(status: str) -> str:
     return ("an " if word[0] in "aeiou" else "a ") + word
 
 
+def _review_prior(own: object, policy: PolicyState) -> tuple[str, ...]:
+    """The prior's source id when a review time comes from the calibrated default."""
+    if own is None and policy.review_is_prior:
+        return (PRIOR_SOURCE_ID.format(kind="licence_application"),)
+    return ()
+
+
 def _offer_p(world: World, oid: str) -> float:
     return _num(world.offers.at[oid, "success_probability"])
 
@@ -199,6 +207,7 @@ def _licence_options(
             )
         else:
             review = row["review"] or policy.review
+            prior = _review_prior(row["review"], policy)
             ready = max(world.as_of, add_months(row["applied_on"], _d(review)))
             p = row["approval_probability"]
             p = policy.approval_probability if p is None or p != p else float(p)
@@ -215,7 +224,7 @@ def _licence_options(
                     0.0,
                     p,
                     new_licence_ban,
-                    world.cites[("licence", lid)],
+                    world.cites[("licence", lid)] + prior,
                     new_licence=True,
                 )
             )
@@ -226,6 +235,7 @@ def _licence_options(
         cites = world.cites[("offer", oid)]
         if o["kind"] == "apply_licence" and det["scope"] == scope:
             review = det["review_months"] or policy.review
+            prior = _review_prior(det["review_months"], policy)
             ready = add_months(start, _d(review))
             out.append(
                 _LicenceOption(
@@ -240,7 +250,7 @@ def _licence_options(
                     0.0,
                     _offer_p(world, oid) * policy.approval_probability,
                     new_licence_ban,
-                    cites,
+                    cites + prior,
                     new_licence=True,
                 )
             )

@@ -1,0 +1,138 @@
+"""Duration priors: what evfab assumes when a scenario gives no distribution.
+
+The priors per route kind are fitted by :func:`calibrate` from the observed cases in the
+bundled ``china-ev`` scenario (``evfab calibrate`` prints the fit; a test checks that the
+constants below equal it). The fitting rule, for n observed durations in months:
+
+    mode = median, min = 0.75 x shortest, max = 1.5 x longest  (rounded to 0.1 month)
+
+The spread is deliberately wide: there are few cases, and only the ones that reached
+production are observed (failed deals leave no end date), so the fit is optimistic.
+
+Cases behind each prior (months, from shared/data/china-ev-facts.csv):
+
+- contract_manufacturing: Nio-JAC, deal 2016-05-23 -> first ES8 deliveries 2018-06-28
+  (25.2); Xpeng-Haima, framework 2017-09-29 -> G3 launch 2018-12-12 (14.4).
+- acquisition_licence: Li Auto buys Lifan 2018-12-18 -> renamed in MIIT batch 317
+  2019-02-21 (2.1).
+- acquisition_delivery: Li Auto buys Lifan 2018-12-18 -> Li ONE deliveries 2019-12 (11.4).
+- own_plant: Tesla Shanghai groundbreaking 2019-01-07 -> first deliveries 2019-12-30
+  (11.7); Li Auto Beijing, construction 2021-10 -> production 2023-08 (22.0).
+- licence_application: Tesla agreement 2018-07-11 -> MIIT listing 2019-11-13 (16.1);
+  Xiaomi EV announced 2021-03-30 -> NDRC nod 2023-08-23 (28.8; the start is the
+  announcement, not a filing, so the case is `unclear`).
+
+``NEGOTIATION`` (3 / 6 / 12 months, an assumption: no case dates the talks themselves) is
+the default lead time of umbrella, stake, purchase, build and application offers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from statistics import median
+
+from evfab._scenario import STATUS_RANK, CaseKind, Scenario, Status
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A fitted triangular duration.
+
+    Attributes:
+        kind: Route kind it describes.
+        min: Shortest plausible months.
+        mode: Most likely months.
+        max: Longest plausible months.
+        cases: Ids of the cases it was fitted on.
+        months: The observed durations, in the order of ``cases``.
+        status: Weakest source status among the cases.
+    """
+
+    kind: str
+    min: float
+    mode: float
+    max: float
+    cases: tuple[str, ...]
+    months: tuple[float, ...]
+    status: str
+
+
+PRIORS: dict[str, tuple[float, float, float]] = {
+    "contract_manufacturing": (10.8, 19.8, 37.8),
+    "acquisition_licence": (1.6, 2.1, 3.2),
+    "acquisition_delivery": (8.6, 11.4, 17.2),
+    "own_plant": (8.8, 16.9, 33.0),
+    "licence_application": (12.1, 22.5, 43.2),
+}
+"""Fitted priors (min, mode, max months) by route kind, as ``evfab calibrate`` prints them."""
+
+NEGOTIATION: tuple[float, float, float] = (3.0, 6.0, 12.0)
+"""Default negotiation lead of non-contract offers, months (an assumption)."""
+
+PRIOR_SOURCE_ID = "evfab-prior-{kind}"
+"""Source id under which a prior enters a World when a scenario relies on it."""
+
+
+def fit(months: list[float]) -> tuple[float, float, float]:
+    """Fit min / mode / max to observed durations by the rule in the module docstring.
+
+    Args:
+        months: Observed durations, at least one.
+
+    Returns:
+        (min, mode, max) in months, rounded to 0.1.
+    """
+    lo, mid, hi = 0.75 * min(months), median(months), 1.5 * max(months)
+    return round(lo, 1), round(mid, 1), round(hi, 1)
+
+
+def _months(a: dt.date, b: dt.date) -> float:
+    return (b - a).days / DAYS_PER_MONTH
+
+
+def calibrate(s: Scenario) -> list[Prior]:
+    """Fit a prior per route kind from the scenario's observed cases.
+
+    Cases without an end date (still running at as_of) are left out; so are cases whose
+    sources include a ``denied`` claim.
+
+    Args:
+        s: A scenario with a ``history`` section.
+
+    Returns:
+        One prior per kind that has at least one usable case, in :class:`CaseKind` order.
+    """
+    status = {src.id: src.status for src in s.sources}
+    out = []
+    for kind in CaseKind:
+        cases = [
+            c
+            for c in s.history
+            if c.kind is kind
+            and c.end is not None
+            and all(status[x] is not Status.DENIED for x in c.sources)
+        ]
+        if not cases:
+            continue
+        months = [_months(c.start, c.end) for c in cases if c.end is not None]
+        lo, mid, hi = fit(months)
+        weakest = max(
+            (status[x] for c in cases for x in c.sources),
+            key=lambda st: STATUS_RANK[st],
+            default=Status.ASSUMPTION,
+        )
+        out.append(
+            Prior(
+                kind=kind.value,
+                min=lo,
+                mode=mid,
+                max=hi,
+                cases=tuple(c.id for c in cases),
+                months=tuple(round(m, 1) for m in months),
+                status=weakest.value,
+            )
+        )
+    return out

@@ -1,0 +1,616 @@
+"""Loading scenarios: files, the schema stage, problem reporting and the CLI.
+
+Each invalid scenario is a small mutation of ``MINIMAL`` (see conftest.py for its
+line numbers), so the expected line of every problem can be read off the fixture.
+Business checks (stage 2) are tested in test_checks.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import evfab
+from evfab._load import resolve
+
+
+def mutate(text: str, *pairs: tuple[str, str]) -> str:
+    """Replace each ``old`` by ``new``; each ``old`` must occur exactly once."""
+    for old, new in pairs:
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+        text = text.replace(old, new)
+    return text
+
+
+def problems_of(text: str) -> list[evfab.Problem]:
+    with pytest.raises(evfab.ScenarioError) as info:
+        evfab.loads(text, file="x.yaml")
+    return info.value.problems
+
+
+def case(
+    pairs: list[tuple[str, str]],
+    line: int,
+    path: str,
+    message: str,
+    hint: str,
+    *,
+    id: str,
+) -> Any:
+    """One invalid scenario: its mutations, then the one problem expected."""
+    return pytest.param(pairs, line, path, message, hint, id=id)
+
+
+# Appended at the end of MINIMAL, a top-level key lands on line 47 and a further
+# offer (indented as a list item under `offers:`) on line 47 too.
+END = ("    sources: [a1]\n", "    sources: [a1]\n{}\n")
+
+
+def append(line: str) -> tuple[str, str]:
+    return (END[0], END[1].format(line))
+
+
+SCHEMA_CASES = [
+    # --- keys ---------------------------------------------------------------------
+    case(
+        [("unit_cost: 100", "unit_cots: 100")],
+        28,
+        "plants[0].unit_cots",
+        "unknown key",
+        "did you mean 'unit_cost'?",
+        id="unknown-key-did-you-mean",
+    ),
+    case(
+        [append("horizn: 2030")],
+        47,
+        "horizn",
+        "unknown key",
+        "did you mean 'horizon'?",
+        id="unknown-top-level-key",
+    ),
+    case(
+        [("fee_per_unit: 10", "target: oldco")],
+        43,
+        "offers[0].target",
+        "unknown key",
+        "a contract_manufacturing offer has no `target`",
+        id="key-of-another-offer-kind",
+    ),
+    case(
+        [("lead_months: 6", "lead_months: {min: 1, mode: 2, max: 3, mean: 2}")],
+        45,
+        "offers[0].lead_months.mean",
+        "unknown key",
+        "`evfab schema` lists the allowed keys",
+        id="unknown-key-in-duration",
+    ),
+    case(
+        [("    name: Old plant\n", "    location: Beijing\n")],
+        20,
+        "plants[0].name",
+        "required key is missing",
+        "add `name:`",
+        id="missing-required-field",
+    ),
+    case(
+        [append("  - {id: build, kind: build_plant, to: newco}")],
+        47,
+        "offers[1].plant",
+        "required key is missing",
+        "add `plant:`",
+        id="missing-field-of-offer-kind",
+    ),
+    # --- offer kinds --------------------------------------------------------------
+    case(
+        [("kind: contract_manufacturing", "kind: contract_manufactoring")],
+        39,
+        "offers[0].kind",
+        "unknown offer kind 'contract_manufactoring'",
+        "did you mean 'contract_manufacturing'?",
+        id="wrong-offer-kind",
+    ),
+    case(
+        [("kind: contract_manufacturing", "note: no kind given")],
+        38,
+        "offers[0].kind",
+        "offer has no `kind`",
+        "add `kind:`, one of: contract_manufacturing",
+        id="offer-without-kind",
+    ),
+    # --- dates --------------------------------------------------------------------
+    case(
+        [("target_sop: 2023-06", "target_sop: June 2023")],
+        33,
+        "programs[0].target_sop",
+        "'June 2023' is not a valid date",
+        "YYYY-MM-DD or YYYY-MM",
+        id="bad-date-format",
+    ),
+    case(
+        [("as_of: 2022-01-01", "as_of: 2022-13-01")],
+        2,
+        "as_of",
+        "'2022-13-01' is not a valid date",
+        "YYYY-MM-DD or YYYY-MM",
+        id="impossible-date",
+    ),
+    case(
+        [("target_sop: 2023-06", "target_sop: 2023-13")],
+        33,
+        "programs[0].target_sop",
+        "'2023-13' is not a valid date",
+        "YYYY-MM-DD or YYYY-MM",
+        id="impossible-month",
+    ),
+    case(
+        [("opened: 2010-01", "opened: 2010-13")],
+        24,
+        "plants[0].opened",
+        "'2010-13' is not a valid date",
+        "YYYY-MM-DD or YYYY-MM",
+        id="optional-date-invalid",
+    ),
+    case(
+        [("target_sop: 2023-06", "target_sop: 2023")],
+        33,
+        "programs[0].target_sop",
+        "2023 is a number, not a date",
+        "YYYY-MM-DD or YYYY-MM",
+        id="year-instead-of-date",
+    ),
+    # --- numbers ------------------------------------------------------------------
+    case(
+        [("capacity: 100000", "capacity: 0")],
+        26,
+        "plants[0].phases[0].capacity",
+        "greater than 0, got 0",
+        "vehicles per year",
+        id="zero-capacity",
+    ),
+    case(
+        [("capacity: 100000", "capacity: -5000")],
+        26,
+        "plants[0].phases[0].capacity",
+        "greater than 0, got -5000",
+        "vehicles per year",
+        id="negative-capacity",
+    ),
+    case(
+        [("capacity: 100000", "capacity: 100k")],
+        26,
+        "plants[0].phases[0].capacity",
+        "valid integer",
+        "vehicles per year",
+        id="capacity-with-unit",
+    ),
+    case(
+        [("capacity: 100000", "capacity: 100,000")],
+        26,
+        "plants[0].phases[0].0",  # in `{...}` the comma starts a new key, `000`
+        "unknown key",
+        "without thousands separators",
+        id="capacity-with-thousands-separator",
+    ),
+    case(
+        [("capacity: 100000", "capacity: 1000.5")],
+        26,
+        "plants[0].phases[0].capacity",
+        "fractional part",
+        "vehicles per year",
+        id="fractional-capacity",
+    ),
+    case(
+        [("committed: {2022: 20000}", "committed: {2022: -1}")],
+        27,
+        "plants[0].committed.2022",
+        "greater than or equal to 0, got -1",
+        "vehicles per year",
+        id="negative-committed-load",
+    ),
+    case(
+        [("fee_per_unit: 10", "capacity: 5000")],
+        43,
+        "offers[0].capacity",
+        "expected a mapping of `key: value` lines, got a number",
+        "vehicles by year, e.g. `{2024: 50000",
+        id="capacity-not-by-year",
+    ),
+    case(
+        [("committed: {2022: 20000}", "committed: {next: 20000}")],
+        27,
+        "plants[0].committed.next",
+        "key 'next' is not a year",
+        "keys are years",
+        id="committed-key-not-a-year",
+    ),
+    case(
+        [("demand: {2023: 10000,", "demand: {2023: lots,")],
+        34,
+        "programs[0].demand.2023",
+        "got 'lots'",
+        "vehicles per year",
+        id="demand-not-a-number",
+    ),
+    case(
+        [("lost_margin: 50", "logistics: {old-plant: -1}")],
+        36,
+        "programs[0].logistics.old-plant",
+        "greater than or equal to 0, got -1",
+        "use 0 or more",
+        id="negative-logistics-cost",
+    ),
+    case(
+        [("horizon: 2026", "horizon: 3000")],
+        3,
+        "horizon",
+        "less than or equal to 2100, got 3000",
+        "last planning year",
+        id="horizon-out-of-range",
+    ),
+    case(
+        [append("discount_rate: 8")],
+        47,
+        "discount_rate",
+        "less than 1, got 8",
+        "0.08 for 8 %",
+        id="discount-rate-as-percent",
+    ),
+    case(
+        [append("currency: EURO")],
+        47,
+        "currency",
+        "at most 3 characters, got 'EURO'",
+        "three-letter ISO code",
+        id="currency-code",
+    ),
+    # --- probabilities and fractions ----------------------------------------------
+    case(
+        [("min_capacity: 0", "approval_probability: 1.5")],
+        10,
+        "policy[0].approval_probability",
+        "less than or equal to 1, got 1.5",
+        "between 0 and 1",
+        id="probability-over-1",
+    ),
+    case(
+        [("fee_per_unit: 10", "success_probability: -0.2")],
+        43,
+        "offers[0].success_probability",
+        "greater than or equal to 0, got -0.2",
+        "between 0 and 1",
+        id="probability-negative",
+    ),
+    case(
+        [("kind: automaker}", "kind: automaker, owners: [{company: newco, share: 1.5}]}")],
+        16,
+        "companies[1].owners[0].share",
+        "less than or equal to 1, got 1.5",
+        "between 0 and 1",
+        id="share-over-1",
+    ),
+    case(
+        [("lost_margin: 50", "min_fill: 80")],
+        36,
+        "programs[0].min_fill",
+        "less than or equal to 1, got 80",
+        "between 0 and 1",
+        id="min-fill-as-percent",
+    ),
+    # --- durations ----------------------------------------------------------------
+    case(
+        [("lead_months: 6", "lead_months: {min: -1, mode: 2, max: 3}")],
+        45,
+        "offers[0].lead_months.min",
+        "greater than or equal to 0, got -1",
+        "months",
+        id="negative-duration",
+    ),
+    case(
+        [("lead_months: 6", "lead_months: -2")],
+        45,
+        "offers[0].lead_months",  # once, not for each of min, mode and max
+        "greater than or equal to 0, got -2",
+        "months",
+        id="negative-fixed-duration",
+    ),
+    case(
+        [("min_capacity: 0", "dormant_exit_months: 0")],
+        10,
+        "policy[0].dormant_exit_months",
+        "greater than 0, got 0",
+        "months above 0",
+        id="zero-exit-months",
+    ),
+    case(
+        [("lead_months: 6", "lead_months: {min: 1, mode: x, max: 3}")],
+        45,
+        "offers[0].lead_months.mode",
+        "valid number",
+        "months",
+        id="duration-part-not-a-number",
+    ),
+    case(
+        [("lead_months: 6", "lead_months: six")],
+        45,
+        "offers[0].lead_months",
+        "expected months (a number, or min/mode/max), got text",
+        "months",
+        id="duration-as-text",
+    ),
+    # --- enums, ids, strings, booleans, shapes ------------------------------------
+    case(
+        [("status: operating", "status: running")],
+        23,
+        "plants[0].status",
+        "got 'running'",
+        "use one of the listed values",
+        id="unknown-plant-status",
+    ),
+    case(
+        [("{id: s1, status: confirmed,", "{id: s1, status: confirmd,")],
+        5,
+        "sources[0].status",
+        "got 'confirmd'",
+        "use one of the listed values",
+        id="unknown-source-status",
+    ),
+    case(
+        [("id: newcar", "id: new car")],
+        30,
+        "programs[0].id",
+        "'new car' is not a valid id",
+        "letters, digits",
+        id="id-with-space",
+    ),
+    case(
+        [("name: New car", "name: 2024")],
+        32,
+        "programs[0].name",
+        "valid string, got 2024",
+        "put the value in quotes",
+        id="name-not-text",
+    ),
+    case(
+        [("new_licences: true", "new_licences: maybe")],
+        9,
+        "policy[0].new_licences",
+        "valid boolean",
+        "write true or false",
+        id="not-a-boolean",
+    ),
+    case(
+        [("sources: [a1]", "sources: a1")],
+        46,
+        "offers[0].sources",
+        "expected a list, got text",
+        "YAML list",
+        id="list-expected",
+    ),
+    case(
+        [("  - {id: newco, name: NewCo, kind: newcomer}", "  - newco")],
+        15,
+        "companies[0]",
+        "expected a mapping of `key: value` lines, got text",
+        "mapping",
+        id="mapping-expected",
+    ),
+    case(
+        [("phases:\n      - {capacity: 100000, ready: 2010-01}", "phases: []\n      # none")],
+        25,
+        "plants[0].phases",
+        "at least 1 item",
+        "add at least one entry",
+        id="empty-phases",
+    ),
+]
+
+
+@pytest.mark.parametrize(("pairs", "line", "path", "message", "hint"), SCHEMA_CASES)
+def test_schema_problem_is_located(
+    minimal_text: str,
+    pairs: list[tuple[str, str]],
+    line: int,
+    path: str,
+    message: str,
+    hint: str,
+) -> None:
+    problems = problems_of(mutate(minimal_text, *pairs))
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    (p,) = problems
+    assert (p.file, p.line, p.path) == ("x.yaml", line, path)
+    assert message in p.message
+    assert hint in p.hint
+    # No pydantic internals leak into what the user reads.
+    for internal in ("function-", "[key]", "_Duration", "contract_manufacturing."):
+        assert internal not in str(p)
+
+
+# --- whole files ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("# nothing but a comment\n", id="comment-only"),
+        pytest.param("- name: minimal\n", id="top-level-list"),
+        pytest.param("just some text\n", id="top-level-text"),
+    ],
+)
+def test_top_level_must_be_a_mapping(text: str) -> None:
+    (p,) = problems_of(text)
+    assert (p.line, p.path) == (1, "")
+    assert "a scenario must be a mapping of keys" in p.message
+    assert "name:" in p.hint
+
+
+def test_file_not_found(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(evfab.ScenarioError) as info:
+        evfab.load(missing)
+    (p,) = info.value.problems
+    assert (p.file, p.line, p.path) == (str(missing), 0, "")
+    assert "cannot read file: No such file or directory" in p.message
+    assert p.hint == "check the path"
+
+
+def test_directory_instead_of_file(tmp_path: Path) -> None:
+    with pytest.raises(evfab.ScenarioError) as info:
+        evfab.load(tmp_path)
+    (p,) = info.value.problems
+    assert p.message.startswith("cannot read file")
+
+
+def test_file_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: Citroën\n".encode("latin-1"))
+    with pytest.raises(evfab.ScenarioError) as info:
+        evfab.load(path)
+    (p,) = info.value.problems
+    assert (p.line, p.message) == (0, "file is not UTF-8 text")
+    assert "UTF-8" in p.hint
+
+
+def test_load_names_the_file_in_problems(minimal_text: str, write_scenario: Any) -> None:
+    path = write_scenario(mutate(minimal_text, ("unit_cost: 100", "unit_cots: 100")))
+    with pytest.raises(evfab.ScenarioError) as info:
+        evfab.load(path)
+    (p,) = info.value.problems
+    assert (p.file, p.line) == (str(path), 28)
+
+
+def test_valid_minimal_loads(minimal_text: str, write_scenario: Any) -> None:
+    s = evfab.loads(minimal_text)
+    assert s.name == "minimal"
+    assert s.offers[0].lead_months.mode == 6
+    assert evfab.load(write_scenario(minimal_text)) == s
+
+
+# --- every problem at once, in line order -------------------------------------------
+
+
+def test_all_schema_problems_reported_in_line_order(minimal_text: str) -> None:
+    text = mutate(
+        minimal_text,
+        ("name: New car", "name: 2024"),  # line 32
+        ("unit_cost: 100", "unit_cots: 100"),  # line 28
+        ("status: operating", "status: running"),  # line 23
+    )
+    problems = problems_of(text)
+    assert [(p.line, p.path) for p in problems] == [
+        (23, "plants[0].status"),
+        (28, "plants[0].unit_cots"),
+        (32, "programs[0].name"),
+    ]
+
+
+def test_all_business_problems_reported_in_line_order(minimal_text: str) -> None:
+    text = mutate(
+        minimal_text,
+        ("sources: [a1]", "sources: [a2]"),  # line 46: undefined source
+        ("target_sop: 2023-06", "target_sop: 2027-06"),  # line 33: after the horizon
+        ("committed: {2022: 20000}", "committed: {2022: 200000}"),  # line 27: over capacity
+    )
+    problems = problems_of(text)
+    assert [(p.line, p.path) for p in problems] == [
+        (27, "plants[0].committed.2022"),
+        (33, "programs[0].target_sop"),
+        (46, "offers[0].sources[0]"),
+    ]
+
+
+def test_schema_problems_come_before_business_checks(minimal_text: str) -> None:
+    # A schema error stops before the business checks, which need typed data.
+    text = mutate(
+        minimal_text,
+        ("unit_cost: 100", "unit_cots: 100"),
+        ("sources: [a1]", "sources: [a2]"),
+    )
+    assert [p.path for p in problems_of(text)] == ["plants[0].unit_cots"]
+
+
+# --- how problems read ----------------------------------------------------------------
+
+
+def test_problem_str_format() -> None:
+    p = evfab.Problem("s.yaml", 28, "plants[0].unit_cots", "unknown key", "did you mean 'x'?")
+    assert str(p) == "s.yaml:28: plants[0].unit_cots: unknown key (did you mean 'x'?)"
+    assert str(evfab.Problem("s.yaml", 3, "horizon", "too late")) == "s.yaml:3: horizon: too late"
+    assert str(evfab.Problem("s.yaml", 1, "", "empty", "")) == "s.yaml:1: <root>: empty"
+
+
+def test_scenario_error_message_lists_every_problem(minimal_text: str) -> None:
+    text = mutate(
+        minimal_text,
+        ("unit_cost: 100", "unit_cots: 100"),
+        ("status: operating", "status: running"),
+    )
+    with pytest.raises(evfab.ScenarioError) as info:
+        evfab.loads(text, file="x.yaml")
+    lines = str(info.value).splitlines()
+    assert lines[0] == "2 problems in scenario"
+    assert lines[1].startswith("x.yaml:23: plants[0].status: ")
+    assert lines[2] == "x.yaml:28: plants[0].unit_cots: unknown key (did you mean 'unit_cost'?)"
+    assert isinstance(info.value, evfab.EvfabError)
+
+
+# --- bundled scenarios ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(evfab.bundled()))
+def test_bundled_scenario_is_valid(name: str) -> None:
+    s = evfab.load(evfab.bundled()[name])
+    assert s.name == name
+    assert evfab.load(name) == s  # by name, too
+
+
+def test_bundled_exists() -> None:
+    assert "xiaomi-2022" in evfab.bundled()
+    assert resolve("xiaomi-2022") == evfab.bundled()["xiaomi-2022"]
+    assert resolve("some/other.yaml") == Path("some/other.yaml")
+
+
+# --- the command line ---------------------------------------------------------------------
+
+EVFAB = str(Path(sys.executable).parent / "evfab")
+
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [EVFAB, *map(str, args)], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_cli_validate_prints_located_problems(minimal_text: str, write_scenario: Any) -> None:
+    text = mutate(
+        minimal_text,
+        ("unit_cost: 100", "unit_cots: 100"),
+        ("status: operating", "status: running"),
+    )
+    path = write_scenario(text)
+    res = run_cli("validate", path)
+    assert res.returncode == 2
+    assert f"{path}:28: plants[0].unit_cots: unknown key (did you mean 'unit_cost'?)" in res.stderr
+    assert f"{path}:23: plants[0].status: " in res.stderr
+    assert "2 problems" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert res.stdout == ""
+
+
+def test_cli_debug_shows_traceback(minimal_text: str, write_scenario: Any) -> None:
+    path = write_scenario(mutate(minimal_text, ("unit_cost: 100", "unit_cots: 100")))
+    res = run_cli("--debug", "validate", path)
+    assert res.returncode != 0
+    assert "Traceback" in res.stderr
+    assert "ScenarioError" in res.stderr
+
+
+def test_cli_missing_file_is_a_located_problem(tmp_path: Path) -> None:
+    res = run_cli("validate", tmp_path / "nope.yaml")
+    assert res.returncode == 2
+    assert f"{tmp_path / 'nope.yaml'}:0: <root>: cannot read file" in res.stderr
+    assert "Traceback" not in res.stderr
