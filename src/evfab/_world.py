@@ -15,7 +15,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from evfab.priors import NEGOTIATION, PRIOR_SOURCE_ID, PRIORS
 from evfab._scenario import (
     STATUS_RANK,
     PlantStatus,
@@ -24,6 +23,7 @@ from evfab._scenario import (
     Status,
     _Duration,
 )
+from evfab.priors import NEGOTIATION, PRIOR_SOURCE_ID, PRIORS
 
 DAYS_PER_MONTH = 365.25 / 12
 _STATUSES = list(Status)

@@ -25,8 +25,8 @@ from typing import Any, cast
 import numpy as np
 
 from evfab._scenario import STATUS_RANK, Status
-from evfab.priors import PRIOR_SOURCE_ID
 from evfab._world import FloatArray, PolicyState, World, add_months, plant_index
+from evfab.priors import PRIOR_SOURCE_ID
 
 
 @dataclass(frozen=True)
