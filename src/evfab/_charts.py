@@ -13,6 +13,7 @@ import pandas as pd
 from evfab._io import atomic_write_bytes
 from evfab._world import World, add_months
 from evfab.plan import PlanResult
+from evfab.risk import RiskResult
 
 
 def _pyplot() -> Any:
@@ -161,3 +162,82 @@ def write_plan_outputs(world: World, result: PlanResult, out: Path) -> list[Path
         utilization_chart(result, out / "utilization.png")
         written += [out / "timeline.png", out / "utilization.png"]
     return written
+
+
+def write_risk_outputs(res: RiskResult, out: Path) -> list[Path]:
+    """Write risk tables (CSV) and charts (PNG: SOP CDF per route, volume fan chart) into ``out``.
+
+    Args:
+        res: A risk result.
+        out: Folder (created if missing).
+
+    Returns:
+        The files written.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in (("risk_routes", res.summary), ("risk_volumes", res.volumes)):
+        path = out / f"{name}.csv"
+        atomic_write_bytes(path, table.to_csv(index=False).encode("utf-8"))
+        written.append(path)
+    sop_cdf_chart(res, out / "sop_cdf.png")
+    volume_fan_chart(res, out / "volume_fan.png")
+    return [*written, out / "sop_cdf.png", out / "volume_fan.png"]
+
+
+def sop_cdf_chart(res: RiskResult, path: Path) -> None:
+    """P(SOP <= date) for every route, with each route's target marked."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    for i, row in enumerate(res.summary.to_dict("records")):
+        days = res.sop_samples[str(row["route"])]
+        n = len(days)
+        finite = days[np.isfinite(days)]
+        if len(finite):
+            dates = [res.as_of + dt.timedelta(days=float(d)) for d in finite]
+            ys = np.arange(1, len(finite) + 1) / n
+            (line,) = ax.step(dates, ys, where="post", label=f"{i + 1}. {row['route']}")
+            ax.plot(
+                row["target_sop"],
+                float(row["p_on_target"]),
+                marker="D",
+                color=line.get_color(),
+                ms=6,
+            )
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("P(SOP on or before date)")
+    ax.set_title(f"{res.scenario}: start of production, {res.samples:,} samples (diamond = target)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    _save(fig, path)
+    plt.close(fig)
+
+
+def volume_fan_chart(res: RiskResult, path: Path) -> None:
+    """Cars available by year per route: P10-P90 band and P50 line."""
+    plt = _pyplot()
+    routes = list(res.summary["route"])
+    cols = min(4, len(routes))
+    rows_n = (len(routes) + cols - 1) // cols
+    fig, axes = plt.subplots(
+        rows_n, cols, figsize=(3.2 * cols, 2.6 * rows_n), squeeze=False, sharey=True
+    )
+    for k, route in enumerate(routes):
+        ax = axes[k // cols][k % cols]
+        sub = res.volumes[res.volumes["route"] == route]
+        ax.fill_between(
+            sub["year"], sub["available_p10"] / 1e3, sub["available_p90"] / 1e3, alpha=0.3
+        )
+        ax.plot(sub["year"], sub["available_p50"] / 1e3, lw=2)
+        ax.plot(sub["year"], sub["available_mean"] / 1e3, lw=1, ls="--", color="grey")
+        ax.set_title(f"{k + 1}. {route}"[:48], fontsize=7)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=7)
+    for k in range(len(routes), rows_n * cols):
+        axes[k // cols][k % cols].axis("off")
+    fig.suptitle(
+        f"{res.scenario}: thousand cars available per year (band P10-P90, line P50, dashed mean)"
+    )
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)

@@ -57,7 +57,7 @@ def _fmt(n: float) -> str:
 
 def check_unique_ids(s: Scenario, r: Report) -> None:
     """Ids must be unique within each collection."""
-    for coll in ("sources", "companies", "licences", "plants", "programs", "offers"):
+    for coll in ("sources", "companies", "licences", "plants", "programs", "offers", "history"):
         items = getattr(s, coll)
         seen: dict[str, int] = {}
         for i, item in enumerate(items):
@@ -75,7 +75,7 @@ def _cited(s: Scenario) -> Iterable[tuple[Path, str]]:
     for i, pp in enumerate(s.policy):
         for j, sid in enumerate(pp.sources):
             yield ("policy", i, "sources", j), sid
-    for coll in ("companies", "licences", "plants", "programs", "offers"):
+    for coll in ("companies", "licences", "plants", "programs", "offers", "history"):
         for i, item in enumerate(getattr(s, coll)):
             for j, sid in enumerate(item.sources):
                 yield (coll, i, "sources", j), sid
@@ -546,6 +546,34 @@ def _suggest(name: str, known: set[str], coll: str) -> str:
     return f"define it under `{coll}:`"
 
 
+def check_history(s: Scenario, r: Report) -> None:
+    """Observed cases: known company, end not before start, sources cited.
+
+    A case may end after ``as_of``: a historical scenario may record how a step it
+    describes ended later (calibration uses the whole record).
+    """
+    known = _ids(s.companies)
+    for i, c in enumerate(s.history):
+        if c.company not in known:
+            r.add(
+                ("history", i, "company"),
+                f"unknown company {c.company!r}",
+                _suggest(c.company, known, "companies"),
+            )
+        if c.end is not None and c.end < c.start:
+            r.add(
+                ("history", i, "end"),
+                f"case ends {c.end}, before it starts ({c.start})",
+                "fix the dates",
+            )
+        if not c.sources:
+            r.add(
+                ("history", i),
+                f"case {c.id!r} cites no source",
+                "add `sources:` for its start and end dates",
+            )
+
+
 CHECKS: tuple[Callable[[Scenario, Report], None], ...] = (
     check_unique_ids,
     check_sources_defined,
@@ -559,6 +587,7 @@ CHECKS: tuple[Callable[[Scenario, Report], None], ...] = (
     check_plants,
     check_programs,
     check_offers,
+    check_history,
 )
 """Every business check, run in this order; all run even when earlier ones fail."""
 

@@ -306,6 +306,28 @@ class World:
         """The plant table's row for ``pid`` as a dict (name, operator, status, unit_cost ...)."""
         return self._plant_rows[pid]
 
+    @cached_property
+    def phase_steps(self) -> dict[str, list[tuple[int, dt.date | None, _Duration | None]]]:
+        """Capacity, fixed ready date and build-time distribution of each plant's phases."""
+        out: dict[str, list[tuple[int, dt.date | None, _Duration | None]]] = {
+            str(p): [] for p in self.plants.index
+        }
+        for plant, cap, ready, dist in zip(
+            self.phases["plant"],
+            self.phases["capacity"],
+            self.phases["ready"],
+            self.phases["months_dist"],
+            strict=True,
+        ):
+            out[str(plant)].append(
+                (
+                    int(cap),
+                    ready if isinstance(ready, dt.date) else None,
+                    dist if isinstance(dist, _Duration) else None,
+                )
+            )
+        return out
+
     def company_name(self, cid: str) -> str:
         """Display name of a company."""
         return self._names[cid]
@@ -456,11 +478,12 @@ def compile_world(s: Scenario) -> World:
                 "capacity": ph.capacity,
                 "ready": ph.ready,
                 "months": ph.months.mode if ph.months else np.nan,
+                "months_dist": ph.months,
             }
             for p in s.plants
             for ph in p.phases
         ],
-        columns=["plant", "capacity", "ready", "months"],
+        columns=["plant", "capacity", "ready", "months", "months_dist"],
     )
     committed = np.zeros((len(s.plants), len(years)), dtype=np.int64)
     for i, p in enumerate(s.plants):
@@ -479,6 +502,7 @@ def compile_world(s: Scenario) -> World:
                 "lost_margin": g.lost_margin,
                 "min_fill": g.min_fill,
                 "logistics": dict(g.logistics),
+                "ramp": g.ramp_months,
             }
             for g in s.programs
         ],
@@ -493,6 +517,7 @@ def compile_world(s: Scenario) -> World:
             "lost_margin",
             "min_fill",
             "logistics",
+            "ramp",
         ],
     ).set_index("id")
     demand = np.zeros((len(s.programs), len(years)), dtype=np.int64)
@@ -526,8 +551,11 @@ def compile_world(s: Scenario) -> World:
             extra.append(PRIOR_SOURCE_ID.format(kind="acquisition_licence"))
         used_priors.update(x.removeprefix("evfab-prior-") for x in extra)
         prior_cites[o.id] = tuple(extra)
+        row["probability_given"] = "success_probability" in o.model_fields_set
         offer_rows.append({**row, "detail": detail})
-    offers = pd.DataFrame(offer_rows, columns=[*common, "detail"]).set_index("id")
+    offers = pd.DataFrame(offer_rows, columns=[*common, "probability_given", "detail"]).set_index(
+        "id"
+    )
     policy = resolve_policy(list(s.policy))
     if any(p.review_is_prior for p in policy):
         used_priors.add("licence_application")

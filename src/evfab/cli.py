@@ -200,6 +200,186 @@ def generate(
     )
 
 
+@app.command()
+def risk(
+    file: FileArg,
+    program: Annotated[
+        str | None, typer.Option("--program", "-p", help="Only this program id.")
+    ] = None,
+    route: Annotated[
+        list[str] | None, typer.Option("--route", "-r", help="Only these route ids (repeatable).")
+    ] = None,
+    use_plan: Annotated[
+        bool, typer.Option("--plan", help="Sample the routes the planner chooses.")
+    ] = False,
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", min=100, help="Monte Carlo samples.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same result.")] = 0,
+    demand_spread: Annotated[
+        float,
+        typer.Option(
+            "--demand-spread", min=0.0, max=0.99, help="Draw demand within +/- this fraction."
+        ),
+    ] = 0.0,
+    json_out: JsonOpt = False,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write CSV tables and PNG charts here.")
+    ] = None,
+) -> None:
+    """Monte Carlo of start of production, cars by year and cost for each route (or the plan)."""
+    from evfab._report_risk import print_risk, risk_json
+    from evfab.risk import RiskOptions, sample_routes
+
+    s = load(file)
+    world = compile_world(s)
+    if program is not None and program not in world.programs.index:
+        raise typer.BadParameter(
+            f"unknown program {program!r}; known: {', '.join(world.programs.index)}",
+            param_hint="--program",
+        )
+    all_routes = derive_routes(world, program)
+    if use_plan:
+        from evfab.plan import PlanOptions, plan
+
+        result = plan(
+            world,
+            PlanOptions(alternatives=False, capacity_values=False),
+            routes=derive_routes(world),
+        )
+        chosen = set(result.choices["route"]) if result.ok else set()
+        chosen_programs = set(result.choices["program"]) if result.ok else set()
+        picked = [r for r in all_routes if r.id in chosen and r.program in chosen_programs]
+    elif route:
+        known = {r.id for r in all_routes}
+        missing = [x for x in route if x not in known]
+        if missing:
+            raise typer.BadParameter(
+                f"unknown route {missing[0]!r}; see `evfab routes {file}`", param_hint="--route"
+            )
+        picked = [r for r in all_routes if r.id in set(route)]
+    else:
+        picked = [r for r in all_routes if r.usable]
+    if not picked:
+        raise EvfabError("no usable route to sample (see `evfab routes` for why)")
+    opts = RiskOptions(samples=samples, seed=seed, demand_spread=demand_spread)
+    if json_out or samples < 200_000:
+        res = sample_routes(world, picked, opts)
+    else:
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task(f"sampling {len(picked)} routes", total=samples)
+            res = sample_routes(
+                world, picked, opts, progress=lambda done: bar.update(task, completed=done)
+            )
+    payload = {**_envelope("risk", s), **risk_json(res)}
+    if out_dir is not None:
+        from evfab._charts import write_risk_outputs
+
+        written = write_risk_outputs(res, out_dir)
+        _io.atomic_write_text(out_dir / "risk.json", _io.dumps(payload))
+        err.print(f"wrote {len(written) + 1} files to {out_dir}")
+    if json_out:
+        sys.stdout.write(_io.dumps(payload))
+    else:
+        print_risk(out, world, res)
+
+
+@app.command()
+def calibrate(
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Scenario with a `history` of observed cases (default: bundled china-ev)."
+        ),
+    ] = "china-ev",
+    json_out: JsonOpt = False,
+) -> None:
+    """Fit duration priors per route kind from observed cases; compare with the priors in use."""
+    from evfab._report_risk import print_calibration
+    from evfab.priors import PRIORS
+    from evfab.priors import calibrate as fit_priors
+
+    s = load(file)
+    fitted = fit_priors(s)
+    if json_out:
+        sys.stdout.write(
+            _io.dumps(
+                {
+                    **_envelope("calibration", s),
+                    "priors": fitted,
+                    "in_use": {k: list(v) for k, v in PRIORS.items()},
+                }
+            )
+        )
+        return
+    print_calibration(out, s, fitted)
+
+
+@app.command()
+def sources(
+    file: FileArg,
+    ident: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="ID",
+            help="An entity, offer, case or route id, or `plan`; omit to list every source.",
+        ),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List the sources an entity, offer, route or the plan rests on, flagging denied and unclear claims."""
+    from evfab._report_risk import print_sources, source_rows
+
+    s = load(file)
+    world = compile_world(s)
+    label, ids = _sources_of(s, world, ident)
+    rows = source_rows(world, ids)
+    if json_out:
+        sys.stdout.write(_io.dumps({**_envelope("sources", s), "of": label, "sources": rows}))
+        return
+    print_sources(out, label, rows)
+
+
+def _sources_of(s: Scenario, world: object, ident: str | None) -> tuple[str, list[str]]:
+    """What ``ident`` names and the source ids it rests on."""
+    from evfab._world import World
+
+    assert isinstance(world, World)
+    if ident is None:
+        return "every source in the scenario", list(world.sources.index)
+    for kind, coll in (
+        ("company", s.companies),
+        ("licence", s.licences),
+        ("plant", s.plants),
+        ("program", s.programs),
+        ("offer", s.offers),
+        ("case", s.history),
+    ):
+        for item in coll:
+            if item.id == ident:
+                cited = list(world.cites.get((kind, ident), tuple(item.sources)))
+                return f"{kind} {ident}", cited
+    if ident == "policy":
+        return "the policy timeline", list(dict.fromkeys(x for p in s.policy for x in p.sources))
+    routes = derive_routes(world)
+    if ident == "plan":
+        from evfab.plan import PlanOptions, plan
+
+        result = plan(world, PlanOptions(alternatives=False, capacity_values=False), routes=routes)
+        chosen = set(result.choices["route"]) if result.ok else set()
+        ids = list(dict.fromkeys(x for r in routes if r.id in chosen for x in r.sources))
+        return "the plan's chosen routes", ids
+    matches = [r for r in routes if r.id == ident]
+    if matches:
+        return f"route {ident}", list(dict.fromkeys(x for r in matches for x in r.sources))
+    raise typer.BadParameter(
+        f"{ident!r} is not an entity, offer, case or route id of this scenario (or `plan`, `policy`)",
+        param_hint="ID",
+    )
+
+
 import_app = typer.Typer(help="Import scenarios from other formats.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 

@@ -25,6 +25,7 @@ from typing import Any, cast
 import numpy as np
 
 from evfab._scenario import STATUS_RANK, Status
+from evfab._timing import Event, Path, Phase, Step, Timing
 from evfab._world import FloatArray, PolicyState, World, add_months, plant_index
 from evfab.priors import PRIOR_SOURCE_ID
 
@@ -64,6 +65,7 @@ class Route:
         sources: Every source the route rests on.
         weakest_status: The weakest status among them.
         warnings: Flags for claims that were denied or are unclear.
+        timing: The durations and events behind the SOP and capacity (for the risk engine).
     """
 
     program: str
@@ -94,6 +96,7 @@ class Route:
     sources: tuple[str, ...]
     weakest_status: str
     warnings: tuple[str, ...] = field(default=())
+    timing: Timing | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,9 @@ class _LicenceOption:
     cites: tuple[str, ...]
     new_licence: bool = False
     offer: dict[str, Any] | None = None
+    path: Path | None = None
+    """When the licence can be used, as a recipe of durations."""
+    events: tuple[Event, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,10 @@ class _PlantOption:
     """Share of the plant's free capacity the route may use."""
     limit: dict[int, int] = field(default_factory=dict)
     """Most cars the plant's owner will build by year (a contract's cap)."""
+    access: Path | None = None
+    """When the buyer can use the plant (a deal closed), as a recipe of durations."""
+    phases: tuple[Phase, ...] = ()
+    events: tuple[Event, ...] = ()
 
 
 def _d(months: Any) -> float:
@@ -164,8 +174,54 @@ def _review_prior(own: object, policy: PolicyState) -> tuple[str, ...]:
     return ()
 
 
+DENIED_PRIOR = 0.1
+"""Chance a deal resting on a denied claim goes through, unless the scenario states one."""
+
+
 def _offer_p(world: World, oid: str) -> float:
-    return _num(world.offers.at[oid, "success_probability"])
+    """An offer's chance of success: as stated, else low if it rests on a denied claim."""
+    row = world.offer(oid)
+    if not row["probability_given"] and any(
+        world.source_rank.get(s, 0) >= STATUS_RANK[Status.DENIED]
+        for s in world.cites[("offer", oid)]
+    ):
+        return DENIED_PRIOR
+    return float(row["success_probability"])
+
+
+def _step(key: str, label: str, d: Any) -> Step:
+    return Step(key, label, float(d.min), float(d.mode), float(d.max))
+
+
+def _lead(oid: str, o: dict[str, Any]) -> Step:
+    return _step(f"offer:{oid}:lead", f"negotiation ({oid})", o["lead_months"])
+
+
+def _closing(oid: str, det: dict[str, Any]) -> tuple[Step, ...]:
+    return (_step(f"offer:{oid}:closing", f"closing ({oid})", det["closing_months"]),)
+
+
+def _transfer(oid: str, det: dict[str, Any]) -> Step:
+    return _step(f"offer:{oid}:transfer", f"licence transfer ({oid})", det["transfer_months"])
+
+
+def _success(world: World, oid: str) -> Event:
+    return Event(f"offer:{oid}:success", f"deal {oid} concluded", _offer_p(world, oid))
+
+
+def _phases(world: World, pid: str, start: Path | None) -> tuple[Phase, ...]:
+    """The plant's phases as recipes: a fixed ready date, or a build time after a start."""
+    cs = world.plant(pid)["construction_start"]
+    base = start or Path(cs if isinstance(cs, dt.date) else world.as_of)
+    return tuple(
+        Phase(
+            cap,
+            Path(ready)
+            if ready is not None
+            else base.then(_step(f"plant:{pid}:phase{k}", f"{pid} phase {k + 1} build", dist)),
+        )
+        for k, (cap, ready, dist) in enumerate(world.phase_steps[pid])
+    )
 
 
 def _licence_options(
@@ -203,6 +259,7 @@ def _licence_options(
                     1.0,
                     (),
                     world.cites[("licence", lid)],
+                    path=Path(world.as_of),
                 )
             )
         else:
@@ -226,6 +283,11 @@ def _licence_options(
                     new_licence_ban,
                     world.cites[("licence", lid)] + prior,
                     new_licence=True,
+                    path=Path(
+                        row["applied_on"],
+                        (_step(f"licence:{lid}:review", "licence review", review),),
+                    ),
+                    events=(Event(f"licence:{lid}:approval", f"licence {lid} granted", p),),
                 )
             )
     for oid, o in [x for c in sorted(mine) for x in world.offers_by_taker.get(c, [])]:
@@ -252,6 +314,16 @@ def _licence_options(
                     new_licence_ban,
                     cites + prior,
                     new_licence=True,
+                    path=Path(
+                        world.as_of,
+                        (_lead(oid, o), _step(f"offer:{oid}:review", "licence review", review)),
+                    ),
+                    events=(
+                        _success(world, oid),
+                        Event(
+                            f"offer:{oid}:approval", "licence granted", policy.approval_probability
+                        ),
+                    ),
                 )
             )
         elif o["kind"] == "acquire_company":
@@ -279,6 +351,10 @@ def _licence_options(
                         (),
                         cites + world.cites[("licence", lid)] + world.cites[("company", target)],
                         offer={"target": target},
+                        path=Path(
+                            world.as_of, (_lead(oid, o), *_closing(oid, det), _transfer(oid, det))
+                        ),
+                        events=(_success(world, oid),),
                     )
                 )
         elif o["kind"] in ("contract_manufacturing", "licence_umbrella"):
@@ -315,6 +391,8 @@ def _licence_options(
                     illegal,
                     cites + extra + world.cites[("company", party)],
                     offer=det | {"kind": o["kind"]},
+                    path=Path(world.as_of, (_lead(oid, o),)),
+                    events=(_success(world, oid),),
                 )
             )
     return out
@@ -375,6 +453,8 @@ def _plant_options(world: World, company: str) -> list[_PlantOption]:
         priced: bool = False,
         build_start: dt.date | None = None,
         share: float = 1.0,
+        access: Path | None = None,
+        start: Path | None = None,
     ) -> _PlantOption:
         """A plant option; a ``priced`` one carries its offer's fee, odds and sources."""
         return _PlantOption(
@@ -389,6 +469,9 @@ def _plant_options(world: World, company: str) -> list[_PlantOption]:
             probability=_offer_p(world, oid) if priced else 1.0,
             build_start=build_start,
             share=share,
+            access=access or Path(world.as_of),
+            phases=_phases(world, pid, start),
+            events=(_success(world, oid),) if oid else (),
         )
 
     by_op = world.plants_by_operator
@@ -405,14 +488,32 @@ def _plant_options(world: World, company: str) -> list[_PlantOption]:
             pid = str(det["plant"])
             driver = f"decision {lead:g} months + first phase build"
             ready = world.first_ready(pid, start)
-            out.append(option("build", pid, ready, driver, oid, priced=True, build_start=start))
+            path = Path(world.as_of, (_lead(oid, o),))
+            out.append(
+                option(
+                    "build",
+                    pid,
+                    ready,
+                    driver,
+                    oid,
+                    priced=True,
+                    build_start=start,
+                    access=path,
+                    start=path,
+                )
+            )
         elif o["kind"] == "plant_stake":
             pid = str(det["plant"])
             share = det["capacity_share"] if det["capacity_share"] is not None else det["share"]
             closed = add_months(start, _d(det["closing_months"]))
             driver = f"stake deal {lead:g} + closing {_d(det['closing_months']):g} months"
             ready = max(closed, world.first_ready(pid))
-            out.append(option("stake", pid, ready, driver, oid, priced=True, share=float(share)))
+            path = Path(world.as_of, (_lead(oid, o), *_closing(oid, det)))
+            out.append(
+                option(
+                    "stake", pid, ready, driver, oid, priced=True, share=float(share), access=path
+                )
+            )
         elif o["kind"] == "acquire_company":
             # The price, odds and sources are counted once, on the licence side.
             months = lead + _d(det["closing_months"])
@@ -425,8 +526,16 @@ def _plant_options(world: World, company: str) -> list[_PlantOption]:
             ]
             for pid in bought:
                 ready = max(closed, world.first_ready(pid))
+                path = Path(world.as_of, (_lead(oid, o), *_closing(oid, det)))
                 out.append(
-                    option("acquired", pid, ready, f"acquisition closing {months:g} months", oid)
+                    option(
+                        "acquired",
+                        pid,
+                        ready,
+                        f"acquisition closing {months:g} months",
+                        oid,
+                        access=path,
+                    )
                 )
     return out
 
@@ -445,6 +554,8 @@ def _pairs(lic: _LicenceOption, plants: list[_PlantOption], world: World) -> lis
                     cites=world.cites[("plant", pid)],
                     nameplate=_num(world.plants.at[pid, "nameplate"]),
                     limit=dict(lic.offer.get("capacity") or {}),
+                    access=lic.path,
+                    phases=_phases(world, pid, None),
                 )
             ]
         covered = set(lic.offer["plants"])
@@ -518,6 +629,7 @@ class _Core:
     capacity: dict[int, int]
     offers: tuple[str, ...]
     unit_cost: float
+    timing: Timing
 
 
 def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[_Core]:
@@ -546,6 +658,7 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
                 if b in cast(list[str], world.offers.at[a, "excludes"])
             )
             cap = _capacity(world, pl, sop)
+            timing = _timing(world, lic, pl, policy)
             out.append(
                 _Core(
                     lic=lic,
@@ -559,9 +672,36 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
                     },
                     offers=offers,
                     unit_cost=_num(world.plants.at[pl.plant, "unit_cost"]) + lic.unit_fee,
+                    timing=timing,
                 )
             )
     return out
+
+
+def _timing(world: World, lic: _LicenceOption, pl: _PlantOption, policy: PolicyState) -> Timing:
+    """The route's recipe for the risk engine (evaluated at the modes it gives the nominal SOP)."""
+    full = world.plant_capacity(pl.plant, pl.build_start)
+    load = world.committed[world.plant_row[pl.plant]].astype(np.float64)
+    used = np.divide(load, full, out=np.ones_like(full), where=full > 0)
+    deadline = None
+    since = (
+        world.licences.at[lic.licence_id, "dormant_since"]
+        if lic.licence_id in world.licences.index
+        else None
+    )
+    if isinstance(since, dt.date) and policy.dormant_exit_months:
+        deadline = add_months(since, policy.dormant_exit_months)
+    events = tuple({e.key: e for e in lic.events + pl.events}.values())
+    return Timing(
+        licence=lic.path or Path(world.as_of),
+        access=pl.access or Path(world.as_of),
+        phases=pl.phases,
+        free_share=tuple(float(x) for x in np.clip(1.0 - used, 0.0, 1.0)),
+        share=pl.share,
+        limit=dict(pl.limit),
+        events=events,
+        deadline=deadline,
+    )
 
 
 def derive_routes(world: World, program: str | None = None) -> list[Route]:
@@ -639,6 +779,7 @@ def derive_routes(world: World, program: str | None = None) -> list[Route]:
                     sources=sources,
                     weakest_status=world.weakest(sources).value,
                     warnings=tuple(warning_of[s] for s in sources if s in warning_of),
+                    timing=c.timing,
                 )
             )
         routes = _unique_ids(routes)

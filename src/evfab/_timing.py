@@ -1,0 +1,170 @@
+"""Timing recipes of routes: which durations and events a route's start and capacity depend on.
+
+The rules engine attaches a :class:`Timing` to every route. Evaluated at the modes it gives
+the route's nominal earliest SOP and capacity; the risk engine samples the same recipe.
+Durations are identified by a ``key`` (``offer:<id>:lead``, ``plant:<id>:phase0`` ...)
+so that two routes depending on the same deal share one sample of it.
+
+Dates inside the engines are float days since ``as_of``; capacity by year is computed by
+:func:`capacity_by_year` for one nominal case or for many samples at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass(frozen=True)
+class Step:
+    """One uncertain duration (triangular, months)."""
+
+    key: str
+    label: str
+    min: float
+    mode: float
+    max: float
+
+
+@dataclass(frozen=True)
+class Path:
+    """A date reached after a base date plus a sum of durations."""
+
+    base: dt.date
+    steps: tuple[Step, ...] = ()
+
+    def then(self, *steps: Step) -> Path:
+        """This path followed by more steps."""
+        return Path(self.base, self.steps + steps)
+
+    def nominal(self) -> dt.date:
+        """The date at the modes of every step (rounded to a day)."""
+        return self.base + dt.timedelta(
+            days=round(sum(s.mode for s in self.steps) * DAYS_PER_MONTH)
+        )
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A capacity step of the route's plant and when it is ready."""
+
+    capacity: float
+    ready: Path
+
+
+@dataclass(frozen=True)
+class Event:
+    """An uncertain yes/no event the route needs (a deal concluded, a licence granted)."""
+
+    key: str
+    label: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Timing:
+    """What a route's start and capacity depend on.
+
+    Attributes:
+        licence: When the licence can be used.
+        access: When the plant can be used by the buyer (deal closed, contract in force).
+        phases: The plant's capacity phases.
+        free_share: Share of the plant's capacity left after the operator's load, by year.
+        share: Share of the free capacity the route may use (a stake's share).
+        limit: Most cars by year under a contract's cap.
+        events: Events that must all happen.
+        deadline: Date a dormant licence is withdrawn (production must start before), if any.
+    """
+
+    licence: Path
+    access: Path
+    phases: tuple[Phase, ...]
+    free_share: tuple[float, ...]
+    share: float = 1.0
+    limit: dict[int, int] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+    deadline: dt.date | None = None
+
+    def steps(self) -> list[Step]:
+        """Every distinct step of the recipe (each key once)."""
+        seen: dict[str, Step] = {}
+        for path in (self.licence, self.access, *(p.ready for p in self.phases)):
+            for s in path.steps:
+                seen.setdefault(s.key, s)
+        return list(seen.values())
+
+
+def year_bounds(as_of: dt.date, years: npt.NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
+    """Start and end (exclusive) of each year in days since ``as_of``."""
+    starts = np.array([(dt.date(int(y), 1, 1) - as_of).days for y in years], np.float64)
+    ends = np.array([(dt.date(int(y) + 1, 1, 1) - as_of).days for y in years], np.float64)
+    return starts, ends
+
+
+def capacity_by_year(
+    capacity: FloatArray,
+    ready: FloatArray,
+    sop: FloatArray,
+    starts: FloatArray,
+    ends: FloatArray,
+    free_share: FloatArray,
+    share: float,
+    limit: FloatArray,
+) -> FloatArray:
+    """Cars a route can build each year: every phase from the later of its ready date and the SOP.
+
+    Args:
+        capacity: Capacity of each phase, cars/year (K).
+        ready: Ready day of each phase, per sample (N, K).
+        sop: Start-of-production day per sample (N).
+        starts: First day of each year (Y).
+        ends: First day of the next year (Y).
+        free_share: Share of capacity left after the operator's load, by year (Y).
+        share: Share of the free capacity the route may use.
+        limit: Contract cap by year, ``inf`` where none (Y).
+
+    Returns:
+        Cars per sample and year (N, Y).
+    """
+    start = np.maximum(ready, sop[:, None])  # (N, K)
+    frac = np.clip(
+        (ends[None, None, :] - start[:, :, None]) / (ends - starts)[None, None, :], 0.0, 1.0
+    )
+    cars = np.einsum("k,nky->ny", capacity, frac) * (free_share * share)[None, :]
+    out: FloatArray = np.minimum(cars, limit[None, :])
+    return out
+
+
+def ramp_factor(
+    sop: FloatArray, ramp_days: FloatArray, starts: FloatArray, ends: FloatArray
+) -> FloatArray:
+    """Average production rate over each year's producing days under a linear ramp.
+
+    Args:
+        sop: Start-of-production day per sample (N).
+        ramp_days: Days from SOP to full rate per sample (N); 0 means none.
+        starts: First day of each year (Y).
+        ends: First day of the next year (Y).
+
+    Returns:
+        Factor in [0, 1] per sample and year (N, Y) to apply to SOP-prorated capacity.
+    """
+    s = sop[:, None]
+    r = np.maximum(ramp_days, 1e-9)[:, None]
+
+    def integral(t: FloatArray) -> FloatArray:
+        # Integral of min(1, (u - s) / r) from s to t.
+        x = np.clip(t - s, 0.0, None)
+        return np.where(x < r, x * x / (2 * r), r / 2 + (x - r))
+
+    a = np.maximum(starts[None, :], s)
+    b = np.broadcast_to(ends[None, :], a.shape)
+    days = np.clip(b - a, 0.0, None)
+    out = np.divide(integral(b) - integral(a), days, out=np.ones_like(days), where=days > 0)
+    return np.where(ramp_days[:, None] > 0, out, 1.0)
