@@ -123,6 +123,8 @@ def routes_table(world: World, routes: list[Route], program: str) -> Panel:
             shaky.setdefault(w, []).append(i)
     for w, nums in shaky.items():
         label = "route " if len(nums) == 1 else "routes "
+        if len(nums) > 1 and w.startswith("rests "):
+            w = "rest " + w.removeprefix("rests ")
         notes.append(
             Text(label + ", ".join(map(str, nums)) + " ", style="bold").append(
                 w, style=STATUS_STYLE["denied"] if "denied claim" in w else "magenta"

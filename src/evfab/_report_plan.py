@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -53,26 +54,28 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
     )
     if not r.ok:
         return
-    ct = Table(title="Chosen routes", title_justify="left", header_style="bold")
-    for col in (
-        "program",
-        "route",
-        "manufacturer of record",
-        "badge",
-        "first year",
-        "cars",
-        "claims",
-    ):
-        ct.add_column(col, justify="right" if col in ("first year", "cars") else "left")
-    for row in r.choices.itertuples():
+    ct = Table(
+        title="Chosen routes", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD
+    )
+    width = max(
+        (len(p) for x in r.choices["route"] for p in str(x).replace("@", " @").split()), default=10
+    )
+    ct.add_column("program", overflow="fold")
+    ct.add_column("route", overflow="fold", min_width=width)
+    ct.add_column("manufacturer\nof record")
+    ct.add_column("badge")
+    ct.add_column("first\nyear", justify="right")
+    ct.add_column("cars", justify="right", no_wrap=True)
+    ct.add_column("claims", no_wrap=True)
+    for row in records(r.choices):
         ct.add_row(
-            str(row.program),
-            str(row.route),
-            str(row.manufacturer),
-            str(row.badge),
-            str(row.first_year),
-            f"{row.cars:,.0f}",
-            status_text(str(row.weakest_status)),
+            str(row["program"]),
+            str(row["route"]).replace("@", "\n@"),
+            str(row["manufacturer"]),
+            str(row["badge"]),
+            str(row["first_year"]),
+            f"{row['cars']:,.0f}",
+            status_text(str(row["weakest_status"])),
         )
     console.print(ct)
     small = len(world.programs) <= 12

@@ -419,20 +419,42 @@ def schema(
 
 
 @app.command()
-def demo() -> None:
-    """Show the routes of the bundled xiaomi-2022 scenario."""
+def demo(
+    samples: Annotated[
+        int,
+        typer.Option("--samples", "-n", min=100, help="Monte Carlo samples for the risk table."),
+    ] = 20_000,
+) -> None:
+    """The bundled xiaomi-2022 scenario: its routes, the least-cost plan, and the risk of each route."""
     from evfab._report import print_routes
+    from evfab._report_plan import print_plan
+    from evfab._report_risk import print_risk
+    from evfab.plan import plan
+    from evfab.risk import RiskOptions, sample_routes
 
     path = bundled()["xiaomi-2022"]
-    out.rule("[bold]evfab demo[/]: Xiaomi's routes to production, 2022-08-26")
+    s = load(path)
+    world = compile_world(s)
+    routes_ = derive_routes(world)
+    out.rule(
+        "[bold]1. Routes[/]: who could build Xiaomi's car, under whose licence and badge, 2022-08-26"
+    )
     out.print(
         "New EV makers in China could not easily get production licences, so they had cars built by licensed "
         "makers, bought licensed companies, took stakes in plants or built their own. "
-        f"Scenario: {path.name} (bundled).\n"
+        f"Scenario: {path.name} (bundled; `evfab show xiaomi-2022` lists its facts and sources).\n"
     )
-    s = load(path)
-    world = compile_world(s)
-    print_routes(out, world, derive_routes(world))
+    print_routes(out, world, routes_)
+    out.rule("[bold]2. Plan[/]: the least-cost choice of routes and use of capacity (MILP, HiGHS)")
+    print_plan(out, world, plan(world, routes=routes_))
+    out.rule(
+        "[bold]3. Risk[/]: how likely each route is to start on time, and how many cars it gives"
+    )
+    print_risk(
+        out,
+        world,
+        sample_routes(world, [r for r in routes_ if r.usable], RiskOptions(samples=samples)),
+    )
 
 
 def main() -> None:
