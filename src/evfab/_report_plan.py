@@ -121,8 +121,8 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
         )
         for col in ("plant", "year", f"saves ({cur}/car, discounted)"):
             vt.add_column(col, justify="right" if col != "plant" else "left")
-        for row in vals.itertuples():
-            vt.add_row(str(row.plant), str(row.year), f"{row.value_per_car:,.0f}")
+        for val in records(vals):
+            vt.add_row(str(val["plant"]), str(val["year"]), f"{val['value_per_car']:,.0f}")
         console.print(vt)
     else:
         console.print(
