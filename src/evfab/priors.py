@@ -61,11 +61,11 @@ class Prior:
 
 
 PRIORS: dict[str, tuple[float, float, float]] = {
-    "contract_manufacturing": (10.8, 19.8, 37.8),
+    "contract_manufacturing": (10.8, 19.8, 37.7),
     "acquisition_licence": (1.6, 2.1, 3.2),
-    "acquisition_delivery": (8.6, 11.4, 17.2),
+    "acquisition_delivery": (8.6, 11.4, 17.1),
     "own_plant": (8.8, 16.9, 33.0),
-    "licence_application": (12.1, 22.5, 43.2),
+    "licence_application": (12.1, 22.4, 43.2),
 }
 """Fitted priors (min, mode, max months) by route kind, as ``evfab calibrate`` prints them."""
 
