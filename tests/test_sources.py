@@ -1,0 +1,70 @@
+"""`evfab sources`: every bundled entity, offer, case, route and the plan lists its sources."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import evfab
+from evfab._report_risk import source_rows
+
+EVFAB = str(Path(sys.executable).parent / "evfab")
+
+
+def sources_json(*args: str) -> dict[str, object]:
+    res = subprocess.run([EVFAB, "sources", *args, "--json"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    data: dict[str, object] = json.loads(res.stdout)
+    return data
+
+
+@pytest.mark.parametrize("name", sorted(evfab.bundled()))
+def test_every_bundled_entity_lists_its_sources(name: str) -> None:
+    """In-process over every entity (fast), matching what the CLI prints for each."""
+    from evfab.cli import _sources_of
+
+    s = evfab.load(name)
+    world = evfab.compile(s)
+    for coll in ("companies", "licences", "plants", "programs", "offers", "history"):
+        for item in getattr(s, coll):
+            label, ids = _sources_of(s, world, item.id)
+            assert item.id in label
+            assert set(item.sources) <= set(ids), (name, item.id)
+            rows = source_rows(world, ids)
+            assert [r["id"] for r in rows] == [i for i in ids if i in world.sources.index]
+            for r in rows:
+                assert r["flag"] == (r["status"] in ("denied", "unclear", "declined_to_comment"))
+
+
+def test_cli_sources_of_an_offer_flags_the_denial() -> None:
+    data = sources_json("xiaomi-2022", "hyundai-no2-stake")
+    rows = data["sources"]
+    assert isinstance(rows, list)
+    denied = [r for r in rows if r["status"] == "denied"]
+    assert [r["id"] for r in denied] == ["hyundai-denial"]
+    assert denied[0]["flag"] is True
+    assert "offer hyundai-no2-stake" in denied[0]["cited_by"]
+
+
+def test_cli_sources_of_a_route_and_the_plan() -> None:
+    route = sources_json("xiaomi-2022", "partner:baic-umbrella@own:yizhuang")
+    ids = {r["id"] for r in route["sources"]}  # type: ignore[union-attr]
+    assert {"bloomberg-xiaomi-baic", "yizhuang-capacity"} <= ids
+    plan = sources_json("xiaomi-2022", "plan")
+    assert plan["of"] == "the plan's chosen routes"
+    assert plan["sources"]
+
+
+def test_cli_sources_table_and_unknown_id() -> None:
+    res = subprocess.run(
+        [EVFAB, "sources", "xiaomi-2022", "hyundai-no2-stake"], capture_output=True, text=True
+    )
+    assert res.returncode == 0
+    assert "denied or unclear" in res.stdout
+    bad = subprocess.run([EVFAB, "sources", "xiaomi-2022", "nope"], capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert "not an entity" in bad.stderr
