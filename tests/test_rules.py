@@ -422,10 +422,10 @@ def test_stake_capacity_is_free_capacity_times_capacity_share_from_closing() -> 
     r = routes(d)["own:newco-bev@stake:old-plant"]
     assert r.legal and r.offers == ("stake",)
     assert (r.manufacturer, r.names_manufacturer) == ("newco", "")
-    assert r.earliest_sop == D(2022, 7, 2)  # 3 months' deal, then 3 months' closing
+    assert r.earliest_sop == D(2022, 7, 3)  # 3 months' deal + 3 months' closing, rounded once
     assert r.sop_driver == "stake deal 3 + closing 3 months"
     assert r.capacity == {
-        2022: round(100000 * (1 - 182 / 365) * 0.8 * 0.5),
+        2022: round(100000 * (1 - 183 / 365) * 0.8 * 0.5),
         2023: 30000,
         2024: 50000,
         2025: 50000,
@@ -452,13 +452,14 @@ def test_build_plant_offer_phases_in_months_after_the_decision() -> None:
     )
     offer(d, id="build", kind="build_plant", to="newco", plant="np", lead_months=6, fixed_fee=2e9)
     r = routes(d)["own:newco-bev@build:np"]
-    # Decision 2022-07-03; phases 18 and 30 months later: 2024-01-02 and 2025-01-01.
-    assert r.earliest_sop == D(2024, 1, 2)
+    # Lead + build months are summed, then rounded to a day: 24 months -> 2024-01-01,
+    # 36 months -> 2025-01-01 (the risk engine samples the same recipe).
+    assert r.earliest_sop == D(2024, 1, 1)
     assert r.sop_driver == "decision 6 months + first phase build"
     assert r.capacity == {
         2022: 0,
         2023: 0,
-        2024: round(100000 * 365 / 366),
+        2024: 100000,
         2025: 200000,
         2026: 200000,
     }

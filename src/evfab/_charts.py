@@ -176,7 +176,8 @@ def write_risk_outputs(res: RiskResult, out: Path) -> list[Path]:
     """
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, table in (("risk_routes", res.summary), ("risk_volumes", res.volumes)):
+    summary = res.summary.assign(warnings=res.summary["warnings"].map(" | ".join))
+    for name, table in (("risk_routes", summary), ("risk_volumes", res.volumes)):
         path = out / f"{name}.csv"
         atomic_write_bytes(path, table.to_csv(index=False).encode("utf-8"))
         written.append(path)

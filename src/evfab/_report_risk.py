@@ -105,7 +105,7 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
             )
     for line in lines:
         console.print(Text(line, style="dim"))
-    shaky = {w for r in rows for w in str(r["warnings"]).split("; ") if w}
+    shaky = {str(w) for r in rows for w in r["warnings"]}
     for w in sorted(shaky):
         console.print(
             Text("! " + w, style=STATUS_STYLE["denied"] if "denied claim" in w else "magenta")

@@ -446,7 +446,7 @@ def _summarise(
                 "expected_built": float(built_mean.sum()),
                 "expected_cost": variable + _expected_fixed(world, r, comp, ecol, srt),
                 "weakest_status": r.weakest_status,
-                "warnings": "; ".join(r.warnings),
+                "warnings": list(r.warnings),
             }
         )
         for j, y in enumerate(world.years):
@@ -485,17 +485,33 @@ def _drivers(
 ) -> list[tuple[str, float]]:
     """Durations whose draws move the route's SOP most: Spearman rank correlation, top 3."""
     ok = np.isfinite(sop)
-    if ok.sum() < 10:
+    # A SOP that does not vary (set by a fixed plant date, say) has no drivers.
+    if ok.sum() < 10 or np.ptp(sop[ok]) == 0:
         return []
-    sop_rank = np.argsort(np.argsort(sop[ok])).astype(np.float64)
+    sop_rank = _ranks(sop[ok])
     out = []
     for s in _timing(r).steps():
         x = months[ok, col[s.key]]
         if np.ptp(x) == 0:
             continue
-        xr = np.argsort(np.argsort(x)).astype(np.float64)
-        rho = float(np.corrcoef(xr, sop_rank)[0, 1])
+        rho = float(np.corrcoef(_ranks(x), sop_rank)[0, 1])
         if np.isfinite(rho):
             out.append((s.label, rho))
     out.sort(key=lambda t: -abs(t[1]))
     return out[:3]
+
+
+def _ranks(x: AnyFloat) -> FloatArray:
+    """Ranks with ties sharing their average rank, as Spearman's coefficient needs.
+
+    (SOPs tie often: every sample whose SOP is set by the same fixed date gets it. Ranking
+    ties by sample order instead adds noise that dilutes the coefficient.)
+    """
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    first = np.concatenate([[True], xs[1:] != xs[:-1]])
+    starts = np.flatnonzero(first)
+    sizes = np.diff(np.append(starts, len(x)))
+    out = np.empty(len(x))
+    out[order] = np.repeat(starts + (sizes - 1) / 2, sizes)
+    return out

@@ -25,8 +25,8 @@ from typing import Any, cast
 import numpy as np
 
 from evfab._scenario import STATUS_RANK, Status
-from evfab._timing import Event, Path, Phase, Step, Timing
-from evfab._world import FloatArray, PolicyState, World, add_months, plant_index
+from evfab._timing import Event, Path, Phase, Step, Timing, capacity_by_year, year_bounds
+from evfab._world import FloatArray, PolicyState, World, add_months
 from evfab.priors import PRIOR_SOURCE_ID
 
 
@@ -419,25 +419,6 @@ def _dormant(world: World, lid: str, policy: PolicyState, sop: dt.date) -> tuple
     return ()
 
 
-def _capacity(world: World, pl: _PlantOption, sop: dt.date) -> FloatArray:
-    """Cars a plant option can supply by year from ``sop`` on.
-
-    Each phase counts from the later of its ready date and the SOP. The operator's
-    committed load is spread over each year in proportion to capacity, so a route
-    starting mid-year gets the free share of what the plant makes after it starts.
-    (Prorating by the horizon's peak, as before, over-counted ramping plants.)
-    """
-    full = world.plant_capacity(pl.plant, pl.build_start)
-    after = world.plant_capacity(pl.plant, pl.build_start, since=sop)
-    load = world.committed[plant_index(world)[pl.plant]].astype(np.float64)
-    used = np.divide(load, full, out=np.ones_like(full), where=full > 0)
-    cap: FloatArray = after * np.clip(1.0 - used, 0.0, 1.0) * pl.share
-    for year, n in pl.limit.items():
-        if world.years[0] <= year <= world.years[-1]:
-            cap[year - world.years[0]] = min(cap[year - world.years[0]], n)
-    return cap
-
-
 def _plant_options(world: World, company: str) -> list[_PlantOption]:
     mine = world.affiliates(company)
     out: list[_PlantOption] = []
@@ -638,7 +619,10 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
     out = []
     for lic in _licence_options(world, company, scope, policy):
         for pl in _pairs(lic, plants, world):
-            sop = max(lic.ready, pl.ready, world.as_of)
+            timing = _timing(world, lic, pl, policy)
+            # The SOP and capacity come from the timing recipe at its modes, so the risk
+            # engine, sampling the same recipe, reproduces them exactly when nothing varies.
+            sop = _nominal_sop(world, timing)
             driver = lic.driver if lic.ready >= pl.ready else pl.driver
             why = [*lic.illegal, *_dormant(world, lic.licence_id, policy, sop)]
             if lic.new_licence and policy.min_capacity and pl.nameplate < policy.min_capacity:
@@ -657,8 +641,7 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
                 for b in offers
                 if b in cast(list[str], world.offers.at[a, "excludes"])
             )
-            cap = _capacity(world, pl, sop)
-            timing = _timing(world, lic, pl, policy)
+            cap = _nominal_capacity(world, timing, sop)
             out.append(
                 _Core(
                     lic=lic,
@@ -675,6 +658,23 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
                     timing=timing,
                 )
             )
+    return out
+
+
+def _nominal_sop(world: World, t: Timing) -> dt.date:
+    first = min(ph.ready.nominal() for ph in t.phases)
+    return max(world.as_of, t.licence.nominal(), t.access.nominal(), first)
+
+
+def _nominal_capacity(world: World, t: Timing, sop: dt.date) -> FloatArray:
+    starts, ends = year_bounds(world.as_of, world.years)
+    ready = np.array([[(ph.ready.nominal() - world.as_of).days for ph in t.phases]], np.float64)
+    limit = np.array([t.limit.get(int(y), np.inf) for y in world.years], np.float64)
+    caps = np.array([ph.capacity for ph in t.phases], np.float64)
+    sop_days = np.array([(sop - world.as_of).days], np.float64)
+    out: FloatArray = capacity_by_year(
+        caps, ready, sop_days, starts, ends, np.array(t.free_share), t.share, limit
+    )[0]
     return out
 
 

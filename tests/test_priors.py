@@ -1,0 +1,92 @@
+"""Tests of the duration priors (:mod:`evfab.priors`): the fitting rule and calibration.
+
+The rule: min = 0.75 x shortest, mode = median, max = 1.5 x longest, rounded to 0.1 month;
+a month is 365.25 / 12 days.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+import evfab
+from conftest import MINIMAL
+from evfab.priors import calibrate, fit
+
+
+def test_fit_single_case() -> None:
+    assert fit([10.0]) == (7.5, 10.0, 15.0)
+
+
+def test_fit_two_cases() -> None:
+    # Nio-JAC and Xpeng-Haima rounded to 25.2 and 14.4 months.
+    assert fit([14.4, 25.2]) == (10.8, 19.8, 37.8)
+    assert fit([25.2, 14.4]) == fit([14.4, 25.2])  # order does not matter
+
+
+def test_fit_median_of_odd_and_even_counts() -> None:
+    assert fit([2.0, 40.0, 3.0]) == (1.5, 3.0, 60.0)
+    assert fit([4.0, 6.0, 10.0, 20.0]) == (3.0, 8.0, 30.0)
+
+
+def test_fit_rounds_to_a_tenth() -> None:
+    # 0.75 x 11.73 = 8.7975; 1.5 x 11.73 = 17.595.
+    assert fit([11.73]) == (8.8, 11.7, 17.6)
+
+
+def test_fit_needs_a_case() -> None:
+    with pytest.raises(ValueError):
+        fit([])
+
+
+def _with_history() -> evfab.Scenario:
+    d: dict[str, Any] = yaml.safe_load(MINIMAL)
+    d["sources"] += [
+        {"id": "r1", "status": "reported", "url": "https://example.org/r"},
+        {"id": "d1", "status": "denied", "url": "https://example.org/d"},
+    ]
+
+    def case(cid: str, kind: str, start: str, end: str | None, sources: list[str]) -> None:
+        c = {"id": cid, "company": "newco", "kind": kind, "start": start, "sources": sources}
+        if end is not None:
+            c["end"] = end
+        d.setdefault("history", []).append(c)
+
+    case("nio-jac", "contract_manufacturing", "2016-05-23", "2018-06-28", ["s1"])  # 25.2
+    case("xpeng-haima", "contract_manufacturing", "2017-09-29", "2018-12-12", ["r1"])  # 14.4
+    case("still-running", "contract_manufacturing", "2020-01-01", None, ["s1"])
+    case("denied-deal", "contract_manufacturing", "2019-01-01", "2019-02-01", ["s1", "d1"])
+    case("tesla-shanghai", "own_plant", "2019-01-07", "2019-12-30", ["s1"])  # 357 days
+    case("denied-licence", "licence_application", "2019-01-01", "2020-01-01", ["d1"])
+    return evfab.loads(yaml.safe_dump(d, sort_keys=False))
+
+
+def test_calibrate_uses_ended_cases_not_resting_on_denied_claims() -> None:
+    fitted = calibrate(_with_history())
+    # One prior per kind with a usable case, in CaseKind order; the licence kind has none.
+    assert [p.kind for p in fitted] == ["contract_manufacturing", "own_plant"]
+    cm, plant = fitted
+    assert cm.cases == ("nio-jac", "xpeng-haima")
+    assert cm.months == (25.2, 14.4)  # rounded for display; the fit uses exact days
+    # 766 and 439 days: 0.75 x 14.42 = 10.82, median 19.79, 1.5 x 25.17 = 37.75 (not 37.8).
+    assert (cm.min, cm.mode, cm.max) == (10.8, 19.8, 37.7)
+    assert cm.status == "reported"  # the weakest status among the cases used
+    assert plant.cases == ("tesla-shanghai",)
+    assert plant.months == (11.7,)
+    months = 357 / (365.25 / 12)
+    assert (
+        (plant.min, plant.mode, plant.max)
+        == (
+            round(0.75 * months, 1),
+            round(months, 1),
+            round(1.5 * months, 1),
+        )
+        == (8.8, 11.7, 17.6)
+    )
+    assert plant.status == "confirmed"
+
+
+def test_calibrate_without_history_is_empty() -> None:
+    assert calibrate(evfab.loads(MINIMAL)) == []

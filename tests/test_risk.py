@@ -1,0 +1,729 @@
+"""Tests of the risk engine (:func:`evfab.risk.sample_routes`) against known answers.
+
+Small scenarios are built from ``MINIMAL`` (as of 2022-01-01, horizon 2026; NewCo's program
+``newcar``; OldCo's 100,000/year plant with 20,000 of its own cars in 2022; a contract-
+manufacturing offer ``cm``, 6 months' lead, so its SOP is 2022-07-03 = day 183). A month is
+365.25 / 12 days; a path's date is its base plus the sum of its durations rounded to a day.
+
+Statistical checks use a fixed seed and a tolerance of 4 standard errors (computed from the
+known distribution, or from the samples themselves), so they cannot flake but do catch a
+wrong mean, spread or probability.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner, Result
+
+import evfab
+from conftest import MINIMAL
+from evfab.cli import app
+from evfab.risk import RiskOptions, RiskResult, sample_routes, triangular
+from evfab.rules import DENIED_PRIOR, Route
+
+D = dt.date
+DPM = 365.25 / 12
+CM = "partner:cm@partner:old-plant"
+BUY = "acquired:buy@acquired:dorm-plant"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def doc() -> dict[str, Any]:
+    d: dict[str, Any] = yaml.safe_load(MINIMAL)
+    return d
+
+
+def world_of(d: dict[str, Any]) -> evfab.World:
+    return evfab.compile(evfab.loads(yaml.safe_dump(d, sort_keys=False)))
+
+
+def sample(
+    d: dict[str, Any] | evfab.World, only: list[str] | None = None, **opts: Any
+) -> tuple[dict[str, Route], RiskResult]:
+    """Routes by id and the risk result for the routes in ``only`` (default: all)."""
+    w = d if isinstance(d, evfab.World) else world_of(d)
+    routes = evfab.derive_routes(w)
+    picked = [r for r in routes if only is None or r.id in only]
+    return {r.id: r for r in routes}, sample_routes(w, picked, RiskOptions(**opts))
+
+
+def summary(res: RiskResult) -> dict[str, dict[str, Any]]:
+    return {
+        str(r["route"]): {str(k): v for k, v in r.items()} for r in res.summary.to_dict("records")
+    }
+
+
+def volumes(res: RiskResult, route: str) -> dict[str, dict[int, float]]:
+    """A route's volume table as column -> year -> value."""
+    sub = res.volumes[res.volumes["route"] == route]
+    return {
+        str(c): {int(y): float(v) for y, v in zip(sub["year"], sub[c], strict=True)}
+        for c in sub.columns
+        if c not in ("program", "route", "year")
+    }
+
+
+def se_p(p: float, n: int) -> float:
+    return math.sqrt(p * (1 - p) / n)
+
+
+def tri_mean(a: float, c: float, b: float) -> float:
+    return (a + b + c) / 3
+
+
+def tri_var(a: float, c: float, b: float) -> float:
+    return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+
+def tri_cdf(x: float, a: float, c: float, b: float) -> float:
+    if x <= a:
+        return 0.0
+    if x >= b:
+        return 1.0
+    if x <= c:
+        return (x - a) ** 2 / ((b - a) * (c - a))
+    return 1 - (b - x) ** 2 / ((b - a) * (b - c))
+
+
+def dormant_target(d: dict[str, Any], lead: Any, **buy: Any) -> dict[str, Any]:
+    """A licensed company DormCo (50,000/year plant) that NewCo may buy."""
+    d["companies"].append({"id": "dormco", "name": "DormCo", "kind": "automaker"})
+    d["licences"].append(
+        {"id": "dorm-bev", "holder": "dormco", "status": "held", "sources": ["s1"]}
+    )
+    d["plants"].append(
+        {
+            "id": "dorm-plant",
+            "name": "Dorm plant",
+            "operator": "dormco",
+            "status": "idle",
+            "phases": [{"capacity": 50000, "ready": "2010-01"}],
+        }
+    )
+    buy.setdefault("closing_months", 0)
+    buy.setdefault("transfer_months", 0)
+    d["offers"].append(
+        {
+            "id": "buy",
+            "kind": "acquire_company",
+            "to": "newco",
+            "target": "dormco",
+            "lead_months": lead,
+        }
+        | buy
+    )
+    return d
+
+
+def own_plant(d: dict[str, Any]) -> dict[str, Any]:
+    d["plants"].append(
+        {
+            "id": "np",
+            "name": "NewCo plant",
+            "operator": "newco",
+            "status": "operating",
+            "phases": [{"capacity": 150000, "ready": "2015-01"}],
+        }
+    )
+    return d
+
+
+def modes(x: Any) -> Any:
+    """Every {min, mode, max} distribution replaced by its mode."""
+    if isinstance(x, dict):
+        if set(x) == {"min", "mode", "max"}:
+            return x["mode"]
+        return {k: modes(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [modes(v) for v in x]
+    return x
+
+
+def certain(x: Any) -> Any:
+    """Every stated success or approval probability set to 1."""
+    if isinstance(x, dict):
+        out = {k: certain(v) for k, v in x.items()}
+        for k in ("success_probability", "approval_probability"):
+            if k in out:
+                out[k] = 1.0
+        return out
+    if isinstance(x, list):
+        return [certain(v) for v in x]
+    return x
+
+
+@functools.cache
+def _bench() -> ModuleType:
+    """benchmarks/risk_bench.py, which holds the per-sample reference loop."""
+    spec = importlib.util.spec_from_file_location(
+        "risk_bench", ROOT / "benchmarks" / "risk_bench.py"
+    )
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["risk_bench"] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# --- triangular draws ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("a,c,b", [(2, 3, 6), (0, 0, 5), (1, 4, 4), (9, 12, 20)])
+def test_triangular_mean_and_variance(a: float, c: float, b: float) -> None:
+    n = 1_000_000
+    u = np.random.default_rng(0).random(n)
+    x = triangular(u, np.array(float(a)), np.array(float(c)), np.array(float(b)))
+    assert x.shape == (n,) and x.min() >= a and x.max() <= b
+    mu, var = tri_mean(a, c, b), tri_var(a, c, b)
+    assert abs(x.mean() - mu) < 4 * math.sqrt(var / n)
+    # The sample variance's standard error: sqrt((mu4 - var^2) / n), mu4 = 2.4 var^2.
+    assert abs(x.var() - var) < 4 * var * math.sqrt(1.4 / n)
+    # The inverse CDF: the share below the mode is (c - a) / (b - a).
+    share = (c - a) / (b - a)
+    assert abs((x < c).mean() - share) < 4 * se_p(share, n) + 1e-12
+
+
+def test_triangular_degenerate_and_vectorised() -> None:
+    u = np.random.default_rng(1).random(1000).astype(np.float32)
+    three = np.float32(3.0)
+    assert (triangular(u, np.array(three), np.array(three), np.array(three)) == 3.0).all()
+    # Per-row parameters, as the engine uses them: row 0 fixed, row 1 spread.
+    lo = np.array([[2.0], [1.0]], np.float32)
+    mode = np.array([[2.0], [2.0]], np.float32)
+    hi = np.array([[2.0], [8.0]], np.float32)
+    x = triangular(np.vstack([u, u]), lo, mode, hi)
+    assert (x[0] == 2.0).all() and x[1].min() >= 1.0 and x[1].max() <= 8.0
+    ends = triangular(np.array([0.0, 1.0]), np.array(1.0), np.array(2.0), np.array(8.0))
+    assert ends.tolist() == [1.0, 8.0]
+
+
+# --- known answers ---------------------------------------------------------------------
+
+
+def test_deterministic_routes_start_with_probability_one_or_zero() -> None:
+    routes, res = sample(doc(), samples=5000)
+    row = summary(res)[CM]
+    assert row["p_success"] == 1.0 and row["p_on_target"] == 1.0
+    assert (
+        row["sop_p10"]
+        == row["sop_p50"]
+        == row["sop_p90"]
+        == routes[CM].earliest_sop
+        == D(2022, 7, 3)
+    )
+    # Never: a deal that cannot succeed, or a lead that ends after the horizon (2026).
+    for change in ({"success_probability": 0.0}, {"lead_months": 60}):
+        d = doc()
+        d["offers"][0].update(change)
+        _, res = sample(d, samples=5000)
+        row = summary(res)[CM]
+        assert row["p_success"] == 0.0 and row["expected_cars"] == 0.0
+        assert row["sop_p10"] is None and row["sop_p90"] is None
+
+
+def test_sum_of_independent_durations_has_the_right_mean_and_spread() -> None:
+    dists = [(2.0, 3.0, 6.0), (1.0, 2.0, 5.0), (1.0, 2.0, 8.0)]
+    d = dormant_target(
+        doc(),
+        lead=dict(zip(("min", "mode", "max"), dists[0], strict=True)),
+        closing_months=dict(zip(("min", "mode", "max"), dists[1], strict=True)),
+        transfer_months=dict(zip(("min", "mode", "max"), dists[2], strict=True)),
+    )
+    w = world_of(d)
+    # sop_samples keeps every sample below 4,000; pool 40 fixed seeds for 159,960 draws.
+    days = np.concatenate(
+        [sample(w, [BUY], samples=3999, seed=s)[1].sop_samples[BUY] for s in range(40)]
+    )
+    n = len(days)
+    assert n == 40 * 3999 and np.isfinite(days).all()
+    mu = DPM * sum(tri_mean(*x) for x in dists)
+    variances = [DPM**2 * tri_var(*x) for x in dists]
+    var = sum(variances) + 1 / 12  # + rounding to whole days
+    # Fourth central moment of the sum: cumulants add; a triangular's kappa4 = -0.6 var^2.
+    mu4 = sum(-0.6 * v * v for v in variances) + 3 * var * var
+    assert abs(days.mean() - mu) < 4 * math.sqrt(var / n)
+    assert abs(days.var() - var) < 4 * math.sqrt((mu4 - var * var) / n)
+
+
+def test_approval_probability_gives_that_chance_of_starting() -> None:
+    d = own_plant(doc())
+    d["licences"].append(
+        {
+            "id": "newco-bev",
+            "holder": "newco",
+            "status": "applied",
+            "applied_on": "2021-12",
+            "review_months": 3,
+            "approval_probability": 0.37,
+        }
+    )
+    # An application offer needs two events: the deal (0.5) and the policy's approval (0.6).
+    d["policy"][0]["approval_probability"] = 0.6
+    d["offers"].append(
+        {
+            "id": "apply",
+            "kind": "apply_licence",
+            "to": "newco",
+            "lead_months": 1,
+            "review_months": 2,
+            "success_probability": 0.5,
+        }
+    )
+    n = 100_000
+    routes, res = sample(d, samples=n)
+    rows = summary(res)
+    for rid, p in (("applied:newco-bev@own:np", 0.37), ("apply:apply@own:np", 0.3)):
+        assert routes[rid].success_probability == pytest.approx(p)
+        assert abs(rows[rid]["p_success"] - p) < 4 * se_p(p, n)
+
+
+def test_denied_claim_gets_the_low_prior_unless_a_probability_is_stated() -> None:
+    n = 100_000
+    for stated, p in ((None, DENIED_PRIOR), (0.6, 0.6)):
+        d = doc()
+        d["sources"].append({"id": "d1", "status": "denied", "url": "https://example.org/d"})
+        d["offers"][0]["sources"] = ["a1", "d1"]
+        if stated is not None:
+            d["offers"][0]["success_probability"] = stated
+        routes, res = sample(d, samples=n)
+        assert routes[CM].success_probability == p
+        assert abs(summary(res)[CM]["p_success"] - p) < 4 * se_p(p, n)
+
+
+def test_dormant_licence_starts_only_before_its_exit_deadline() -> None:
+    lead = (3.0, 5.0, 9.0)
+    d = dormant_target(doc(), lead=dict(zip(("min", "mode", "max"), lead, strict=True)))
+    d["licences"][-1]["dormant_since"] = "2021-01-01"
+    d["policy"][0]["dormant_exit_months"] = 18
+    n = 200_000
+    routes, res = sample(d, [BUY], samples=n)
+    r = routes[BUY]
+    # Withdrawn 18 months (547.875 -> 548 days) after 2021-01-01: 2022-07-03, day 183.
+    assert r.timing is not None and r.timing.deadline == D(2022, 7, 3)
+    assert r.legal and r.earliest_sop == D(2022, 6, 2)  # the mode, 5 months, is in time
+    # SOP day = round(lead x DPM) < 183  <=>  lead < 182.5 / DPM months.
+    p = tri_cdf(182.5 / DPM, *lead)
+    assert 0.55 < p < 0.7
+    row = summary(res)[BUY]
+    assert abs(row["p_success"] - p) < 4 * se_p(p, n)
+    assert row["sop_p90"] is None and row["sop_p50"] is not None
+
+
+def test_reproducible_with_a_seed() -> None:
+    w = evfab.compile(evfab.load("xiaomi-2022"))
+    routes = evfab.derive_routes(w)
+    a = sample_routes(w, routes, RiskOptions(samples=20_000, seed=7))
+    b = sample_routes(w, routes, RiskOptions(samples=20_000, seed=7))
+    c = sample_routes(w, routes, RiskOptions(samples=20_000, seed=8))
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    pd.testing.assert_frame_equal(a.volumes, b.volumes)
+    assert a.drivers == b.drivers
+    assert all(np.array_equal(a.sop_samples[k], b.sop_samples[k]) for k in a.sop_samples)
+    assert not a.summary["p_success"].equals(c.summary["p_success"])
+    assert not a.volumes["available_mean"].equals(c.volumes["available_mean"])
+
+
+def test_modes_reproduce_the_rules_engine_on_every_xiaomi_route() -> None:
+    """With every duration at its mode and every deal certain, each sample is the nominal case."""
+    text = evfab.bundled()["xiaomi-2022"].read_text(encoding="utf-8")
+    d = certain(modes(yaml.safe_load(text)))
+    w = evfab.compile(evfab.loads(yaml.safe_dump(d, sort_keys=False)))
+    routes = evfab.derive_routes(w)
+    assert len(routes) == 9
+    for r in routes:
+        assert r.timing is not None
+        assert all(s.min == s.mode == s.max for s in r.timing.steps()), r.id
+    res = sample_routes(w, routes, RiskOptions(samples=2000, seed=3))
+    rows = summary(res)
+    started = 0
+    for r in routes:
+        row = rows[r.id]
+        if not r.legal:  # the dormant licence is withdrawn before this route's SOP
+            assert row["p_success"] == 0.0, r.id
+            continue
+        started += 1
+        assert row["p_success"] == 1.0, r.id
+        assert row["sop_p10"] == row["sop_p90"], r.id
+        assert abs((row["sop_p50"] - r.earliest_sop).days) <= 1, r.id
+        vol = volumes(res, r.id)
+        for year, cars in r.capacity.items():
+            assert abs(vol["available_mean"][year] - cars) <= 1, (r.id, year)
+            assert vol["available_p10"][year] == vol["available_p90"][year]
+    assert started == 8
+
+
+def test_modes_reproduce_the_rules_engine_with_fractional_months() -> None:
+    d = doc()
+    d["plants"].append(
+        {
+            "id": "np",
+            "name": "NP",
+            "operator": "newco",
+            "status": "planned",
+            "phases": [{"capacity": 150000, "months": 1.1}],
+        }
+    )
+    d["offers"] += [
+        {"id": "build", "kind": "build_plant", "to": "newco", "plant": "np", "lead_months": 1.1},
+        {
+            "id": "apply",
+            "kind": "apply_licence",
+            "to": "newco",
+            "lead_months": 1.1,
+            "review_months": 1.1,
+        },
+    ]
+    d["policy"][0]["approval_probability"] = 1.0
+    routes, res = sample(d, samples=100)
+    for rid, r in routes.items():
+        assert summary(res)[rid]["sop_p50"] == r.earliest_sop, rid
+        vol = volumes(res, rid)
+        for year, cars in r.capacity.items():
+            assert abs(vol["available_mean"][year] - cars) <= 1, (rid, year)
+
+
+def test_demand_spread_moves_built_but_never_above_available() -> None:
+    w = evfab.compile(evfab.load("xiaomi-2022"))
+    routes = [r for r in evfab.derive_routes(w) if r.usable]
+    fixed = sample_routes(w, routes, RiskOptions(samples=20_000, seed=1))
+    spread = sample_routes(w, routes, RiskOptions(samples=20_000, seed=1, demand_spread=0.3))
+    # The same durations and events (one batch each): the cars available do not change.
+    pd.testing.assert_series_equal(fixed.summary["expected_cars"], spread.summary["expected_cars"])
+    assert not fixed.summary["expected_built"].equals(spread.summary["expected_built"])
+    v = spread.volumes
+    for q in ("p10", "p50", "p90", "mean"):
+        assert (v[f"built_{q}"] <= v[f"available_{q}"] + 1e-6).all()
+    assert (spread.summary["expected_built"] <= spread.summary["expected_cars"]).all()
+    # Nio at JAC Hefei starts at once with 240,000/year; 2025 demand is 200,000 x f,
+    # f ~ triangular(0.7, 1, 1.3): built = 200,000 x E[min(f, 1.2)] = 200,000 x (1 - 1/540).
+    nio = "partner:nio-jac@partner:jac-hefei"
+    n = 200_000
+    nio_only = [r for r in routes if r.id == nio]
+    vol = volumes(sample_routes(w, nio_only, RiskOptions(samples=n, demand_spread=0.3)), nio)
+    assert vol["available_mean"][2025] == pytest.approx(240000)
+    expected = 200000 * (1 - (2 / 0.18) * 0.1**3 / 6)
+    sd = 200000 * math.sqrt(tri_var(0.7, 1.0, 1.3))
+    assert abs(vol["built_mean"][2025] - expected) < 4 * sd / math.sqrt(n)
+    assert abs(expected - 200000) > 4 * sd / math.sqrt(n)  # the cap is visible at this n
+    assert vol["built_p10"][2025] < vol["built_p50"][2025] < vol["built_p90"][2025]
+    assert volumes(fixed, nio)["built_p10"][2025] == 200000
+
+
+def test_fast_and_general_paths_agree() -> None:
+    w = evfab.compile(evfab.load("xiaomi-2022"))
+    routes = [r for r in evfab.derive_routes(w) if r.legal]
+    # A tiny demand spread forces the general path. With one batch the draws are the same,
+    # so the two paths must agree to rounding.
+    fast = sample_routes(w, routes, RiskOptions(samples=30_000, seed=2))
+    general = sample_routes(w, routes, RiskOptions(samples=30_000, seed=2, demand_spread=1e-12))
+    cols = ["p_success", "p_on_target", "sop_p10", "sop_p50", "sop_p90"]
+    pd.testing.assert_frame_equal(fast.summary[cols], general.summary[cols])
+    for col in ("expected_cars", "expected_built", "expected_cost"):
+        np.testing.assert_allclose(fast.summary[col], general.summary[col], rtol=1e-6)
+    for col in ("available_p10", "available_p50", "available_p90", "available_mean"):
+        np.testing.assert_allclose(fast.volumes[col], general.volumes[col], rtol=1e-9, atol=1e-6)
+    # Independent streams: means over 10 seeds each agree within 4 standard errors.
+    k, n = 10, 5000
+    est: dict[str, list[pd.DataFrame]] = {"fast": [], "general": []}
+    for s in range(k):
+        est["fast"].append(sample_routes(w, routes, RiskOptions(samples=n, seed=100 + s)).summary)
+        opts = RiskOptions(samples=n, seed=200 + s, demand_spread=1e-12, chunk=2000)
+        est["general"].append(sample_routes(w, routes, opts).summary)
+    for col in ("p_success", "p_on_target", "expected_cars", "expected_built", "expected_cost"):
+        a = np.array([x[col] for x in est["fast"]])  # seeds x routes
+        b = np.array([x[col] for x in est["general"]])
+        se = np.sqrt(a.var(axis=0, ddof=1) / k + b.var(axis=0, ddof=1) / k)
+        diff = np.abs(a.mean(axis=0) - b.mean(axis=0))
+        assert (diff <= 4 * se + 1e-9 * np.abs(a.mean(axis=0)) + 1e-12).all(), col
+
+
+def test_ramp_lowers_first_year_volume() -> None:
+    _, no_ramp = sample(doc(), samples=2000)
+    base, flat = summary(no_ramp)[CM], volumes(no_ramp, CM)
+    d = doc()
+    d["programs"][0]["ramp_months"] = 6
+    _, res = sample(d, samples=2000)
+    vol = volumes(res, CM)
+    # SOP day 183; a 182.625-day ramp averages 182 / (2 x 182.625) over 2022's last 182 days.
+    r = 6 * DPM
+    full_2022 = 100000 * 0.8 * 182 / 365
+    assert flat["available_mean"][2022] == pytest.approx(full_2022)
+    assert vol["available_mean"][2022] == pytest.approx(full_2022 * 182 / (2 * r))
+    assert vol["available_mean"][2023] == pytest.approx(
+        100000 * (r / 2 + (547 - r) - 182**2 / (2 * r)) / 365
+    )
+    assert all(vol["available_mean"][y] == flat["available_mean"][y] for y in (2024, 2025, 2026))
+    # A random ramp: lower in the first year on average, the same once at full rate.
+    d["programs"][0]["ramp_months"] = {"min": 3, "mode": 6, "max": 12}
+    _, res = sample(d, samples=20_000)
+    vol = volumes(res, CM)
+    assert vol["available_p90"][2022] < flat["available_mean"][2022]
+    assert vol["available_mean"][2022] < flat["available_mean"][2022]
+    assert all(vol["available_mean"][y] == flat["available_mean"][y] for y in (2024, 2025, 2026))
+    assert summary(res)[CM]["expected_cars"] < base["expected_cars"]
+
+
+def test_drivers_are_spearman_correlations_with_ties_averaged() -> None:
+    d = doc()
+    d["plants"].append(
+        {
+            "id": "p2",
+            "name": "Plant 2",
+            "operator": "oldco",
+            "status": "under_construction",
+            "construction_start": "2021-06",
+            "phases": [{"capacity": 100000, "ready": "2022-07-03"}],  # day 183
+        }
+    )
+    lead = (3.0, 6.0, 9.0)
+    d["offers"][0]["lead_months"] = dict(zip(("min", "mode", "max"), lead, strict=True))
+    d["offers"] += [
+        {"id": "cm2", "kind": "contract_manufacturing", "to": "newco", "host": "oldco"}
+        | {"plant": "p2", "badge": "co_brand", "lead_months": {"min": 3, "mode": 6, "max": 9}},
+        {"id": "cm3", "kind": "contract_manufacturing", "to": "newco", "host": "oldco"}
+        | {"plant": "p2", "badge": "co_brand", "lead_months": {"min": 1, "mode": 2, "max": 3}},
+    ]
+    _, res = sample(d, samples=20_000)
+    # SOP = the lead: Spearman's rho is 1 (up to rounding to days).
+    (label, rho), *_ = res.drivers[CM]
+    assert label == "negotiation (cm)" and rho > 0.999
+    # SOP = max(lead, day 183): with q = P(lead's day <= 183) of the samples tied at day 183,
+    # rho = sqrt(1 - q^3) (ranking ties in sample order would give 1 - q^3 instead).
+    q = tri_cdf(183.5 / DPM, *lead)
+    (label, rho), *_ = res.drivers["partner:cm2@partner:p2"]
+    assert label == "negotiation (cm2)"
+    assert abs(rho - math.sqrt(1 - q**3)) < 0.01 < abs(rho - (1 - q**3))
+    # The plant's date alone sets the SOP: no driver.
+    assert res.drivers["partner:cm3@partner:p2"] == []
+
+
+def test_progress_is_reported_after_each_batch() -> None:
+    seen: list[int] = []
+    sample_routes(
+        world_of(doc()),
+        evfab.derive_routes(world_of(doc())),
+        RiskOptions(samples=2500, chunk=1000),
+        progress=seen.append,
+    )
+    assert seen == [1000, 2000, 2500]
+
+
+# --- the engine against a per-sample loop of the same model ------------------------------
+
+
+def _agree(ref: Any, res: RiskResult) -> None:
+    """Engine and loop means agree within 4 standard errors of their difference."""
+    n_e, n_r = res.samples, ref.samples
+    for rid, row in summary(res).items():
+        for what, col in (("started", "p_success"), ("on_target", "p_on_target")):
+            p = ref.mean(rid, what)
+            tol = 4 * math.sqrt(max(p * (1 - p), 1e-4 / n_r) * (1 / n_e + 1 / n_r))
+            assert abs(row[col] - p) <= tol, (rid, col, row[col], p)
+        for what, col in (
+            ("cars", "expected_cars"),
+            ("built", "expected_built"),
+            ("cost", "expected_cost"),
+        ):
+            m, se = ref.mean(rid, what), ref.se(rid, what)
+            tol = 4 * se * math.sqrt(1 + n_r / n_e) + 1e-6 * abs(m) + 1e-6
+            assert abs(row[col] - m) <= tol, (rid, col, row[col], m, se)
+
+
+def test_engine_agrees_with_the_per_sample_loop_on_xiaomi() -> None:
+    bench = _bench()
+    w = evfab.compile(evfab.load("xiaomi-2022"))
+    routes = [r for r in evfab.derive_routes(w) if r.legal]
+    ref = bench.reference_sample(w, routes, 3000, seed=1)
+    _agree(ref, sample_routes(w, routes, RiskOptions(samples=100_000, seed=0)))
+
+
+def test_engine_agrees_with_the_per_sample_loop_on_the_general_path() -> None:
+    """Built plants (sampled phases), a stake's share, a contract cap, a ramp, demand spread,
+    fees, a badge waiver and a dormant licence's deadline."""
+    d = dormant_target(own_plant(doc()), lead={"min": 2, "mode": 4, "max": 9}, fixed_fee=3e8)
+    d["licences"][-1]["dormant_since"] = "2021-01-01"
+    d["policy"][0].update(dormant_exit_months=18, approval_probability=0.7)
+    d["plants"][0]["committed"] = {2022: 20000, 2023: 30000, 2024: 30000}
+    d["plants"][1]["unit_cost"] = 120  # NewCo's plant "np"
+    d["plants"].append(
+        {
+            "id": "gf",
+            "name": "Greenfield",
+            "operator": "newco",
+            "status": "planned",
+            "unit_cost": 90,
+            "phases": [
+                {"capacity": 80000, "months": {"min": 6, "mode": 9, "max": 18}},
+                {"capacity": 60000, "months": {"min": 12, "mode": 18, "max": 30}},
+            ],
+        }
+    )
+    d["offers"][0].update(
+        lead_months={"min": 3, "mode": 6, "max": 12},
+        success_probability=0.7,
+        badge="host",
+        badge_waiver_fee=5e6,
+        fixed_fee=1e7,
+        capacity={2023: 30000},
+    )
+    d["offers"] += [
+        {
+            "id": "build",
+            "kind": "build_plant",
+            "to": "newco",
+            "plant": "gf",
+            "lead_months": {"min": 1, "mode": 2, "max": 4},
+            "fixed_fee": 5e8,
+            "success_probability": 0.9,
+        },
+        {
+            "id": "apply",
+            "kind": "apply_licence",
+            "to": "newco",
+            "lead_months": {"min": 1, "mode": 2, "max": 3},
+            "review_months": {"min": 6, "mode": 9, "max": 15},
+            "success_probability": 0.8,
+        },
+        {
+            "id": "stake",
+            "kind": "plant_stake",
+            "to": "newco",
+            "plant": "old-plant",
+            "share": 0.25,
+            "lead_months": {"min": 2, "mode": 4, "max": 6},
+            "closing_months": {"min": 0, "mode": 1, "max": 2},
+            "fixed_fee": 1e8,
+            "success_probability": 0.5,
+        },
+    ]
+    d["programs"][0]["ramp_months"] = {"min": 2, "mode": 4, "max": 8}
+    w = world_of(d)
+    routes = evfab.derive_routes(w)
+    kinds = {(r.licence_source, r.plant_source) for r in routes}
+    assert {
+        ("apply", "build"),
+        ("apply", "stake"),
+        ("partner", "partner"),
+        ("acquired", "acquired"),
+    } <= kinds
+    assert any(r.badge_waiver_fee for r in routes)
+    ref = _bench().reference_sample(w, routes, 3000, seed=4, demand_spread=0.2)
+    res = sample_routes(w, routes, RiskOptions(samples=100_000, seed=5, demand_spread=0.2))
+    _agree(ref, res)
+
+
+# --- the command line ------------------------------------------------------------------
+# In process (typer's CliRunner keeps stdout and stderr apart): a subprocess per call would
+# spend most of this file's time importing.
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, ["risk", "xiaomi-2022", *args])
+
+
+def usable_ids() -> list[str]:
+    w = evfab.compile(evfab.load("xiaomi-2022"))
+    return [r.id for r in evfab.derive_routes(w) if r.usable]
+
+
+def test_cli_json_shape() -> None:
+    res = run("--json", "--samples", "2000", "--seed", "5")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert set(data) >= {
+        "evfab",
+        "json_version",
+        "kind",
+        "scenario",
+        "as_of",
+        "currency",
+        "samples",
+        "seed",
+        "seconds",
+        "route_samples_per_second",
+        "routes",
+        "volumes",
+        "drivers",
+    }
+    assert (data["kind"], data["scenario"], data["samples"], data["seed"]) == (
+        "risk",
+        "xiaomi-2022",
+        2000,
+        5,
+    )
+    ids = [r["route"] for r in data["routes"]]
+    assert ids == usable_ids()
+    assert set(data["routes"][0]) >= {
+        "program",
+        "route",
+        "p_success",
+        "sop_p10",
+        "sop_p50",
+        "sop_p90",
+        "target_sop",
+        "p_on_target",
+        "expected_cars",
+        "expected_built",
+        "expected_cost",
+        "weakest_status",
+    }
+    assert len(data["volumes"]) == len(ids) * 9  # 2022-2030
+    assert set(data["drivers"]) <= set(ids)
+
+
+def test_cli_plan_and_out_writes_tables_and_charts(tmp_path: Path) -> None:
+    out = tmp_path / "risk"
+    res = run("--plan", "--samples", "1000", "--json", "--out", str(out))
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    picked = [r["route"] for r in data["routes"]]
+    assert picked and set(picked) <= set(usable_ids())
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "risk.json",
+        "risk_routes.csv",
+        "risk_volumes.csv",
+        "sop_cdf.png",
+        "volume_fan.png",
+    ]
+    for png in ("sop_cdf.png", "volume_fan.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert pd.read_csv(out / "risk_routes.csv")["route"].tolist() == picked
+    assert len(pd.read_csv(out / "risk_volumes.csv")) == len(picked) * 9
+    assert json.loads((out / "risk.json").read_text(encoding="utf-8")) == data
+
+
+def test_cli_routes_and_large_runs() -> None:
+    a, b = usable_ids()[:2]
+    # From 200,000 samples the CLI may show a progress bar; --json must stay parseable.
+    res = run("--route", b, "--route", a, "--samples", "200000", "--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert {r["route"] for r in data["routes"]} == {a, b} and data["samples"] == 200000
+    # Without --json the bar goes to stderr and the tables to stdout.
+    res = run("--route", a, "--samples", "200000")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.startswith("Risk for xiaomi-2022: 200,000 samples")
+    assert "Start of production" in res.stdout and "sampling" not in res.stdout
+
+
+def test_cli_unknown_route_exits_2() -> None:
+    res = run("--route", "nope")
+    assert res.exit_code == 2
+    assert "unknown route 'nope'" in res.stderr and "Traceback" not in res.stderr
