@@ -7,6 +7,7 @@ tables and arrays here, never the scenario models.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -375,6 +376,18 @@ class World:
         return min(when for _, when in self._phase_dates(plant, start))
 
 
+def entity_collections(s: Scenario) -> tuple[tuple[str, Sequence[Any]], ...]:
+    """Every kind of entity that cites sources, with its items: (kind, items)."""
+    return (
+        ("company", s.companies),
+        ("licence", s.licences),
+        ("plant", s.plants),
+        ("program", s.programs),
+        ("offer", s.offers),
+        ("case", s.history),
+    )
+
+
 def compile_world(s: Scenario) -> World:
     """Compile a validated scenario into a :class:`World`.
 
@@ -562,13 +575,7 @@ def compile_world(s: Scenario) -> World:
     if used_priors:
         sources = pd.concat([sources, _prior_sources(sorted(used_priors))])
     cites: dict[tuple[str, str], tuple[str, ...]] = {}
-    for kind, coll in (
-        ("company", s.companies),
-        ("licence", s.licences),
-        ("plant", s.plants),
-        ("program", s.programs),
-        ("offer", s.offers),
-    ):
+    for kind, coll in entity_collections(s):
         for item in coll:
             cites[(kind, item.id)] = tuple(item.sources)
     for oid, extra_cites in prior_cites.items():

@@ -344,23 +344,14 @@ def sources(
 
 def _sources_of(s: Scenario, world: object, ident: str | None) -> tuple[str, list[str]]:
     """What ``ident`` names and the source ids it rests on."""
-    from evfab._world import World
+    from evfab._world import World, entity_collections
 
     assert isinstance(world, World)
     if ident is None:
         return "every source in the scenario", list(world.sources.index)
-    for kind, coll in (
-        ("company", s.companies),
-        ("licence", s.licences),
-        ("plant", s.plants),
-        ("program", s.programs),
-        ("offer", s.offers),
-        ("case", s.history),
-    ):
-        for item in coll:
-            if item.id == ident:
-                cited = list(world.cites.get((kind, ident), tuple(item.sources)))
-                return f"{kind} {ident}", cited
+    for kind, coll in entity_collections(s):
+        if any(item.id == ident for item in coll):
+            return f"{kind} {ident}", list(world.cites[(kind, ident)])
     if ident == "policy":
         return "the policy timeline", list(dict.fromkeys(x for p in s.policy for x in p.sources))
     routes = derive_routes(world)
