@@ -153,6 +153,7 @@ def write_plan_outputs(world: World, result: PlanResult, out: Path) -> list[Path
         "alternatives": result.alternatives,
         "shortfalls": result.shortfalls,
     }
+    tables["choices"] = result.choices.assign(warnings=result.choices["warnings"].map(" | ".join))
     for name, table in tables.items():
         path = out / f"{name}.csv"
         atomic_write_bytes(path, table.to_csv(index=False).encode("utf-8"))

@@ -78,6 +78,13 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
             status_text(str(row["weakest_status"])),
         )
     console.print(ct)
+    for row in records(r.choices):
+        for w in row["warnings"]:
+            console.print(
+                Text(
+                    f"! {row['route']} {w}", style="bold red" if "denied claim" in w else "magenta"
+                )
+            )
     small = len(world.programs) <= 12
     if small:
         for g, lines in r.explanations.items():

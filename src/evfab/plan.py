@@ -273,6 +273,7 @@ def _write_back(
                 "earliest_sop": ix.routes[i].earliest_sop,
                 "cars": cars_by_route[i],
                 "weakest_status": ix.routes[i].weakest_status,
+                "warnings": list(ix.routes[i].warnings),
             }
             for i in chosen
         ],
@@ -287,6 +288,7 @@ def _write_back(
             "earliest_sop",
             "cars",
             "weakest_status",
+            "warnings",
         ],
     )
     off = world.offers
