@@ -198,3 +198,57 @@ def test_cli_plan_writes_outputs(tmp_path: Path) -> None:
     } <= names
     assert not any(n.endswith(".tmp") for n in names)
     assert "Chosen routes" in out.stdout
+
+
+def _build_with_modules(max_modules: int = 4, module_fee: float = 4e8) -> str:
+    return f"""\
+name: modules
+as_of: 2030-01-01
+horizon: 2033
+discount_rate: 0.0
+sources:
+  - {{id: a, status: assumption, note: test}}
+policy:
+  - {{since: 2020-01-01, review_months: 0, sources: [a]}}
+companies:
+  - {{id: n1, name: N1, kind: newcomer}}
+licences:
+  - {{id: n1-bev, holder: n1, status: held, sources: [a]}}
+plants:
+  - id: np
+    name: New plant
+    operator: n1
+    status: planned
+    phases: [{{capacity: 100000, months: 12}}]
+programs:
+  - {{id: g1, company: n1, name: G1, target_sop: 2031-01, demand: {{2031: 260000, 2032: 260000, 2033: 260000}}, badge: own, lost_margin: 10000}}
+offers:
+  - {{id: build, kind: build_plant, to: n1, plant: np, fixed_fee: 1000000000, lead_months: 0, module_capacity: 50000, max_modules: {max_modules}, module_fee: {module_fee:.0f}, sources: [a]}}
+"""
+
+
+def test_build_offer_sizes_its_modules() -> None:
+    r = plan(evfab.compile(evfab.loads(_build_with_modules())))
+    assert r.status is PlanStatus.OPTIMAL
+    offers = r.offers.set_index("offer")
+    # 100k + 3 x 50k = 250k of the 260k wanted: a 4th module (4e8) would save only
+    # 10k cars x 10,000 x 3 years = 3e8 of lost margin.
+    assert offers.at["build", "modules"] == 3
+    assert offers.at["build", "fixed_fee"] == pytest.approx(1e9 + 3 * 4e8)
+    assert r.production.groupby("year")["cars"].sum().to_dict() == {
+        2031: 250000,
+        2032: 250000,
+        2033: 250000,
+    }
+    capex = r.costs.set_index("category").at["one-off fees, prices and capex", "undiscounted"]
+    assert capex == pytest.approx(2.2e9)
+    # Cheap modules: take all four and meet demand in full.
+    r2 = plan(evfab.compile(evfab.loads(_build_with_modules(module_fee=1e6))))
+    assert r2.offers.set_index("offer").at["build", "modules"] == 4
+    assert r2.unmet.empty
+
+
+def test_modules_need_capacity_and_count() -> None:
+    text = _build_with_modules().replace("module_capacity: 50000, ", "")
+    with pytest.raises(evfab.ScenarioError, match="modules need both"):
+        evfab.loads(text)

@@ -501,6 +501,12 @@ def check_offers(s: Scenario, r: Report) -> None:
             r.add((*base, "target"), "a company cannot buy itself", "name another target")
         if isinstance(o, PlantStake):
             need_plant((*base, "plant"), o.plant)
+        if isinstance(o, BuildPlant) and (o.module_capacity is None) != (o.max_modules == 0):
+            r.add(
+                (*base, "max_modules" if o.module_capacity is not None else "module_capacity"),
+                "modules need both `module_capacity` and `max_modules` > 0",
+                "give both, or neither",
+            )
         if isinstance(o, BuildPlant) and need_plant((*base, "plant"), o.plant):
             p = plants[o.plant]
             if p.status is not PlantStatus.PLANNED:

@@ -9,13 +9,16 @@ Columns:
     q[r, y]  cars built on route r in year y (only where the route has capacity);
     u[g, y]  unmet demand of program g in year y;
     x[o]     offer o is taken (binary);
+    m[o]     extra capacity modules of build offer o (integer, 0..max);
     z[r]     route r is used (binary; only for routes that need several offers, pay a
              route fee, or belong to a single-source program; a route needing one
              offer is switched by that offer's x).
 Rows:
     demand       sum_r q[r, y] + u[g, y] = demand[g, y]
-    plant        sum_r q[r, y] <= free capacity of the plant in year y
-    access       sum_r q[r, y] - cap[o, y] x[o] <= 0 for offers that bring capacity
+    plant        sum_r q[r, y] - module_cap[o, y] m[o] <= free capacity of the plant in year y
+    access       sum_r q[r, y] - cap[o, y] x[o] - module_cap[o, y] m[o] <= 0 for offers
+                 that bring capacity
+    modules      m[o] - max[o] x[o] <= 0
     activation   q[r, y] - min(cap[r, y], demand[g, y]) z[r] <= 0  (x[o] for one-offer routes)
     link         z[r] - x[o] <= 0 for every offer the route needs
     exclusive    x[a] + x[b] <= 1
@@ -63,6 +66,10 @@ class PlanInputs:
         access_cap: Capacity an offer brings by year, NaN if none (O, Y).
         exclusive: Pairs of offers that exclude each other (E, 2).
         budget: Capital budget per company, inf if none (C).
+        module_cap: Capacity one extra module of a build offer adds by year, 0 if none (O, Y).
+        module_max: Most modules per offer (O).
+        module_fee: Capex per module (O).
+        plant_module_offer: Build offer whose modules add to each plant, or -1 (P).
     """
 
     years: IntArray
@@ -88,6 +95,10 @@ class PlanInputs:
     access_cap: FloatArray
     exclusive: IntArray
     budget: FloatArray
+    module_cap: FloatArray
+    module_max: FloatArray
+    module_fee: FloatArray
+    plant_module_offer: IntArray
 
 
 @dataclass
@@ -125,6 +136,8 @@ class Milp:
     u_year: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     z_route: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     z_of_route: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    m_offer: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    m_of_offer: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     plant_row_plant: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     plant_row_year: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
 
@@ -225,6 +238,28 @@ def add_offer_variables(m: Milp, d: PlanInputs) -> None:
     m.add_cols("x", cost, np.zeros(n), np.ones(n), integer=True)
 
 
+def add_module_variables(m: Milp, d: PlanInputs) -> None:
+    """m[o]: extra capacity modules of a build offer (integer), paying capex per module."""
+    o = np.nonzero(d.module_max > 0)[0].astype(np.int64)
+    m.m_offer = o
+    m.m_of_offer = np.full(len(d.module_max), -1, np.int64)
+    cost = d.module_fee[o] * d.discount[d.offer_year[o]]
+    start = m.add_cols(
+        "m", cost, np.zeros(len(o)), d.module_max[o].astype(np.float64), integer=True
+    )
+    m.m_of_offer[o] = start + np.arange(len(o))
+
+
+def add_module_links(m: Milp, d: PlanInputs) -> None:
+    """Modules only come with the plant: m[o] - max[o] x[o] <= 0."""
+    x0 = m.col_blocks["x"][0]
+    n = len(m.m_offer)
+    rows = np.concatenate([np.arange(n), np.arange(n)])
+    cols = np.concatenate([m.m_of_offer[m.m_offer], x0 + m.m_offer])
+    vals = np.concatenate([np.ones(n), -d.module_max[m.m_offer]])
+    m.add_rows("modules", n, rows, cols, vals, np.full(n, -np.inf), np.zeros(n))
+
+
 def add_route_variables(m: Milp, d: PlanInputs) -> None:
     """z[r]: use route r (binary), where the route's offer binary cannot stand in for it.
 
@@ -270,12 +305,16 @@ def add_plant_capacity_constraints(m: Milp, d: PlanInputs) -> None:
     m.plant_row_year = (uniq % len(d.years)).astype(np.int64)
     rhs = d.plant_free[m.plant_row_plant, m.plant_row_year]
     n = len(uniq)
+    # A built plant's extra modules add capacity: - module_cap[o, y] m[o] on its rows.
+    offer = d.plant_module_offer[m.plant_row_plant]
+    has = offer >= 0
+    has[has] = m.m_of_offer[offer[has]] >= 0
     m.add_rows(
         "plant",
         n,
-        local,
-        q0 + np.arange(len(m.q_route)),
-        np.ones(len(local)),
+        np.concatenate([local, np.nonzero(has)[0]]),
+        np.concatenate([q0 + np.arange(len(m.q_route)), m.m_of_offer[offer[has]]]),
+        np.concatenate([np.ones(len(local)), -d.module_cap[offer[has], m.plant_row_year[has]]]),
         np.full(n, -np.inf),
         rhs,
     )
@@ -292,9 +331,12 @@ def add_access_constraints(m: Milp, d: PlanInputs) -> None:
     uo, uy = uniq // len(d.years), uniq % len(d.years)
     cap = d.access_cap[uo, uy]
     n = len(uniq)
-    rows = np.concatenate([local, np.arange(n)])
-    cols = np.concatenate([q0 + qi, x0 + uo])
-    vals = np.concatenate([np.ones(len(qi)), -np.nan_to_num(cap, nan=0.0)])
+    mod = np.nonzero(m.m_of_offer[uo] >= 0)[0]
+    rows = np.concatenate([local, np.arange(n), mod])
+    cols = np.concatenate([q0 + qi, x0 + uo, m.m_of_offer[uo[mod]]])
+    vals = np.concatenate(
+        [np.ones(len(qi)), -np.nan_to_num(cap, nan=0.0), -d.module_cap[uo[mod], uy[mod]]]
+    )
     m.add_rows("access", n, rows, cols, vals, np.full(n, -np.inf), np.zeros(n))
 
 
@@ -351,11 +393,16 @@ def add_budget_constraints(m: Milp, d: PlanInputs) -> None:
     local[limited] = np.arange(len(limited))
     xo = np.nonzero(local[d.offer_company] >= 0)[0]
     zr = m.z_route[(local[d.program_company[d.route_program[m.z_route]]] >= 0)]
+    mo = m.m_offer[local[d.offer_company[m.m_offer]] >= 0]
     rows = np.concatenate(
-        [local[d.offer_company[xo]], local[d.program_company[d.route_program[zr]]]]
+        [
+            local[d.offer_company[xo]],
+            local[d.program_company[d.route_program[zr]]],
+            local[d.offer_company[mo]],
+        ]
     )
-    cols = np.concatenate([x0 + xo, m.z_of_route[zr]])
-    vals = np.concatenate([d.offer_fixed[xo], d.route_fixed[zr]])
+    cols = np.concatenate([x0 + xo, m.z_of_route[zr], m.m_of_offer[mo]])
+    vals = np.concatenate([d.offer_fixed[xo], d.route_fixed[zr], d.module_fee[mo]])
     n = len(limited)
     m.add_rows("budget", n, rows, cols, vals, np.full(n, -np.inf), d.budget[limited])
 
@@ -386,12 +433,14 @@ def build_milp(d: PlanInputs) -> Milp:
     add_production_variables(m, d)
     add_unmet_variables(m, d)
     add_offer_variables(m, d)
+    add_module_variables(m, d)
     add_route_variables(m, d)
     add_demand_constraints(m, d)
     add_plant_capacity_constraints(m, d)
     add_access_constraints(m, d)
     add_activation_constraints(m, d)
     add_link_constraints(m, d)
+    add_module_links(m, d)
     add_exclusion_constraints(m, d)
     add_budget_constraints(m, d)
     add_single_source_constraints(m, d)

@@ -379,6 +379,13 @@ class BuildPlant(_OfferBase):
     kind: Literal["build_plant"]
     plant: Id
     """Id of the planned plant; its phases give build times in ``months``."""
+    module_capacity: Annotated[int, Field(gt=0, le=100_000_000)] | None = None
+    """Capacity of one optional extra module the planner may add, vehicles/year (ready with
+    the first phase); unset means the plant comes only as its phases."""
+    max_modules: Annotated[int, Field(ge=0, le=1000)] = 0
+    """Most extra modules that can be added."""
+    module_fee: Annotated[float, Field(ge=0)] = 0.0
+    """Capex of one module, currency."""
 
 
 class ApplyLicence(_OfferBase):

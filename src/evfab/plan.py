@@ -22,7 +22,7 @@ import pandas as pd
 
 from evfab._highs import Solution, SolveStatus, solve
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs, build_milp
-from evfab._world import World, add_months
+from evfab._world import World, add_months, year_fractions
 from evfab.rules import Route, derive_routes
 
 PlanStatus = SolveStatus
@@ -189,6 +189,26 @@ def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
             for b in world.companies["capital_budget"]
         ]
     )
+    # Optional extra modules of build offers, ready with the plant's first phase.
+    module_cap = np.zeros((len(offers), n_y))
+    module_max = np.zeros(len(offers))
+    module_fee = np.zeros(len(offers))
+    plant_module_offer = np.full(len(plants), -1, np.int64)
+    for i, o in enumerate(offers):
+        row = world.offer(o)
+        det = row["detail"]
+        if row["kind"] != "build_plant" or not det.get("max_modules"):
+            continue
+        start = add_months(world.as_of, row["lead_months"].mode)
+        first = world.first_ready(str(det["plant"]), start)
+        module_cap[i] = float(det["module_capacity"]) * year_fractions(first, years)
+        module_max[i] = float(det["max_modules"])
+        module_fee[i] = float(det["module_fee"])
+        if str(det["plant"]) in p_of:
+            plant_module_offer[p_of[str(det["plant"])]] = i
+    for i, a in enumerate(access):
+        if a >= 0 and module_max[a] > 0:
+            route_cap[i] = route_cap[i] + module_max[a] * module_cap[a]
     route_year = np.array(
         [offer_year[o_of[r.offers[0]]] if r.offers else 0 for r in usable], np.int64
     )
@@ -218,6 +238,10 @@ def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
         access_cap=access_cap,
         exclusive=np.array(pairs, np.int64).reshape(-1, 2),
         budget=budget,
+        module_cap=module_cap,
+        module_max=module_max,
+        module_fee=module_fee,
+        plant_module_offer=plant_module_offer,
     )
     return inputs, Index(programs, usable, plants, offers, companies)
 
@@ -292,6 +316,7 @@ def _write_back(
         ],
     )
     off = world.offers
+    modules = _modules(d, m, v)
     # A free offer may come out as taken without being used; only used ones are reported.
     taken = {o for i in chosen for o in ix.routes[i].offers}
     offers = pd.DataFrame(
@@ -300,13 +325,14 @@ def _write_back(
                 "offer": o,
                 "kind": str(off.at[o, "kind"]),
                 "to": str(off.at[o, "to"]),
-                "fixed_fee": d.offer_fixed[i],
+                "fixed_fee": d.offer_fixed[i] + d.module_fee[i] * modules[i],
+                "modules": int(modules[i]),
                 "year": int(years[d.offer_year[i]]),
             }
             for i, o in enumerate(ix.offers)
             if x[i] and o in taken
         ],
-        columns=["offer", "kind", "to", "fixed_fee", "year"],
+        columns=["offer", "kind", "to", "fixed_fee", "modules", "year"],
     )
     used_py = np.zeros((len(ix.plants), len(years)))
     np.add.at(used_py, (d.route_plant[m.q_route[used]], m.q_year[used]), q[used])
@@ -342,6 +368,13 @@ def _write_back(
     }
 
 
+def _modules(d: PlanInputs, m: Milp, v: FloatArray) -> FloatArray:
+    """Modules built per offer (0 where an offer has none)."""
+    out = np.zeros(len(d.module_max))
+    out[m.m_offer] = np.round(v[m.m_of_offer[m.m_offer]])
+    return out
+
+
 def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd.DataFrame:
     q0, q1 = m.col_blocks["q"]
     u0, u1 = m.col_blocks["u"]
@@ -360,11 +393,14 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
     fees = d.route_unit_cost - plant_cost - logistics
     df = d.discount
     zr = m.z_route
+    modules = _modules(d, m, v)
     rows: list[tuple[str, float, float]] = [
         (
             "one-off fees, prices and capex",
-            float(d.offer_fixed @ x),
-            float((d.offer_fixed * df[d.offer_year]) @ x),
+            float(d.offer_fixed @ x + d.module_fee @ modules),
+            float(
+                (d.offer_fixed * df[d.offer_year]) @ x + (d.module_fee * df[d.offer_year]) @ modules
+            ),
         ),
         (
             "badge waivers",
