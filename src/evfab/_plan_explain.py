@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -132,23 +133,28 @@ def explain_choices(
     by_program: dict[str, list[Route]] = {}
     for r in routes:
         by_program.setdefault(r.program, []).append(r)
-    chosen_by = {str(g): df for g, df in choices.groupby("program")}
-    alts_by = {str(g): df for g, df in alts.groupby("program")} if len(alts) else {}
-    empty = choices.iloc[0:0]
+    # NOTE: rows are grouped once as plain dicts; a DataFrame filter per program made this
+    # the slowest step of small plans.
+    chosen_by: dict[str, list[dict[str, Any]]] = {}
+    for c in records(choices):
+        chosen_by.setdefault(str(c["program"]), []).append(c)
+    alts_by: dict[str, list[dict[str, Any]]] = {}
+    for a in records(alts):
+        alts_by.setdefault(str(a["program"]), []).append(a)
     for g in world.programs.index:
         g = str(g)
         lines: list[str] = []
-        mine = chosen_by.get(g, empty)
-        for c in records(mine):
+        mine = chosen_by.get(g, [])
+        chosen_routes = {c["route"] for c in mine}
+        for c in mine:
             lines.append(
                 f"Builds {c['cars']:,.0f} cars on {c['route']}: {c['manufacturer']} is manufacturer of record, "
                 f"badge {c['badge']}, first production {c['first_year']}."
             )
-        if mine.empty:
+        if not mine:
             lines.append("Builds nothing: no usable route pays for itself against the lost margin.")
-        alt = alts_by.get(g, alts.iloc[0:0])
-        for a in records(alt):
-            if a["route"] in set(mine["route"]):
+        for a in alts_by.get(g, []):
+            if a["route"] in chosen_routes:
                 continue
             if a["status"] not in ("optimal", "time_limit"):
                 lines.append(f"Using only {a['route']} is not feasible ({a['status']}).")

@@ -299,6 +299,14 @@ class World:
     def _plant_rows(self) -> dict[str, dict[str, Any]]:
         return {pid: row for rows in self.plants_by_operator.values() for pid, row in rows}
 
+    @cached_property
+    def program_rows(self) -> dict[str, dict[str, Any]]:
+        """Each program's table row as a dict (company, scope, badge, target_sop ...)."""
+        return {
+            str(g): {str(k): v for k, v in row.items()}
+            for g, row in zip(self.programs.index, self.programs.to_dict("records"), strict=True)
+        }
+
     def offer(self, oid: str) -> dict[str, Any]:
         """The offer table's row for ``oid`` as a dict (kind, to, lead_months, fixed_fee, detail ...)."""
         return self._offer_rows[oid]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -167,14 +166,16 @@ def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
         if a >= 0:
             access_cap[a] = np.fmax(access_cap[a], route_cap[i])
     plant_free = np.zeros((len(plants), n_y))
+    build_lead: dict[str, float] = {}
+    for rows_ in world.offers_by_taker.values():
+        for _, row in rows_:
+            if row["kind"] == "build_plant":
+                build_lead.setdefault(str(row["detail"]["plant"]), float(row["lead_months"].mode))
     rows = {str(p): i for i, p in enumerate(world.plants.index)}
     for pid, i in p_of.items():
         start = None
-        if world.plants.at[pid, "status"] == "planned":
-            build = off[(off["kind"] == "build_plant")]
-            build = build[[d.get("plant") == pid for d in build["detail"]]]
-            if len(build):
-                start = add_months(world.as_of, build["lead_months"].iloc[0].mode)
+        if world.plant(pid)["status"] == "planned" and pid in build_lead:
+            start = add_months(world.as_of, build_lead[pid])
         cap = world.plant_capacity(pid, start) - world.committed[rows[pid]]
         plant_free[i] = np.clip(cap, 0.0, None)
     pairs = [
@@ -382,12 +383,7 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
     z0, z1 = m.col_blocks["z"]
     q, u, x, z = v[q0:q1], v[u0:u1], np.round(v[x0:x1]), np.round(v[z0:z1])
     r, y = m.q_route, m.q_year
-    plant_cost = np.array(
-        [
-            float(cast(float, world.plants.at[ix.routes[i].plant, "unit_cost"]))
-            for i in range(len(ix.routes))
-        ]
-    )
+    plant_cost = np.array([float(world.plant(rt.plant)["unit_cost"]) for rt in ix.routes])
     logistics_map = world.programs["logistics"].to_dict()
     logistics = np.array([float(logistics_map[rt.program].get(rt.plant, 0.0)) for rt in ix.routes])
     fees = d.route_unit_cost - plant_cost - logistics

@@ -734,12 +734,11 @@ def derive_routes(world: World, program: str | None = None) -> list[Route]:
             warning_of[str(s)] = f"rests on {_article(str(status_of[s]))} claim: {s}" + (
                 f" ({note})" if note else ""
             )
-    prog_table = world.programs
+    prog_rows = world.program_rows
     for g in programs:
-        company = str(prog_table.at[g, "company"])
-        scope = str(prog_table.at[g, "scope"])
-        need = str(prog_table.at[g, "badge"])
-        target = cast(dt.date, prog_table.at[g, "target_sop"])
+        row = prog_rows[g]
+        company, scope, need = str(row["company"]), str(row["scope"]), str(row["badge"])
+        target = cast(dt.date, row["target_sop"])
         key = (company, scope)
         if key not in cores:
             cores[key] = _cores(world, company, scope, policy)
