@@ -1,0 +1,468 @@
+"""Licence and plant options of a company: the two halves the rules engine pairs into routes.
+
+A licence option says where the right to be manufacturer of record comes from (held,
+applied for, an application offer, a bought company, a partner's licence) and a plant
+option where the cars are built (own, built, staked, bought, the partner's). Each carries
+its legality problems, costs, sources and a timing recipe (:mod:`evfab._timing`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from evfab._scenario import STATUS_RANK, Status
+from evfab._timing import Event, Path, Phase, Step
+from evfab._world import PolicyState, World, add_months
+from evfab.priors import PRIOR_SOURCE_ID
+
+
+@dataclass(frozen=True)
+class _LicenceOption:
+    source: str
+    ref: str
+    holder: str
+    licence_id: str
+    ready: dt.date
+    driver: str
+    offers: tuple[str, ...]
+    fixed_fee: float
+    unit_fee: float
+    probability: float
+    illegal: tuple[str, ...]
+    cites: tuple[str, ...]
+    new_licence: bool = False
+    offer: dict[str, Any] | None = None
+    path: Path | None = None
+    """When the licence can be used, as a recipe of durations."""
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True)
+class _PlantOption:
+    source: str
+    plant: str
+    ready: dt.date
+    driver: str
+    cites: tuple[str, ...]
+    nameplate: float
+    offers: tuple[str, ...] = ()
+    fixed_fee: float = 0.0
+    probability: float = 1.0
+    build_start: dt.date | None = None
+    """Construction start for a plant built through an offer."""
+    share: float = 1.0
+    """Share of the plant's free capacity the route may use."""
+    limit: dict[int, int] = field(default_factory=dict)
+    """Most cars the plant's owner will build by year (a contract's cap)."""
+    access: Path | None = None
+    """When the buyer can use the plant (a deal closed), as a recipe of durations."""
+    phases: tuple[Phase, ...] = ()
+    events: tuple[Event, ...] = ()
+
+
+def _d(months: Any) -> float:
+    return float(months.mode)
+
+
+def _fmt_date(d: dt.date) -> str:
+    return d.strftime("%Y-%m-%d")
+
+
+def _rule_since(policy: PolicyState, rule: str) -> str:
+    since, name = policy.set_on.get(rule, (policy.since, policy.name))
+    label = f"{name}, " if name else ""
+    return f"{label}since {_fmt_date(since)}"
+
+
+def _num(x: object) -> float:
+    """A table cell as a float (pandas cells are loosely typed)."""
+    return float(cast(float, x))
+
+
+def _article(status: str) -> str:
+    word = status.replace("_", " ")
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
+def _review_prior(own: object, policy: PolicyState) -> tuple[str, ...]:
+    """The prior's source id when a review time comes from the calibrated default."""
+    if own is None and policy.review_is_prior:
+        return (PRIOR_SOURCE_ID.format(kind="licence_application"),)
+    return ()
+
+
+DENIED_PRIOR = 0.1
+"""Chance a deal resting on a denied claim goes through, unless the scenario states one."""
+
+
+def _offer_p(world: World, oid: str) -> float:
+    """An offer's chance of success: as stated, else low if it rests on a denied claim."""
+    row = world.offer(oid)
+    if not row["probability_given"] and any(
+        world.source_rank.get(s, 0) >= STATUS_RANK[Status.DENIED]
+        for s in world.cites[("offer", oid)]
+    ):
+        return DENIED_PRIOR
+    return float(row["success_probability"])
+
+
+def _step(key: str, label: str, d: Any) -> Step:
+    return Step(key, label, float(d.min), float(d.mode), float(d.max))
+
+
+def _lead(oid: str, o: dict[str, Any]) -> Step:
+    return _step(f"offer:{oid}:lead", f"negotiation ({oid})", o["lead_months"])
+
+
+def _closing(oid: str, det: dict[str, Any]) -> tuple[Step, ...]:
+    return (_step(f"offer:{oid}:closing", f"closing ({oid})", det["closing_months"]),)
+
+
+def _transfer(oid: str, det: dict[str, Any]) -> Step:
+    return _step(f"offer:{oid}:transfer", f"licence transfer ({oid})", det["transfer_months"])
+
+
+def _success(world: World, oid: str) -> Event:
+    return Event(f"offer:{oid}:success", f"deal {oid} concluded", _offer_p(world, oid))
+
+
+def _phases(world: World, pid: str, start: Path | None) -> tuple[Phase, ...]:
+    """The plant's phases as recipes: a fixed ready date, or a build time after a start."""
+    cs = world.plant(pid)["construction_start"]
+    base = start or Path(cs if isinstance(cs, dt.date) else world.as_of)
+    return tuple(
+        Phase(
+            cap,
+            Path(ready)
+            if ready is not None
+            else base.then(_step(f"plant:{pid}:phase{k}", f"{pid} phase {k + 1} build", dist)),
+        )
+        for k, (cap, ready, dist) in enumerate(world.phase_steps[pid])
+    )
+
+
+def _licence_options(
+    world: World, company: str, scope: str, policy: PolicyState
+) -> list[_LicenceOption]:
+    mine = world.affiliates(company)
+    out: list[_LicenceOption] = []
+    lic = world.licences
+    illegal: tuple[str, ...]
+    new_licence_ban: tuple[str, ...] = ()
+    if not policy.new_licences:
+        new_licence_ban = (
+            f"new licences are not being granted ({_rule_since(policy, 'new_licences')}); apply is not a route",
+        )
+    by_holder = world.licences_by_holder
+    mine_lic = [
+        (lid, row)
+        for c in sorted(mine)
+        for lid, row in by_holder.get(c, [])
+        if row["scope"] == scope
+    ]
+    for lid, row in mine_lic:
+        if row["status"] == "held":
+            out.append(
+                _LicenceOption(
+                    "own",
+                    lid,
+                    str(row["holder"]),
+                    lid,
+                    world.as_of,
+                    "licence held",
+                    (),
+                    0.0,
+                    0.0,
+                    1.0,
+                    (),
+                    world.cites[("licence", lid)],
+                    path=Path(world.as_of),
+                )
+            )
+        else:
+            review = row["review"] or policy.review
+            prior = _review_prior(row["review"], policy)
+            ready = max(world.as_of, add_months(row["applied_on"], _d(review)))
+            p = row["approval_probability"]
+            p = policy.approval_probability if p is None or p != p else float(p)
+            out.append(
+                _LicenceOption(
+                    "applied",
+                    lid,
+                    str(row["holder"]),
+                    lid,
+                    ready,
+                    f"licence review ({_d(review):g} months from {_fmt_date(row['applied_on'])})",
+                    (),
+                    0.0,
+                    0.0,
+                    p,
+                    new_licence_ban,
+                    world.cites[("licence", lid)] + prior,
+                    new_licence=True,
+                    path=Path(
+                        row["applied_on"],
+                        (_step(f"licence:{lid}:review", "licence review", review),),
+                    ),
+                    events=(Event(f"licence:{lid}:approval", f"licence {lid} granted", p),),
+                )
+            )
+    for oid, o in [x for c in sorted(mine) for x in world.offers_by_taker.get(c, [])]:
+        det: dict[str, Any] = o["detail"]
+        lead = _d(o["lead_months"])
+        start = add_months(world.as_of, lead)
+        cites = world.cites[("offer", oid)]
+        if o["kind"] == "apply_licence" and det["scope"] == scope:
+            review = det["review_months"] or policy.review
+            prior = _review_prior(det["review_months"], policy)
+            ready = add_months(start, _d(review))
+            out.append(
+                _LicenceOption(
+                    "apply",
+                    oid,
+                    str(o["to"]),  # the applicant may be an affiliate of the program's company
+                    oid,
+                    ready,
+                    f"preparation {lead:g} + review {_d(review):g} months",
+                    (oid,),
+                    float(o["fixed_fee"]),
+                    0.0,
+                    _offer_p(world, oid) * policy.approval_probability,
+                    new_licence_ban,
+                    cites + prior,
+                    new_licence=True,
+                    path=Path(
+                        world.as_of,
+                        (_lead(oid, o), _step(f"offer:{oid}:review", "licence review", review)),
+                    ),
+                    events=(
+                        _success(world, oid),
+                        Event(
+                            f"offer:{oid}:approval", "licence granted", policy.approval_probability
+                        ),
+                    ),
+                )
+            )
+        elif o["kind"] == "acquire_company":
+            target = str(det["target"])
+            held = [
+                lid
+                for c in sorted(world.affiliates(target))
+                for lid, row in by_holder.get(c, [])
+                if row["scope"] == scope and row["status"] == "held"
+            ]
+            for lid in held:
+                months = lead + _d(det["closing_months"]) + _d(det["transfer_months"])
+                out.append(
+                    _LicenceOption(
+                        "acquired",
+                        oid,
+                        str(lic.at[lid, "holder"]),  # may be a subsidiary of the target
+                        lid,
+                        add_months(world.as_of, months),
+                        f"deal {lead:g} + closing {_d(det['closing_months']):g} + licence transfer {_d(det['transfer_months']):g} months",
+                        (oid,),
+                        float(o["fixed_fee"]),
+                        0.0,
+                        _offer_p(world, oid),
+                        (),
+                        cites + world.cites[("licence", lid)] + world.cites[("company", target)],
+                        offer={"target": target},
+                        path=Path(
+                            world.as_of, (_lead(oid, o), *_closing(oid, det), _transfer(oid, det))
+                        ),
+                        events=(_success(world, oid),),
+                    )
+                )
+        elif o["kind"] in ("contract_manufacturing", "licence_umbrella"):
+            party = str(det["host"] if o["kind"] == "contract_manufacturing" else det["partner"])
+            lid = det["licence"]
+            if lid is None:
+                held = [
+                    x
+                    for x, row in by_holder.get(party, [])
+                    if row["scope"] == scope and row["status"] == "held"
+                ]
+                lid = held[0] if held else ""
+            illegal = ()
+            if not lid or lic.at[lid, "scope"] != scope:
+                illegal = (f"{world.company_name(party)} holds no {scope} licence",)
+            elif not policy.contract_manufacturing:
+                illegal = (
+                    f"contract manufacturing is not allowed ({_rule_since(policy, 'contract_manufacturing')}); "
+                    f"{world.company_name(party)}'s licence is not a route",
+                )
+            extra = world.cites[("licence", lid)] if lid else ()
+            out.append(
+                _LicenceOption(
+                    "partner",
+                    oid,
+                    party,
+                    lid or "-",
+                    start,
+                    f"negotiation and tooling {lead:g} months",
+                    (oid,),
+                    float(o["fixed_fee"]),
+                    float(det["fee_per_unit"]),
+                    _offer_p(world, oid),
+                    illegal,
+                    cites + extra + world.cites[("company", party)],
+                    offer=det | {"kind": o["kind"]},
+                    path=Path(world.as_of, (_lead(oid, o),)),
+                    events=(_success(world, oid),),
+                )
+            )
+    return out
+
+
+def _dormant(world: World, lid: str, policy: PolicyState, sop: dt.date) -> tuple[str, ...]:
+    """Why licence ``lid`` is withdrawn under the exit rule before ``sop``, if it is.
+
+    Checked at the route's SOP, not at as_of: a dormant licence stays idle until the
+    route first produces under it, so it must still be alive then.
+    """
+    since = world.licences.at[lid, "dormant_since"] if lid in world.licences.index else None
+    if not isinstance(since, dt.date) or not policy.dormant_exit_months:
+        return ()
+    limit = add_months(since, policy.dormant_exit_months)
+    rule = f"{policy.dormant_exit_months}-month exit rule ({_rule_since(policy, 'dormant_exit_months')})"
+    if limit <= world.as_of:
+        return (f"licence {lid} has been dormant since {_fmt_date(since)}, past the {rule}",)
+    if limit <= sop:
+        return (
+            f"licence {lid}, dormant since {_fmt_date(since)}, is withdrawn on {_fmt_date(limit)} "
+            f"under the {rule}, before production can start on {_fmt_date(sop)}",
+        )
+    return ()
+
+
+def _plant_options(world: World, company: str) -> list[_PlantOption]:
+    mine = world.affiliates(company)
+    out: list[_PlantOption] = []
+    pl = world.plants
+
+    def option(
+        source: str,
+        pid: str,
+        ready: dt.date,
+        driver: str,
+        oid: str = "",
+        *,
+        priced: bool = False,
+        build_start: dt.date | None = None,
+        share: float = 1.0,
+        access: Path | None = None,
+        start: Path | None = None,
+    ) -> _PlantOption:
+        """A plant option; a ``priced`` one carries its offer's fee, odds and sources."""
+        return _PlantOption(
+            source,
+            pid,
+            ready,
+            driver,
+            cites=(world.cites[("offer", oid)] if priced else ()) + world.cites[("plant", pid)],
+            nameplate=_num(pl.at[pid, "nameplate"]),
+            offers=(oid,) if oid else (),
+            fixed_fee=_num(world.offers.at[oid, "fixed_fee"]) if priced else 0.0,
+            probability=_offer_p(world, oid) if priced else 1.0,
+            build_start=build_start,
+            share=share,
+            access=access or Path(world.as_of),
+            phases=_phases(world, pid, start),
+            events=(_success(world, oid),) if oid else (),
+        )
+
+    by_op = world.plants_by_operator
+    for pid, row in [
+        x for c in sorted(mine) for x in by_op.get(c, []) if x[1]["status"] != "planned"
+    ]:
+        ready = max(world.as_of, world.first_ready(pid))
+        out.append(option("own", pid, ready, f"{row['name']} ready"))
+    for oid, o in [x for c in sorted(mine) for x in world.offers_by_taker.get(c, [])]:
+        det = o["detail"]
+        lead = _d(o["lead_months"])
+        start = add_months(world.as_of, lead)
+        if o["kind"] == "build_plant":
+            pid = str(det["plant"])
+            driver = f"decision {lead:g} months + first phase build"
+            ready = world.first_ready(pid, start)
+            path = Path(world.as_of, (_lead(oid, o),))
+            out.append(
+                option(
+                    "build",
+                    pid,
+                    ready,
+                    driver,
+                    oid,
+                    priced=True,
+                    build_start=start,
+                    access=path,
+                    start=path,
+                )
+            )
+        elif o["kind"] == "plant_stake":
+            pid = str(det["plant"])
+            share = det["capacity_share"] if det["capacity_share"] is not None else det["share"]
+            closed = add_months(start, _d(det["closing_months"]))
+            driver = f"stake deal {lead:g} + closing {_d(det['closing_months']):g} months"
+            ready = max(closed, world.first_ready(pid))
+            path = Path(world.as_of, (_lead(oid, o), *_closing(oid, det)))
+            out.append(
+                option(
+                    "stake", pid, ready, driver, oid, priced=True, share=float(share), access=path
+                )
+            )
+        elif o["kind"] == "acquire_company":
+            # The price, odds and sources are counted once, on the licence side.
+            months = lead + _d(det["closing_months"])
+            closed = add_months(world.as_of, months)
+            bought = [
+                pid
+                for c in sorted(world.affiliates(str(det["target"])))
+                for pid, row in by_op.get(c, [])
+                if row["status"] != "planned"
+            ]
+            for pid in bought:
+                ready = max(closed, world.first_ready(pid))
+                path = Path(world.as_of, (_lead(oid, o), *_closing(oid, det)))
+                out.append(
+                    option(
+                        "acquired",
+                        pid,
+                        ready,
+                        f"acquisition closing {months:g} months",
+                        oid,
+                        access=path,
+                    )
+                )
+    return out
+
+
+def _pairs(lic: _LicenceOption, plants: list[_PlantOption], world: World) -> list[_PlantOption]:
+    """The plant options that go with a licence option."""
+    if lic.source == "partner" and lic.offer is not None:
+        if lic.offer["kind"] == "contract_manufacturing":
+            pid = str(lic.offer["plant"])
+            return [
+                _PlantOption(
+                    "partner",
+                    pid,
+                    max(lic.ready, world.first_ready(pid)),
+                    f"{world.plants.at[pid, 'name']!s} ready",
+                    cites=world.cites[("plant", pid)],
+                    nameplate=_num(world.plants.at[pid, "nameplate"]),
+                    limit=dict(lic.offer.get("capacity") or {}),
+                    access=lic.path,
+                    phases=_phases(world, pid, None),
+                )
+            ]
+        covered = set(lic.offer["plants"])
+        return [p for p in plants if p.plant in covered and p.source in ("own", "build", "stake")]
+    # A bought company's plants come with its licence, from the same offer.
+    return [
+        p
+        for p in plants
+        if p.source != "acquired" or (lic.source == "acquired" and lic.offers == p.offers)
+    ]
