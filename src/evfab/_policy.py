@@ -1,0 +1,128 @@
+"""The regulator's rules resolved over time, and the priors that stand in for unset durations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from evfab._scenario import STATUS_RANK, PolicyPeriod, Status, _Duration
+from evfab.priors import NEGOTIATION, PRIOR_SOURCE_ID, PRIORS
+
+
+@dataclass(frozen=True)
+class PolicyState:
+    """The resolved rules of one policy period (nothing left unset).
+
+    Attributes:
+        since: Date the period starts.
+        name: Name of the rule or order.
+        new_licences: Whether new licences are granted.
+        review: Review time of an application, months.
+        approval_probability: Chance an application is granted.
+        min_capacity: Minimum plant capacity behind a new licence, vehicles/year.
+        contract_manufacturing: Whether contract or entrusted manufacturing is allowed.
+        badge_names_manufacturer: Whether the car must name the manufacturer of record.
+        dormant_exit_months: Months of no output before a licence is withdrawn (0: no rule).
+        set_on: For each rule, the date the value in force was set.
+        sources: Source ids of every period that set a value in force.
+        review_is_prior: True when no period sets a review time and the calibrated
+            licence_application prior stands in.
+    """
+
+    since: dt.date
+    name: str
+    new_licences: bool
+    review: _Duration
+    approval_probability: float
+    min_capacity: int
+    contract_manufacturing: bool
+    badge_names_manufacturer: bool
+    dormant_exit_months: int
+    set_on: dict[str, tuple[dt.date, str]]
+    sources: tuple[str, ...]
+    review_is_prior: bool = False
+
+
+_POLICY_DEFAULTS: dict[str, Any] = {
+    "new_licences": True,
+    "review_months": _Duration(
+        min=PRIORS["licence_application"][0],
+        mode=PRIORS["licence_application"][1],
+        max=PRIORS["licence_application"][2],
+    ),
+    "approval_probability": 1.0,
+    "min_capacity": 0,
+    "contract_manufacturing": True,
+    "badge_names_manufacturer": False,
+    "dormant_exit_months": 0,
+}
+
+
+def prior_duration(kind: str) -> _Duration:
+    """A calibrated prior (or the negotiation assumption) as a duration."""
+    lo, mid, hi = NEGOTIATION if kind == "negotiation" else PRIORS[kind]
+    return _Duration(min=lo, mode=mid, max=hi)
+
+
+def _prior_sources(kinds: list[str]) -> pd.DataFrame:
+    """Source rows for the priors a scenario relies on."""
+    rows = []
+    for kind in kinds:
+        d = prior_duration(kind)
+        what = (
+            "assumed negotiation time"
+            if kind == "negotiation"
+            else f"prior fitted on observed {kind} cases"
+        )
+        rows.append(
+            {
+                "id": PRIOR_SOURCE_ID.format(kind=kind),
+                "status": Status.ASSUMPTION.value,
+                "rank": STATUS_RANK[Status.ASSUMPTION],
+                "publisher": "evfab",
+                "url": "",
+                "date": None,
+                "note": f"{what}: {d.min:g}/{d.mode:g}/{d.max:g} months (evfab calibrate)",
+            }
+        )
+    return pd.DataFrame(rows).set_index("id")
+
+
+def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
+    """Resolve policy periods so that each carries every rule in force."""
+    current = dict(_POLICY_DEFAULTS)
+    set_on: dict[str, tuple[dt.date, str]] = {}
+    sources: list[str] = []
+    out = []
+    for k, p in enumerate(periods):
+        for key in _POLICY_DEFAULTS:
+            value = getattr(p, key)
+            if value is not None:
+                current[key] = value
+                set_on[key] = (p.since, p.name)
+        # Only periods that set a rule still in force count (as documented): a rule
+        # overridden later, like the 2017 halt lifted in 2019, no longer supports a route.
+        in_force = {since for since, _ in set_on.values()}
+        sources = list(
+            dict.fromkeys(s for q in periods[: k + 1] if q.since in in_force for s in q.sources)
+        )
+        out.append(
+            PolicyState(
+                since=p.since,
+                name=p.name,
+                new_licences=bool(current["new_licences"]),
+                review=current["review_months"],
+                approval_probability=float(current["approval_probability"]),
+                min_capacity=int(current["min_capacity"]),
+                contract_manufacturing=bool(current["contract_manufacturing"]),
+                badge_names_manufacturer=bool(current["badge_names_manufacturer"]),
+                dormant_exit_months=int(current["dormant_exit_months"]),
+                set_on=dict(set_on),
+                sources=tuple(sources),
+                review_is_prior="review_months" not in set_on,
+            )
+        )
+    return out
