@@ -252,3 +252,27 @@ def test_modules_need_capacity_and_count() -> None:
     text = _build_with_modules().replace("module_capacity: 50000, ", "")
     with pytest.raises(evfab.ScenarioError, match="modules need both"):
         evfab.loads(text)
+
+
+def test_exclusion_declared_on_either_offer_binds() -> None:
+    """An exclusion written only on the offer whose id sorts last must still bind.
+
+    Two cheap contracts at two small plants: without the exclusion N1 would take both.
+    """
+    extra = (
+        "  - {id: a-cheap, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 1000, "
+        "lead_months: 0, sources: [a]}\n"
+        "  - {id: z-cheap, kind: contract_manufacturing, to: n1, host: host, plant: hp2, fee_per_unit: 1000, "
+        "lead_months: 0, excludes: [a-cheap], sources: [a]}\n"
+    )
+    text = _two_programs_one_plant(extra=extra).replace(
+        "programs:",
+        "  - id: hp2\n    name: Host plant 2\n    operator: host\n    status: operating\n    opened: 2020-01\n"
+        "    phases: [{capacity: 50000, ready: 2020-01}]\nprograms:",
+    )
+    r = plan(evfab.compile(evfab.loads(text)))
+    taken = set(r.offers["offer"])
+    assert taken & {"a-cheap", "z-cheap"}
+    assert not {"a-cheap", "z-cheap"} <= taken
+    without = plan(evfab.compile(evfab.loads(text.replace(", excludes: [a-cheap]", ""))))
+    assert {"a-cheap", "z-cheap"} <= set(without.offers["offer"])

@@ -178,12 +178,15 @@ def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
             start = add_months(world.as_of, build_lead[pid])
         cap = world.plant_capacity(pid, start) - world.committed[rows[pid]]
         plant_free[i] = np.clip(cap, 0.0, None)
-    pairs = [
-        (o_of[o], o_of[x])
-        for o in offers
-        for x in world.offer(o)["excludes"]
-        if x in o_of and o < x
-    ]
+    # An exclusion may be declared on either offer (or both): keep each pair once.
+    pairs = sorted(
+        {
+            (min(o_of[o], o_of[x]), max(o_of[o], o_of[x]))
+            for o in offers
+            for x in world.offer(o)["excludes"]
+            if x in o_of and x != o
+        }
+    )
     budget = np.array(
         [
             float(b) if b is not None and b == b else np.inf
@@ -451,7 +454,7 @@ def plan(
     size = {
         "rows": m.n_row,
         "columns": m.n_col,
-        "nonzeros": int(sum(len(v) for v in m.vals)),
+        "nonzeros": int(sum(int(np.count_nonzero(v)) for v in m.vals)),
         "integers": int(m.integrality().sum()),
         "routes": len(ix.routes),
     }
