@@ -68,7 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as c
 import evfab
-from evfab._highs import new_highs
+from evfab._highs import HighsArrays, highs_arrays, new_highs, pass_arrays
 from evfab._plan_model import Milp, PlanInputs, build_milp
 from evfab.generate import generate
 from evfab.plan import PlanOptions, PlanResult, plan, plan_inputs
@@ -91,68 +91,17 @@ FAST = PlanOptions(capacity_values=False, alternatives=False)
 # evfab side
 
 
-@dataclass
-class HighsArrays:
-    """Exactly the arrays ``pass_milp`` hands to ``Highs.passModel``."""
-
-    n_col: int
-    n_row: int
-    cost: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    start: np.ndarray
-    index: np.ndarray
-    value: np.ndarray
-    integrality: np.ndarray
-
-
 def evfab_build(d: PlanInputs) -> tuple[Milp, HighsArrays]:
-    """evfab's build: ``build_milp`` and the conversion to HiGHS's arrays.
-
-    Mirrors :func:`evfab._highs.pass_milp` up to (not including) ``passModel``.
-    """
+    """evfab's build: ``build_milp`` and the conversion to HiGHS's arrays (``pass_milp`` up
+    to, not including, ``passModel``)."""
     m = build_milp(d)
-    v = m.vectors()
-    start, index, value = m.csr()
-    return m, HighsArrays(
-        m.n_col,
-        m.n_row,
-        v["cost"],
-        v["lower"],
-        v["upper"],
-        v["row_lower"],
-        v["row_upper"],
-        start.astype(np.int32),
-        index,
-        value,
-        m.integrality().astype(np.int32),
-    )
+    return m, highs_arrays(m)
 
 
 def evfab_pass(a: HighsArrays) -> Any:
     """A fresh silent HiGHS with the model passed (what ``pass_milp`` does last)."""
-    import highspy
-
     h = new_highs()
-    h.passModel(
-        a.n_col,
-        a.n_row,
-        len(a.value),
-        int(highspy.MatrixFormat.kRowwise),
-        int(highspy.ObjSense.kMinimize),
-        0.0,
-        a.cost,
-        a.lower,
-        a.upper,
-        a.row_lower,
-        a.row_upper,
-        a.start,
-        a.index,
-        a.value,
-        a.integrality,
-    )
+    pass_arrays(h, a)
     return h
 
 

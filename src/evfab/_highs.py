@@ -70,24 +70,39 @@ _STATUS = {
 }
 
 
-def pass_milp(h: Any, m: Milp, relax: bool = False) -> None:
-    """Hand a model to HiGHS as one row-wise matrix.
+@dataclass(frozen=True)
+class HighsArrays:
+    """Exactly the arrays handed to ``Highs.passModel`` (row-wise matrix, minimisation)."""
+
+    n_col: int
+    n_row: int
+    cost: npt.NDArray[np.float64]
+    lower: npt.NDArray[np.float64]
+    upper: npt.NDArray[np.float64]
+    row_lower: npt.NDArray[np.float64]
+    row_upper: npt.NDArray[np.float64]
+    start: npt.NDArray[np.int32]
+    index: npt.NDArray[np.int32]
+    value: npt.NDArray[np.float64]
+    integrality: npt.NDArray[np.int32]
+
+
+def highs_arrays(m: Milp, relax: bool = False) -> HighsArrays:
+    """The model as HiGHS's arrays.
 
     Args:
-        h: A HiGHS instance.
         m: The model.
         relax: Drop integrality (solve the LP).
+
+    Returns:
+        The arrays for :func:`pass_arrays`.
     """
     v = m.vectors()
     start, index, value = m.csr()
     integrality = np.zeros(m.n_col, np.int32) if relax else m.integrality().astype(np.int32)
-    h.passModel(
+    return HighsArrays(
         m.n_col,
         m.n_row,
-        len(value),
-        int(highspy.MatrixFormat.kRowwise),
-        int(highspy.ObjSense.kMinimize),
-        0.0,
         v["cost"],
         v["lower"],
         v["upper"],
@@ -98,6 +113,38 @@ def pass_milp(h: Any, m: Milp, relax: bool = False) -> None:
         value,
         integrality,
     )
+
+
+def pass_arrays(h: Any, a: HighsArrays) -> None:
+    """Hand prepared arrays to a HiGHS instance."""
+    h.passModel(
+        a.n_col,
+        a.n_row,
+        len(a.value),
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        a.cost,
+        a.lower,
+        a.upper,
+        a.row_lower,
+        a.row_upper,
+        a.start,
+        a.index,
+        a.value,
+        a.integrality,
+    )
+
+
+def pass_milp(h: Any, m: Milp, relax: bool = False) -> None:
+    """Hand a model to HiGHS as one row-wise matrix.
+
+    Args:
+        h: A HiGHS instance.
+        m: The model.
+        relax: Drop integrality (solve the LP).
+    """
+    pass_arrays(h, highs_arrays(m, relax))
 
 
 def run(h: Any, time_limit: float | None = None, gap: float | None = None) -> Solution:
