@@ -4,7 +4,7 @@ For each instance (Beasley's capacitated facility location ``cap*`` files) the s
 read and validated once (untimed: "a loaded Scenario"). Then, repeated and interleaved
 (the order alternates between repetitions):
 
-* ``evfab total`` -- :func:`evfab.compile` + :func:`evfab.rules.derive_routes` +
+* ``evfab total`` -- :func:`evfab.compile` + :func:`evfab._route_table.route_table` +
   :func:`evfab.plan.plan` with ``PlanOptions(capacity_values=False, alternatives=False)``,
   i.e. from the loaded Scenario to a PlanResult; ``routes`` is also reported apart (it is
   being optimised elsewhere) and the ratio is given with and without it;
@@ -40,7 +40,7 @@ from evfab._highs import new_highs, pass_milp, run
 from evfab._plan_model import build_milp
 from evfab.orlib import read_cap, to_scenario
 from evfab.plan import PlanOptions, plan, plan_inputs
-from evfab.rules import derive_routes
+from evfab._route_table import route_table
 
 ORLIB = c.ROOT.parent / "shared" / "benchmarks" / "orlib-cap"
 FAST = PlanOptions(capacity_values=False, alternatives=False)
@@ -78,7 +78,7 @@ def bench_instance(name: str, repeat: int, optima: dict[str, Any]) -> dict[str, 
     scenario, t_load = c.timed(lambda: load_instance(name, capacity))
     # The direct baseline: the same Milp, built once, outside the timing.
     world = evfab.compile(scenario)
-    d, _ = plan_inputs(world, derive_routes(world))
+    d, _ = plan_inputs(world, route_table(world))
     milp = build_milp(d)
     del world, d
     s: dict[str, list[float]] = defaultdict(list)
@@ -105,7 +105,7 @@ def bench_instance(name: str, repeat: int, optima: dict[str, Any]) -> dict[str, 
                 t0 = time.perf_counter()
                 w = evfab.compile(scenario)
                 t1 = time.perf_counter()
-                routes = derive_routes(w)
+                routes = route_table(w)
                 t2 = time.perf_counter()
                 res = plan(w, FAST, routes=routes)
                 t3 = time.perf_counter()
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     # Warm-up (untimed): first calls import and initialise lazily loaded code.
     print("warming up ...", file=sys.stderr, flush=True)
     warm = evfab.compile(load_instance("cap41", None))
-    plan(warm, FAST, routes=derive_routes(warm))
+    plan(warm, FAST, routes=route_table(warm))
     results = []
     for name in names:
         default_repeat = 2 if args.quick else 3 if name in LARGE else 5

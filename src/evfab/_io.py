@@ -9,7 +9,7 @@ import os
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -70,8 +70,13 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def records(df: Any) -> list[dict[str, Any]]:
-    """Rows of a DataFrame as plain dicts keyed by column name."""
-    return cast(list[dict[str, Any]], df.to_dict(orient="records"))
+    """Rows of a DataFrame as plain dicts keyed by column name (cells as Python values)."""
+    # NOTE: column by column is several times faster than ``to_dict("records")``.
+    cols = [str(c) for c in df.columns]
+    if not cols:
+        return [{} for _ in range(len(df))]
+    data = [df[c].tolist() for c in df.columns]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*data, strict=True)]
 
 
 def dumps(obj: Any) -> str:

@@ -341,7 +341,6 @@ def _dormant(world: World, lid: str, policy: PolicyState, sop: dt.date) -> tuple
 def _plant_options(world: World, company: str) -> list[_PlantOption]:
     mine = world.affiliates(company)
     out: list[_PlantOption] = []
-    pl = world.plants
 
     def option(
         source: str,
@@ -363,9 +362,9 @@ def _plant_options(world: World, company: str) -> list[_PlantOption]:
             ready,
             driver,
             cites=(world.cites[("offer", oid)] if priced else ()) + world.cites[("plant", pid)],
-            nameplate=_num(pl.at[pid, "nameplate"]),
+            nameplate=_num(world.plant(pid)["nameplate"]),
             offers=(oid,) if oid else (),
-            fixed_fee=_num(world.offers.at[oid, "fixed_fee"]) if priced else 0.0,
+            fixed_fee=_num(world.offer(oid)["fixed_fee"]) if priced else 0.0,
             probability=_offer_p(world, oid) if priced else 1.0,
             build_start=build_start,
             share=share,
@@ -450,9 +449,9 @@ def _pairs(lic: _LicenceOption, plants: list[_PlantOption], world: World) -> lis
                     "partner",
                     pid,
                     max(lic.ready, world.first_ready(pid)),
-                    f"{world.plants.at[pid, 'name']!s} ready",
+                    f"{world.plant(pid)['name']!s} ready",
                     cites=world.cites[("plant", pid)],
-                    nameplate=_num(world.plants.at[pid, "nameplate"]),
+                    nameplate=_num(world.plant(pid)["nameplate"]),
                     limit=dict(lic.offer.get("capacity") or {}),
                     access=lic.path,
                     phases=_phases(world, pid, None),

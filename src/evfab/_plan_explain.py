@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -12,6 +12,7 @@ import pandas as pd
 from evfab._highs import Solution, SolveStatus, solve
 from evfab._io import records
 from evfab._plan_model import FloatArray, Milp, PlanInputs
+from evfab._route_table import RouteTable
 from evfab._world import World
 from evfab.rules import Route
 
@@ -78,10 +79,11 @@ def alternatives(d: PlanInputs, ix: object, m: Milp, sol: Solution, opts: object
         Columns program, route, cost, delta (vs the plan), status.
     """
     v = m.vectors()
-    routes: list[Route] = ix.routes  # type: ignore[attr-defined]
+    ids: list[str] = ix.routes.ids  # type: ignore[attr-defined]
+    programs: list[str] = ix.programs  # type: ignore[attr-defined]
     q0 = m.col_blocks["q"][0]
     rows = []
-    for r, route in enumerate(routes):
+    for r, rid in enumerate(ids):
         g = d.route_program[r]
         lower, upper = v["lower"].copy(), v["upper"].copy()
         others = (d.route_program[m.q_route] == g) & (m.q_route != r)
@@ -97,8 +99,8 @@ def alternatives(d: PlanInputs, ix: object, m: Milp, sol: Solution, opts: object
         ok = res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
         rows.append(
             {
-                "program": route.program,
-                "route": route.id,
+                "program": programs[g],
+                "route": rid,
                 "cost": res.objective if ok else np.nan,
                 "delta": res.objective - sol.objective if ok else np.nan,
                 "status": res.status.value,
@@ -114,7 +116,7 @@ def _money(x: float) -> str:
 
 
 def explain_choices(
-    world: World, ix: object, choices: pd.DataFrame, alts: pd.DataFrame, routes: list[Route]
+    world: World, ix: object, choices: pd.DataFrame, alts: pd.DataFrame, routes: RouteTable
 ) -> dict[str, list[str]]:
     """Sentences per program: what was chosen, why, and what the alternatives would cost.
 
@@ -130,9 +132,12 @@ def explain_choices(
     """
     out: dict[str, list[str]] = {}
     cur = world.currency
-    by_program: dict[str, list[Route]] = {}
-    for r in routes:
-        by_program.setdefault(r.program, []).append(r)
+    # Unusable routes only, read from their templates: a plan may have thousands of routes.
+    unusable: dict[str, list[str]] = {}
+    for i in np.nonzero(~routes.arrays.usable[routes.template])[0].tolist():
+        t = routes.templates[int(routes.template[i])]
+        g = str(world.programs.index[int(routes.program[i])])
+        unusable.setdefault(g, []).append(f"Not usable: {t.id}: {'; '.join(t.why)}.")
     # NOTE: rows are grouped once as plain dicts; a DataFrame filter per program made this
     # the slowest step of small plans.
     chosen_by: dict[str, list[dict[str, Any]]] = {}
@@ -164,9 +169,7 @@ def explain_choices(
                 lines.append(
                     f"Using only {a['route']} would cost {_money(a['delta'])} {cur} more (discounted)."
                 )
-        for r in by_program.get(g, []):
-            if not r.usable:
-                lines.append(f"Not usable: {r.id}: {'; '.join(r.why)}.")
+        lines.extend(unusable.get(g, []))
         out[g] = lines
     return out
 
@@ -175,27 +178,31 @@ def explain_choices(
 class _Context:
     """Precomputed lookups for explaining many shortfalls quickly."""
 
-    by_program: dict[str, list[Route]]
+    table: RouteTable | None
     free: FloatArray  # plants x years, free capacity of every plant in the world
     plant_ids: list[str]
+    made: dict[str, list[Route]] = field(default_factory=dict)
+
+    def of_program(self, g: str) -> list[Route]:
+        """Routes of program ``g`` (made once)."""
+        if g not in self.made:
+            self.made[g] = self.table.of_program(g) if self.table is not None else []
+        return self.made[g]
 
 
-def _context(world: World, routes: list[Route]) -> _Context:
-    by_program: dict[str, list[Route]] = {}
-    for r in routes:
-        by_program.setdefault(r.program, []).append(r)
+def _context(world: World, routes: RouteTable) -> _Context:
     ids = [str(p) for p in world.plants.index]
     free = np.zeros((len(ids), len(world.years)))
     for i, pid in enumerate(ids):
-        if world.plants.at[pid, "status"] != "planned":
+        if world.plant(pid)["status"] != "planned":
             free[i] = np.clip(world.plant_capacity(pid) - world.committed[i], 0.0, None)
-    return _Context(by_program, free, ids)
+    return _Context(routes, free, ids)
 
 
 def _where_from(world: World, g: str, year: int, ctx: _Context, limit: int = 5) -> list[str]:
     """Where missing capacity could come from, most promising first."""
     hints: list[str] = []
-    mine = ctx.by_program.get(g, [])
+    mine = ctx.of_program(g)
     for r in mine:
         cap = r.capacity.get(year, 0)
         if not r.usable and cap > 0:
@@ -216,7 +223,7 @@ def _where_from(world: World, g: str, year: int, ctx: _Context, limit: int = 5) 
             pid = ctx.plant_ids[i]
             if pid in used:
                 continue
-            op = world.company_name(str(world.plants.at[pid, "operator"]))
+            op = world.company_name(str(world.plant(pid)["operator"]))
             hints.append(
                 f"idle capacity at {pid} ({op}, {col[i]:,.0f} free in {year}) through a contract or stake"
             )
@@ -229,7 +236,7 @@ def _explain_row(
 ) -> str:
     prog = world.programs.loc[g]
     company = world.company_name(str(prog["company"]))
-    legal = sum(r.capacity.get(year, 0) for r in ctx.by_program.get(g, []) if r.usable)
+    legal = sum(r.capacity.get(year, 0) for r in ctx.of_program(g) if r.usable)
     text = (
         f"{prog['name']} ({g}, {company}) in {year}: {missing:,.0f} of {demand:,.0f} cars cannot be built; "
         f"usable routes offer at most {legal:,.0f} cars of legal capacity that year."
@@ -243,7 +250,7 @@ def _explain_row(
 
 
 def shortfalls(
-    world: World, d: PlanInputs, ix: object, unmet: pd.DataFrame, routes: list[Route]
+    world: World, d: PlanInputs, ix: object, unmet: pd.DataFrame, routes: RouteTable
 ) -> pd.DataFrame:
     """Explain every program-year with unmet demand.
 
@@ -257,7 +264,7 @@ def shortfalls(
     Returns:
         Columns program, year, missing, explanation.
     """
-    ctx = _context(world, routes) if len(unmet) else _Context({}, np.zeros((0, 0)), [])
+    ctx = _context(world, routes) if len(unmet) else _Context(None, np.zeros((0, 0)), [])
     rows = [
         {
             "program": u["program"],
@@ -273,7 +280,7 @@ def shortfalls(
 
 
 def shortfalls_when_infeasible(
-    world: World, d: PlanInputs, ix: object, m: Milp, routes: list[Route]
+    world: World, d: PlanInputs, ix: object, m: Milp, routes: RouteTable
 ) -> pd.DataFrame:
     """Why no plan meets every program's minimum fill: re-solve with the minimums relaxed.
 

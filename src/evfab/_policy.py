@@ -67,8 +67,10 @@ def prior_duration(kind: str) -> _Duration:
     return _Duration(min=lo, mode=mid, max=hi)
 
 
-def _prior_sources(kinds: list[str]) -> pd.DataFrame:
-    """Source rows for the priors a scenario relies on."""
+# NOTE: plain rows, not a frame: compile_world appends them to the source table's columns
+# and builds one frame, skipping a DataFrame build + pd.concat of a few rows.
+def prior_source_rows(kinds: list[str]) -> list[dict[str, Any]]:
+    """Source rows (``id`` first) for the priors a scenario relies on."""
     rows = []
     for kind in kinds:
         d = prior_duration(kind)
@@ -88,7 +90,12 @@ def _prior_sources(kinds: list[str]) -> pd.DataFrame:
                 "note": f"{what}: {d.min:g}/{d.mode:g}/{d.max:g} months (evfab calibrate)",
             }
         )
-    return pd.DataFrame(rows).set_index("id")
+    return rows
+
+
+def _prior_sources(kinds: list[str]) -> pd.DataFrame:
+    """Source rows for the priors a scenario relies on, as a table indexed by id."""
+    return pd.DataFrame(prior_source_rows(kinds)).set_index("id")
 
 
 def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:

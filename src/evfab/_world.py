@@ -16,7 +16,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from evfab._policy import PolicyState, _prior_sources, prior_duration, resolve_policy
+from evfab._policy import (
+    PolicyState,
+    _prior_sources,
+    prior_duration,
+    prior_source_rows,
+    resolve_policy,
+)
 from evfab._scenario import (
     STATUS_RANK,
     PlantStatus,
@@ -280,6 +286,138 @@ def entity_collections(s: Scenario) -> tuple[tuple[str, Sequence[Any]], ...]:
     )
 
 
+_Spec = tuple[tuple[str, str], ...]
+
+
+def _spec(text: str) -> _Spec:
+    """A table's columns as (name, kind) from ``"name:kind ..."``.
+
+    Kinds: ``s`` text, ``f`` float64, ``i`` int64, ``b`` bool (types the schema fixes),
+    ``n`` object keeping None, ``o`` left to pandas' inference.
+    """
+    return tuple((name, kind) for name, kind in (x.split(":") for x in text.split()))
+
+
+_SOURCE_SPEC = _spec("status:s rank:i publisher:s url:s date:o note:s")
+_COMPANY_SPEC = _spec("name:s kind:s parent:n capital_budget:o")
+_LICENCE_SPEC = _spec(
+    "holder:s scope:s status:s applied_on:o review:o approval_probability:o dormant_since:o"
+)
+_PLANT_SPEC = _spec(
+    "name:s operator:s owners:o status:s location:s opened:o construction_start:o"
+    " unit_cost:f nameplate:i"
+)
+_PHASE_SPEC = _spec("plant:s capacity:i ready:o months:f months_dist:o")
+_PROGRAM_SPEC = _spec(
+    "company:s name:s scope:s target_sop:o badge:s single_source:b lost_margin:f min_fill:f"
+    " logistics:o ramp:o"
+)
+_OFFER_SPEC = _spec(
+    "kind:s to:s lead_months:o success_probability:f fixed_fee:f excludes:o note:s sources:o"
+    " probability_given:b detail:o"
+)
+# The offer fields common to every kind (the rest go in ``detail``).
+_OFFER_COMMON = ("id", *(n for n, _ in _OFFER_SPEC if n not in ("probability_given", "detail")))
+_NUMPY_KIND: dict[str, type[np.generic]] = {"f": np.float64, "i": np.int64, "b": np.bool_}
+
+
+# NOTE: the tables used to be lists of records + set_index("id"), which splits a 2-D
+# object array into columns, infers each, then deletes the id column; a dict of columns
+# with a ready-made index costs about half as much. Columns whose type the schema fixes
+# (kinds s/f/i/b) are passed typed so pandas skips inferring them; the rest are inferred
+# as before. Dtypes and values are the same as the records gave.
+class _Tables:
+    """Builds the world's tables from columns (lists), typed by a spec."""
+
+    def __init__(self) -> None:
+        # NOTE: sampled per compile rather than hard-coded, so typed text columns get the
+        # exact dtype inference would give (python or pyarrow storage, or object).
+        self.text: Any = pd.Index(["x"]).dtype
+
+    def build(
+        self, spec: _Spec, columns: Sequence[list[Any]], ids: list[str] | None = None
+    ) -> pd.DataFrame:
+        """A table with ``columns`` named by ``spec``, indexed by ``ids`` (or a range)."""
+        names = [name for name, _ in spec]
+        if not columns[0]:
+            # NOTE: empty tables keep the records constructor: its dtypes (all object)
+            # differ from what a dict of empty columns gives (float64).
+            empty = pd.DataFrame([], columns=names if ids is None else ["id", *names])
+            return empty if ids is None else empty.set_index("id")
+        data = {
+            name: self._typed(kind, values)
+            for (name, kind), values in zip(spec, columns, strict=True)
+        }
+        index = None if ids is None else pd.Index(ids, dtype=self.text, name="id")
+        return pd.DataFrame(data, index=index, copy=False)
+
+    def _typed(self, kind: str, values: list[Any]) -> Any:
+        if kind == "s":
+            return pd.array(values, dtype=self.text)
+        if kind in _NUMPY_KIND:
+            return np.array(values, dtype=_NUMPY_KIND[kind])
+        if kind == "n":
+            # NOTE: an object Index is not re-inferred, so None stays None; this replaces
+            # the former astype(object).where(notna, None) fix-up of company parents.
+            return pd.Index(values, dtype=object)
+        return values
+
+
+def _offer_columns(
+    s: Scenario,
+) -> tuple[list[str], list[list[Any]], set[str], dict[str, tuple[str, ...]]]:
+    """Offer ids and columns (:data:`_OFFER_SPEC`), priors used and prior cites by offer."""
+    ids: list[str] = []
+    cols: list[list[Any]] = [[] for _ in _OFFER_SPEC]
+    used_priors: set[str] = set()
+    prior_cites: dict[str, tuple[str, ...]] = {}
+    lead_col = _OFFER_COMMON.index("lead_months") - 1
+    for o in s.offers:
+        row = [getattr(o, k) for k in _OFFER_COMMON[1:]]
+        detail = {k: getattr(o, k) for k in type(o).model_fields if k not in _OFFER_COMMON}
+        extra: list[str] = []
+        if o.lead_months is None:
+            kind = "contract_manufacturing" if o.kind == "contract_manufacturing" else "negotiation"
+            row[lead_col] = prior_duration(kind)
+            extra.append(PRIOR_SOURCE_ID.format(kind=kind))
+        if detail.get("transfer_months", 0) is None:
+            detail["transfer_months"] = prior_duration("acquisition_licence")
+            extra.append(PRIOR_SOURCE_ID.format(kind="acquisition_licence"))
+        used_priors.update(x.removeprefix("evfab-prior-") for x in extra)
+        prior_cites[o.id] = tuple(extra)
+        row.append("success_probability" in o.model_fields_set)
+        row.append(detail)
+        ids.append(o.id)
+        for col, value in zip(cols, row, strict=True):
+            col.append(value)
+    return ids, cols, used_priors, prior_cites
+
+
+def _sources(s: Scenario, used_priors: set[str], tables: _Tables) -> pd.DataFrame:
+    """The source table, with a row for each prior the scenario relies on."""
+    ids = [x.id for x in s.sources]
+    cols: list[list[Any]] = [
+        [str(x.status) for x in s.sources],
+        [STATUS_RANK[x.status] for x in s.sources],
+        [x.publisher or "" for x in s.sources],
+        [x.url or "" for x in s.sources],
+        [x.date for x in s.sources],
+        [x.note for x in s.sources],
+    ]
+    if used_priors and not ids:
+        # NOTE: rare; concat keeps the dtypes an empty (all-object) table gives its priors.
+        return pd.concat(
+            [tables.build(_SOURCE_SPEC, cols, ids), _prior_sources(sorted(used_priors))]
+        )
+    # NOTE: prior rows join the scenario's before the frame is built (no pd.concat of a
+    # second frame); every column gets the dtype concat gave (date is object either way).
+    for row in prior_source_rows(sorted(used_priors)):
+        ids.append(row["id"])
+        for col, (name, _) in zip(cols, _SOURCE_SPEC, strict=True):
+            col.append(row[name])
+    return tables.build(_SOURCE_SPEC, cols, ids)
+
+
 def compile_world(s: Scenario) -> World:
     """Compile a validated scenario into a :class:`World`.
 
@@ -291,181 +429,88 @@ def compile_world(s: Scenario) -> World:
     """
     years = np.arange(s.as_of.year, s.horizon + 1, dtype=np.int64)
     y0 = int(years[0])
-    sources = pd.DataFrame(
+    tables = _Tables()
+    # NOTE: str(member) is a StrEnum's value, minus enum's slow ``.value`` descriptor
+    # (here and in _sources).
+    companies = tables.build(
+        _COMPANY_SPEC,
         [
-            {
-                "id": x.id,
-                "status": x.status.value,
-                "rank": STATUS_RANK[x.status],
-                "publisher": x.publisher or "",
-                "url": x.url or "",
-                "date": x.date,
-                "note": x.note,
-            }
-            for x in s.sources
+            [c.name for c in s.companies],
+            [str(c.kind) for c in s.companies],
+            [c.parent for c in s.companies],
+            [c.capital_budget for c in s.companies],
         ],
-        columns=["id", "status", "rank", "publisher", "url", "date", "note"],
-    ).set_index("id")
-    companies = pd.DataFrame(
-        [
-            {
-                "id": c.id,
-                "name": c.name,
-                "kind": c.kind.value,
-                "parent": c.parent,
-                "capital_budget": c.capital_budget,
-            }
-            for c in s.companies
-        ],
-        columns=["id", "name", "kind", "parent", "capital_budget"],
-    ).set_index("id")
-    companies["parent"] = (
-        companies["parent"].astype(object).where(companies["parent"].notna(), None)
+        [c.id for c in s.companies],
     )
-    licences = pd.DataFrame(
+    licences = tables.build(
+        _LICENCE_SPEC,
         [
-            {
-                "id": x.id,
-                "holder": x.holder,
-                "scope": x.scope,
-                "status": x.status.value,
-                "applied_on": x.applied_on,
-                "review": x.review_months,
-                "approval_probability": x.approval_probability,
-                "dormant_since": x.dormant_since,
-            }
-            for x in s.licences
+            [x.holder for x in s.licences],
+            [x.scope for x in s.licences],
+            [str(x.status) for x in s.licences],
+            [x.applied_on for x in s.licences],
+            [x.review_months for x in s.licences],
+            [x.approval_probability for x in s.licences],
+            [x.dormant_since for x in s.licences],
         ],
-        columns=[
-            "id",
-            "holder",
-            "scope",
-            "status",
-            "applied_on",
-            "review",
-            "approval_probability",
-            "dormant_since",
-        ],
-    ).set_index("id")
-    plants = pd.DataFrame(
+        [x.id for x in s.licences],
+    )
+    plants = tables.build(
+        _PLANT_SPEC,
         [
-            {
-                "id": p.id,
-                "name": p.name,
-                "operator": p.operator,
-                "owners": {o.company: o.share for o in p.owners} or {p.operator: 1.0},
-                "status": p.status.value,
-                "location": p.location,
-                "opened": p.opened,
-                "construction_start": p.construction_start,
-                "unit_cost": p.unit_cost,
-                "nameplate": sum(ph.capacity for ph in p.phases),
-            }
-            for p in s.plants
+            [p.name for p in s.plants],
+            [p.operator for p in s.plants],
+            [{o.company: o.share for o in p.owners} or {p.operator: 1.0} for p in s.plants],
+            [str(p.status) for p in s.plants],
+            [p.location for p in s.plants],
+            [p.opened for p in s.plants],
+            [p.construction_start for p in s.plants],
+            [p.unit_cost for p in s.plants],
+            [sum(ph.capacity for ph in p.phases) for p in s.plants],
         ],
-        columns=[
-            "id",
-            "name",
-            "operator",
-            "owners",
-            "status",
-            "location",
-            "opened",
-            "construction_start",
-            "unit_cost",
-            "nameplate",
-        ],
-    ).set_index("id")
-    phases = pd.DataFrame(
+        [p.id for p in s.plants],
+    )
+    plant_phases = [(p.id, ph) for p in s.plants for ph in p.phases]
+    phases = tables.build(
+        _PHASE_SPEC,
         [
-            {
-                "plant": p.id,
-                "capacity": ph.capacity,
-                "ready": ph.ready,
-                "months": ph.months.mode if ph.months else np.nan,
-                "months_dist": ph.months,
-            }
-            for p in s.plants
-            for ph in p.phases
+            [pid for pid, _ in plant_phases],
+            [ph.capacity for _, ph in plant_phases],
+            [ph.ready for _, ph in plant_phases],
+            [ph.months.mode if ph.months else np.nan for _, ph in plant_phases],
+            [ph.months for _, ph in plant_phases],
         ],
-        columns=["plant", "capacity", "ready", "months", "months_dist"],
     )
     committed = np.zeros((len(s.plants), len(years)), dtype=np.int64)
     for i, p in enumerate(s.plants):
         for year, load in p.committed.items():
             committed[i, year - y0] = load
-    programs = pd.DataFrame(
+    programs = tables.build(
+        _PROGRAM_SPEC,
         [
-            {
-                "id": g.id,
-                "company": g.company,
-                "name": g.name,
-                "scope": g.scope,
-                "target_sop": g.target_sop,
-                "badge": g.badge.value,
-                "single_source": g.single_source,
-                "lost_margin": g.lost_margin,
-                "min_fill": g.min_fill,
-                "logistics": dict(g.logistics),
-                "ramp": g.ramp_months,
-            }
-            for g in s.programs
+            [g.company for g in s.programs],
+            [g.name for g in s.programs],
+            [g.scope for g in s.programs],
+            [g.target_sop for g in s.programs],
+            [str(g.badge) for g in s.programs],
+            [g.single_source for g in s.programs],
+            [g.lost_margin for g in s.programs],
+            [g.min_fill for g in s.programs],
+            [dict(g.logistics) for g in s.programs],
+            [g.ramp_months for g in s.programs],
         ],
-        columns=[
-            "id",
-            "company",
-            "name",
-            "scope",
-            "target_sop",
-            "badge",
-            "single_source",
-            "lost_margin",
-            "min_fill",
-            "logistics",
-            "ramp",
-        ],
-    ).set_index("id")
+        [g.id for g in s.programs],
+    )
     demand = np.zeros((len(s.programs), len(years)), dtype=np.int64)
     for i, g in enumerate(s.programs):
         for year, n in g.demand.items():
             demand[i, year - y0] = n
-    common = (
-        "id",
-        "kind",
-        "to",
-        "lead_months",
-        "success_probability",
-        "fixed_fee",
-        "excludes",
-        "note",
-        "sources",
-    )
-    used_priors: set[str] = set()
-    prior_cites: dict[str, tuple[str, ...]] = {}
-    offer_rows = []
-    for o in s.offers:
-        row: dict[str, Any] = {k: getattr(o, k) for k in common}
-        detail = {k: getattr(o, k) for k in type(o).model_fields if k not in common}
-        extra: list[str] = []
-        if o.lead_months is None:
-            kind = "contract_manufacturing" if o.kind == "contract_manufacturing" else "negotiation"
-            row["lead_months"] = prior_duration(kind)
-            extra.append(PRIOR_SOURCE_ID.format(kind=kind))
-        if detail.get("transfer_months", 0) is None:
-            detail["transfer_months"] = prior_duration("acquisition_licence")
-            extra.append(PRIOR_SOURCE_ID.format(kind="acquisition_licence"))
-        used_priors.update(x.removeprefix("evfab-prior-") for x in extra)
-        prior_cites[o.id] = tuple(extra)
-        row["probability_given"] = "success_probability" in o.model_fields_set
-        offer_rows.append({**row, "detail": detail})
-    offers = pd.DataFrame(offer_rows, columns=[*common, "probability_given", "detail"]).set_index(
-        "id"
-    )
+    offer_ids, offer_cols, used_priors, prior_cites = _offer_columns(s)
+    offers = tables.build(_OFFER_SPEC, offer_cols, offer_ids)
     policy = resolve_policy(list(s.policy))
     if any(p.review_is_prior for p in policy):
         used_priors.add("licence_application")
-    if used_priors:
-        sources = pd.concat([sources, _prior_sources(sorted(used_priors))])
+    sources = _sources(s, used_priors, tables)
     cites: dict[tuple[str, str], tuple[str, ...]] = {}
     for kind, coll in entity_collections(s):
         for item in coll:

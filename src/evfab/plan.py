@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,8 +22,9 @@ import pandas as pd
 
 from evfab._highs import Solution, SolveStatus, solve
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs, build_milp
+from evfab._route_table import RouteTable, RouteView, route_table
 from evfab._world import World, add_months, year_fractions
-from evfab.rules import Route, derive_routes
+from evfab.rules import Route
 
 PlanStatus = SolveStatus
 """Planner outcomes: optimal, time_limit (with a gap), infeasible, unbounded, error."""
@@ -53,10 +55,16 @@ class Index:
     """Ids behind the array positions of :class:`PlanInputs`."""
 
     programs: list[str]
-    routes: list[Route]
+    routes: RouteView
     plants: list[str]
     offers: list[str]
     companies: list[str]
+    table: RouteTable
+    """Every route, usable or not."""
+    plant_cost: FloatArray
+    """Production cost per car of each usable route's plant."""
+    logistics: FloatArray
+    """Logistics cost per car of each usable route."""
 
 
 @dataclass(frozen=True)
@@ -114,71 +122,81 @@ def _year_index(world: World, d: dt.date) -> int:
     return y - int(world.years[0])
 
 
-def _access_offer(r: Route) -> str:
-    """The offer that brings the route's plant capacity ("" for own plants)."""
-    if r.plant_source == "partner":
-        return r.offers[0]
-    if r.plant_source in ("stake", "build", "acquired"):
-        return r.offers[-1]
-    return ""
+def _first_seen(values: IntArray) -> IntArray:
+    """Distinct values in order of first appearance."""
+    uniq, first = np.unique(values, return_index=True)
+    return uniq[np.argsort(first, kind="stable")]
 
 
-def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
+def _local(rows: IntArray, size: int) -> IntArray:
+    """Map from a world row to its position in ``rows`` (-1 if absent)."""
+    out = np.full(size, -1, np.int64)
+    out[rows] = np.arange(len(rows))
+    return out
+
+
+def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[PlanInputs, Index]:
     """Convert a World and its routes into the planner's arrays (usable routes only).
 
     Args:
         world: The compiled world.
-        routes: Routes from :func:`evfab.rules.derive_routes`.
+        routes: A :class:`~evfab._route_table.RouteTable` or routes from
+            :func:`evfab.rules.derive_routes`.
 
     Returns:
         The arrays and the ids behind their positions.
     """
-    usable = [r for r in routes if r.usable]
+    table = RouteTable.from_routes(world, routes)
+    ta = table.arrays
+    # NOTE: everything per route is gathered from the (few) templates with index arrays;
+    # a Python loop per route was most of the planner's fixed cost on small models.
+    sel = np.nonzero(ta.usable[table.template])[0]
+    rt = table.template[sel]
     programs = [str(p) for p in world.programs.index]
     companies = [str(c) for c in world.companies.index]
-    g_of = {g: i for i, g in enumerate(programs)}
     c_of = {c: i for i, c in enumerate(companies)}
-    plants = list(dict.fromkeys(r.plant for r in usable))
-    p_of = {p: i for i, p in enumerate(plants)}
-    offers = list(dict.fromkeys(o for r in usable for o in r.offers))
-    o_of = {o: i for i, o in enumerate(offers)}
+    plant_rows = _first_seen(ta.plant[rt])
+    plant_pos = _local(plant_rows, len(world.plants.index))
+    # Offers each usable route needs, flattened in route order.
+    n_off = ta.offer_ptr[rt + 1] - ta.offer_ptr[rt]
+    ptr = np.zeros(len(sel) + 1, np.int64)
+    ptr[1:] = np.cumsum(n_off)
+    within = np.arange(int(ptr[-1])) - np.repeat(ptr[:-1], n_off)
+    flat = ta.offer_idx[np.repeat(ta.offer_ptr[rt], n_off) + within]
+    offer_rows = _first_seen(flat)
+    offer_pos = _local(offer_rows, len(world.offers.index))
+    all_offers = [str(o) for o in world.offers.index]
+    offers = [all_offers[i] for i in offer_rows]
+    plants = [str(world.plants.index[i]) for i in plant_rows]
     years = world.years
     n_y = len(years)
     discount = (1.0 + world.discount_rate) ** -(years - years[0]).astype(np.float64)
-
-    off = world.offers
     offer_year = np.array(
         [
             _year_index(world, add_months(world.as_of, world.offer(o)["lead_months"].mode))
             for o in offers
         ],
         np.int64,
-    )
-    logistics = world.programs["logistics"].to_dict()
-    route_cap = np.array([[r.capacity[int(y)] for y in years] for r in usable], np.float64).reshape(
-        len(usable), n_y
-    )
-    ptr = np.zeros(len(usable) + 1, np.int64)
-    ptr[1:] = np.cumsum([len(r.offers) for r in usable])
-    access = np.array([o_of[a] if (a := _access_offer(r)) else -1 for r in usable], np.int64)
+    ).reshape(len(offers))
+    route_cap = ta.cap[rt]
+    access = np.where(ta.access[rt] >= 0, offer_pos[np.maximum(ta.access[rt], 0)], -1)
     access_cap = np.full((len(offers), n_y), np.nan)
-    for i, a in enumerate(access):
-        if a >= 0:
-            access_cap[a] = np.fmax(access_cap[a], route_cap[i])
+    has = access >= 0
+    np.fmax.at(access_cap, access[has], route_cap[has])
     plant_free = np.zeros((len(plants), n_y))
     build_lead: dict[str, float] = {}
     for rows_ in world.offers_by_taker.values():
         for _, row in rows_:
             if row["kind"] == "build_plant":
                 build_lead.setdefault(str(row["detail"]["plant"]), float(row["lead_months"].mode))
-    rows = {str(p): i for i, p in enumerate(world.plants.index)}
-    for pid, i in p_of.items():
+    for i, (pid, prow) in enumerate(zip(plants, plant_rows, strict=True)):
         start = None
         if world.plant(pid)["status"] == "planned" and pid in build_lead:
             start = add_months(world.as_of, build_lead[pid])
-        cap = world.plant_capacity(pid, start) - world.committed[rows[pid]]
+        cap = world.plant_capacity(pid, start) - world.committed[prow]
         plant_free[i] = np.clip(cap, 0.0, None)
     # An exclusion may be declared on either offer (or both): keep each pair once.
+    o_of = {o: i for i, o in enumerate(offers)}
     pairs = sorted(
         {
             (min(o_of[o], o_of[x]), max(o_of[o], o_of[x]))
@@ -208,14 +226,22 @@ def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
         module_cap[i] = float(det["module_capacity"]) * year_fractions(first, years)
         module_max[i] = float(det["max_modules"])
         module_fee[i] = float(det["module_fee"])
-        if str(det["plant"]) in p_of:
-            plant_module_offer[p_of[str(det["plant"])]] = i
-    for i, a in enumerate(access):
-        if a >= 0 and module_max[a] > 0:
-            route_cap[i] = route_cap[i] + module_max[a] * module_cap[a]
-    route_year = np.array(
-        [offer_year[o_of[r.offers[0]]] if r.offers else 0 for r in usable], np.int64
+        p = plant_pos[world.plant_row[str(det["plant"])]]
+        if p >= 0:
+            plant_module_offer[p] = i
+    extra = has.copy()
+    extra[has] = module_max[access[has]] > 0
+    route_cap[extra] = (
+        route_cap[extra] + module_max[access[extra]][:, None] * module_cap[access[extra]]
     )
+    local_flat = offer_pos[flat]
+    route_year = np.where(
+        n_off > 0,
+        offer_year[local_flat[np.minimum(ptr[:-1], len(flat) - 1)]] if len(flat) else 0,
+        0,
+    )
+    plant_cost = world.plants["unit_cost"].to_numpy(np.float64)[ta.plant[rt]]
+    logistics = table.logistics(sel)
     inputs = PlanInputs(
         years=years,
         discount=discount,
@@ -224,21 +250,19 @@ def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
         min_fill=world.programs["min_fill"].to_numpy(np.float64),
         single_source=world.programs["single_source"].to_numpy(bool),
         program_company=np.array([c_of[c] for c in world.programs["company"]], np.int64),
-        route_program=np.array([g_of[r.program] for r in usable], np.int64),
-        route_plant=np.array([p_of[r.plant] for r in usable], np.int64),
+        route_program=table.program[sel],
+        route_plant=plant_pos[ta.plant[rt]],
         route_cap=route_cap,
-        route_unit_cost=np.array(
-            [r.unit_cost + float(logistics[r.program].get(r.plant, 0.0)) for r in usable]
-        ),
-        route_fixed=np.array([r.badge_waiver_fee for r in usable], np.float64),
-        route_year=route_year,
+        route_unit_cost=ta.unit_cost[rt] + logistics,
+        route_fixed=ta.waiver_fee[rt],
+        route_year=route_year.astype(np.int64),
         route_offer_ptr=ptr,
-        route_offer_idx=np.array([o_of[o] for r in usable for o in r.offers], np.int64),
+        route_offer_idx=local_flat,
         route_access=access,
         plant_free=plant_free,
         offer_fixed=np.array([float(world.offer(o)["fixed_fee"]) for o in offers]),
         offer_year=offer_year,
-        offer_company=np.array([c_of[str(off.at[o, "to"])] for o in offers], np.int64),
+        offer_company=np.array([c_of[str(world.offer(o)["to"])] for o in offers], np.int64),
         access_cap=access_cap,
         exclusive=np.array(pairs, np.int64).reshape(-1, 2),
         budget=budget,
@@ -247,7 +271,10 @@ def plan_inputs(world: World, routes: list[Route]) -> tuple[PlanInputs, Index]:
         module_fee=module_fee,
         plant_module_offer=plant_module_offer,
     )
-    return inputs, Index(programs, usable, plants, offers, companies)
+    ix = Index(
+        programs, RouteView(table, sel), plants, offers, companies, table, plant_cost, logistics
+    )
+    return inputs, ix
 
 
 def _write_back(
@@ -263,12 +290,13 @@ def _write_back(
     u = np.round(v[u0:u1], 6)
     x = v[x0:x1] > 0.5
     used = q > 1e-6
+    qr, qy = m.q_route[used], m.q_year[used]
     production = pd.DataFrame(
         {
-            "program": [ix.programs[d.route_program[r]] for r in m.q_route[used]],
-            "route": [ix.routes[r].id for r in m.q_route[used]],
-            "plant": [ix.routes[r].plant for r in m.q_route[used]],
-            "year": years[m.q_year[used]],
+            "program": np.array(ix.programs, dtype=object)[d.route_program[qr]],
+            "route": np.array(ix.routes.ids, dtype=object)[qr],
+            "plant": np.array(ix.plants, dtype=object)[d.route_plant[qr]],
+            "year": years[qy],
             "cars": q[used],
         },
         columns=["program", "route", "plant", "year", "cars"],
@@ -276,35 +304,36 @@ def _write_back(
     short = u > 1e-6
     unmet = pd.DataFrame(
         {
-            "program": [ix.programs[g] for g in m.u_program[short]],
+            "program": np.array(ix.programs, dtype=object)[m.u_program[short]],
             "year": years[m.u_year[short]],
             "cars": u[short],
             "demand": d.demand[m.u_program[short], m.u_year[short]],
         },
         columns=["program", "year", "cars", "demand"],
     )
-    cars_by_route = np.bincount(m.q_route[used], weights=q[used], minlength=len(ix.routes))
-    first_year: dict[int, int] = {}
-    for r, y in zip(m.q_route[used], m.q_year[used], strict=True):
-        first_year[int(r)] = min(first_year.get(int(r), 10**6), int(years[y]))
-    chosen = [i for i in range(len(ix.routes)) if cars_by_route[i] > 1e-6]
+    cars_by_route = np.bincount(qr, weights=q[used], minlength=len(ix.routes))
+    first_year = np.full(len(ix.routes), 10**6, np.int64)
+    np.minimum.at(first_year, qr, years[qy])
+    chosen = np.nonzero(cars_by_route > 1e-6)[0]
+    # Chosen routes are described from their templates: no Route objects are made.
+    tab = ix.table
+    rows = ix.routes.rows[chosen]
+    ts = [tab.templates[j] for j in tab.template[rows].tolist()]
+    status = [tab.status(r) for r in rows.tolist()]
     choices = pd.DataFrame(
-        [
-            {
-                "program": ix.routes[i].program,
-                "route": ix.routes[i].id,
-                "manufacturer": ix.routes[i].manufacturer_name,
-                "badge": ix.routes[i].badge,
-                "plant": ix.routes[i].plant,
-                "offers": ", ".join(ix.routes[i].offers),
-                "first_year": first_year[i],
-                "earliest_sop": ix.routes[i].earliest_sop,
-                "cars": cars_by_route[i],
-                "weakest_status": ix.routes[i].weakest_status,
-                "warnings": list(ix.routes[i].warnings),
-            }
-            for i in chosen
-        ],
+        {
+            "program": np.array(ix.programs, dtype=object)[d.route_program[chosen]],
+            "route": [t.id for t in ts],
+            "manufacturer": [t.manufacturer_name for t in ts],
+            "badge": [t.badge for t in ts],
+            "plant": [t.plant for t in ts],
+            "offers": [", ".join(t.offers) for t in ts],
+            "first_year": first_year[chosen],
+            "earliest_sop": [t.earliest_sop for t in ts],
+            "cars": cars_by_route[chosen],
+            "weakest_status": [w for w, _ in status],
+            "warnings": [list(x) for _, x in status],
+        },
         columns=[
             "program",
             "route",
@@ -319,16 +348,15 @@ def _write_back(
             "warnings",
         ],
     )
-    off = world.offers
     modules = _modules(d, m, v)
     # A free offer may come out as taken without being used; only used ones are reported.
-    taken = {o for i in chosen for o in ix.routes[i].offers}
+    taken = {o for t in ts for o in t.offers}
     offers = pd.DataFrame(
         [
             {
                 "offer": o,
-                "kind": str(off.at[o, "kind"]),
-                "to": str(off.at[o, "to"]),
+                "kind": str(world.offer(o)["kind"]),
+                "to": str(world.offer(o)["to"]),
                 "fixed_fee": d.offer_fixed[i] + d.module_fee[i] * modules[i],
                 "modules": int(modules[i]),
                 "year": int(years[d.offer_year[i]]),
@@ -339,27 +367,22 @@ def _write_back(
         columns=["offer", "kind", "to", "fixed_fee", "modules", "year"],
     )
     used_py = np.zeros((len(ix.plants), len(years)))
-    np.add.at(used_py, (d.route_plant[m.q_route[used]], m.q_year[used]), q[used])
-    pos = {str(p): i for i, p in enumerate(world.plants.index)}
-    util_rows = []
-    for i, p in enumerate(ix.plants):
-        for y in range(len(years)):
-            free = d.plant_free[i, y]
-            committed = float(world.committed[pos[p], y])
-            if free + committed <= 0:
-                continue
-            util_rows.append(
-                {
-                    "plant": p,
-                    "year": int(years[y]),
-                    "used": used_py[i, y],
-                    "committed": committed,
-                    "capacity": free + committed,
-                    "utilization": (used_py[i, y] + committed) / (free + committed),
-                }
-            )
+    np.add.at(used_py, (d.route_plant[qr], qy), q[used])
+    rows = np.array([world.plant_row[p] for p in ix.plants], np.int64).reshape(len(ix.plants))
+    committed = world.committed[rows].astype(np.float64)
+    capacity = d.plant_free + committed
+    keep = capacity > 0
+    pi, yi = np.nonzero(keep)
     utilization = pd.DataFrame(
-        util_rows, columns=["plant", "year", "used", "committed", "capacity", "utilization"]
+        {
+            "plant": np.array(ix.plants, dtype=object)[pi],
+            "year": years[yi],
+            "used": used_py[keep],
+            "committed": committed[keep],
+            "capacity": capacity[keep],
+            "utilization": (used_py[keep] + committed[keep]) / capacity[keep],
+        },
+        columns=["plant", "year", "used", "committed", "capacity", "utilization"],
     )
     costs = _costs(world, d, ix, m, v)
     return {
@@ -386,9 +409,7 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
     z0, z1 = m.col_blocks["z"]
     q, u, x, z = v[q0:q1], v[u0:u1], np.round(v[x0:x1]), np.round(v[z0:z1])
     r, y = m.q_route, m.q_year
-    plant_cost = np.array([float(world.plant(rt.plant)["unit_cost"]) for rt in ix.routes])
-    logistics_map = world.programs["logistics"].to_dict()
-    logistics = np.array([float(logistics_map[rt.program].get(rt.plant, 0.0)) for rt in ix.routes])
+    plant_cost, logistics = ix.plant_cost, ix.logistics
     fees = d.route_unit_cost - plant_cost - logistics
     df = d.discount
     zr = m.z_route
@@ -415,11 +436,8 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
             float((d.lost_margin[m.u_program] * df[m.u_year]) @ u),
         ),
     ]
-    out = pd.DataFrame(rows, columns=["category", "undiscounted", "discounted"])
-    total = pd.DataFrame(
-        [("total", out["undiscounted"].sum(), out["discounted"].sum())], columns=out.columns
-    )
-    return pd.concat([out, total], ignore_index=True)
+    rows.append(("total", sum(r[1] for r in rows), sum(r[2] for r in rows)))
+    return pd.DataFrame(rows, columns=["category", "undiscounted", "discounted"])
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -427,14 +445,17 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 
 def plan(
-    world: World, options: PlanOptions | None = None, routes: list[Route] | None = None
+    world: World,
+    options: PlanOptions | None = None,
+    routes: Sequence[Route] | RouteTable | None = None,
 ) -> PlanResult:
     """Plan production at least discounted cost.
 
     Args:
         world: The compiled world.
         options: Solver and post-processing options.
-        routes: Routes to plan over (default: derived from the world).
+        routes: Routes to plan over, as a list or a
+            :class:`~evfab._route_table.RouteTable` (default: derived from the world).
 
     Returns:
         The plan; ``status`` says whether it is optimal, stopped at the time limit,
@@ -444,8 +465,8 @@ def plan(
 
     opts = options or PlanOptions()
     t0 = time.perf_counter()
-    all_routes = routes if routes is not None else derive_routes(world)
-    d, ix = plan_inputs(world, all_routes)
+    table = route_table(world) if routes is None else RouteTable.from_routes(world, routes)
+    d, ix = plan_inputs(world, table)
     t1 = time.perf_counter()
     m = build_milp(d)
     t2 = time.perf_counter()
@@ -461,7 +482,7 @@ def plan(
     timings = {"inputs": t1 - t0, "build": t2 - t1, "solve": t3 - t2}
     if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
         shortfalls = (
-            explain.shortfalls_when_infeasible(world, d, ix, m, all_routes)
+            explain.shortfalls_when_infeasible(world, d, ix, m, table)
             if sol.status is SolveStatus.INFEASIBLE
             else _empty(["program", "year", "missing", "explanation"])
         )
@@ -501,8 +522,8 @@ def plan(
         if do_alt
         else _empty(["program", "route", "cost", "delta", "status"])
     )
-    shortfalls = explain.shortfalls(world, d, ix, tables["unmet"], all_routes)
-    explanations = explain.explain_choices(world, ix, tables["choices"], alternatives, all_routes)
+    shortfalls = explain.shortfalls(world, d, ix, tables["unmet"], table)
+    explanations = explain.explain_choices(world, ix, tables["choices"], alternatives, table)
     timings["write_back"] = t4 - t3
     timings["post"] = time.perf_counter() - t4
     return PlanResult(

@@ -38,7 +38,7 @@ from evfab._options import (
     _rule_since,
 )
 from evfab._scenario import STATUS_RANK, Status
-from evfab._timing import Path, Timing, capacity_by_year, year_bounds
+from evfab._timing import Path, Timing, year_bounds
 from evfab._world import FloatArray, PolicyState, World, add_months
 
 __all__ = ["DENIED_PRIOR", "Route", "derive_routes"]
@@ -180,48 +180,52 @@ class _Core:
 def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[_Core]:
     horizon_end = dt.date(int(world.years[-1]), 12, 31)
     plants = _plant_options(world, company)
+    pairs = [
+        (lic, pl)
+        for lic in _licence_options(world, company, scope, policy)
+        for pl in _pairs(lic, plants, world)
+    ]
+    free: dict[tuple[str, dt.date | None], tuple[float, ...]] = {}
+    timings = [_timing(world, lic, pl, policy, free) for lic, pl in pairs]
+    # The SOP and capacity come from the timing recipe at its modes, so the risk
+    # engine, sampling the same recipe, reproduces them exactly when nothing varies.
+    sops = [_nominal_sop(world, t) for t in timings]
+    caps = _nominal_capacity(world, timings, sops)
+    years = [int(y) for y in world.years]
     out = []
-    for lic in _licence_options(world, company, scope, policy):
-        for pl in _pairs(lic, plants, world):
-            timing = _timing(world, lic, pl, policy)
-            # The SOP and capacity come from the timing recipe at its modes, so the risk
-            # engine, sampling the same recipe, reproduces them exactly when nothing varies.
-            sop = _nominal_sop(world, timing)
-            driver = lic.driver if lic.ready >= pl.ready else pl.driver
-            why = [*lic.illegal, *_dormant(world, lic.licence_id, policy, sop)]
-            if lic.new_licence and policy.min_capacity and pl.nameplate < policy.min_capacity:
-                why.append(
-                    f"plant {pl.plant} has {pl.nameplate:,.0f}/year, below the {policy.min_capacity:,}/year "
-                    f"minimum for a new licence ({_rule_since(policy, 'min_capacity')})"
-                )
-            unfit: tuple[str, ...] = ()
-            if sop > horizon_end:
-                unfit = (f"earliest SOP {_fmt_date(sop)} is after the horizon",)
-            offers = tuple(dict.fromkeys(lic.offers + pl.offers))
-            # A route needing two offers that exclude each other cannot be taken.
-            unfit += tuple(
-                f"offer {a} excludes offer {b}"
-                for a in offers
-                for b in offers
-                if b in cast(list[str], world.offers.at[a, "excludes"])
+    for (lic, pl), timing, sop, cap in zip(pairs, timings, sops, caps.tolist(), strict=True):
+        driver = lic.driver if lic.ready >= pl.ready else pl.driver
+        why = [*lic.illegal, *_dormant(world, lic.licence_id, policy, sop)]
+        if lic.new_licence and policy.min_capacity and pl.nameplate < policy.min_capacity:
+            why.append(
+                f"plant {pl.plant} has {pl.nameplate:,.0f}/year, below the {policy.min_capacity:,}/year "
+                f"minimum for a new licence ({_rule_since(policy, 'min_capacity')})"
             )
-            cap = _nominal_capacity(world, timing, sop)
-            out.append(
-                _Core(
-                    lic=lic,
-                    pl=pl,
-                    sop=sop,
-                    driver=driver,
-                    why=tuple(why),
-                    unfit=unfit,
-                    capacity={
-                        int(y): round(float(c)) for y, c in zip(world.years, cap, strict=True)
-                    },
-                    offers=offers,
-                    unit_cost=_num(world.plants.at[pl.plant, "unit_cost"]) + lic.unit_fee,
-                    timing=timing,
-                )
+        unfit: tuple[str, ...] = ()
+        if sop > horizon_end:
+            unfit = (f"earliest SOP {_fmt_date(sop)} is after the horizon",)
+        offers = tuple(dict.fromkeys(lic.offers + pl.offers))
+        # A route needing two offers that exclude each other cannot be taken.
+        unfit += tuple(
+            f"offer {a} excludes offer {b}"
+            for a in offers
+            for b in offers
+            if b in cast(list[str], world.offer(a)["excludes"])
+        )
+        out.append(
+            _Core(
+                lic=lic,
+                pl=pl,
+                sop=sop,
+                driver=driver,
+                why=tuple(why),
+                unfit=unfit,
+                capacity={y: round(c) for y, c in zip(years, cap, strict=True)},
+                offers=offers,
+                unit_cost=_num(world.plant(pl.plant)["unit_cost"]) + lic.unit_fee,
+                timing=timing,
             )
+        )
     return out
 
 
@@ -230,23 +234,54 @@ def _nominal_sop(world: World, t: Timing) -> dt.date:
     return max(world.as_of, t.licence.nominal(), t.access.nominal(), first)
 
 
-def _nominal_capacity(world: World, t: Timing, sop: dt.date) -> FloatArray:
+def _nominal_capacity(world: World, ts: list[Timing], sops: list[dt.date]) -> FloatArray:
+    """Capacity by year of many recipes at their modes (N, Y), as :func:`capacity_by_year`."""
+    n, n_y = len(ts), len(world.years)
+    if n == 0:
+        return np.zeros((0, n_y))
     starts, ends = year_bounds(world.as_of, world.years)
-    ready = np.array([[(ph.ready.nominal() - world.as_of).days for ph in t.phases]], np.float64)
-    limit = np.array([t.limit.get(int(y), np.inf) for y in world.years], np.float64)
-    caps = np.array([ph.capacity for ph in t.phases], np.float64)
-    sop_days = np.array([(sop - world.as_of).days], np.float64)
-    out: FloatArray = capacity_by_year(
-        caps, ready, sop_days, starts, ends, np.array(t.free_share), t.share, limit
-    )[0]
+    # NOTE: one batched computation for all of a company's routes instead of one call
+    # each; phases are padded with zero capacity that is never ready.
+    k = max(len(t.phases) for t in ts)
+    caps = np.zeros((n, k))
+    ready = np.full((n, k), np.inf)
+    for i, t in enumerate(ts):
+        for j, ph in enumerate(t.phases):
+            caps[i, j] = ph.capacity
+            ready[i, j] = (ph.ready.nominal() - world.as_of).days
+    sop = np.array([(d - world.as_of).days for d in sops], np.float64)
+    years = [int(y) for y in world.years]
+    limit = np.array([[t.limit.get(y, np.inf) for y in years] for t in ts], np.float64)
+    scale = (
+        np.array([t.free_share for t in ts], np.float64)
+        * np.array([t.share for t in ts], np.float64)[:, None]
+    )
+    start = np.maximum(ready, sop[:, None])
+    frac = np.clip(
+        (ends[None, None, :] - start[:, :, None]) / (ends - starts)[None, None, :], 0.0, 1.0
+    )
+    cars = np.einsum("nk,nky->ny", caps, frac) * scale
+    out: FloatArray = np.minimum(cars, limit)
     return out
 
 
-def _timing(world: World, lic: _LicenceOption, pl: _PlantOption, policy: PolicyState) -> Timing:
-    """The route's recipe for the risk engine (evaluated at the modes it gives the nominal SOP)."""
-    full = world.plant_capacity(pl.plant, pl.build_start)
-    load = world.committed[world.plant_row[pl.plant]].astype(np.float64)
-    used = np.divide(load, full, out=np.ones_like(full), where=full > 0)
+def _timing(
+    world: World,
+    lic: _LicenceOption,
+    pl: _PlantOption,
+    policy: PolicyState,
+    free: dict[tuple[str, dt.date | None], tuple[float, ...]],
+) -> Timing:
+    """The route's recipe for the risk engine (evaluated at the modes it gives the nominal SOP).
+
+    ``free`` caches each plant's free share by year (per construction start).
+    """
+    key = (pl.plant, pl.build_start)
+    if key not in free:
+        full = world.plant_capacity(pl.plant, pl.build_start)
+        load = world.committed[world.plant_row[pl.plant]].astype(np.float64)
+        used = np.divide(load, full, out=np.ones_like(full), where=full > 0)
+        free[key] = tuple(np.clip(1.0 - used, 0.0, 1.0).tolist())
     deadline = None
     since = (
         world.licences.at[lic.licence_id, "dormant_since"]
@@ -260,12 +295,77 @@ def _timing(world: World, lic: _LicenceOption, pl: _PlantOption, policy: PolicyS
         licence=lic.path or Path(world.as_of),
         access=pl.access or Path(world.as_of),
         phases=pl.phases,
-        free_share=tuple(float(x) for x in np.clip(1.0 - used, 0.0, 1.0)),
+        free_share=free[key],
         share=pl.share,
         limit=dict(pl.limit),
         events=events,
         deadline=deadline,
     )
+
+
+def _warnings(world: World) -> dict[str, str]:
+    """Warning text of every source whose claim is unclear, contested or denied."""
+    out: dict[str, str] = {}
+    status_of = world.sources["status"].to_dict()
+    note_of = world.sources["note"].to_dict()
+    for s, rank in world.source_rank.items():
+        if rank >= STATUS_RANK[Status.UNCLEAR]:
+            note = str(note_of[s])
+            out[s] = f"rests on {_article(str(status_of[s]))} claim: {s}" + (
+                f" ({note})" if note else ""
+            )
+    return out
+
+
+def _templates(
+    world: World, company: str, need: str, cores: list[_Core], policy: PolicyState
+) -> list[Route]:
+    """The routes of any program of ``company`` with badge need ``need``, in route order.
+
+    Everything a route says is program-independent except the program's id, target and
+    cited sources; those are left blank here (``program=""``, ``sources`` without the
+    program's, no weakest status or warnings) and filled in by
+    :meth:`evfab._route_table.RouteTable.route`.
+    """
+    routes = []
+    for c in cores:
+        lic, pl = c.lic, c.pl
+        badge, kind, names, fee, unfit = _badge(world, company, need, lic, policy)
+        routes.append(
+            Route(
+                program="",
+                company=company,
+                id=f"{lic.source}:{lic.ref}@{pl.source}:{pl.plant}",
+                licence_source=lic.source,
+                licence=lic.licence_id,
+                plant_source=pl.source,
+                plant=pl.plant,
+                offers=c.offers,
+                legal=not c.why,
+                usable=not c.why and not unfit and not c.unfit,
+                why=c.why + unfit + c.unfit,
+                manufacturer=lic.holder,
+                manufacturer_name=world.company_name(lic.holder),
+                badge=badge,
+                badge_kind=kind,
+                names_manufacturer=names,
+                badge_waiver_fee=fee,
+                earliest_sop=c.sop,
+                sop_driver=c.driver,
+                target_sop=world.as_of,
+                meets_target=False,
+                capacity=c.capacity,
+                fixed_cost=lic.fixed_fee + pl.fixed_fee + fee,
+                unit_cost=c.unit_cost,
+                success_probability=lic.probability * pl.probability,
+                sources=tuple(dict.fromkeys(lic.cites + pl.cites)),
+                weakest_status="",
+                timing=c.timing,
+            )
+        )
+    routes = _unique_ids(routes)
+    routes.sort(key=lambda r: (not r.usable, not r.legal, r.earliest_sop, r.id))
+    return routes
 
 
 def derive_routes(world: World, program: str | None = None) -> list[Route]:
@@ -282,70 +382,6 @@ def derive_routes(world: World, program: str | None = None) -> list[Route]:
     Raises:
         KeyError: If ``program`` is not in the world.
     """
-    programs = [program] if program is not None else [str(p) for p in world.programs.index]
-    policy = world.policy_at(world.as_of)
-    out: list[Route] = []
-    # NOTE: licence and plant options, pairings, SOPs and capacities depend only on the
-    # company and scope, not on the program: computing them once per company is what
-    # keeps industry-scale scenarios (thousands of programs) fast.
-    cores: dict[tuple[str, str], list[_Core]] = {}
-    warning_of: dict[str, str] = {}
-    status_of = world.sources["status"].to_dict()
-    note_of = world.sources["note"].to_dict()
-    for s in world.sources.index:
-        if world.source_rank[str(s)] >= STATUS_RANK[Status.UNCLEAR]:
-            note = str(note_of[s])
-            warning_of[str(s)] = f"rests on {_article(str(status_of[s]))} claim: {s}" + (
-                f" ({note})" if note else ""
-            )
-    prog_rows = world.program_rows
-    for g in programs:
-        row = prog_rows[g]
-        company, scope, need = str(row["company"]), str(row["scope"]), str(row["badge"])
-        target = cast(dt.date, row["target_sop"])
-        key = (company, scope)
-        if key not in cores:
-            cores[key] = _cores(world, company, scope, policy)
-        routes = []
-        program_cites = world.cites[("program", g)] + policy.sources
-        for c in cores[key]:
-            lic, pl = c.lic, c.pl
-            badge, kind, names, fee, unfit = _badge(world, company, need, lic, policy)
-            sources = tuple(dict.fromkeys(lic.cites + pl.cites + program_cites))
-            routes.append(
-                Route(
-                    program=g,
-                    company=company,
-                    id=f"{lic.source}:{lic.ref}@{pl.source}:{pl.plant}",
-                    licence_source=lic.source,
-                    licence=lic.licence_id,
-                    plant_source=pl.source,
-                    plant=pl.plant,
-                    offers=c.offers,
-                    legal=not c.why,
-                    usable=not c.why and not unfit and not c.unfit,
-                    why=c.why + unfit + c.unfit,
-                    manufacturer=lic.holder,
-                    manufacturer_name=world.company_name(lic.holder),
-                    badge=badge,
-                    badge_kind=kind,
-                    names_manufacturer=names,
-                    badge_waiver_fee=fee,
-                    earliest_sop=c.sop,
-                    sop_driver=c.driver,
-                    target_sop=target,
-                    meets_target=c.sop <= target,
-                    capacity=dict(c.capacity),
-                    fixed_cost=lic.fixed_fee + pl.fixed_fee + fee,
-                    unit_cost=c.unit_cost,
-                    success_probability=lic.probability * pl.probability,
-                    sources=sources,
-                    weakest_status=world.weakest(sources).value,
-                    warnings=tuple(warning_of[s] for s in sources if s in warning_of),
-                    timing=c.timing,
-                )
-            )
-        routes = _unique_ids(routes)
-        routes.sort(key=lambda r: (not r.usable, not r.legal, r.earliest_sop, r.id))
-        out.extend(routes)
-    return out
+    from evfab._route_table import route_table
+
+    return route_table(world, program).routes()
