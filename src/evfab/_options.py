@@ -148,7 +148,6 @@ def _licence_options(
 ) -> list[_LicenceOption]:
     mine = world.affiliates(company)
     out: list[_LicenceOption] = []
-    lic = world.licences
     illegal: tuple[str, ...]
     new_licence_ban: tuple[str, ...] = ()
     if not policy.new_licences:
@@ -259,7 +258,7 @@ def _licence_options(
                     _LicenceOption(
                         "acquired",
                         oid,
-                        str(lic.at[lid, "holder"]),  # may be a subsidiary of the target
+                        str(world.licence(lid)["holder"]),  # may be a subsidiary of the target
                         lid,
                         add_months(world.as_of, months),
                         f"deal {lead:g} + closing {_d(det['closing_months']):g} + licence transfer {_d(det['transfer_months']):g} months",
@@ -287,7 +286,7 @@ def _licence_options(
                 ]
                 lid = held[0] if held else ""
             illegal = ()
-            if not lid or lic.at[lid, "scope"] != scope:
+            if not lid or world.licence(lid)["scope"] != scope:
                 illegal = (f"{world.company_name(party)} holds no {scope} licence",)
             elif not policy.contract_manufacturing:
                 illegal = (
@@ -323,7 +322,7 @@ def _dormant(world: World, lid: str, policy: PolicyState, sop: dt.date) -> tuple
     Checked at the route's SOP, not at as_of: a dormant licence stays idle until the
     route first produces under it, so it must still be alive then.
     """
-    since = world.licences.at[lid, "dormant_since"] if lid in world.licences.index else None
+    since = world.licence(lid)["dormant_since"] if world.has_licence(lid) else None
     if not isinstance(since, dt.date) or not policy.dormant_exit_months:
         return ()
     limit = add_months(since, policy.dormant_exit_months)

@@ -52,6 +52,14 @@ def year_fractions(start: dt.date, years: IntArray) -> FloatArray:
     return out
 
 
+def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``df`` as dicts of Python values, like ``to_dict("records")``."""
+    # NOTE: column by column is several times faster than ``to_dict("records")``.
+    cols = [str(c) for c in df.columns]
+    data = [df[c].tolist() for c in df.columns]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*data, strict=True)]
+
+
 @dataclass(frozen=True)
 class World:
     """A scenario compiled to tables (one row per entity) and arrays (entity x year).
@@ -155,7 +163,7 @@ class World:
     def licences_by_holder(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
         """(id, row) of each licence, grouped by holder."""
         out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        for lid, row in zip(self.licences.index, self.licences.to_dict("records"), strict=True):
+        for lid, row in zip(self.licences.index, _rows(self.licences), strict=True):
             out.setdefault(str(row["holder"]), []).append(
                 (str(lid), {str(k): v for k, v in row.items()})
             )
@@ -165,7 +173,7 @@ class World:
     def offers_by_taker(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
         """(id, row) of each offer, grouped by the company it is made to."""
         out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        for oid, row in zip(self.offers.index, self.offers.to_dict("records"), strict=True):
+        for oid, row in zip(self.offers.index, _rows(self.offers), strict=True):
             out.setdefault(str(row["to"]), []).append(
                 (str(oid), {str(k): v for k, v in row.items()})
             )
@@ -175,7 +183,7 @@ class World:
     def plants_by_operator(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
         """(id, row) of each plant, grouped by operator."""
         out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-        for pid, row in zip(self.plants.index, self.plants.to_dict("records"), strict=True):
+        for pid, row in zip(self.plants.index, _rows(self.plants), strict=True):
             out.setdefault(str(row["operator"]), []).append(
                 (str(pid), {str(k): v for k, v in row.items()})
             )
@@ -194,8 +202,20 @@ class World:
         """Each program's table row as a dict (company, scope, badge, target_sop ...)."""
         return {
             str(g): {str(k): v for k, v in row.items()}
-            for g, row in zip(self.programs.index, self.programs.to_dict("records"), strict=True)
+            for g, row in zip(self.programs.index, _rows(self.programs), strict=True)
         }
+
+    @cached_property
+    def _licence_rows(self) -> dict[str, dict[str, Any]]:
+        return {lid: row for rows in self.licences_by_holder.values() for lid, row in rows}
+
+    def licence(self, lid: str) -> dict[str, Any]:
+        """The licence table's row for ``lid`` as a dict (holder, scope, status ...)."""
+        return self._licence_rows[lid]
+
+    def has_licence(self, lid: str) -> bool:
+        """Whether ``lid`` is a licence of the scenario."""
+        return lid in self._licence_rows
 
     def offer(self, oid: str) -> dict[str, Any]:
         """The offer table's row for ``oid`` as a dict (kind, to, lead_months, fixed_fee, detail ...)."""
@@ -262,7 +282,7 @@ class World:
         phases = self._phase_table[plant]
         if all(ready is not None for _, ready, _ in phases):
             return [(capacity, ready) for capacity, ready, _ in phases if ready is not None]
-        cs = self.plants.at[plant, "construction_start"]
+        cs = self.plant(plant)["construction_start"]
         base = start or (cs if isinstance(cs, dt.date) else self.as_of)
         return [
             (capacity, ready if ready is not None else add_months(base, months))

@@ -283,11 +283,8 @@ def _timing(
         used = np.divide(load, full, out=np.ones_like(full), where=full > 0)
         free[key] = tuple(np.clip(1.0 - used, 0.0, 1.0).tolist())
     deadline = None
-    since = (
-        world.licences.at[lic.licence_id, "dormant_since"]
-        if lic.licence_id in world.licences.index
-        else None
-    )
+    lid = lic.licence_id
+    since = world.licence(lid)["dormant_since"] if world.has_licence(lid) else None
     if isinstance(since, dt.date) and policy.dormant_exit_months:
         deadline = add_months(since, policy.dormant_exit_months)
     events = tuple({e.key: e for e in lic.events + pl.events}.values())
