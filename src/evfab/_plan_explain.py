@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from evfab._highs import Solution, SolveStatus, solve
-from evfab._io import records
+from evfab._io import empty_frame, records
 from evfab._plan_model import FloatArray, Milp, PlanInputs
 from evfab._route_table import RouteTable
 from evfab._world import World
@@ -116,14 +116,19 @@ def _money(x: float) -> str:
 
 
 def explain_choices(
-    world: World, ix: object, choices: pd.DataFrame, alts: pd.DataFrame, routes: RouteTable
+    world: World,
+    programs: list[str],
+    chosen: dict[str, list[Any]],
+    alts: pd.DataFrame,
+    routes: RouteTable,
 ) -> dict[str, list[str]]:
     """Sentences per program: what was chosen, why, and what the alternatives would cost.
 
     Args:
         world: The compiled world.
-        ix: Index of ids.
-        choices: The plan's chosen routes.
+        programs: Program ids, in table order.
+        chosen: The plan's chosen routes as columns (program, route, cars, manufacturer,
+            badge, first_year).
         alts: Priced alternatives (may be empty).
         routes: Every route (usable or not).
 
@@ -136,18 +141,19 @@ def explain_choices(
     unusable: dict[str, list[str]] = {}
     for i in np.nonzero(~routes.arrays.usable[routes.template])[0].tolist():
         t = routes.templates[int(routes.template[i])]
-        g = str(world.programs.index[int(routes.program[i])])
+        g = programs[int(routes.program[i])]
         unusable.setdefault(g, []).append(f"Not usable: {t.id}: {'; '.join(t.why)}.")
     # NOTE: rows are grouped once as plain dicts; a DataFrame filter per program made this
     # the slowest step of small plans.
     chosen_by: dict[str, list[dict[str, Any]]] = {}
-    for c in records(choices):
+    keys = list(chosen)
+    for row in zip(*chosen.values(), strict=True):
+        c = dict(zip(keys, row, strict=True))
         chosen_by.setdefault(str(c["program"]), []).append(c)
     alts_by: dict[str, list[dict[str, Any]]] = {}
-    for a in records(alts):
+    for a in records(alts) if len(alts) else []:
         alts_by.setdefault(str(a["program"]), []).append(a)
-    for g in world.programs.index:
-        g = str(g)
+    for g in programs:
         lines: list[str] = []
         mine = chosen_by.get(g, [])
         chosen_routes = {c["route"] for c in mine}
@@ -274,9 +280,10 @@ def shortfalls(
                 world, str(u["program"]), int(u["year"]), float(u["cars"]), float(u["demand"]), ctx
             ),
         }
-        for u in records(unmet)
+        for u in (records(unmet) if len(unmet) else [])
     ]
-    return pd.DataFrame(rows, columns=["program", "year", "missing", "explanation"])
+    cols = ["program", "year", "missing", "explanation"]
+    return pd.DataFrame(rows, columns=cols) if rows else empty_frame(cols)
 
 
 def shortfalls_when_infeasible(

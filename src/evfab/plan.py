@@ -16,11 +16,13 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from evfab._highs import Solution, SolveStatus, solve
+from evfab._io import empty_frame
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs, build_milp
 from evfab._route_table import RouteTable, RouteView, route_table
 from evfab._world import World, add_months, year_fractions
@@ -279,8 +281,8 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
 
 def _write_back(
     world: World, d: PlanInputs, ix: Index, m: Milp, sol: Solution
-) -> dict[str, pd.DataFrame]:
-    """Turn column values into the plan's tables."""
+) -> tuple[dict[str, list[Any]], dict[str, pd.DataFrame]]:
+    """Turn column values into the plan's tables (and the chosen routes as columns)."""
     years = d.years
     v = sol.col_value
     q0, q1 = m.col_blocks["q"]
@@ -320,34 +322,20 @@ def _write_back(
     rows = ix.routes.rows[chosen]
     ts = [tab.templates[j] for j in tab.template[rows].tolist()]
     status = [tab.status(r) for r in rows.tolist()]
-    choices = pd.DataFrame(
-        {
-            "program": np.array(ix.programs, dtype=object)[d.route_program[chosen]],
-            "route": [t.id for t in ts],
-            "manufacturer": [t.manufacturer_name for t in ts],
-            "badge": [t.badge for t in ts],
-            "plant": [t.plant for t in ts],
-            "offers": [", ".join(t.offers) for t in ts],
-            "first_year": first_year[chosen],
-            "earliest_sop": [t.earliest_sop for t in ts],
-            "cars": cars_by_route[chosen],
-            "weakest_status": [w for w, _ in status],
-            "warnings": [list(x) for _, x in status],
-        },
-        columns=[
-            "program",
-            "route",
-            "manufacturer",
-            "badge",
-            "plant",
-            "offers",
-            "first_year",
-            "earliest_sop",
-            "cars",
-            "weakest_status",
-            "warnings",
-        ],
-    )
+    choice_cols: dict[str, list[Any]] = {
+        "program": [ix.programs[g] for g in d.route_program[chosen].tolist()],
+        "route": [t.id for t in ts],
+        "manufacturer": [t.manufacturer_name for t in ts],
+        "badge": [t.badge for t in ts],
+        "plant": [t.plant for t in ts],
+        "offers": [", ".join(t.offers) for t in ts],
+        "first_year": first_year[chosen].tolist(),
+        "earliest_sop": [t.earliest_sop for t in ts],
+        "cars": cars_by_route[chosen].tolist(),
+        "weakest_status": [w for w, _ in status],
+        "warnings": [list(x) for _, x in status],
+    }
+    choices = pd.DataFrame(choice_cols, columns=list(choice_cols))
     modules = _modules(d, m, v)
     # A free offer may come out as taken without being used; only used ones are reported.
     taken = {o for t in ts for o in t.offers}
@@ -385,7 +373,7 @@ def _write_back(
         columns=["plant", "year", "used", "committed", "capacity", "utilization"],
     )
     costs = _costs(world, d, ix, m, v)
-    return {
+    return choice_cols, {
         "production": production,
         "unmet": unmet,
         "choices": choices,
@@ -440,8 +428,7 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
     return pd.DataFrame(rows, columns=["category", "undiscounted", "discounted"])
 
 
-def _empty(columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(columns=columns)
+_empty = empty_frame
 
 
 def plan(
@@ -507,7 +494,7 @@ def plan(
             timings,
             size,
         )
-    tables = _write_back(world, d, ix, m, sol)
+    chosen, tables = _write_back(world, d, ix, m, sol)
     t4 = time.perf_counter()
     values = (
         explain.capacity_values(d, ix, m, sol)
@@ -523,7 +510,7 @@ def plan(
         else _empty(["program", "route", "cost", "delta", "status"])
     )
     shortfalls = explain.shortfalls(world, d, ix, tables["unmet"], table)
-    explanations = explain.explain_choices(world, ix, tables["choices"], alternatives, table)
+    explanations = explain.explain_choices(world, ix.programs, chosen, alternatives, table)
     timings["write_back"] = t4 - t3
     timings["post"] = time.perf_counter() - t4
     return PlanResult(
