@@ -38,9 +38,9 @@ import _common as c
 import evfab
 from evfab._highs import new_highs, pass_milp, run
 from evfab._plan_model import build_milp
+from evfab._route_table import route_table
 from evfab.orlib import read_cap, to_scenario
 from evfab.plan import PlanOptions, plan, plan_inputs
-from evfab._route_table import route_table
 
 ORLIB = c.ROOT.parent / "shared" / "benchmarks" / "orlib-cap"
 FAST = PlanOptions(capacity_values=False, alternatives=False)
