@@ -175,7 +175,8 @@ def run(h: Any, time_limit: float | None = None, gap: float | None = None) -> So
     if status is SolveStatus.TIME_LIMIT and not has_value:
         status = SolveStatus.ERROR
     obj = float(info.objective_function_value) if has_value else float("nan")
-    is_mip = int(h.getLp().integrality_.__len__()) > 0 if hasattr(h, "getLp") else False
+    # HiGHS reports -1 MIP nodes when it solved an LP (also for integrality all zero).
+    is_mip = int(info.mip_node_count) >= 0
     bound = float(info.mip_dual_bound) if is_mip else obj
     mip_gap = float(info.mip_gap) if is_mip and status is not SolveStatus.OPTIMAL else 0.0
     if is_mip and status is SolveStatus.OPTIMAL:
