@@ -197,7 +197,7 @@ class _Context:
 
 
 def _context(world: World, routes: RouteTable) -> _Context:
-    ids = [str(p) for p in world.plants.index]
+    ids = [str(p) for p in world.plant_ids]
     free = np.zeros((len(ids), len(world.years)))
     for i, pid in enumerate(ids):
         if world.plant(pid)["status"] != "planned":
@@ -240,7 +240,7 @@ def _where_from(world: World, g: str, year: int, ctx: _Context, limit: int = 5) 
 def _explain_row(
     world: World, g: str, year: int, missing: float, demand: float, ctx: _Context
 ) -> str:
-    prog = world.programs.loc[g]
+    prog = world.program_rows[g]
     company = world.company_name(str(prog["company"]))
     legal = sum(r.capacity.get(year, 0) for r in ctx.of_program(g) if r.usable)
     text = (
@@ -319,7 +319,7 @@ def shortfalls_when_infeasible(
         u = res.col_value[u0:u1]
         need = u - (1.0 - d.min_fill[m.u_program]) * demand
         for k in np.nonzero(need > 0.5)[0]:
-            g = str(world.programs.index[m.u_program[k]])
+            g = str(world.program_ids[m.u_program[k]])
             year = int(d.years[m.u_year[k]])
             rows.append(
                 {

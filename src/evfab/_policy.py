@@ -67,8 +67,9 @@ def prior_duration(kind: str) -> _Duration:
     return _Duration(min=lo, mode=mid, max=hi)
 
 
-# NOTE: plain rows, not a frame: compile_world appends them to the source table's columns
-# and builds one frame, skipping a DataFrame build + pd.concat of a few rows.
+# NOTE: plain rows, not a frame: world_tables appends them to the source table's columns,
+# so the world's lookups need no frame and the source table, when asked for, is built as
+# one frame (no DataFrame build + pd.concat of a few rows).
 def prior_source_rows(kinds: list[str]) -> list[dict[str, Any]]:
     """Source rows (``id`` first) for the priors a scenario relies on."""
     rows = []

@@ -92,7 +92,7 @@ class RouteTable:
         self.program = program
         self.template = template
         self._complete = complete
-        self._program_ids = [str(g) for g in world.programs.index]
+        self._program_ids = list(world.program_ids)
         self._status_cache: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}
 
     @classmethod
@@ -100,7 +100,7 @@ class RouteTable:
         """A table over routes already derived (each its own template)."""
         if isinstance(routes, RouteTable):
             return routes
-        row = {g: i for i, g in enumerate(str(g) for g in world.programs.index)}
+        row = {g: i for i, g in enumerate(str(g) for g in world.program_ids)}
         program = np.array([row[r.program] for r in routes], np.int64)
         return cls(world, list(routes), program, np.arange(len(routes)), complete=True)
 
@@ -189,7 +189,7 @@ class RouteTable:
         w = self.world
         ts = self.templates
         years = [int(y) for y in w.years]
-        offer_row = {str(o): i for i, o in enumerate(w.offers.index)}
+        offer_row = {str(o): i for i, o in enumerate(w.offer_ids)}
         counts = np.array([len(t.offers) for t in ts], np.int64)
         ptr = np.zeros(len(ts) + 1, np.int64)
         ptr[1:] = np.cumsum(counts)
@@ -209,9 +209,9 @@ class RouteTable:
     def logistics(self, rows: IntArray) -> FloatArray:
         """Logistics cost per car of routes ``rows`` (their program to their plant)."""
         w = self.world
-        n_p = len(w.plants.index)
+        n_p = len(w.plant_ids)
         row = w.plant_row
-        costs = cast(list[dict[str, float]], w.programs["logistics"].tolist())
+        costs = cast(list[dict[str, float]], w.column("programs", "logistics"))
         keys = [gi * n_p + row[pid] for gi, cost in enumerate(costs) for pid in cost]
         vals = [float(c) for cost in costs for c in cost.values()]
         key = np.array(keys, np.int64)
@@ -270,7 +270,7 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
     Raises:
         KeyError: If ``program`` is not in the world.
     """
-    ids = [str(g) for g in world.programs.index]
+    ids = list(world.program_ids)
     if program is not None and program not in world.program_rows:
         raise KeyError(program)
     rows = [ids.index(program)] if program is not None else range(len(ids))

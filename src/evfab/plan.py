@@ -154,11 +154,11 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     # a Python loop per route was most of the planner's fixed cost on small models.
     sel = np.nonzero(ta.usable[table.template])[0]
     rt = table.template[sel]
-    programs = [str(p) for p in world.programs.index]
-    companies = [str(c) for c in world.companies.index]
+    programs = list(world.program_ids)
+    companies = list(world.company_ids)
     c_of = {c: i for i, c in enumerate(companies)}
     plant_rows = _first_seen(ta.plant[rt])
-    plant_pos = _local(plant_rows, len(world.plants.index))
+    plant_pos = _local(plant_rows, len(world.plant_ids))
     # Offers each usable route needs, flattened in route order.
     n_off = ta.offer_ptr[rt + 1] - ta.offer_ptr[rt]
     ptr = np.zeros(len(sel) + 1, np.int64)
@@ -166,10 +166,10 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     within = np.arange(int(ptr[-1])) - np.repeat(ptr[:-1], n_off)
     flat = ta.offer_idx[np.repeat(ta.offer_ptr[rt], n_off) + within]
     offer_rows = _first_seen(flat)
-    offer_pos = _local(offer_rows, len(world.offers.index))
-    all_offers = [str(o) for o in world.offers.index]
+    offer_pos = _local(offer_rows, len(world.offer_ids))
+    all_offers = [str(o) for o in world.offer_ids]
     offers = [all_offers[i] for i in offer_rows]
-    plants = [str(world.plants.index[i]) for i in plant_rows]
+    plants = [str(world.plant_ids[i]) for i in plant_rows]
     years = world.years
     n_y = len(years)
     discount = (1.0 + world.discount_rate) ** -(years - years[0]).astype(np.float64)
@@ -210,7 +210,7 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     budget = np.array(
         [
             float(b) if b is not None and b == b else np.inf
-            for b in world.companies["capital_budget"]
+            for b in world.column("companies", "capital_budget")
         ]
     )
     # Optional extra modules of build offers, ready with the plant's first phase.
@@ -242,16 +242,16 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         offer_year[local_flat[np.minimum(ptr[:-1], len(flat) - 1)]] if len(flat) else 0,
         0,
     )
-    plant_cost = world.plants["unit_cost"].to_numpy(np.float64)[ta.plant[rt]]
+    plant_cost = np.array(world.column("plants", "unit_cost"), np.float64)[ta.plant[rt]]
     logistics = table.logistics(sel)
     inputs = PlanInputs(
         years=years,
         discount=discount,
         demand=world.demand.astype(np.float64),
-        lost_margin=world.programs["lost_margin"].to_numpy(np.float64),
-        min_fill=world.programs["min_fill"].to_numpy(np.float64),
-        single_source=world.programs["single_source"].to_numpy(bool),
-        program_company=np.array([c_of[c] for c in world.programs["company"]], np.int64),
+        lost_margin=np.array(world.column("programs", "lost_margin"), np.float64),
+        min_fill=np.array(world.column("programs", "min_fill"), np.float64),
+        single_source=np.array(world.column("programs", "single_source"), bool),
+        program_company=np.array([c_of[c] for c in world.column("programs", "company")], np.int64),
         route_program=table.program[sel],
         route_plant=plant_pos[ta.plant[rt]],
         route_cap=route_cap,

@@ -303,8 +303,8 @@ def _timing(
 def _warnings(world: World) -> dict[str, str]:
     """Warning text of every source whose claim is unclear, contested or denied."""
     out: dict[str, str] = {}
-    status_of = world.sources["status"].to_dict()
-    note_of = world.sources["note"].to_dict()
+    status_of = dict(zip(world.source_rank, world.column("sources", "status"), strict=True))
+    note_of = dict(zip(world.source_rank, world.column("sources", "note"), strict=True))
     for s, rank in world.source_rank.items():
         if rank >= STATUS_RANK[Status.UNCLEAR]:
             note = str(note_of[s])
