@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evfab._highs import Solution, SolveStatus, solve
-from evfab._io import empty_frame
+from evfab._io import empty_frame, frame
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs, build_milp
 from evfab._route_table import RouteTable, RouteView, route_table
 from evfab._world import World, add_months, year_fractions
@@ -293,7 +293,7 @@ def _write_back(
     x = v[x0:x1] > 0.5
     used = q > 1e-6
     qr, qy = m.q_route[used], m.q_year[used]
-    production = pd.DataFrame(
+    production = frame(
         {
             "program": np.array(ix.programs, dtype=object)[d.route_program[qr]],
             "route": np.array(ix.routes.ids, dtype=object)[qr],
@@ -301,17 +301,22 @@ def _write_back(
             "year": years[qy],
             "cars": q[used],
         },
-        columns=["program", "route", "plant", "year", "cars"],
+        text=("program", "route", "plant"),
     )
     short = u > 1e-6
-    unmet = pd.DataFrame(
-        {
-            "program": np.array(ix.programs, dtype=object)[m.u_program[short]],
-            "year": years[m.u_year[short]],
-            "cars": u[short],
-            "demand": d.demand[m.u_program[short], m.u_year[short]],
-        },
-        columns=["program", "year", "cars", "demand"],
+    unmet_cols = ["program", "year", "cars", "demand"]
+    unmet = (
+        frame(
+            {
+                "program": np.array(ix.programs, dtype=object)[m.u_program[short]],
+                "year": years[m.u_year[short]],
+                "cars": u[short],
+                "demand": d.demand[m.u_program[short], m.u_year[short]],
+            },
+            text=("program",),
+        )
+        if short.any()
+        else empty_frame(unmet_cols, ["object", "int64", "float64", "float64"])
     )
     cars_by_route = np.bincount(qr, weights=q[used], minlength=len(ix.routes))
     first_year = np.full(len(ix.routes), 10**6, np.int64)
@@ -335,24 +340,24 @@ def _write_back(
         "weakest_status": [w for w, _ in status],
         "warnings": [list(x) for _, x in status],
     }
-    choices = pd.DataFrame(choice_cols, columns=list(choice_cols))
+    choices = frame(
+        dict(choice_cols),
+        text=("program", "route", "manufacturer", "badge", "plant", "offers", "weakest_status"),
+    )
     modules = _modules(d, m, v)
     # A free offer may come out as taken without being used; only used ones are reported.
     taken = {o for t in ts for o in t.offers}
-    offers = pd.DataFrame(
-        [
-            {
-                "offer": o,
-                "kind": str(world.offer(o)["kind"]),
-                "to": str(world.offer(o)["to"]),
-                "fixed_fee": d.offer_fixed[i] + d.module_fee[i] * modules[i],
-                "modules": int(modules[i]),
-                "year": int(years[d.offer_year[i]]),
-            }
-            for i, o in enumerate(ix.offers)
-            if x[i] and o in taken
-        ],
-        columns=["offer", "kind", "to", "fixed_fee", "modules", "year"],
+    shown = [i for i, o in enumerate(ix.offers) if x[i] and o in taken]
+    offers = frame(
+        {
+            "offer": [ix.offers[i] for i in shown],
+            "kind": [str(world.offer(ix.offers[i])["kind"]) for i in shown],
+            "to": [str(world.offer(ix.offers[i])["to"]) for i in shown],
+            "fixed_fee": (d.offer_fixed[shown] + d.module_fee[shown] * modules[shown]).tolist(),
+            "modules": modules[shown].astype(np.int64).tolist(),
+            "year": years[d.offer_year[shown]].tolist(),
+        },
+        text=("offer", "kind", "to"),
     )
     used_py = np.zeros((len(ix.plants), len(years)))
     np.add.at(used_py, (d.route_plant[qr], qy), q[used])
@@ -361,7 +366,7 @@ def _write_back(
     capacity = d.plant_free + committed
     keep = capacity > 0
     pi, yi = np.nonzero(keep)
-    utilization = pd.DataFrame(
+    utilization = frame(
         {
             "plant": np.array(ix.plants, dtype=object)[pi],
             "year": years[yi],
@@ -370,7 +375,7 @@ def _write_back(
             "capacity": capacity[keep],
             "utilization": (used_py[keep] + committed[keep]) / capacity[keep],
         },
-        columns=["plant", "year", "used", "committed", "capacity", "utilization"],
+        text=("plant",),
     )
     costs = _costs(world, d, ix, m, v)
     return choice_cols, {
@@ -425,7 +430,11 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
         ),
     ]
     rows.append(("total", sum(r[1] for r in rows), sum(r[2] for r in rows)))
-    return pd.DataFrame(rows, columns=["category", "undiscounted", "discounted"])
+    names, undiscounted, discounted = zip(*rows, strict=True)
+    return frame(
+        {"category": names, "undiscounted": undiscounted, "discounted": discounted},
+        text=("category",),
+    )
 
 
 _empty = empty_frame
