@@ -332,13 +332,35 @@ class World:
         Returns:
             Vehicles per year for each of :attr:`years`, before committed load.
         """
-        cap = np.zeros(len(self.years))
-        for capacity, when in self._phase_dates(plant, start):
-            cap += capacity * year_fractions(max(when, since or when), self.years)
-        return cap
+        # NOTE: memoised per World: the rules engine and the planner ask for the same
+        # plant and start once per route option and once per plant; a copy is returned
+        # so callers may change theirs.
+        key = (plant, start, since)
+        cached = self._capacity_cache.get(key)
+        if cached is None:
+            cached = np.zeros(len(self.years))
+            for capacity, when in self._phase_dates(plant, start):
+                cached += capacity * year_fractions(max(when, since or when), self.years)
+            self._capacity_cache[key] = cached
+        return cached.copy()
+
+    @cached_property
+    def _capacity_cache(self) -> dict[tuple[str, dt.date | None, dt.date | None], FloatArray]:
+        return {}
 
     def _phase_dates(self, plant: str, start: dt.date | None) -> list[tuple[int, dt.date]]:
         """Capacity and ready date of each phase of ``plant``."""
+        key = (plant, start)
+        hit = self._dates_cache.get(key)
+        if hit is None:
+            hit = self._dates_cache[key] = self._phase_dates_uncached(plant, start)
+        return hit
+
+    @cached_property
+    def _dates_cache(self) -> dict[tuple[str, dt.date | None], list[tuple[int, dt.date]]]:
+        return {}
+
+    def _phase_dates_uncached(self, plant: str, start: dt.date | None) -> list[tuple[int, dt.date]]:
         phases = self._phase_table[plant]
         if all(ready is not None for _, ready, _ in phases):
             return [(capacity, ready) for capacity, ready, _ in phases if ready is not None]
