@@ -4,6 +4,9 @@ Public API::
 
     scenario = evfab.load("xiaomi-2022")      # or a path to a YAML file
     table = evfab.routes(scenario)            # pandas DataFrame, one row per route
+    world = evfab.compile(scenario)           # columnar World; tables built on first use
+    rt = evfab.route_table(world)             # every route as arrays over shared templates
+    result = evfab.plan.plan(world, routes=rt)
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from evfab._api import compile, routes
 from evfab._errors import EvfabError, PlanInfeasibleError, Problem, ScenarioError
 from evfab._load import bundled, load, loads
+from evfab._route_table import RouteTable, route_table
 from evfab._scenario import Scenario
 from evfab._world import World
 from evfab.rules import Route, derive_routes
@@ -22,6 +26,7 @@ __all__ = [
     "PlanInfeasibleError",
     "Problem",
     "Route",
+    "RouteTable",
     "Scenario",
     "ScenarioError",
     "World",
@@ -31,5 +36,6 @@ __all__ = [
     "derive_routes",
     "load",
     "loads",
+    "route_table",
     "routes",
 ]

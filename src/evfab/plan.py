@@ -2,7 +2,8 @@
 
 Steps, kept apart (build, solve, write back, post-process):
 
-1. :func:`plan_inputs` turns the World and its usable routes into arrays;
+1. :func:`plan_inputs` turns the World and its usable routes into arrays, gathered from
+   the route table's templates (:mod:`evfab._route_table`) with index arrays;
 2. :func:`evfab._plan_model.build_milp` builds the MILP from them;
 3. :mod:`evfab._highs` solves it with HiGHS;
 4. :func:`_write_back` turns column values into tables;

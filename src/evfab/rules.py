@@ -1,8 +1,9 @@
 """The licensing regime's rules: which routes a program has, and whether each is legal.
 
-This is the one place where the regime's logic lives. The planner, the risk engine
-and the industry simulation all call :func:`derive_routes`, so a rule changed here
-changes all of them together.
+This is the one place where the regime's logic lives. The planner, the risk engine and
+the industry simulation all call :func:`derive_routes` (or :func:`evfab.route_table`,
+which lays the same routes out as arrays over one template per company, scope and
+badge need), so a rule changed here changes all of them together.
 
 A route is a licence source x a plant source:
 
