@@ -4,8 +4,8 @@ For each generated size (small / medium / large: about 50 / 500 / 2,000 programs
 20 / 200 / 1,000 plants, 10 years) the script builds the scenario once, then repeats,
 interleaving evfab and the baseline within every repetition:
 
-* ``routes``      -- :func:`evfab.rules.derive_routes` (timed apart; excluded from the
-                     build comparison, it is being optimised elsewhere);
+* ``routes``      -- :func:`evfab.route_table` (timed apart; not part of the build
+                     comparison: Pyomo users would need the routes too);
 * ``inputs``      -- :func:`evfab.plan.plan_inputs` (World -> PlanInputs arrays);
 * ``evfab build`` -- :func:`build_milp` plus the conversion to the arrays HiGHS takes
                      (vectors, CSR, integrality), i.e. everything in ``pass_milp`` before
@@ -70,9 +70,9 @@ import _common as c
 import evfab
 from evfab._highs import HighsArrays, highs_arrays, new_highs, pass_arrays
 from evfab._plan_model import Milp, PlanInputs, build_milp
+from evfab._route_table import RouteTable, route_table
 from evfab.generate import generate
 from evfab.plan import PlanOptions, PlanResult, plan, plan_inputs
-from evfab.rules import Route, derive_routes
 
 SIZES: dict[str, tuple[int, int]] = {
     "tiny": (8, 4),
@@ -398,7 +398,7 @@ class Case:
 
     size: str
     world: evfab.World
-    routes: list[Route]
+    routes: RouteTable
     inputs: PlanInputs
     prep: dict[str, float]
 
@@ -431,7 +431,7 @@ def prepare(size: str, seed: int = 0) -> Case:
     t1 = time.perf_counter()
     world = evfab.compile(scenario)
     t2 = time.perf_counter()
-    routes = derive_routes(world)
+    routes = route_table(world)
     t3 = time.perf_counter()
     inputs, _ = plan_inputs(world, routes)
     t4 = time.perf_counter()
@@ -475,7 +475,7 @@ def bench_size(
         print(f"[{size}] repeat {i + 1}/{repeat}", file=sys.stderr, flush=True)
         gc.collect()
         with c.stopwatch(s, "routes"):
-            routes = derive_routes(case.world)
+            routes = route_table(case.world)
         with c.stopwatch(s, "inputs"):
             d, _ = plan_inputs(case.world, routes)
         # Alternate which tool goes first, so neither always gets the warmer cache.

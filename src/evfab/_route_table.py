@@ -20,6 +20,7 @@ from typing import cast, overload
 import numpy as np
 import numpy.typing as npt
 
+from evfab._gc import paused_gc
 from evfab._world import FloatArray, IntArray, World
 from evfab.rules import Route, _Core, _cores, _templates, _warnings
 
@@ -256,6 +257,7 @@ class RouteView(Sequence[Route]):
         return cast(list[str], self.table.ids[self.table.template[self.rows]].tolist())
 
 
+@paused_gc()
 def route_table(world: World, program: str | None = None) -> RouteTable:
     """Derive the routes of every program (or of one) as a :class:`RouteTable`.
 

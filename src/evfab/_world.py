@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from evfab._gc import paused_gc
 from evfab._policy import PolicyState, resolve_policy
 from evfab._scenario import PlantStatus, Scenario, Status, _Duration
 from evfab._world_tables import RawTables, world_tables
@@ -388,6 +389,7 @@ def entity_collections(s: Scenario) -> tuple[tuple[str, Sequence[Any]], ...]:
     )
 
 
+@paused_gc()
 def compile_world(s: Scenario) -> World:
     """Compile a validated scenario into a :class:`World`.
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evfab._gc import paused_gc
 from evfab._highs import Solution, SolveStatus, solve
 from evfab._io import empty_frame, frame
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs, build_milp
@@ -441,6 +442,7 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
 _empty = empty_frame
 
 
+@paused_gc()
 def plan(
     world: World,
     options: PlanOptions | None = None,
