@@ -231,3 +231,20 @@ def test_committed_outside_the_years_is_rejected(year: int) -> None:
     doc["plants"][0]["committed"] = {year: 1000}
     with pytest.raises(evfab.ScenarioError, match="outside"):
         evfab.loads(yaml.safe_dump(doc))
+
+
+_TABLES = ("sources", "companies", "licences", "plants", "phases", "programs", "offers")
+
+
+@pytest.mark.parametrize("name", ["xiaomi-2022", "china-ev"])
+def test_planning_builds_no_pandas_table(name: str) -> None:
+    """The engines read the world's columns; its tables are built only for reports."""
+    from evfab.plan import PlanOptions, plan
+
+    world = evfab.compile(evfab.load(name))
+    result = plan(world, PlanOptions(capacity_values=False, alternatives=False))
+    assert result.ok
+    assert [t for t in _TABLES if t in world.__dict__] == []
+    # Asking for a table builds it, with the same ids the columns use.
+    assert list(world.programs.index) == world.program_ids
+    assert world.programs["company"].tolist() == world.column("programs", "company")
