@@ -276,3 +276,39 @@ def test_exclusion_declared_on_either_offer_binds() -> None:
     assert not {"a-cheap", "z-cheap"} <= taken
     without = plan(evfab.compile(evfab.loads(text.replace(", excludes: [a-cheap]", ""))))
     assert {"a-cheap", "z-cheap"} <= set(without.offers["offer"])
+
+
+OWN_ONLY = """
+name: own-only
+as_of: 2030-01-01
+horizon: 2032
+sources: [{id: a, status: assumption, note: test}]
+policy: [{since: 2020-01-01, sources: [a]}]
+companies: [{id: c1, name: C1, kind: automaker}]
+licences: [{id: c1-bev, holder: c1, status: held, sources: [a]}]
+plants:
+  - {id: p1, name: P1, operator: c1, status: operating, unit_cost: 1000, sources: [a],
+     phases: [{capacity: 100000, ready: 2020-01-01}]}
+programs:
+  - {id: g1, company: c1, name: G1, target_sop: 2030-01, badge: own, lost_margin: 10000,
+     demand: {2030: 50000, 2031: 50000}, sources: [a]}
+"""
+
+
+def test_a_world_without_offers_plans_on_own_plants() -> None:
+    """No deals on the table: every route is an own licence on an own plant."""
+    result = plan(evfab.compile(evfab.loads(OWN_ONLY)))
+    assert result.status is PlanStatus.OPTIMAL
+    assert list(result.choices["route"]) == ["own:c1-bev@own:p1"]
+    assert result.offers.empty
+    assert result.production["cars"].sum() == pytest.approx(100_000)
+
+
+def test_nothing_chosen_gives_empty_text_tables() -> None:
+    """Empty choices and offers keep object columns (string methods still work)."""
+    result = plan(evfab.compile(evfab.loads(OWN_ONLY.replace("50000", "0"))))
+    assert result.ok and result.choices.empty and result.offers.empty
+    assert all(str(t) == "object" for t in result.choices.dtypes)
+    assert all(str(t) == "object" for t in result.offers.dtypes)
+    assert str(result.production["route"].dtype) == "object"
+    assert list(result.choices["route"].str.upper()) == []

@@ -133,3 +133,20 @@ def test_from_routes_keeps_finished_routes_as_they_are() -> None:
     assert RouteTable.from_routes(world, table) is table
     assert table.routes() == routes
     assert table.status(0) == (routes[0].weakest_status, routes[0].warnings)
+
+
+def test_a_table_from_another_world_is_refused() -> None:
+    world = _world("xiaomi-2022")
+    other = _world("xiaomi-2022")
+    with pytest.raises(ValueError, match="another world"):
+        plan_inputs(world, route_table(other))
+
+
+def test_logistics_to_a_plant_the_world_lacks_costs_nothing() -> None:
+    """Unvalidated input (model_validate skips the cross-checks) must not crash the lookup."""
+    data = generate(programs=6, plants=4, years=4, seed=2)
+    data["programs"][0]["logistics"] = {"no-such-plant": 99.0}
+    world = evfab.compile(evfab.Scenario.model_validate(data))
+    table = route_table(world)
+    _, ix = plan_inputs(world, table)
+    assert not (ix.logistics == 99.0).any()

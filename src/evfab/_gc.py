@@ -14,9 +14,10 @@ def paused_gc() -> Iterator[None]:
     Reference counting still frees everything the body drops; only the cycle collector
     waits until the end.
     """
-    # NOTE: compiling a world, deriving routes and writing back a plan create tens of
-    # thousands of short-lived objects; with the collector on, its passes over the
-    # (large) heap of pandas and numpy cost ~8 % of a small plan's fixed time.
+    # NOTE: compiling a world, deriving routes and preparing or writing back a plan
+    # create tens of thousands of short-lived objects; with the collector on, its passes
+    # over the (large) heap of pandas and numpy cost ~8 % of a small plan's fixed time.
+    # Solves run outside, so long ones never hold it off.
     was = gc.isenabled()
     gc.disable()
     try:

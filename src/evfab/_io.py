@@ -104,8 +104,10 @@ def frame(data: dict[str, Any], text: tuple[str, ...] = ()) -> pd.DataFrame:
     # already typed, not copying fresh arrays and not reindexing by ``columns=`` brings it
     # to ~200 us, and a plan builds a dozen of them.
     dtype = _text_dtype()
+    # An empty text column stays object (as an empty list would become float64).
     cols = {
-        k: pd.array(list(v), dtype=dtype) if k in text and len(v) else v for k, v in data.items()
+        k: (pd.array(list(v), dtype=dtype if len(v) else object) if k in text else v)
+        for k, v in data.items()
     }
     return pd.DataFrame(cols, copy=False)
 

@@ -100,6 +100,8 @@ class RouteTable:
     def from_routes(cls, world: World, routes: Sequence[Route] | RouteTable) -> RouteTable:
         """A table over routes already derived (each its own template)."""
         if isinstance(routes, RouteTable):
+            if routes.world is not world:
+                raise ValueError("the route table was derived from another world")
             return routes
         row = {g: i for i, g in enumerate(str(g) for g in world.program_ids)}
         program = np.array([row[r.program] for r in routes], np.int64)
@@ -213,8 +215,15 @@ class RouteTable:
         n_p = len(w.plant_ids)
         row = w.plant_row
         costs = cast(list[dict[str, float]], w.column("programs", "logistics"))
-        keys = [gi * n_p + row[pid] for gi, cost in enumerate(costs) for pid in cost]
-        vals = [float(c) for cost in costs for c in cost.values()]
+        # Plants a program lists but the world lacks (unvalidated input) cost nothing.
+        pairs = [
+            (gi * n_p + row[pid], float(c))
+            for gi, cost in enumerate(costs)
+            for pid, c in cost.items()
+            if pid in row
+        ]
+        keys = [k for k, _ in pairs]
+        vals = [v for _, v in pairs]
         key = np.array(keys, np.int64)
         order = np.argsort(key, kind="stable")
         key, val = key[order], np.array(vals, np.float64)[order]

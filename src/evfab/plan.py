@@ -139,6 +139,7 @@ def _local(rows: IntArray, size: int) -> IntArray:
     return out
 
 
+@paused_gc()
 def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[PlanInputs, Index]:
     """Convert a World and its routes into the planner's arrays (usable routes only).
 
@@ -183,7 +184,10 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         np.int64,
     ).reshape(len(offers))
     route_cap = ta.cap[rt]
-    access = np.where(ta.access[rt] >= 0, offer_pos[np.maximum(ta.access[rt], 0)], -1)
+    # Routes on own plants need no access offer (-1); the others map to their offer's column.
+    access = np.full(len(rt), -1, np.int64)
+    has_access = ta.access[rt] >= 0
+    access[has_access] = offer_pos[ta.access[rt][has_access]]
     access_cap = np.full((len(offers), n_y), np.nan)
     has = access >= 0
     np.fmax.at(access_cap, access[has], route_cap[has])
@@ -281,6 +285,7 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     return inputs, ix
 
 
+@paused_gc()
 def _write_back(
     world: World, d: PlanInputs, ix: Index, m: Milp, sol: Solution
 ) -> tuple[dict[str, list[Any]], dict[str, pd.DataFrame]]:
@@ -342,24 +347,33 @@ def _write_back(
         "weakest_status": [w for w, _ in status],
         "warnings": [list(x) for _, x in status],
     }
-    choices = frame(
-        dict(choice_cols),
-        text=("program", "route", "manufacturer", "badge", "plant", "offers", "weakest_status"),
+    choices = (
+        frame(
+            dict(choice_cols),
+            text=("program", "route", "manufacturer", "badge", "plant", "offers", "weakest_status"),
+        )
+        if len(chosen)
+        else empty_frame(list(choice_cols))
     )
     modules = _modules(d, m, v)
     # A free offer may come out as taken without being used; only used ones are reported.
     taken = {o for t in ts for o in t.offers}
     shown = [i for i, o in enumerate(ix.offers) if x[i] and o in taken]
-    offers = frame(
-        {
-            "offer": [ix.offers[i] for i in shown],
-            "kind": [str(world.offer(ix.offers[i])["kind"]) for i in shown],
-            "to": [str(world.offer(ix.offers[i])["to"]) for i in shown],
-            "fixed_fee": (d.offer_fixed[shown] + d.module_fee[shown] * modules[shown]).tolist(),
-            "modules": modules[shown].astype(np.int64).tolist(),
-            "year": years[d.offer_year[shown]].tolist(),
-        },
-        text=("offer", "kind", "to"),
+    offer_cols = ["offer", "kind", "to", "fixed_fee", "modules", "year"]
+    offers = (
+        empty_frame(offer_cols)
+        if not shown
+        else frame(
+            {
+                "offer": [ix.offers[i] for i in shown],
+                "kind": [str(world.offer(ix.offers[i])["kind"]) for i in shown],
+                "to": [str(world.offer(ix.offers[i])["to"]) for i in shown],
+                "fixed_fee": (d.offer_fixed[shown] + d.module_fee[shown] * modules[shown]).tolist(),
+                "modules": modules[shown].astype(np.int64).tolist(),
+                "year": years[d.offer_year[shown]].tolist(),
+            },
+            text=("offer", "kind", "to"),
+        )
     )
     used_py = np.zeros((len(ix.plants), len(years)))
     np.add.at(used_py, (d.route_plant[qr], qy), q[used])
@@ -442,7 +456,6 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
 _empty = empty_frame
 
 
-@paused_gc()
 def plan(
     world: World,
     options: PlanOptions | None = None,
