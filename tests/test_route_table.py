@@ -150,3 +150,23 @@ def test_logistics_to_a_plant_the_world_lacks_costs_nothing() -> None:
     table = route_table(world)
     _, ix = plan_inputs(world, table)
     assert not (ix.logistics == 99.0).any()
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    programs=st.integers(1, 6),
+    plants=st.integers(1, 6),
+)
+def test_small_worlds_plan_the_same_from_the_table_and_from_a_list(
+    seed: int, programs: int, plants: int
+) -> None:
+    """Tiny generated worlds (some with no offers, or no usable route) plan either way."""
+    data = generate(programs=programs, plants=plants, years=4, seed=seed)
+    world = evfab.compile(evfab.Scenario.model_validate(data))
+    a = plan(world, FAST, routes=route_table(world))
+    b = plan(world, FAST, routes=derive_routes(world))
+    assert a.status == b.status
+    if a.ok:
+        assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-6)
+        assert list(a.choices["route"]) == list(b.choices["route"])
