@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import json
 import os
 import tempfile
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
@@ -69,57 +67,6 @@ def to_jsonable(obj: Any) -> Any:
     if hasattr(obj, "model_dump"):
         return to_jsonable(obj.model_dump(mode="json"))
     return obj
-
-
-@functools.lru_cache(maxsize=64)
-def _empty_template(columns: tuple[str, ...], dtypes: tuple[str, ...] | None) -> pd.DataFrame:
-    frame = pd.DataFrame(columns=list(columns))
-    return frame if dtypes is None else frame.astype(dict(zip(columns, dtypes, strict=True)))
-
-
-def empty_frame(columns: list[str], dtypes: list[str] | None = None) -> pd.DataFrame:
-    """An empty table with ``columns`` (of object dtype unless ``dtypes`` are given)."""
-    # NOTE: copying a cached empty table is ~10x cheaper than building one with pandas 3,
-    # and a plan without shortfalls or alternatives returns several.
-    return _empty_template(tuple(columns), None if dtypes is None else tuple(dtypes)).copy()
-
-
-@functools.lru_cache(maxsize=1)
-def _text_dtype() -> Any:
-    # The dtype pandas infers for text (python- or pyarrow-backed "str", or object).
-    return pd.Index(["x"]).dtype
-
-
-def frame(data: dict[str, Any], text: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A table from freshly made columns, in the dict's order.
-
-    Args:
-        data: Column name -> list or array (not used by the caller afterwards).
-        text: Names of columns holding only strings.
-
-    Returns:
-        The table; its dtypes are those ``pd.DataFrame(data)`` would infer.
-    """
-    # NOTE: with pandas 3 a small table costs 300-450 us to build; passing text columns
-    # already typed, not copying fresh arrays and not reindexing by ``columns=`` brings it
-    # to ~200 us, and a plan builds a dozen of them.
-    dtype = _text_dtype()
-    # An empty text column stays object (as an empty list would become float64).
-    cols = {
-        k: (pd.array(list(v), dtype=dtype if len(v) else object) if k in text else v)
-        for k, v in data.items()
-    }
-    return pd.DataFrame(cols, copy=False)
-
-
-def records(df: Any) -> list[dict[str, Any]]:
-    """Rows of a DataFrame as plain dicts keyed by column name (cells as Python values)."""
-    # NOTE: column by column is several times faster than ``to_dict("records")``.
-    cols = [str(c) for c in df.columns]
-    if not cols:
-        return [{} for _ in range(len(df))]
-    data = [df[c].tolist() for c in df.columns]
-    return [dict(zip(cols, row, strict=True)) for row in zip(*data, strict=True)]
 
 
 def dumps(obj: Any) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evfab._frames import empty_frame, records
 from evfab._highs import Solution, SolveStatus, solve
-from evfab._io import empty_frame, records
 from evfab._plan_model import FloatArray, Milp, PlanInputs
 from evfab._route_table import RouteTable
 from evfab._world import World

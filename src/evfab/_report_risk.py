@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from evfab._io import records
+from evfab._frames import records
 from evfab._report import STATUS_STYLE, money, status_text
 from evfab._scenario import Scenario
 from evfab._world import World

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from evfab._frames import text_dtype
 from evfab._policy import PolicyState, _prior_sources, prior_duration, prior_source_rows
 from evfab._scenario import STATUS_RANK, Scenario, _Duration
 from evfab.priors import PRIOR_SOURCE_ID
@@ -70,14 +70,10 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 class _Tables:
     """Builds the world's tables from columns (lists), typed by a spec."""
 
-    # NOTE: sampled once per world, at the first table built (not hard-coded), so typed
-    # text columns get the exact dtype inference would give (python or pyarrow storage,
-    # or object); lazy because the sample alone costs tens of µs and most uses of a world
-    # never build a table.
-    @cached_property
+    @property
     def text(self) -> Any:
         """The dtype pandas infers for a column of text."""
-        return pd.Index(["x"]).dtype
+        return text_dtype()
 
     def build(
         self, spec: _Spec, columns: Sequence[list[Any]], ids: list[str] | None = None

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evfab._frames import empty_frame, frame
 from evfab._gc import paused_gc
 from evfab._highs import Solution, SolveStatus, solve
-from evfab._io import empty_frame, frame
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs, build_milp
 from evfab._route_table import RouteTable, RouteView, route_table
 from evfab._world import World, add_months, year_fractions
