@@ -201,6 +201,22 @@ def write_json(name: str, payload: dict[str, Any]) -> Path:
     return path
 
 
+def save_results(name: str, machine_info: dict[str, Any], results: list[dict[str, Any]]) -> None:
+    """Write the results so far (a long run leaves the finished parts behind)."""
+    write_json(name, {"machine": machine_info, "argv": sys.argv[1:], "results": results})
+
+
+def finish(
+    name: str, machine_info: dict[str, Any], results: list[dict[str, Any]], text: str
+) -> dict[str, Any]:
+    """Print the report, write results plus report to ``results/<name>.json``, return them."""
+    print(text)
+    payload = {"machine": machine_info, "argv": sys.argv[1:], "results": results, "markdown": text}
+    path = write_json(name, payload)
+    print(f"\nwritten {path.relative_to(ROOT)}", file=sys.stderr)
+    return payload
+
+
 def _jsonable(x: Any) -> Any:
     if hasattr(x, "item"):
         return x.item()

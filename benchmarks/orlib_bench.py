@@ -4,10 +4,10 @@ For each instance (Beasley's capacitated facility location ``cap*`` files) the s
 read and validated once (untimed: "a loaded Scenario"). Then, repeated and interleaved
 (the order alternates between repetitions):
 
-* ``evfab total`` -- :func:`evfab.compile` + :func:`evfab._route_table.route_table` +
+* ``evfab total`` -- :func:`evfab.compile` + :func:`evfab.route_table` +
   :func:`evfab.plan.plan` with ``PlanOptions(capacity_values=False, alternatives=False)``,
-  i.e. from the loaded Scenario to a PlanResult; ``routes`` is also reported apart (it is
-  being optimised elsewhere) and the ratio is given with and without it;
+  i.e. from the loaded Scenario to a PlanResult with all its tables; each step is also
+  reported apart, and the ratio without ``routes`` too;
 * ``direct HiGHS`` -- the Milp is built once beforehand; only ``new_highs()`` +
   ``pass_milp`` + ``run`` (same gap as the planner) is timed.
 
@@ -17,7 +17,8 @@ Goal: evfab total <= 1.5x direct HiGHS. The objective is also checked against
 Usage::
 
     .venv/bin/python benchmarks/orlib_bench.py                        # cap41 cap71 cap101 cap131
-    .venv/bin/python benchmarks/orlib_bench.py --instances all        # + capa/capb/capc
+    .venv/bin/python benchmarks/orlib_bench.py --instances all        # + capa@14000
+    .venv/bin/python benchmarks/orlib_bench.py --instances capb@8000  # any name@capacity
     .venv/bin/python benchmarks/orlib_bench.py --quick                # cap41 cap71, 2 repeats
 """
 
@@ -247,13 +248,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name in names:
         default_repeat = 2 if args.quick or name.startswith(("capa", "capb", "capc")) else 5
         results.append(bench_instance(name, args.repeat or default_repeat, optima))
-        c.write_json(out_name, {"machine": machine, "argv": sys.argv[1:], "results": results})
-    text = report(results)
-    print(text)
-    payload = {"machine": machine, "argv": sys.argv[1:], "results": results, "markdown": text}
-    path = c.write_json(out_name, payload)
-    print(f"\nwritten {path.relative_to(c.ROOT)}", file=sys.stderr)
-    return payload
+        c.save_results(out_name, machine, results)
+    return c.finish(out_name, machine, results, report(results))
 
 
 if __name__ == "__main__":

@@ -899,20 +899,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         limit = args.large_time_limit if size == "large" and args.large_time_limit > 0 else None
 
         def save(partial: dict[str, Any]) -> None:
-            c.write_json(
-                out_name, {"machine": machine, "argv": sys.argv[1:], "results": [*results, partial]}
-            )
+            c.save_results(out_name, machine, [*results, partial])
 
         r = bench_size(size, repeat, plan_repeat, size in verify, limit, not args.no_memory, save)
         results.append(r)
         # Write after every size, so a long large run leaves the smaller results behind.
-        c.write_json(out_name, {"machine": machine, "argv": sys.argv[1:], "results": results})
-    text = report(results)
-    print(text)
-    payload = {"machine": machine, "argv": sys.argv[1:], "results": results, "markdown": text}
-    path = c.write_json(out_name, payload)
-    print(f"\nwritten {path.relative_to(c.ROOT)}", file=sys.stderr)
-    return payload
+        c.save_results(out_name, machine, results)
+    return c.finish(out_name, machine, results, report(results))
 
 
 if __name__ == "__main__":
