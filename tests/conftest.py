@@ -61,6 +61,14 @@ MINIMAL = textwrap.dedent(
 )
 
 
+def mutate(text: str, *pairs: tuple[str, str]) -> str:
+    """Replace each ``old`` by ``new``; each ``old`` must occur exactly once."""
+    for old, new in pairs:
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+        text = text.replace(old, new)
+    return text
+
+
 @pytest.fixture
 def minimal_text() -> str:
     """YAML text of a small valid scenario (line numbers are stable: tests rely on them)."""

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import evfab
+from conftest import mutate
 from evfab._checks import CHECKS
 
 FAST = settings(
@@ -22,14 +23,6 @@ FAST = settings(
     # ``minimal_text`` is a constant string, safe to share between examples.
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-
-
-def mutate(text: str, *pairs: tuple[str, str]) -> str:
-    """Replace each ``old`` by ``new``; each ``old`` must occur exactly once."""
-    for old, new in pairs:
-        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
-        text = text.replace(old, new)
-    return text
 
 
 def problems_of(text: str) -> list[evfab.Problem]:

@@ -15,15 +15,8 @@ from typing import Any
 import pytest
 
 import evfab
+from conftest import mutate
 from evfab._load import resolve
-
-
-def mutate(text: str, *pairs: tuple[str, str]) -> str:
-    """Replace each ``old`` by ``new``; each ``old`` must occur exactly once."""
-    for old, new in pairs:
-        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
-        text = text.replace(old, new)
-    return text
 
 
 def problems_of(text: str) -> list[evfab.Problem]:

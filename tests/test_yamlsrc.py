@@ -9,15 +9,8 @@ from __future__ import annotations
 import pytest
 
 import evfab
+from conftest import mutate
 from evfab._yamlsrc import SourceDoc, format_path, parse_yaml
-
-
-def mutate(text: str, *pairs: tuple[str, str]) -> str:
-    """Replace each ``old`` by ``new``; each ``old`` must occur exactly once."""
-    for old, new in pairs:
-        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
-        text = text.replace(old, new)
-    return text
 
 
 def parse_problems(text: str) -> list[evfab.Problem]:
