@@ -1,58 +1,30 @@
 """Second validation stage: cross-references and business rules.
 
 Each ``check_*`` function looks at one kind of problem in a schema-valid scenario
-and reports every occurrence through :class:`Report`, with a hint saying how to fix it.
+and reports every occurrence through :class:`~evfab._check_report.Report`, with a hint
+saying how to fix it. The offer checks live in :mod:`evfab._checks_offers`.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
+from evfab._check_report import Path, Report, fmt, ids, suggest
+from evfab._checks_offers import check_offers
 from evfab._errors import Problem
 from evfab._scenario import (
-    AcquireCompany,
-    ApplyLicence,
     BuildPlant,
     CompanyKind,
-    ContractManufacturing,
     LicenceStatus,
-    LicenceUmbrella,
-    PlantStake,
     PlantStatus,
     Scenario,
     Status,
     _Duration,
 )
-from evfab._yamlsrc import SourceDoc, format_path
-
-Path = tuple[str | int, ...]
-
-
-@dataclass
-class Report:
-    """Collects located problems for one document."""
-
-    doc: SourceDoc
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, path: Sequence[str | int], message: str, hint: str = "") -> None:
-        """Record a problem at ``path``."""
-        self.problems.append(
-            Problem(self.doc.file, self.doc.line_of(path), format_path(path), message, hint)
-        )
-
-
-def _ids(items: Iterable[BaseModel]) -> set[str]:
-    return {str(getattr(x, "id", "")) for x in items}
-
-
-def _fmt(n: float) -> str:
-    return f"{n:,.0f}"
+from evfab._yamlsrc import SourceDoc
 
 
 def check_unique_ids(s: Scenario, r: Report) -> None:
@@ -83,10 +55,10 @@ def _cited(s: Scenario) -> Iterable[tuple[Path, str]]:
 
 def check_sources_defined(s: Scenario, r: Report) -> None:
     """Every cited source id must be defined under ``sources``."""
-    known = _ids(s.sources)
+    known = ids(s.sources)
     for path, sid in _cited(s):
         if sid not in known:
-            r.add(path, f"source {sid!r} is cited but not defined", _suggest(sid, known, "sources"))
+            r.add(path, f"source {sid!r} is cited but not defined", suggest(sid, known, "sources"))
 
 
 def check_source_fields(s: Scenario, r: Report) -> None:
@@ -158,7 +130,7 @@ def check_duration_order(s: Scenario, r: Report) -> None:
 
 def check_company_refs(s: Scenario, r: Report) -> None:
     """Parents and owners must exist; no company may own or parent itself; no parent cycles."""
-    known = _ids(s.companies)
+    known = ids(s.companies)
     parent = {c.id: c.parent for c in s.companies}
     for i, c in enumerate(s.companies):
         if c.parent is not None:
@@ -166,7 +138,7 @@ def check_company_refs(s: Scenario, r: Report) -> None:
                 r.add(
                     ("companies", i, "parent"),
                     f"unknown company {c.parent!r}",
-                    _suggest(c.parent, known, "companies"),
+                    suggest(c.parent, known, "companies"),
                 )
             elif c.parent == c.id:
                 r.add(
@@ -190,7 +162,7 @@ def check_company_refs(s: Scenario, r: Report) -> None:
                 r.add(
                     ("companies", i, "owners", j, "company"),
                     f"unknown company {sh.company!r}",
-                    _suggest(sh.company, known, "companies"),
+                    suggest(sh.company, known, "companies"),
                 )
             elif sh.company == c.id:
                 r.add(
@@ -233,13 +205,13 @@ def check_owner_shares(s: Scenario, r: Report) -> None:
 
 def check_licences(s: Scenario, r: Report) -> None:
     """Licence holders must exist; applications need a date on or before as_of."""
-    known = _ids(s.companies)
+    known = ids(s.companies)
     for i, lic in enumerate(s.licences):
         if lic.holder not in known:
             r.add(
                 ("licences", i, "holder"),
                 f"unknown company {lic.holder!r}",
-                _suggest(lic.holder, known, "companies"),
+                suggest(lic.holder, known, "companies"),
             )
         if lic.status is LicenceStatus.APPLIED and lic.applied_on is None:
             r.add(
@@ -269,7 +241,7 @@ def check_licences(s: Scenario, r: Report) -> None:
 
 def check_plants(s: Scenario, r: Report) -> None:
     """Plants: known operator and owners, coherent phases and dates, committed load within capacity."""
-    known = _ids(s.companies)
+    known = ids(s.companies)
     built = {o.plant for o in s.offers if isinstance(o, BuildPlant)}
     for i, p in enumerate(s.plants):
         base = ("plants", i)
@@ -277,14 +249,14 @@ def check_plants(s: Scenario, r: Report) -> None:
             r.add(
                 (*base, "operator"),
                 f"unknown company {p.operator!r}",
-                _suggest(p.operator, known, "companies"),
+                suggest(p.operator, known, "companies"),
             )
         for j, sh in enumerate(p.owners):
             if sh.company not in known:
                 r.add(
                     (*base, "owners", j, "company"),
                     f"unknown company {sh.company!r}",
-                    _suggest(sh.company, known, "companies"),
+                    suggest(sh.company, known, "companies"),
                 )
         if (
             p.opened is not None
@@ -354,22 +326,22 @@ def check_plants(s: Scenario, r: Report) -> None:
             elif load > total:
                 r.add(
                     (*base, "committed", str(year)),
-                    f"committed load {_fmt(load)} exceeds the plant's capacity of {_fmt(total)}/year",
+                    f"committed load {fmt(load)} exceeds the plant's capacity of {fmt(total)}/year",
                     "lower the load or add a phase",
                 )
 
 
 def check_programs(s: Scenario, r: Report) -> None:
     """Programs: known company and plants, SOP within the horizon, demand years in the scenario."""
-    known = _ids(s.companies)
-    plants = _ids(s.plants)
+    known = ids(s.companies)
+    plants = ids(s.plants)
     for i, g in enumerate(s.programs):
         base = ("programs", i)
         if g.company not in known:
             r.add(
                 (*base, "company"),
                 f"unknown company {g.company!r}",
-                _suggest(g.company, known, "companies"),
+                suggest(g.company, known, "companies"),
             )
         if g.target_sop.year > s.horizon:
             r.add(
@@ -389,167 +361,8 @@ def check_programs(s: Scenario, r: Report) -> None:
                 r.add(
                     (*base, "logistics", pid),
                     f"unknown plant {pid!r}",
-                    _suggest(pid, plants, "plants"),
+                    suggest(pid, plants, "plants"),
                 )
-
-
-def _held(s: Scenario, company: str, scope: str | None = None) -> list[str]:
-    return [
-        lic.id
-        for lic in s.licences
-        if lic.holder == company
-        and lic.status is LicenceStatus.HELD
-        and (scope is None or lic.scope == scope)
-    ]
-
-
-def check_offers(s: Scenario, r: Report) -> None:
-    """Offers: known parties, plants and licences; hosts and partners must hold a licence."""
-    companies = _ids(s.companies)
-    plants = {p.id: p for p in s.plants}
-    licences = {lic.id: lic for lic in s.licences}
-    offers = _ids(s.offers)
-
-    def need_company(path: Path, cid: str) -> bool:
-        if cid not in companies:
-            r.add(path, f"unknown company {cid!r}", _suggest(cid, companies, "companies"))
-            return False
-        return True
-
-    def need_plant(path: Path, pid: str) -> bool:
-        if pid not in plants:
-            r.add(path, f"unknown plant {pid!r}", _suggest(pid, set(plants), "plants"))
-            return False
-        return True
-
-    for i, o in enumerate(s.offers):
-        base = ("offers", i)
-        need_company((*base, "to"), o.to)
-        for j, x in enumerate(o.excludes):
-            if x not in offers:
-                r.add((*base, "excludes", j), f"unknown offer {x!r}", _suggest(x, offers, "offers"))
-            elif x == o.id:
-                r.add(
-                    (*base, "excludes", j),
-                    "an offer cannot exclude itself",
-                    "remove it from `excludes`",
-                )
-        if isinstance(o, ContractManufacturing | LicenceUmbrella):
-            party_key = "host" if isinstance(o, ContractManufacturing) else "partner"
-            party = o.host if isinstance(o, ContractManufacturing) else o.partner
-            if need_company((*base, party_key), party):
-                if party == o.to:
-                    r.add(
-                        (*base, party_key),
-                        f"{party_key} and buyer are both {party!r}",
-                        "an offer is made by one company to another",
-                    )
-                if o.licence is not None:
-                    lic = licences.get(o.licence)
-                    if lic is None:
-                        r.add(
-                            (*base, "licence"),
-                            f"unknown licence {o.licence!r}",
-                            _suggest(o.licence, set(licences), "licences"),
-                        )
-                    elif lic.holder != party or lic.status is not LicenceStatus.HELD:
-                        r.add(
-                            (*base, "licence"),
-                            f"licence {o.licence!r} is not held by {party_key} {party!r}",
-                            f"name a licence that {party!r} holds",
-                        )
-                elif not _held(s, party):
-                    r.add(
-                        (*base, party_key),
-                        f"{party_key} {party!r} holds no production licence",
-                        "add a held licence for it under `licences:`, or choose a licensed partner",
-                    )
-        if isinstance(o, ContractManufacturing):
-            for year in o.capacity:
-                if not s.as_of.year <= year <= s.horizon:
-                    r.add(
-                        (*base, "capacity", str(year)),
-                        f"year {year} is outside {s.as_of.year}-{s.horizon}",
-                        "keep capacity years within the scenario",
-                    )
-        if isinstance(o, ContractManufacturing) and need_plant((*base, "plant"), o.plant):
-            op = plants[o.plant].operator
-            if op != o.host and _parent_of(s, op) != o.host:
-                r.add(
-                    (*base, "plant"),
-                    f"plant {o.plant!r} is run by {op!r}, not by host {o.host!r}",
-                    "contract manufacturing uses the host's own plant",
-                )
-        if (
-            isinstance(o, ContractManufacturing | LicenceUmbrella)
-            and o.badge_waiver_fee is not None
-            and o.badge.value == "own"
-        ):
-            r.add(
-                (*base, "badge_waiver_fee"),
-                "a waiver fee is given but the terms already allow the buyer's own badge",
-                "drop `badge_waiver_fee:` or set `badge: host`",
-            )
-        if isinstance(o, LicenceUmbrella):
-            for j, pid in enumerate(o.plants):
-                need_plant((*base, "plants", j), pid)
-        if (
-            isinstance(o, AcquireCompany)
-            and need_company((*base, "target"), o.target)
-            and o.target == o.to
-        ):
-            r.add((*base, "target"), "a company cannot buy itself", "name another target")
-        if isinstance(o, PlantStake):
-            need_plant((*base, "plant"), o.plant)
-        if isinstance(o, BuildPlant) and (o.module_capacity is None) != (o.max_modules == 0):
-            r.add(
-                (*base, "max_modules" if o.module_capacity is not None else "module_capacity"),
-                "modules need both `module_capacity` and `max_modules` > 0",
-                "give both, or neither",
-            )
-        if isinstance(o, BuildPlant) and need_plant((*base, "plant"), o.plant):
-            p = plants[o.plant]
-            if p.status is not PlantStatus.PLANNED:
-                r.add(
-                    (*base, "plant"),
-                    f"plant {o.plant!r} is {p.status.value}, not planned",
-                    "build offers refer to plants with `status: planned`",
-                )
-            if p.operator != o.to:
-                r.add(
-                    (*base, "plant"),
-                    f"plant {o.plant!r} would be run by {p.operator!r}, not by {o.to!r}",
-                    "set the planned plant's operator to the builder",
-                )
-        if isinstance(o, ApplyLicence) and o.scope in {
-            lic.scope
-            for lic in s.licences
-            if lic.holder == o.to and lic.status is LicenceStatus.HELD
-        }:
-            r.add(
-                (*base, "scope"),
-                f"{o.to!r} already holds a {o.scope} licence",
-                "remove the offer or change its scope",
-            )
-
-
-def _parent_of(s: Scenario, cid: str) -> str | None:
-    for c in s.companies:
-        if c.id == cid:
-            return c.parent
-    return None
-
-
-def _suggest(name: str, known: set[str], coll: str) -> str:
-    """Hint for an unknown id: the closest known id, else the few known ones."""
-    close = difflib.get_close_matches(name, sorted(known), n=1)
-    if close:
-        return f"did you mean {close[0]!r}?"
-    if not known:
-        return f"`{coll}:` is empty"
-    if len(known) <= 6:
-        return f"define it under `{coll}:`, or use one of: " + ", ".join(map(repr, sorted(known)))
-    return f"define it under `{coll}:`"
 
 
 def check_history(s: Scenario, r: Report) -> None:
@@ -558,13 +371,13 @@ def check_history(s: Scenario, r: Report) -> None:
     A case may end after ``as_of``: a historical scenario may record how a step it
     describes ended later (calibration uses the whole record).
     """
-    known = _ids(s.companies)
+    known = ids(s.companies)
     for i, c in enumerate(s.history):
         if c.company not in known:
             r.add(
                 ("history", i, "company"),
                 f"unknown company {c.company!r}",
-                _suggest(c.company, known, "companies"),
+                suggest(c.company, known, "companies"),
             )
         if c.end is not None and c.end < c.start:
             r.add(
