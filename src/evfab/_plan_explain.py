@@ -197,7 +197,7 @@ class _Context:
 
 
 def _context(world: World, routes: RouteTable) -> _Context:
-    ids = [str(p) for p in world.plant_ids]
+    ids = list(world.plant_ids)
     free = np.zeros((len(ids), len(world.years)))
     for i, pid in enumerate(ids):
         if world.plant(pid)["status"] != "planned":

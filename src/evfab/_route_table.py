@@ -103,7 +103,7 @@ class RouteTable:
             if routes.world is not world:
                 raise ValueError("the route table was derived from another world")
             return routes
-        row = {g: i for i, g in enumerate(str(g) for g in world.program_ids)}
+        row = {g: i for i, g in enumerate(world.program_ids)}
         program = np.array([row[r.program] for r in routes], np.int64)
         return cls(world, list(routes), program, np.arange(len(routes)), complete=True)
 

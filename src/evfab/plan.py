@@ -170,9 +170,8 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     flat = ta.offer_idx[np.repeat(ta.offer_ptr[rt], n_off) + within]
     offer_rows = _first_seen(flat)
     offer_pos = _local(offer_rows, len(world.offer_ids))
-    all_offers = [str(o) for o in world.offer_ids]
-    offers = [all_offers[i] for i in offer_rows]
-    plants = [str(world.plant_ids[i]) for i in plant_rows]
+    offers = [world.offer_ids[i] for i in offer_rows]
+    plants = [world.plant_ids[i] for i in plant_rows]
     years = world.years
     n_y = len(years)
     discount = (1.0 + world.discount_rate) ** -(years - years[0]).astype(np.float64)
