@@ -224,6 +224,30 @@ def test_plant_capacity_since_counts_phases_from_that_date() -> None:
     )
 
 
+def test_plant_capacities_equal_plant_capacity_bit_for_bit() -> None:
+    """The batched capacities are the per-plant ones, floats included, in key order."""
+    from evfab.generate import generate
+
+    generated = evfab.Scenario.model_validate(generate(programs=20, plants=30, seed=4))
+    china = evfab.load("china-ev")
+    makers = [
+        lambda: _world(_plants_doc()),
+        lambda: evfab.compile(generated),
+        lambda: evfab.compile(china),
+    ]
+    for make in makers:
+        # Two worlds, so that neither answer is read from the other's memo.
+        one, other = make(), make()
+        starts = [None, one.as_of, D(one.as_of.year + 1, 3, 9), D(one.as_of.year - 3, 12, 31)]
+        keys = [(p, s) for s in starts for p in one.plant_ids]
+        keys = keys[::-1] + keys[:3]  # any order, repeats allowed
+        batch = one.plant_capacities(keys)
+        assert batch.shape == (len(keys), len(one.years))
+        for row, (p, s) in zip(batch, keys, strict=True):
+            assert np.array_equal(row, other.plant_capacity(p, s)), (p, s)
+        assert one.plant_capacities([]).shape == (0, len(one.years))
+
+
 @pytest.mark.parametrize("year", [2021, 2027])
 def test_committed_outside_the_years_is_rejected(year: int) -> None:
     # compile_world indexes committed load by year; the checks must keep it in range.

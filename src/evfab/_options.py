@@ -124,8 +124,11 @@ def _transfer(oid: str, det: dict[str, Any]) -> Step:
     return _step(f"offer:{oid}:transfer", f"licence transfer ({oid})", det["transfer_months"])
 
 
-def _success(world: World, oid: str) -> Event:
-    return Event(f"offer:{oid}:success", f"deal {oid} concluded", _offer_p(world, oid))
+def _success(world: World, oid: str, p: float | None = None) -> Event:
+    """The event that deal ``oid`` is concluded (``p``: its chance, if already known)."""
+    return Event(
+        f"offer:{oid}:success", f"deal {oid} concluded", _offer_p(world, oid) if p is None else p
+    )
 
 
 def _phases(world: World, pid: str, start: Path | None) -> tuple[Phase, ...]:
@@ -355,6 +358,7 @@ def _plant_options(world: World, company: str) -> list[_PlantOption]:
         start: Path | None = None,
     ) -> _PlantOption:
         """A plant option; a ``priced`` one carries its offer's fee, odds and sources."""
+        p = _offer_p(world, oid) if oid else 1.0
         return _PlantOption(
             source,
             pid,
@@ -364,12 +368,12 @@ def _plant_options(world: World, company: str) -> list[_PlantOption]:
             nameplate=_num(world.plant(pid)["nameplate"]),
             offers=(oid,) if oid else (),
             fixed_fee=_num(world.offer(oid)["fixed_fee"]) if priced else 0.0,
-            probability=_offer_p(world, oid) if priced else 1.0,
+            probability=p if priced else 1.0,
             build_start=build_start,
             share=share,
             access=access or Path(world.as_of),
             phases=_phases(world, pid, start),
-            events=(_success(world, oid),) if oid else (),
+            events=(_success(world, oid, p),) if oid else (),
         )
 
     by_op = world.plants_by_operator

@@ -135,10 +135,28 @@ class RouteTable:
 
     def status(self, i: int) -> tuple[str, tuple[str, ...]]:
         """Weakest source status and warnings of route ``i`` (without making the route)."""
-        t = self.templates[int(self.template[i])]
+        ti = int(self.template[i])
+        t = self.templates[ti]
         if self._complete:
             return t.weakest_status, t.warnings
-        return self._status(self._sources(t, self._program_ids[int(self.program[i])]))
+        gi = int(self.program[i])
+        # NOTE: programs citing the same sources share one answer per template.
+        key = (ti, self._cite_group[gi])
+        hit = self._route_status.get(key)
+        if hit is None:
+            hit = self._route_status[key] = self._status(self._sources(t, self._program_ids[gi]))
+        return hit
+
+    @cached_property
+    def _cite_group(self) -> list[int]:
+        """A number per program, equal for programs that cite the same sources."""
+        group: dict[tuple[str, ...], int] = {}
+        cites = self._program_cites
+        return [group.setdefault(cites[g], len(group)) for g in self._program_ids]
+
+    @cached_property
+    def _route_status(self) -> dict[tuple[int, int], tuple[str, tuple[str, ...]]]:
+        return {}
 
     def _sources(self, t: Route, g: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.sources + self._program_cites[g]))
@@ -209,28 +227,37 @@ class RouteTable:
             access=np.array([offer_row[a] if (a := access_offer(t)) else -1 for t in ts], np.int64),
         )
 
-    def logistics(self, rows: IntArray) -> FloatArray:
-        """Logistics cost per car of routes ``rows`` (their program to their plant)."""
+    @cached_property
+    def _logistics_pairs(self) -> tuple[IntArray, FloatArray]:
+        """Every (program, plant) logistics cost as sorted keys ``program * P + plant``."""
         w = self.world
         n_p = len(w.plant_ids)
         row = w.plant_row
         costs = cast(list[dict[str, float]], w.column("programs", "logistics"))
-        # Plants a program lists but the world lacks (unvalidated input) cost nothing.
-        pairs = [
-            (gi * n_p + row[pid], float(c))
-            for gi, cost in enumerate(costs)
-            for pid, c in cost.items()
-            if pid in row
-        ]
-        keys = [k for k, _ in pairs]
-        vals = [v for _, v in pairs]
+        keys: list[int] = []
+        vals: list[float] = []
+        for gi, cost in enumerate(costs):
+            base = gi * n_p
+            for pid, c in cost.items():
+                r = row.get(pid)
+                # Plants a program lists but the world lacks (unvalidated input) cost nothing.
+                if r is not None:
+                    keys.append(base + r)
+                    vals.append(c)
         key = np.array(keys, np.int64)
         order = np.argsort(key, kind="stable")
-        key, val = key[order], np.array(vals, np.float64)[order]
-        want = self.program[rows] * n_p + self.arrays.plant[self.template[rows]]
-        pos = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
-        hit = (key[pos] == want) if len(key) else np.zeros(len(want), bool)
-        return np.where(hit, val[pos] if len(key) else 0.0, 0.0)
+        return key[order], np.array(vals, np.float64).reshape(len(keys))[order]
+
+    def logistics(self, rows: IntArray) -> FloatArray:
+        """Logistics cost per car of routes ``rows`` (their program to their plant)."""
+        key, val = self._logistics_pairs
+        want = (
+            self.program[rows] * len(self.world.plant_ids) + self.arrays.plant[self.template[rows]]
+        )
+        if not len(key):
+            return np.zeros(len(want))
+        pos = np.minimum(np.searchsorted(key, want), len(key) - 1)
+        return np.where(key[pos] == want, val[pos], 0.0)
 
 
 class RouteView(Sequence[Route]):

@@ -45,9 +45,15 @@ class Path:
 
     def nominal(self) -> dt.date:
         """The date at the modes of every step (rounded to a day)."""
-        return self.base + dt.timedelta(
-            days=round(sum(s.mode for s in self.steps) * DAYS_PER_MONTH)
-        )
+        # NOTE: memoised on the (frozen) instance: the rules engine asks each path for
+        # its nominal date several times per route. Not a field, so not compared.
+        hit: dt.date | None = self.__dict__.get("_nominal")
+        if hit is None:
+            hit = self.base + dt.timedelta(
+                days=round(sum(s.mode for s in self.steps) * DAYS_PER_MONTH)
+            )
+            object.__setattr__(self, "_nominal", hit)
+        return hit
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,8 @@ class _Table:
         concat_priors: list[str] | None = None,
     ) -> None:
         self.spec = spec
+        self.names = [name for name, _ in spec]
+        self.position = {name: k for k, name in enumerate(self.names)}
         self.columns = columns
         self.ids = ids
         # Prior kinds whose rows the frame gets by pd.concat (the table has no rows of its
@@ -165,7 +167,7 @@ class RawTables:
 
     def names(self, table: str) -> list[str]:
         """Column names of ``table`` in order."""
-        return [name for name, _ in self._table(table).spec]
+        return list(self._table(table).names)
 
     def ids(self, table: str) -> list[str]:
         """Row ids of ``table`` in order (not to be modified)."""
@@ -177,7 +179,7 @@ class RawTables:
     def raw(self, table: str, name: str) -> list[Any]:
         """The raw values of a column, as compiled (not to be modified)."""
         t = self._table(table)
-        return t.columns[self.names(table).index(name)]
+        return t.columns[t.position[name]]
 
     def frame(self, table: str) -> pd.DataFrame:
         """The DataFrame of ``table``, built on the first call."""
@@ -209,7 +211,7 @@ class RawTables:
     # schema produces, and only the rest go through pandas.
     def _compute(self, table: str, name: str) -> list[Any]:
         t = self._table(table)
-        k = self.names(table).index(name)
+        k = t.position[name]
         values = t.columns[k]
         if not values:
             return []

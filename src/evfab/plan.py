@@ -196,12 +196,18 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         for _, row in rows_:
             if row["kind"] == "build_plant":
                 build_lead.setdefault(str(row["detail"]["plant"]), float(row["lead_months"].mode))
-    for i, (pid, prow) in enumerate(zip(plants, plant_rows, strict=True)):
-        start = None
-        if world.plant(pid)["status"] == "planned" and pid in build_lead:
-            start = add_months(world.as_of, build_lead[pid])
-        cap = world.plant_capacity(pid, start) - world.committed[prow]
-        plant_free[i] = np.clip(cap, 0.0, None)
+    keys = [
+        (
+            pid,
+            add_months(world.as_of, build_lead[pid])
+            if world.plant(pid)["status"] == "planned" and pid in build_lead
+            else None,
+        )
+        for pid in plants
+    ]
+    if plants:
+        cap = world.plant_capacities(keys) - world.committed[plant_rows]
+        plant_free = np.clip(cap, 0.0, None)
     # An exclusion may be declared on either offer (or both): keep each pair once.
     o_of = {o: i for i, o in enumerate(offers)}
     pairs = sorted(

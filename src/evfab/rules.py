@@ -181,13 +181,12 @@ class _Core:
 def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[_Core]:
     horizon_end = dt.date(int(world.years[-1]), 12, 31)
     plants = _plant_options(world, company)
-    pairs = [
-        (lic, pl)
-        for lic in _licence_options(world, company, scope, policy)
-        for pl in _pairs(lic, plants, world)
-    ]
-    free: dict[tuple[str, dt.date | None], tuple[float, ...]] = {}
-    timings = [_timing(world, lic, pl, policy, free) for lic, pl in pairs]
+    lics = _licence_options(world, company, scope, policy)
+    pairs = [(lic, pl) for lic in lics for pl in _pairs(lic, plants, world)]
+    free = _free_shares(world, [(pl.plant, pl.build_start) for _, pl in pairs])
+    # When each licence is withdrawn under the dormancy exit rule (None: never).
+    deadline = {lic.licence_id: _deadline(world, lic.licence_id, policy) for lic in lics}
+    timings = [_timing(world, lic, pl, free, deadline[lic.licence_id]) for lic, pl in pairs]
     # The SOP and capacity come from the timing recipe at its modes, so the risk
     # engine, sampling the same recipe, reproduces them exactly when nothing varies.
     sops = [_nominal_sop(world, t) for t in timings]
@@ -196,7 +195,9 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
     out = []
     for (lic, pl), timing, sop, cap in zip(pairs, timings, sops, caps.tolist(), strict=True):
         driver = lic.driver if lic.ready >= pl.ready else pl.driver
-        why = [*lic.illegal, *_dormant(world, lic.licence_id, policy, sop)]
+        why = list(lic.illegal)
+        if deadline[lic.licence_id] is not None:
+            why += _dormant(world, lic.licence_id, policy, sop)
         if lic.new_licence and policy.min_capacity and pl.nameplate < policy.min_capacity:
             why.append(
                 f"plant {pl.plant} has {pl.nameplate:,.0f}/year, below the {policy.min_capacity:,}/year "
@@ -266,28 +267,48 @@ def _nominal_capacity(world: World, ts: list[Timing], sops: list[dt.date]) -> Fl
     return out
 
 
+def _free_shares(
+    world: World, keys: list[tuple[str, dt.date | None]]
+) -> dict[tuple[str, dt.date | None], tuple[float, ...]]:
+    """Share of each plant's capacity left after its operator's load, by year.
+
+    Args:
+        world: The compiled world.
+        keys: (plant, construction start or None) pairs.
+
+    Returns:
+        Each distinct key -> free share by year.
+    """
+    keys = list(dict.fromkeys(keys))
+    full = world.plant_capacities(keys)
+    rows = np.array([world.plant_row[p] for p, _ in keys], np.intp)
+    load = world.committed[rows].astype(np.float64).reshape(full.shape)
+    used = np.divide(load, full, out=np.ones_like(full), where=full > 0)
+    free = np.clip(1.0 - used, 0.0, 1.0).tolist()
+    return {k: tuple(f) for k, f in zip(keys, free, strict=True)}
+
+
+def _deadline(world: World, lid: str, policy: PolicyState) -> dt.date | None:
+    """Date licence ``lid`` is withdrawn under the dormancy exit rule, if it ever is."""
+    since = world.licence(lid)["dormant_since"] if world.has_licence(lid) else None
+    if isinstance(since, dt.date) and policy.dormant_exit_months:
+        return add_months(since, policy.dormant_exit_months)
+    return None
+
+
 def _timing(
     world: World,
     lic: _LicenceOption,
     pl: _PlantOption,
-    policy: PolicyState,
     free: dict[tuple[str, dt.date | None], tuple[float, ...]],
+    deadline: dt.date | None,
 ) -> Timing:
     """The route's recipe for the risk engine (evaluated at the modes it gives the nominal SOP).
 
-    ``free`` caches each plant's free share by year (per construction start).
+    ``free`` holds each plant's free share by year (per construction start);
+    ``deadline`` is when the licence is withdrawn, if it is.
     """
     key = (pl.plant, pl.build_start)
-    if key not in free:
-        full = world.plant_capacity(pl.plant, pl.build_start)
-        load = world.committed[world.plant_row[pl.plant]].astype(np.float64)
-        used = np.divide(load, full, out=np.ones_like(full), where=full > 0)
-        free[key] = tuple(np.clip(1.0 - used, 0.0, 1.0).tolist())
-    deadline = None
-    lid = lic.licence_id
-    since = world.licence(lid)["dormant_since"] if world.has_licence(lid) else None
-    if isinstance(since, dt.date) and policy.dormant_exit_months:
-        deadline = add_months(since, policy.dormant_exit_months)
     events = tuple({e.key: e for e in lic.events + pl.events}.values())
     return Timing(
         licence=lic.path or Path(world.as_of),
@@ -326,9 +347,14 @@ def _templates(
     :meth:`evfab._route_table.RouteTable.route`.
     """
     routes = []
+    # The badge depends on the licence option only; a licence pairs with many plants.
+    badges: dict[int, tuple[str, str, str, float, tuple[str, ...]]] = {}
     for c in cores:
         lic, pl = c.lic, c.pl
-        badge, kind, names, fee, unfit = _badge(world, company, need, lic, policy)
+        b = badges.get(id(lic))
+        if b is None:
+            b = badges[id(lic)] = _badge(world, company, need, lic, policy)
+        badge, kind, names, fee, unfit = b
         routes.append(
             Route(
                 program="",
