@@ -170,8 +170,10 @@ class Milp:
         self.rows.append(np.asarray(rows, np.int64) + start)
         self.cols.append(np.asarray(cols, np.int64))
         self.vals.append(np.asarray(vals, np.float64))
-        self.row_lower.append(np.broadcast_to(np.asarray(lower, np.float64), (n,)).copy())
-        self.row_upper.append(np.broadcast_to(np.asarray(upper, np.float64), (n,)).copy())
+        # NOTE: the steps pass fresh arrays of length n; they are kept as they are (no
+        # broadcast and copy: each numpy call counts on models that solve in milliseconds).
+        self.row_lower.append(_row_vector(lower, n))
+        self.row_upper.append(_row_vector(upper, n))
         self.n_row += n
         self.row_blocks[name] = (start, self.n_row)
         return start
@@ -205,6 +207,14 @@ class Milp:
     def integrality(self) -> BoolArray:
         """True for integer columns."""
         return np.concatenate(self.integer) if self.integer else np.zeros(0, bool)
+
+
+def _row_vector(x: FloatArray, n: int) -> FloatArray:
+    """``x`` as a float vector of length ``n`` (a scalar is repeated)."""
+    a = np.asarray(x, np.float64)
+    if a.shape != (n,):
+        a = np.broadcast_to(a, (n,)).copy()
+    return a
 
 
 def add_production_variables(m: Milp, d: PlanInputs) -> None:

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from functools import cached_property
+from itertools import chain, repeat
 from typing import cast, overload
 
 import numpy as np
@@ -231,22 +232,20 @@ class RouteTable:
     def _logistics_pairs(self) -> tuple[IntArray, FloatArray]:
         """Every (program, plant) logistics cost as sorted keys ``program * P + plant``."""
         w = self.world
-        n_p = len(w.plant_ids)
         row = w.plant_row
         costs = cast(list[dict[str, float]], w.column("programs", "logistics"))
-        keys: list[int] = []
-        vals: list[float] = []
-        for gi, cost in enumerate(costs):
-            base = gi * n_p
-            for pid, c in cost.items():
-                r = row.get(pid)
-                # Plants a program lists but the world lacks (unvalidated input) cost nothing.
-                if r is not None:
-                    keys.append(base + r)
-                    vals.append(c)
-        key = np.array(keys, np.int64)
+        # NOTE: map/chain/fromiter keep the per-entry work in C: a program may list a
+        # logistics cost for each of hundreds of plants.
+        plant = np.fromiter(
+            chain.from_iterable(map(row.get, c, repeat(-1)) for c in costs), np.int64
+        )
+        val = np.fromiter(chain.from_iterable(c.values() for c in costs), np.float64)
+        program = np.repeat(np.arange(len(costs)), [len(c) for c in costs])
+        # Plants a program lists but the world lacks (unvalidated input) cost nothing.
+        ok = plant >= 0
+        key = program[ok] * len(w.plant_ids) + plant[ok]
         order = np.argsort(key, kind="stable")
-        return key[order], np.array(vals, np.float64).reshape(len(keys))[order]
+        return key[order], val[ok][order]
 
     def logistics(self, rows: IntArray) -> FloatArray:
         """Logistics cost per car of routes ``rows`` (their program to their plant)."""
@@ -309,7 +308,7 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
         KeyError: If ``program`` is not in the world.
     """
     ids = list(world.program_ids)
-    if program is not None and program not in world.program_rows:
+    if program is not None and program not in ids:
         raise KeyError(program)
     rows = [ids.index(program)] if program is not None else range(len(ids))
     policy = world.policy_at(world.as_of)
@@ -321,10 +320,15 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
     templates: list[Route] = []
     starts: list[int] = []
     counts: list[int] = []
-    prog_rows = world.program_rows
+    # Three columns, not the programs' full rows: that is all grouping needs.
+    col = world.column
+    company_of, scope_of, need_of = (
+        col("programs", "company"),
+        col("programs", "scope"),
+        col("programs", "badge"),
+    )
     for gi in rows:
-        row = prog_rows[ids[gi]]
-        company, scope, need = str(row["company"]), str(row["scope"]), str(row["badge"])
+        company, scope, need = str(company_of[gi]), str(scope_of[gi]), str(need_of[gi])
         key = (company, scope, need)
         if key not in group_of:
             if (company, scope) not in cores:
