@@ -386,9 +386,11 @@ class World:
                 np.add.at(out, np.array(rows, np.intp), np.array(caps)[:, None] * fractions)
             for r, (plant, start) in enumerate(todo):
                 cache[(plant, start, None)] = out[r]
+            if todo == list(keys):
+                return out.copy()
         if not keys:
             return np.zeros((0, n_y))
-        return np.stack([cache[(p, s, None)] for p, s in keys])
+        return np.array([cache[(p, s, None)] for p, s in keys], np.float64)
 
     @cached_property
     def _capacity_cache(self) -> dict[tuple[str, dt.date | None, dt.date | None], FloatArray]:
