@@ -121,3 +121,26 @@ def test_records_gives_python_values() -> None:
 def test_frame_with_no_rows(text: tuple[str, ...]) -> None:
     got = frame({"t": [], "n": []}, text)
     assert list(got.columns) == ["t", "n"] and len(got) == 0
+
+
+@pytest.mark.parametrize(
+    ("columns", "dtypes"),
+    [
+        (["program", "route"], None),
+        (["program", "year", "cars", "demand"], ["object", "int64", "float64", "float64"]),
+        (["a", "b", "c"], ["float64", "object", "float64"]),
+        (["flag"], ["bool"]),
+        ([], None),
+    ],
+)
+def test_empty_frame_equals_pandas_own_empty_table(
+    columns: list[str], dtypes: list[str] | None
+) -> None:
+    want = pd.DataFrame(columns=columns)
+    if dtypes is not None:
+        want = want.astype(dict(zip(columns, dtypes, strict=True)))
+    got = empty_frame(columns, dtypes)
+    pd.testing.assert_frame_equal(got, want, check_index_type=True, check_column_type=True)
+    # Fresh every time: changing one leaves the next alone.
+    got["added"] = []
+    assert "added" not in empty_frame(columns, dtypes).columns
