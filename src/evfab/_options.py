@@ -9,6 +9,7 @@ its legality problems, costs, sources and a timing recipe (:mod:`evfab._timing`)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -340,41 +341,44 @@ def _dormant(world: World, lid: str, policy: PolicyState, sop: dt.date) -> tuple
     return ()
 
 
+def _plant_option(
+    world: World,
+    source: str,
+    pid: str,
+    ready: dt.date,
+    driver: str,
+    oid: str = "",
+    *,
+    priced: bool = False,
+    build_start: dt.date | None = None,
+    share: float = 1.0,
+    access: Path | None = None,
+    start: Path | None = None,
+) -> _PlantOption:
+    """A plant option; a ``priced`` one carries its offer's fee, odds and sources."""
+    p = _offer_p(world, oid) if oid else 1.0
+    return _PlantOption(
+        source,
+        pid,
+        ready,
+        driver,
+        cites=(world.cites[("offer", oid)] if priced else ()) + world.cites[("plant", pid)],
+        nameplate=_num(world.plant(pid)["nameplate"]),
+        offers=(oid,) if oid else (),
+        fixed_fee=_num(world.offer(oid)["fixed_fee"]) if priced else 0.0,
+        probability=p if priced else 1.0,
+        build_start=build_start,
+        share=share,
+        access=access or Path(world.as_of),
+        phases=_phases(world, pid, start),
+        events=(_success(world, oid, p),) if oid else (),
+    )
+
+
 def _plant_options(world: World, company: str) -> list[_PlantOption]:
     mine = world.affiliates(company)
     out: list[_PlantOption] = []
-
-    def option(
-        source: str,
-        pid: str,
-        ready: dt.date,
-        driver: str,
-        oid: str = "",
-        *,
-        priced: bool = False,
-        build_start: dt.date | None = None,
-        share: float = 1.0,
-        access: Path | None = None,
-        start: Path | None = None,
-    ) -> _PlantOption:
-        """A plant option; a ``priced`` one carries its offer's fee, odds and sources."""
-        p = _offer_p(world, oid) if oid else 1.0
-        return _PlantOption(
-            source,
-            pid,
-            ready,
-            driver,
-            cites=(world.cites[("offer", oid)] if priced else ()) + world.cites[("plant", pid)],
-            nameplate=_num(world.plant(pid)["nameplate"]),
-            offers=(oid,) if oid else (),
-            fixed_fee=_num(world.offer(oid)["fixed_fee"]) if priced else 0.0,
-            probability=p if priced else 1.0,
-            build_start=build_start,
-            share=share,
-            access=access or Path(world.as_of),
-            phases=_phases(world, pid, start),
-            events=(_success(world, oid, p),) if oid else (),
-        )
+    option = functools.partial(_plant_option, world)
 
     by_op = world.plants_by_operator
     for pid, row in [
