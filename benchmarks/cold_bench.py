@@ -52,6 +52,24 @@ def _twice(s: dict[str, list[float]], key: str, fn: Callable[[int], Any]) -> lis
     return out
 
 
+def _one_repeat(scenario: evfab.Scenario, milp: Any, s: dict[str, list[float]]) -> None:
+    """One repetition: a direct HiGHS solve, then every stage cold and warm."""
+    gc.collect()
+    h = new_highs()
+    pass_milp(h, milp)
+    run(h, None, GAP)  # the state orlib_bench.py measures evfab in
+    worlds = _twice(s, "compile", lambda _: evfab.compile(scenario))
+    tables = _twice(s, "routes", lambda k: route_table(worlds[k]))
+    inputs = _twice(s, "inputs", lambda k: plan_inputs(worlds[k], tables[k]))
+    models = _twice(s, "build", lambda k: build_milp(inputs[k][0]))
+    sol = solve(models[0], None, GAP)
+    _twice(
+        s,
+        "write_back",
+        lambda k: _write_back(worlds[k], inputs[k][0], inputs[k][1], models[k], sol),
+    )
+
+
 def bench_instance(name: str, repeat: int) -> dict[str, Any]:
     """Cold and warm time of each of evfab's stages on one OR-Library instance."""
     scenario = load_instance(name, None)
@@ -60,20 +78,7 @@ def bench_instance(name: str, repeat: int) -> dict[str, Any]:
     s: dict[str, list[float]] = defaultdict(list)
     for i in range(repeat):
         print(f"[{name}] repeat {i + 1}/{repeat}", file=sys.stderr, flush=True)
-        gc.collect()
-        h = new_highs()
-        pass_milp(h, milp)
-        run(h, None, GAP)  # the state orlib_bench.py measures evfab in
-        worlds = _twice(s, "compile", lambda _: evfab.compile(scenario))
-        tables = _twice(s, "routes", lambda k: route_table(worlds[k]))
-        inputs = _twice(s, "inputs", lambda k: plan_inputs(worlds[k], tables[k]))
-        models = _twice(s, "build", lambda k: build_milp(inputs[k][0]))
-        sol = solve(models[0], None, GAP)
-        _twice(
-            s,
-            "write_back",
-            lambda k: _write_back(worlds[k], inputs[k][0], inputs[k][1], models[k], sol),
-        )
+        _one_repeat(scenario, milp, s)
     med = {k: c.median(v) for k, v in s.items()}
     cold = sum(med[f"{st} cold"] for st in STAGES)
     warm = sum(med[f"{st} warm"] for st in STAGES)
