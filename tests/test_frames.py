@@ -144,3 +144,28 @@ def test_empty_frame_equals_pandas_own_empty_table(
     # Fresh every time: changing one leaves the next alone.
     got["added"] = []
     assert "added" not in empty_frame(columns, dtypes).columns
+
+
+def test_frame_refuses_columns_of_different_lengths() -> None:
+    with pytest.raises(ValueError, match="same length"):
+        frame({"a": [1, 2], "b": [[1], [2], [3]]})
+
+
+def test_frame_keeps_numpy_scalar_widths_and_huge_ints_as_pandas_does() -> None:
+    data = {
+        "f32": [np.float32(1.5), np.float32(2)],
+        "i32": [np.int32(1), np.int32(2)],
+        "huge": [2**63, 1],
+    }
+    pd.testing.assert_frame_equal(frame(dict(data)), pd.DataFrame(data))
+
+
+@pytest.mark.parametrize("dtypes", [["str"], ["category"]])
+def test_empty_frame_with_pandas_dtypes(dtypes: list[str]) -> None:
+    want = pd.DataFrame(columns=["x"]).astype({"x": dtypes[0]})
+    pd.testing.assert_frame_equal(empty_frame(["x"], dtypes), want)
+
+
+def test_empty_frame_refuses_a_dtype_count_mismatch() -> None:
+    with pytest.raises(ValueError, match="dtypes"):
+        empty_frame(["a", "b"], ["object"])

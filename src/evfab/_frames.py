@@ -31,17 +31,23 @@ def empty_frame(columns: list[str], dtypes: list[str] | None = None) -> pd.DataF
     # NOTE: a plan without shortfalls or alternatives returns several empty tables;
     # one typed block per dtype costs ~20 us, a copy of a cached table 15-80 us and
     # building one with pandas 3 ~10x more.
+    if dtypes is not None and len(dtypes) != len(columns):
+        raise ValueError(f"{len(columns)} columns but {len(dtypes)} dtypes")
     make = _from_blocks()
-    kinds = (
-        [np.dtype(d) for d in dtypes] if dtypes is not None else [np.dtype(object)] * len(columns)
-    )
-    if make is None or not columns:
+    names = dtypes if dtypes is not None else ["object"] * len(columns)
+    if make is None or not columns or not all(d in _NUMPY_NAMES for d in names):
+        # Other dtypes (pandas' own: "str", "category" ...) go through pandas.
         return _empty_template(tuple(columns), None if dtypes is None else tuple(dtypes)).copy()
+    kinds = [np.dtype(d) for d in names]
     return make(
         _grouped_blocks([np.empty((1, 0), k) for k in kinds]),
         index=pd.RangeIndex(0),
         columns=_column_index(tuple(columns)).view(),
     )
+
+
+_NUMPY_NAMES = frozenset({"object", "bool", "int64", "int32", "float64", "float32"})
+"""Dtype names :func:`empty_frame` builds as numpy blocks (the same dtype under any pandas)."""
 
 
 def _grouped_blocks(columns: list[Any]) -> list[tuple[Any, Any]]:
@@ -73,7 +79,7 @@ def text_dtype() -> Any:
 
 @functools.lru_cache(maxsize=1)
 def _from_blocks() -> Callable[..., pd.DataFrame] | None:
-    """pandas' ``create_dataframe_from_blocks`` (pandas >= 2.3), or None."""
+    """pandas' ``create_dataframe_from_blocks`` (recent pandas; 3.x has it), or None."""
     try:
         internals = importlib.import_module("pandas.api.internals")
     except ImportError:  # pragma: no cover - older pandas
@@ -100,7 +106,7 @@ def _text_block(values: Any, n: int) -> Any:
     dtype = text_dtype()
     if isinstance(dtype, pd.StringDtype):
         # ``_from_sequence`` is the ExtensionArray constructor pandas itself uses; it
-        # checks every value is a string, as ``pd.array`` does, at a third of the cost.
+        # converts the values as ``pd.array`` does, at a third of the cost.
         return _text_array_type()._from_sequence(values, dtype=dtype)
     return np.fromiter(values, dtype=object, count=n).reshape(1, n)
 
@@ -121,7 +127,10 @@ def _block(values: Any, n: int) -> Any | None:
     kind = infer(obj, skipna=False)
     typed = _PLAIN.get(kind)
     if typed is not None and not isinstance(values, np.ndarray):
-        return np.array(values, dtype=typed).reshape(1, n)
+        # Only plain Python numbers: numpy scalars keep their own width and huge ints
+        # become uint64 or object in pandas, so those go through pandas.
+        arr = np.array(values)
+        return arr.reshape(1, n) if arr.dtype == typed else None
     # Dates and objects that are not all of one inferable kind (lists, mixed values)
     # stay object.
     if kind == "date" or infer(obj, skipna=True) == "mixed":
@@ -137,19 +146,24 @@ def frame(data: dict[str, Any], text: tuple[str, ...] = ()) -> pd.DataFrame:
     """A table from freshly made columns, in the dict's order.
 
     Args:
-        data: Column name -> list or array (not used by the caller afterwards), all of
-            one length.
+        data: Column name -> list, tuple or numpy array (not a Series: no index is
+            aligned), all of one length, not used by the caller afterwards.
         text: Names of columns holding only strings.
 
     Returns:
         The table; its dtypes are those ``pd.DataFrame(data)`` would infer, except
         that an empty ``text`` column is object.
+
+    Raises:
+        ValueError: If the columns differ in length.
     """
     # NOTE: with pandas 3 ``pd.DataFrame(dict)`` costs 200-450 us for a small table,
     # most of it inferring the dtype of the column names and of every column; a plan
-    # builds five. Handing typed blocks to pandas' block constructor costs ~50 us.
+    # builds up to six. Handing typed blocks to pandas' block constructor costs ~50 us.
     make = _from_blocks()
     n = len(next(iter(data.values()))) if data else 0
+    if any(len(v) != n for v in data.values()):
+        raise ValueError("All arrays must be of the same length")
     if make is None or n == 0:
         return _inferred(data, text)
     cols: list[Any] = []

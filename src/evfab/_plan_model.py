@@ -210,7 +210,8 @@ class Milp:
 
 
 def _row_vector(x: FloatArray, n: int) -> FloatArray:
-    """``x`` as a float vector of length ``n`` (a scalar is repeated)."""
+    """``x`` as a float vector of length ``n``: kept as it is if it already is one (no
+    copy), a scalar is repeated."""
     a = np.asarray(x, np.float64)
     if a.shape != (n,):
         a = np.broadcast_to(a, (n,)).copy()
