@@ -8,6 +8,7 @@ column would give, and builds a table's DataFrame only when one is asked for.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -228,6 +229,12 @@ class RawTables:
         return out
 
 
+@functools.lru_cache(maxsize=32)
+def _detail_fields(kind: type[Any]) -> tuple[str, ...]:
+    """The fields of an offer model beyond the common ones (asked once per model class)."""
+    return tuple(k for k in kind.model_fields if k not in _OFFER_COMMON)
+
+
 def _offer_columns(
     s: Scenario,
 ) -> tuple[list[str], list[list[Any]], set[str], dict[str, tuple[str, ...]]]:
@@ -239,7 +246,7 @@ def _offer_columns(
     lead_col = _OFFER_COMMON.index("lead_months") - 1
     for o in s.offers:
         row = [getattr(o, k) for k in _OFFER_COMMON[1:]]
-        detail = {k: getattr(o, k) for k in type(o).model_fields if k not in _OFFER_COMMON}
+        detail = {k: getattr(o, k) for k in _detail_fields(type(o))}
         extra: list[str] = []
         if o.lead_months is None:
             kind = "contract_manufacturing" if o.kind == "contract_manufacturing" else "negotiation"
