@@ -305,11 +305,14 @@ def _write_back(
     x = v[x0:x1] > 0.5
     used = q > 1e-6
     qr, qy = m.q_route[used], m.q_year[used]
+    tab = ix.table
+    program_ids = np.array(ix.programs, dtype=object)
+    plant_ids = np.array(ix.plants, dtype=object)
     production = frame(
         {
-            "program": np.array(ix.programs, dtype=object)[d.route_program[qr]],
-            "route": np.array(ix.routes.ids, dtype=object)[qr],
-            "plant": np.array(ix.plants, dtype=object)[d.route_plant[qr]],
+            "program": program_ids[d.route_program[qr]],
+            "route": tab.ids[tab.template[ix.routes.rows[qr]]],
+            "plant": plant_ids[d.route_plant[qr]],
             "year": years[qy],
             "cars": q[used],
         },
@@ -320,7 +323,7 @@ def _write_back(
     unmet = (
         frame(
             {
-                "program": np.array(ix.programs, dtype=object)[m.u_program[short]],
+                "program": program_ids[m.u_program[short]],
                 "year": years[m.u_year[short]],
                 "cars": u[short],
                 "demand": d.demand[m.u_program[short], m.u_year[short]],
@@ -335,7 +338,6 @@ def _write_back(
     np.minimum.at(first_year, qr, years[qy])
     chosen = np.nonzero(cars_by_route > 1e-6)[0]
     # Chosen routes are described from their templates: no Route objects are made.
-    tab = ix.table
     rows = ix.routes.rows[chosen]
     ts = [tab.templates[j] for j in tab.template[rows].tolist()]
     status = [tab.status(r) for r in rows.tolist()]
@@ -389,7 +391,7 @@ def _write_back(
     pi, yi = np.nonzero(keep)
     utilization = frame(
         {
-            "plant": np.array(ix.plants, dtype=object)[pi],
+            "plant": plant_ids[pi],
             "year": years[yi],
             "used": used_py[keep],
             "committed": committed[keep],
@@ -492,7 +494,7 @@ def plan(
     size = {
         "rows": m.n_row,
         "columns": m.n_col,
-        "nonzeros": int(sum(int(np.count_nonzero(v)) for v in m.vals)),
+        "nonzeros": int(np.count_nonzero(np.concatenate(m.vals))) if m.vals else 0,
         "integers": int(m.integrality().sum()),
         "routes": len(ix.routes),
     }
