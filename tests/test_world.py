@@ -12,7 +12,14 @@ import yaml
 import evfab
 from conftest import MINIMAL
 from evfab._scenario import STATUS_RANK, PolicyPeriod, Status
-from evfab._world import World, add_months, compile_world, resolve_policy, year_fractions
+from evfab._world import (
+    World,
+    _year_fractions_many,
+    add_months,
+    compile_world,
+    resolve_policy,
+    year_fractions,
+)
 from evfab.priors import PRIORS
 
 D = dt.date
@@ -45,6 +52,17 @@ def test_year_fractions_prorates_the_start_year() -> None:
     np.testing.assert_allclose(year_fractions(D(2024, 7, 1), years), [0, 0, 0, 184 / 366])
     np.testing.assert_allclose(year_fractions(D(2010, 5, 1), years), [1, 1, 1, 1])
     np.testing.assert_allclose(year_fractions(D(2030, 1, 1), years), [0, 0, 0, 0])
+
+
+def test_year_fractions_many_equal_year_fractions_bit_for_bit() -> None:
+    """The batched fractions behind plant capacities are the scalar ones, floats included."""
+    years = np.arange(2021, 2033)
+    rng = np.random.default_rng(7)
+    starts = [D(2015, 1, 1) + dt.timedelta(days=int(k)) for k in rng.integers(0, 25 * 365, 3000)]
+    starts += [D(2020, 12, 31), D(2021, 1, 1), D(2024, 2, 29), D(2032, 12, 31), D(2033, 1, 1)]
+    many = _year_fractions_many(starts, years)
+    for d, row in zip(starts, many, strict=True):
+        assert np.array_equal(row, year_fractions(d, years)), d
 
 
 # --- policy ------------------------------------------------------------------------

@@ -199,9 +199,10 @@ class _Context:
 def _context(world: World, routes: RouteTable) -> _Context:
     ids = list(world.plant_ids)
     free = np.zeros((len(ids), len(world.years)))
-    for i, pid in enumerate(ids):
-        if world.plant(pid)["status"] != "planned":
-            free[i] = np.clip(world.plant_capacity(pid) - world.committed[i], 0.0, None)
+    built = [i for i, pid in enumerate(ids) if world.plant(pid)["status"] != "planned"]
+    if built:
+        cap = world.plant_capacities([(ids[i], None) for i in built])
+        free[built] = np.clip(cap - world.committed[built], 0.0, None)
     return _Context(routes, free, ids)
 
 

@@ -345,16 +345,10 @@ class World:
             Vehicles per year for each of :attr:`years`, before committed load.
         """
         # NOTE: memoised per World: the rules engine and the planner ask for the same
-        # plant and start once per route option and once per plant; a copy is returned
-        # so callers may change theirs.
-        key = (plant, start, since)
-        cached = self._capacity_cache.get(key)
-        if cached is None:
-            cached = np.zeros(len(self.years))
-            for capacity, when in self._phase_dates(plant, start):
-                cached += capacity * year_fractions(max(when, since or when), self.years)
-            self._capacity_cache[key] = cached
-        return cached.copy()
+        # plant and start once per route option and once per plant; the row returned is
+        # the caller's own.
+        row: FloatArray = self._capacities([(plant, start, since)])[0]
+        return row
 
     def plant_capacities(self, keys: Sequence[tuple[str, dt.date | None]]) -> FloatArray:
         """Capacity by year of many plants at once, each as :meth:`plant_capacity` gives it.
@@ -365,32 +359,36 @@ class World:
         Returns:
             Vehicles per year, one row per key (K, Y), before committed load.
         """
-        # NOTE: one numpy pass over every phase of the plants not seen yet, instead of a
+        return self._capacities([(p, s, None) for p, s in keys])
+
+    def _capacities(self, keys: Sequence[tuple[str, dt.date | None, dt.date | None]]) -> FloatArray:
+        """Capacity by year of (plant, start, since) keys (K, Y), as a new array."""
+        # NOTE: one numpy pass over every phase of the keys not seen yet, instead of a
         # handful of small numpy calls per plant: the rules engine and the planner ask for
-        # every plant of a company at once. Same arithmetic, same order, same floats.
+        # every plant of a company at once. Phase by phase in order, as a loop would add.
         cache = self._capacity_cache
-        todo = [k for k in dict.fromkeys(keys) if (k[0], k[1], None) not in cache]
+        todo = [k for k in dict.fromkeys(keys) if k not in cache]
         n_y = len(self.years)
         if todo:
             rows: list[int] = []
             caps: list[int] = []
             ready: list[dt.date] = []
-            for r, (plant, start) in enumerate(todo):
+            for r, (plant, start, since) in enumerate(todo):
                 for capacity, when in self._phase_dates(plant, start):
                     rows.append(r)
                     caps.append(capacity)
-                    ready.append(when)
+                    ready.append(max(when, since or when))
             out = np.zeros((len(todo), n_y))
             if rows:
                 fractions = _year_fractions_many(ready, self.years)
                 np.add.at(out, np.array(rows, np.intp), np.array(caps)[:, None] * fractions)
-            for r, (plant, start) in enumerate(todo):
-                cache[(plant, start, None)] = out[r]
+            for r, key in enumerate(todo):
+                cache[key] = out[r]
             if todo == list(keys):
                 return out.copy()
         if not keys:
             return np.zeros((0, n_y))
-        return np.array([cache[(p, s, None)] for p, s in keys], np.float64)
+        return np.array([cache[k] for k in keys], np.float64)
 
     @cached_property
     def _capacity_cache(self) -> dict[tuple[str, dt.date | None, dt.date | None], FloatArray]:
