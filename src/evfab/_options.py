@@ -13,12 +13,14 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from evfab._records import quick_init
 from evfab._scenario import STATUS_RANK, Status
 from evfab._timing import Event, Path, Phase, Step
 from evfab._world import PolicyState, World, add_months
 from evfab.priors import PRIOR_SOURCE_ID
 
 
+@quick_init
 @dataclass(frozen=True)
 class _LicenceOption:
     source: str
@@ -40,6 +42,7 @@ class _LicenceOption:
     events: tuple[Event, ...] = ()
 
 
+@quick_init
 @dataclass(frozen=True)
 class _PlantOption:
     source: str

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evfab._gc import paused_gc
+from evfab._records import quick_init
 from evfab._world import FloatArray, IntArray, World
 from evfab.rules import Route, _Core, _cores, _templates, _warnings
 
@@ -37,6 +38,7 @@ def access_offer(r: Route) -> str:
     return ""
 
 
+@quick_init
 @dataclasses.dataclass(frozen=True)
 class TemplateArrays:
     """Numbers of each template route, as arrays (T templates, Y years).

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from evfab._records import quick_init
+
 FloatArray = npt.NDArray[np.float64]
 DAYS_PER_MONTH = 365.25 / 12
 
 
+@quick_init
 @dataclass(frozen=True)
 class Step:
     """One uncertain duration (triangular, months)."""
@@ -32,6 +35,7 @@ class Step:
     max: float
 
 
+@quick_init
 @dataclass(frozen=True)
 class Path:
     """A date reached after a base date plus a sum of durations."""
@@ -56,6 +60,7 @@ class Path:
         return hit
 
 
+@quick_init
 @dataclass(frozen=True)
 class Phase:
     """A capacity step of the route's plant and when it is ready."""
@@ -64,6 +69,7 @@ class Phase:
     ready: Path
 
 
+@quick_init
 @dataclass(frozen=True)
 class Event:
     """An uncertain yes/no event the route needs (a deal concluded, a licence granted)."""
@@ -73,6 +79,7 @@ class Event:
     probability: float
 
 
+@quick_init
 @dataclass(frozen=True)
 class Timing:
     """What a route's start and capacity depend on.

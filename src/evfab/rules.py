@@ -38,6 +38,7 @@ from evfab._options import (
     _PlantOption,
     _rule_since,
 )
+from evfab._records import quick_init
 from evfab._scenario import STATUS_RANK, Status
 from evfab._timing import Path, Timing, year_bounds
 from evfab._world import FloatArray, PolicyState, World, add_months
@@ -45,6 +46,7 @@ from evfab._world import FloatArray, PolicyState, World, add_months
 __all__ = ["DENIED_PRIOR", "Route", "derive_routes"]
 
 
+@quick_init
 @dataclass(frozen=True)
 class Route:
     """One way to build a program's cars.
@@ -162,6 +164,7 @@ def _unique_ids(routes: list[Route]) -> list[Route]:
     return routes
 
 
+@quick_init
 @dataclass(frozen=True)
 class _Core:
     """The program-independent part of a route: shared by every program of a company and scope."""
