@@ -143,24 +143,24 @@ def explain_choices(
         t = routes.templates[int(routes.template[i])]
         g = programs[int(routes.program[i])]
         unusable.setdefault(g, []).append(f"Not usable: {t.id}: {'; '.join(t.why)}.")
-    # NOTE: rows are grouped once as plain dicts; a DataFrame filter per program made this
+    # NOTE: rows are grouped once by position; a DataFrame filter per program made this
     # the slowest step of small plans.
-    chosen_by: dict[str, list[dict[str, Any]]] = {}
-    keys = list(chosen)
-    for row in zip(*chosen.values(), strict=True):
-        c = dict(zip(keys, row, strict=True))
-        chosen_by.setdefault(str(c["program"]), []).append(c)
+    rows_of: dict[str, list[int]] = {}
+    for i, g in enumerate(chosen["program"]):
+        rows_of.setdefault(str(g), []).append(i)
+    route_of, cars_of = chosen["route"], chosen["cars"]
+    mor_of, badge_of, first_of = chosen["manufacturer"], chosen["badge"], chosen["first_year"]
     alts_by: dict[str, list[dict[str, Any]]] = {}
     for a in records(alts) if len(alts) else []:
         alts_by.setdefault(str(a["program"]), []).append(a)
     for g in programs:
         lines: list[str] = []
-        mine = chosen_by.get(g, [])
-        chosen_routes = {c["route"] for c in mine}
-        for c in mine:
+        mine = rows_of.get(g, [])
+        chosen_routes = {route_of[i] for i in mine}
+        for i in mine:
             lines.append(
-                f"Builds {c['cars']:,.0f} cars on {c['route']}: {c['manufacturer']} is manufacturer of record, "
-                f"badge {c['badge']}, first production {c['first_year']}."
+                f"Builds {cars_of[i]:,.0f} cars on {route_of[i]}: {mor_of[i]} is manufacturer of record, "
+                f"badge {badge_of[i]}, first production {first_of[i]}."
             )
         if not mine:
             lines.append("Builds nothing: no usable route pays for itself against the lost margin.")

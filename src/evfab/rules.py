@@ -195,8 +195,18 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
     sops = [_nominal_sop(world, t) for t in timings]
     caps = _nominal_capacity(world, timings, sops)
     years = [int(y) for y in world.years]
+    # round() per cell, as whole-array rint (both round half to even).
+    cars = np.rint(caps).astype(np.int64).tolist()
+    unit_cost = world.column("plants", "unit_cost")
+    # Offers that exclude others: most scenarios have none, so most routes skip the check.
+    excluding = {
+        o: set(cast(list[str], world.offer(o)["excludes"]))
+        for lic, pl in pairs
+        for o in lic.offers + pl.offers
+        if world.offer(o)["excludes"]
+    }
     out = []
-    for (lic, pl), timing, sop, cap in zip(pairs, timings, sops, caps.tolist(), strict=True):
+    for (lic, pl), timing, sop, cap in zip(pairs, timings, sops, cars, strict=True):
         driver = lic.driver if lic.ready >= pl.ready else pl.driver
         why = list(lic.illegal)
         if deadline[lic.licence_id] is not None:
@@ -211,12 +221,14 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
             unfit = (f"earliest SOP {_fmt_date(sop)} is after the horizon",)
         offers = tuple(dict.fromkeys(lic.offers + pl.offers))
         # A route needing two offers that exclude each other cannot be taken.
-        unfit += tuple(
-            f"offer {a} excludes offer {b}"
-            for a in offers
-            for b in offers
-            if b in cast(list[str], world.offer(a)["excludes"])
-        )
+        if excluding:
+            unfit += tuple(
+                f"offer {a} excludes offer {b}"
+                for a in offers
+                if a in excluding
+                for b in offers
+                if b in excluding[a]
+            )
         out.append(
             _Core(
                 lic=lic,
@@ -225,9 +237,9 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
                 driver=driver,
                 why=tuple(why),
                 unfit=unfit,
-                capacity={y: round(c) for y, c in zip(years, cap, strict=True)},
+                capacity=dict(zip(years, cap, strict=True)),
                 offers=offers,
-                unit_cost=_num(world.plant(pl.plant)["unit_cost"]) + lic.unit_fee,
+                unit_cost=_num(unit_cost[world.plant_row[pl.plant]]) + lic.unit_fee,
                 timing=timing,
             )
         )
