@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, cast
 
 from evfab._records import quick_init
@@ -101,12 +102,16 @@ DENIED_PRIOR = 0.1
 """Chance a deal resting on a denied claim goes through, unless the scenario states one."""
 
 
+_DENIED_RANK = STATUS_RANK[Status.DENIED]
+
+
 def _offer_p(world: World, oid: str) -> float:
     """An offer's chance of success: as stated, else low if it rests on a denied claim."""
     row = world.offer(oid)
-    if not row["probability_given"] and any(
-        world.source_rank.get(s, 0) >= STATUS_RANK[Status.DENIED]
-        for s in world.cites[("offer", oid)]
+    if (
+        not row["probability_given"]
+        and max(map(world.source_rank.get, world.cites[("offer", oid)], repeat(0)), default=0)
+        >= _DENIED_RANK
     ):
         return DENIED_PRIOR
     return float(row["success_probability"])
