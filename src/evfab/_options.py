@@ -155,6 +155,14 @@ def _phases(world: World, pid: str, start: Path | None) -> tuple[Phase, ...]:
     )
 
 
+_LICENCE_KINDS = frozenset(
+    ("apply_licence", "acquire_company", "contract_manufacturing", "licence_umbrella")
+)
+"""Offer kinds that can give a licence option."""
+_PLANT_KINDS = frozenset(("build_plant", "plant_stake", "acquire_company"))
+"""Offer kinds that can give a plant option."""
+
+
 def _licence_options(
     world: World, company: str, scope: str, policy: PolicyState
 ) -> list[_LicenceOption]:
@@ -221,6 +229,8 @@ def _licence_options(
                 )
             )
     for oid, o in [x for c in sorted(mine) for x in world.offers_by_taker.get(c, [])]:
+        if o["kind"] not in _LICENCE_KINDS:
+            continue
         det: dict[str, Any] = o["detail"]
         lead = _d(o["lead_months"])
         start = add_months(world.as_of, lead)
@@ -395,6 +405,8 @@ def _plant_options(world: World, company: str) -> list[_PlantOption]:
         ready = max(world.as_of, world.first_ready(pid))
         out.append(option("own", pid, ready, f"{row['name']} ready"))
     for oid, o in [x for c in sorted(mine) for x in world.offers_by_taker.get(c, [])]:
+        if o["kind"] not in _PLANT_KINDS:
+            continue
         det = o["detail"]
         lead = _d(o["lead_months"])
         start = add_months(world.as_of, lead)

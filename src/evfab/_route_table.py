@@ -318,7 +318,7 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
     # badges on the badge need, not on the program: deriving each group once is what
     # keeps industry-scale scenarios (thousands of programs) fast.
     cores: dict[tuple[str, str], list[_Core]] = {}
-    group_of: dict[tuple[str, str, str], tuple[int, int]] = {}
+    group_of: dict[tuple[object, object, object], tuple[int, int]] = {}
     templates: list[Route] = []
     starts: list[int] = []
     counts: list[int] = []
@@ -330,17 +330,17 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
         col("programs", "badge"),
     )
     for gi in rows:
-        company, scope, need = str(company_of[gi]), str(scope_of[gi]), str(need_of[gi])
-        key = (company, scope, need)
-        if key not in group_of:
+        key = (company_of[gi], scope_of[gi], need_of[gi])
+        hit = group_of.get(key)
+        if hit is None:
+            company, scope, need = (str(x) for x in key)
             if (company, scope) not in cores:
                 cores[(company, scope)] = _cores(world, company, scope, policy)
             made = _templates(world, company, need, cores[(company, scope)], policy)
-            group_of[key] = (len(templates), len(made))
+            hit = group_of[key] = (len(templates), len(made))
             templates.extend(made)
-        start, n = group_of[key]
-        starts.append(start)
-        counts.append(n)
+        starts.append(hit[0])
+        counts.append(hit[1])
     n_of = np.array(counts, np.int64)
     total = int(n_of.sum())
     first = np.repeat(np.cumsum(n_of) - n_of, n_of)

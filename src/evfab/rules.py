@@ -155,6 +155,8 @@ def _badge(
 def _unique_ids(routes: list[Route]) -> list[Route]:
     """Suffix ids that repeat: first with the offers (two stakes in one plant), then with
     the licence (a bought company holding two licences for the scope)."""
+    if len({r.id for r in routes}) == len(routes):
+        return routes
     for suffix in (lambda r: "+".join(r.offers), lambda r: r.licence):
         counts = Counter(r.id for r in routes)
         routes = [
