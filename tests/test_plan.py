@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import evfab
 from evfab.plan import PlanOptions, PlanStatus, plan
@@ -312,3 +315,12 @@ def test_nothing_chosen_gives_empty_text_tables() -> None:
     assert all(str(t) == "object" for t in result.offers.dtypes)
     assert str(result.production["route"].dtype) == "object"
     assert list(result.choices["route"].str.upper()) == []
+
+
+@given(st.lists(st.integers(min_value=-5, max_value=40), max_size=60))
+def test_first_seen_is_distinct_values_in_order_of_first_appearance(values: list[int]) -> None:
+    from evfab.plan import _first_seen
+
+    got = _first_seen(np.array(values, np.int64))
+    assert got.dtype == np.int64
+    assert got.tolist() == list(dict.fromkeys(values))
