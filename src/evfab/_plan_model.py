@@ -178,6 +178,13 @@ class Milp:
         self.row_blocks[name] = (start, self.n_row)
         return start
 
+    def add_no_rows(self, name: str) -> int:
+        """Register an empty block of rows (a constraint family the scenario does not use)."""
+        # NOTE: most scenarios have no modules, exclusions, budgets or single-source
+        # programs; skipping their numpy calls is a tenth of a small model's build.
+        self.row_blocks[name] = (self.n_row, self.n_row)
+        return self.n_row
+
     def csr(self) -> tuple[IntArray, npt.NDArray[np.int32], FloatArray]:
         """The constraint matrix as CSR arrays (start, index, value)."""
         rows = np.concatenate(self.rows) if self.rows else np.zeros(0, np.int64)
@@ -254,6 +261,9 @@ def add_module_variables(m: Milp, d: PlanInputs) -> None:
     o = np.nonzero(d.module_max > 0)[0].astype(np.int64)
     m.m_offer = o
     m.m_of_offer = np.full(len(d.module_max), -1, np.int64)
+    if len(o) == 0:
+        m.col_blocks["m"] = (m.n_col, m.n_col)
+        return
     cost = d.module_fee[o] * d.discount[d.offer_year[o]]
     start = m.add_cols(
         "m", cost, np.zeros(len(o)), d.module_max[o].astype(np.float64), integer=True
@@ -265,6 +275,9 @@ def add_module_links(m: Milp, d: PlanInputs) -> None:
     """Modules only come with the plant: m[o] - max[o] x[o] <= 0."""
     x0 = m.col_blocks["x"][0]
     n = len(m.m_offer)
+    if n == 0:
+        m.add_no_rows("modules")
+        return
     rows = np.concatenate([np.arange(n), np.arange(n)])
     cols = np.concatenate([m.m_of_offer[m.m_offer], x0 + m.m_offer])
     vals = np.concatenate([np.ones(n), -d.module_max[m.m_offer]])
@@ -371,6 +384,9 @@ def add_activation_constraints(m: Milp, d: PlanInputs) -> None:
 
 def add_link_constraints(m: Milp, d: PlanInputs) -> None:
     """A route with its own binary can be used only if every offer it needs is taken."""
+    if len(m.z_route) == 0:
+        m.add_no_rows("link")
+        return
     x0 = m.col_blocks["x"][0]
     counts = np.diff(d.route_offer_ptr)
     own_z = np.zeros(len(counts), bool)
@@ -389,8 +405,11 @@ def add_link_constraints(m: Milp, d: PlanInputs) -> None:
 
 def add_exclusion_constraints(m: Milp, d: PlanInputs) -> None:
     """Mutually exclusive offers: at most one of each pair."""
-    x0 = m.col_blocks["x"][0]
     n = len(d.exclusive)
+    if n == 0:
+        m.add_no_rows("exclusive")
+        return
+    x0 = m.col_blocks["x"][0]
     rows = np.repeat(np.arange(n), 2)
     cols = x0 + d.exclusive.reshape(-1)
     m.add_rows("exclusive", n, rows, cols, np.ones(2 * n), np.full(n, -np.inf), np.ones(n))
@@ -398,8 +417,11 @@ def add_exclusion_constraints(m: Milp, d: PlanInputs) -> None:
 
 def add_budget_constraints(m: Milp, d: PlanInputs) -> None:
     """One-off spending of each company with a budget stays within it (undiscounted)."""
-    x0 = m.col_blocks["x"][0]
     limited = np.nonzero(np.isfinite(d.budget))[0]
+    if len(limited) == 0:
+        m.add_no_rows("budget")
+        return
+    x0 = m.col_blocks["x"][0]
     local = np.full(len(d.budget), -1, np.int64)
     local[limited] = np.arange(len(limited))
     xo = np.nonzero(local[d.offer_company] >= 0)[0]
@@ -421,6 +443,9 @@ def add_budget_constraints(m: Milp, d: PlanInputs) -> None:
 def add_single_source_constraints(m: Milp, d: PlanInputs) -> None:
     """A single-source program uses at most one route."""
     single = np.nonzero(d.single_source)[0]
+    if len(single) == 0:
+        m.add_no_rows("single")
+        return
     local = np.full(len(d.single_source), -1, np.int64)
     local[single] = np.arange(len(single))
     zr = m.z_route[local[d.route_program[m.z_route]] >= 0]
