@@ -7,6 +7,7 @@ tables and arrays here, never the scenario models.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -233,22 +234,6 @@ class World:
         return {p: i for i, p in enumerate(self.plant_ids)}
 
     @cached_property
-    def _phase_table(self) -> dict[str, list[tuple[int, dt.date | None, float]]]:
-        out: dict[str, list[tuple[int, dt.date | None, float]]] = {p: [] for p in self.plant_ids}
-        value = self._raw.values
-        for plant, capacity, ready, months in zip(
-            value("phases", "plant"),
-            value("phases", "capacity"),
-            value("phases", "ready"),
-            value("phases", "months"),
-            strict=True,
-        ):
-            out[str(plant)].append(
-                (int(capacity), ready if isinstance(ready, dt.date) else None, float(months))
-            )
-        return out
-
-    @cached_property
     def licences_by_holder(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
         """(id, row) of each licence, grouped by holder."""
         return self._grouped("licences", "holder")
@@ -407,14 +392,19 @@ class World:
         return {}
 
     def _phase_dates_uncached(self, plant: str, start: dt.date | None) -> list[tuple[int, dt.date]]:
-        phases = self._phase_table[plant]
+        phases = self.phase_steps[plant]
         if all(ready is not None for _, ready, _ in phases):
             return [(capacity, ready) for capacity, ready, _ in phases if ready is not None]
         cs = self.plant(plant)["construction_start"]
         base = start or (cs if isinstance(cs, dt.date) else self.as_of)
         return [
-            (capacity, ready if ready is not None else add_months(base, months))
-            for capacity, ready, months in phases
+            (
+                capacity,
+                ready
+                if ready is not None
+                else add_months(base, float(dist.mode) if dist is not None else math.nan),
+            )
+            for capacity, ready, dist in phases
         ]
 
     def first_ready(self, plant: str, start: dt.date | None = None) -> dt.date:

@@ -177,13 +177,15 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     years = world.years
     n_y = len(years)
     discount = (1.0 + world.discount_rate) ** -(years - years[0]).astype(np.float64)
+    # One pass over the offers the routes need: signing year, fee, taker, exclusions.
+    o_of = {o: i for i, o in enumerate(offers)}
+    offer_info = [world.offer(o) for o in offers]
     offer_year = np.array(
-        [
-            _year_index(world, add_months(world.as_of, world.offer(o)["lead_months"].mode))
-            for o in offers
-        ],
+        [_year_index(world, add_months(world.as_of, r["lead_months"].mode)) for r in offer_info],
         np.int64,
     ).reshape(len(offers))
+    offer_fixed = np.array([float(r["fixed_fee"]) for r in offer_info], np.float64)
+    offer_company = np.array([c_of[str(r["to"])] for r in offer_info], np.int64)
     route_cap = ta.cap[rt]
     # Routes on own plants need no access offer (-1); the others map to their offer's column.
     access = np.full(len(rt), -1, np.int64)
@@ -211,12 +213,11 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         cap = world.plant_capacities(keys) - world.committed[plant_rows]
         plant_free = np.clip(cap, 0.0, None)
     # An exclusion may be declared on either offer (or both): keep each pair once.
-    o_of = {o: i for i, o in enumerate(offers)}
     pairs = sorted(
         {
-            (min(o_of[o], o_of[x]), max(o_of[o], o_of[x]))
-            for o in offers
-            for x in world.offer(o)["excludes"]
+            (min(i, o_of[x]), max(i, o_of[x]))
+            for i, (o, r) in enumerate(zip(offers, offer_info, strict=True))
+            for x in r["excludes"]
             if x in o_of and x != o
         }
     )
@@ -231,8 +232,7 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     module_max = np.zeros(len(offers))
     module_fee = np.zeros(len(offers))
     plant_module_offer = np.full(len(plants), -1, np.int64)
-    for i, o in enumerate(offers):
-        row = world.offer(o)
+    for i, row in enumerate(offer_info):
         det = row["detail"]
         if row["kind"] != "build_plant" or not det.get("max_modules"):
             continue
@@ -275,9 +275,9 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         route_offer_idx=local_flat,
         route_access=access,
         plant_free=plant_free,
-        offer_fixed=np.array([float(world.offer(o)["fixed_fee"]) for o in offers]),
+        offer_fixed=offer_fixed,
         offer_year=offer_year,
-        offer_company=np.array([c_of[str(world.offer(o)["to"])] for o in offers], np.int64),
+        offer_company=offer_company,
         access_cap=access_cap,
         exclusive=np.array(pairs, np.int64).reshape(-1, 2),
         budget=budget,
@@ -432,6 +432,10 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
     df = d.discount
     zr = m.z_route
     modules = _modules(d, m, v)
+    # Per car: the three per-route cost rates, times cars and times discounted cars.
+    per_car = np.stack([plant_cost[r], fees[r], logistics[r]])
+    cars = np.stack([q, q * df[y]], axis=1)
+    (plant_u, plant_d), (fee_u, fee_d), (log_u, log_d) = (per_car @ cars).tolist()
     rows: list[tuple[str, float, float]] = [
         (
             "one-off fees, prices and capex",
@@ -445,9 +449,9 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
             float(d.route_fixed[zr] @ z),
             float((d.route_fixed[zr] * df[d.route_year[zr]]) @ z),
         ),
-        ("production at plants", float(plant_cost[r] @ q), float((plant_cost[r] * df[y]) @ q)),
-        ("per-car fees to partners", float(fees[r] @ q), float((fees[r] * df[y]) @ q)),
-        ("logistics", float(logistics[r] @ q), float((logistics[r] * df[y]) @ q)),
+        ("production at plants", plant_u, plant_d),
+        ("per-car fees to partners", fee_u, fee_d),
+        ("logistics", log_u, log_d),
         (
             "lost margin on unmet demand",
             float(d.lost_margin[m.u_program] @ u),
