@@ -75,16 +75,28 @@ def _child(src: str, data: str, stage: str, repeat: int, flag: str) -> None:
         "routes": lambda: route_table(evfab.compile(scenario)),
         "plan": lambda: P.plan(w0, fast, routes=t0),
     }[stage]
+    n_col = P.build_milp(P.plan_inputs(w0, t0)[0]).n_col
+    if len(sol.col_value) != n_col:
+        raise SystemExit(
+            f"the stored solution has {len(sol.col_value)} columns, this model {n_col}"
+        )
     for _ in range(3):
         run()
-    Path(flag).write_text(str(os.getpid()))
+    # The hand-over polls files: a few thousand instructions against ~10^8 measured.
+    _signal(flag, str(os.getpid()))
     while Path(flag).exists():  # the parent switches instrumentation on, then deletes it
         time.sleep(0.01)
     for _ in range(repeat):
         run()
-    Path(flag + ".done").write_text("1")
+    _signal(flag + ".done", "1")
     while Path(flag + ".done").exists():
         time.sleep(0.01)
+
+
+def _signal(path: str, text: str) -> None:
+    """Write a flag file whole (write, then rename), so the other side never reads it half-made."""
+    Path(path + ".tmp").write_text(text)
+    os.replace(path + ".tmp", path)
 
 
 def _count(src: Path, data: Path, stage: str, repeat: int, tmp: Path) -> float:
@@ -108,24 +120,38 @@ def _count(src: Path, data: Path, stage: str, repeat: int, tmp: Path) -> float:
     ]
     env = dict(os.environ, PYTHONHASHSEED="0")
     proc = subprocess.Popen(cmd, env=env)
-    while not Path(flag).exists():
-        if proc.poll() is not None:
-            raise SystemExit(f"valgrind child failed; see {log}")
-        time.sleep(0.1)
-    pid = Path(flag).read_text().strip() or str(proc.pid)
-    subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
-    Path(flag).unlink()
-    while not Path(flag + ".done").exists():
-        if proc.poll() is not None:
-            raise SystemExit(f"valgrind child failed; see {log}")
-        time.sleep(0.1)
-    subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)
-    Path(flag + ".done").unlink()
-    proc.wait()
+    try:
+        _wait_for(Path(flag), proc, log)
+        pid = Path(flag).read_text().strip()
+        _control("on", pid)
+        Path(flag).unlink()
+        _wait_for(Path(flag + ".done"), proc, log)
+        _control("off", pid)
+        Path(flag + ".done").unlink()
+        proc.wait(timeout=600)
+    finally:
+        if proc.poll() is None:  # an error or Ctrl-C here: do not leave valgrind running
+            proc.kill()
+            proc.wait()
     match = re.search(r"Collected\s*:\s*([\d,]+)", log.read_text())
     if match is None:
         raise SystemExit(f"no instruction count in {log}")
     return int(match.group(1).replace(",", "")) / repeat
+
+
+def _wait_for(path: Path, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait until the child makes ``path``; stop if it dies first."""
+    while not path.exists():
+        if proc.poll() is not None:
+            raise SystemExit(f"valgrind child failed; see {log}")
+        time.sleep(0.05)
+
+
+def _control(state: str, pid: str) -> None:
+    """Switch callgrind's instrumentation of process ``pid`` on or off."""
+    subprocess.run(
+        ["callgrind_control", "-i", state, pid], check=True, capture_output=True, timeout=120
+    )
 
 
 def _prepare(name: str, tmp: Path) -> Path:

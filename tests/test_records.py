@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from dataclasses import dataclass, field
 
 import pytest
@@ -102,3 +103,15 @@ def test_fields_named_like_its_locals() -> None:
     a = Awkward(self=0, d=2)
     assert (a.self, a.d, a.value) == (0, 2, [])
     assert Awkward(5).d == 1
+
+
+def test_refuses_an_initvar_and_keeps_the_signature() -> None:
+    @dataclass(frozen=True)
+    class WithInitVar:
+        a: int
+        b: dataclasses.InitVar[int] = 0
+
+    with pytest.raises(TypeError):
+        quick_init(WithInitVar)
+    assert inspect.signature(_Quick) == inspect.signature(_Plain)
+    assert _Quick.__init__.__annotations__ == _Plain.__init__.__annotations__

@@ -178,6 +178,11 @@ class Milp:
         self.row_blocks[name] = (start, self.n_row)
         return start
 
+    def add_no_cols(self, name: str) -> int:
+        """Register an empty block of columns (see :meth:`add_no_rows`)."""
+        self.col_blocks[name] = (self.n_col, self.n_col)
+        return self.n_col
+
     def add_no_rows(self, name: str) -> int:
         """Register an empty block of rows (a constraint family the scenario does not use)."""
         # NOTE: most scenarios have no modules, exclusions, budgets or single-source
@@ -262,7 +267,7 @@ def add_module_variables(m: Milp, d: PlanInputs) -> None:
     m.m_offer = o
     m.m_of_offer = np.full(len(d.module_max), -1, np.int64)
     if len(o) == 0:
-        m.col_blocks["m"] = (m.n_col, m.n_col)
+        m.add_no_cols("m")
         return
     cost = d.module_fee[o] * d.discount[d.offer_year[o]]
     start = m.add_cols(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -16,8 +17,8 @@ def quick_init(cls: type[T]) -> type[T]:
     constructor changes. Apply it above ``@dataclass(frozen=True)``.
 
     Args:
-        cls: A frozen dataclass without ``__post_init__``, ``__slots__``, keyword-only
-            or ``init=False`` fields.
+        cls: A frozen dataclass without ``__post_init__``, ``__slots__``, ``InitVar``,
+            keyword-only or ``init=False`` fields.
 
     Returns:
         The same class.
@@ -34,9 +35,12 @@ def quick_init(cls: type[T]) -> type[T]:
     if hasattr(cls, "__post_init__") or "__slots__" in cls.__dict__:
         raise TypeError(f"{cls.__name__} has __post_init__ or __slots__")
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    # (An InitVar is only of use to __post_init__, which is refused above.)
     if any(not f.init or f.kw_only for f in fields):
         raise TypeError(f"{cls.__name__} has init=False or keyword-only fields")
+    # The original constructor must take exactly the fields (an InitVar would be one more).
+    original = inspect.signature(cls.__init__)
+    if [n for n in original.parameters][1:] != [f.name for f in fields]:
+        raise TypeError(f"{cls.__name__}'s constructor takes more than its fields")
     # Generated names are dunders no sane field is called; a clash is refused anyway.
     if any(f.name.startswith("__quick_") for f in fields):
         raise TypeError(f"{cls.__name__} has a field named __quick_*")
@@ -64,5 +68,8 @@ def quick_init(cls: type[T]) -> type[T]:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
     init.__doc__ = cls.__init__.__doc__
+    # help() and inspect.signature() show what the dataclass's own constructor showed.
+    init.__annotations__ = dict(cls.__init__.__annotations__)
+    init.__signature__ = original
     cls.__init__ = init  # type: ignore[method-assign]
     return cls

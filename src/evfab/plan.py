@@ -432,10 +432,6 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
     df = d.discount
     zr = m.z_route
     modules = _modules(d, m, v)
-    # Per car: the three per-route cost rates, times cars and times discounted cars.
-    per_car = np.stack([plant_cost[r], fees[r], logistics[r]])
-    cars = np.stack([q, q * df[y]], axis=1)
-    (plant_u, plant_d), (fee_u, fee_d), (log_u, log_d) = (per_car @ cars).tolist()
     rows: list[tuple[str, float, float]] = [
         (
             "one-off fees, prices and capex",
@@ -449,9 +445,9 @@ def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd
             float(d.route_fixed[zr] @ z),
             float((d.route_fixed[zr] * df[d.route_year[zr]]) @ z),
         ),
-        ("production at plants", plant_u, plant_d),
-        ("per-car fees to partners", fee_u, fee_d),
-        ("logistics", log_u, log_d),
+        ("production at plants", float(plant_cost[r] @ q), float((plant_cost[r] * df[y]) @ q)),
+        ("per-car fees to partners", float(fees[r] @ q), float((fees[r] * df[y]) @ q)),
+        ("logistics", float(logistics[r] @ q), float((logistics[r] * df[y]) @ q)),
         (
             "lost margin on unmet demand",
             float(d.lost_margin[m.u_program] @ u),

@@ -197,8 +197,7 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
     sops = [_nominal_sop(world, t) for t in timings]
     caps = _nominal_capacity(world, timings, sops)
     years = [int(y) for y in world.years]
-    # round() per cell, as whole-array rint (both round half to even).
-    cars = np.rint(caps).astype(np.int64).tolist()
+    cars = _whole_cars(caps)
     unit_cost = world.column("plants", "unit_cost")
     # Offers that exclude others: most scenarios have none, so most routes skip the check.
     excluding = {
@@ -245,6 +244,18 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
                 timing=timing,
             )
         )
+    return out
+
+
+def _whole_cars(caps: FloatArray) -> list[list[int]]:
+    """``round()`` of every cell (half to even), as whole-array ``rint``.
+
+    Raises:
+        ValueError: If a capacity is not finite (``round()`` would refuse it too).
+    """
+    if not np.isfinite(caps).all():
+        raise ValueError("route capacity is not finite")
+    out: list[list[int]] = np.rint(caps).astype(np.int64).tolist()
     return out
 
 
