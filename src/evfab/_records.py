@@ -28,7 +28,7 @@ def quick_init(cls: type[T]) -> type[T]:
     """
     # NOTE: a frozen dataclass's generated __init__ stores each field through
     # object.__setattr__, about 3x slower than plain dict stores; the rules engine makes
-    # several of these per route option, a tenth of a small plan's fixed time.
+    # several of these per route option: 4 % of an OR-Library plan's instructions.
     params = getattr(cls, "__dataclass_params__", None)
     if params is None or not params.frozen:
         raise TypeError(f"{cls.__name__} is not a frozen dataclass")

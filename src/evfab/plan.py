@@ -177,7 +177,8 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     years = world.years
     n_y = len(years)
     discount = (1.0 + world.discount_rate) ** -(years - years[0]).astype(np.float64)
-    # One pass over the offers the routes need: signing year, fee, taker, exclusions.
+    # Each needed offer's row, read once: signing year, fee and taker here; exclusions and
+    # modules below.
     o_of = {o: i for i, o in enumerate(offers)}
     offer_info = [world.offer(o) for o in offers]
     offer_year = np.array(
