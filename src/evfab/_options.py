@@ -338,16 +338,23 @@ def _licence_options(
     return out
 
 
-def _dormant(world: World, lid: str, policy: PolicyState, sop: dt.date) -> tuple[str, ...]:
-    """Why licence ``lid`` is withdrawn under the exit rule before ``sop``, if it is.
+def _deadline(world: World, lid: str, policy: PolicyState) -> dt.date | None:
+    """Date licence ``lid`` is withdrawn under the dormancy exit rule, if it ever is."""
+    since = world.licence(lid)["dormant_since"] if world.has_licence(lid) else None
+    if isinstance(since, dt.date) and policy.dormant_exit_months:
+        return add_months(since, policy.dormant_exit_months)
+    return None
+
+
+def _dormant(
+    world: World, lid: str, policy: PolicyState, sop: dt.date, limit: dt.date
+) -> tuple[str, ...]:
+    """Why licence ``lid``, withdrawn on ``limit`` (its :func:`_deadline`), is gone before ``sop``.
 
     Checked at the route's SOP, not at as_of: a dormant licence stays idle until the
     route first produces under it, so it must still be alive then.
     """
-    since = world.licence(lid)["dormant_since"] if world.has_licence(lid) else None
-    if not isinstance(since, dt.date) or not policy.dormant_exit_months:
-        return ()
-    limit = add_months(since, policy.dormant_exit_months)
+    since = cast(dt.date, world.licence(lid)["dormant_since"])
     rule = f"{policy.dormant_exit_months}-month exit rule ({_rule_since(policy, 'dormant_exit_months')})"
     if limit <= world.as_of:
         return (f"licence {lid} has been dormant since {_fmt_date(since)}, past the {rule}",)

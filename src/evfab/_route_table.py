@@ -98,6 +98,8 @@ class RouteTable:
         self._complete = complete
         self._program_ids = list(world.program_ids)
         self._status_cache: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}
+        # (template, citation group) -> status; see :meth:`status`.
+        self._route_status: dict[tuple[int, int], tuple[str, tuple[str, ...]]] = {}
 
     @classmethod
     def from_routes(cls, world: World, routes: Sequence[Route] | RouteTable) -> RouteTable:
@@ -156,10 +158,6 @@ class RouteTable:
         group: dict[tuple[str, ...], int] = {}
         cites = self._program_cites
         return [group.setdefault(cites[g], len(group)) for g in self._program_ids]
-
-    @cached_property
-    def _route_status(self) -> dict[tuple[int, int], tuple[str, tuple[str, ...]]]:
-        return {}
 
     def _sources(self, t: Route, g: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.sources + self._program_cites[g]))

@@ -28,6 +28,7 @@ import numpy as np
 from evfab._options import (
     DENIED_PRIOR,
     _article,
+    _deadline,
     _dormant,
     _fmt_date,
     _licence_options,
@@ -41,7 +42,7 @@ from evfab._options import (
 from evfab._records import quick_init
 from evfab._scenario import STATUS_RANK, Status
 from evfab._timing import Path, Timing, year_bounds
-from evfab._world import FloatArray, PolicyState, World, add_months
+from evfab._world import FloatArray, PolicyState, World
 
 __all__ = ["DENIED_PRIOR", "Route", "derive_routes"]
 
@@ -210,8 +211,9 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
     for (lic, pl), timing, sop, cap in zip(pairs, timings, sops, cars, strict=True):
         driver = lic.driver if lic.ready >= pl.ready else pl.driver
         why = list(lic.illegal)
-        if deadline[lic.licence_id] is not None:
-            why += _dormant(world, lic.licence_id, policy, sop)
+        limit = deadline[lic.licence_id]
+        if limit is not None:
+            why += _dormant(world, lic.licence_id, policy, sop, limit)
         if lic.new_licence and policy.min_capacity and pl.nameplate < policy.min_capacity:
             why.append(
                 f"plant {pl.plant} has {pl.nameplate:,.0f}/year, below the {policy.min_capacity:,}/year "
@@ -314,14 +316,6 @@ def _free_shares(
     used = np.divide(load, full, out=np.ones_like(full), where=full > 0)
     free = np.clip(1.0 - used, 0.0, 1.0).tolist()
     return {k: tuple(f) for k, f in zip(keys, free, strict=True)}
-
-
-def _deadline(world: World, lid: str, policy: PolicyState) -> dt.date | None:
-    """Date licence ``lid`` is withdrawn under the dormancy exit rule, if it ever is."""
-    since = world.licence(lid)["dormant_since"] if world.has_licence(lid) else None
-    if isinstance(since, dt.date) and policy.dormant_exit_months:
-        return add_months(since, policy.dormant_exit_months)
-    return None
 
 
 def _timing(
