@@ -34,8 +34,9 @@ import evfab
 from evfab._frames import frame
 from evfab._highs import new_highs, pass_milp, run, solve
 from evfab._plan_model import build_milp
+from evfab._plan_tables import prepare, write_back
 from evfab._route_table import route_table
-from evfab.plan import PlanOptions, _write_back, plan_inputs
+from evfab.plan import PlanOptions, plan_inputs
 from orlib_bench import load_instance
 
 GAP = PlanOptions().gap
@@ -66,7 +67,13 @@ def _one_repeat(scenario: evfab.Scenario, milp: Any, s: dict[str, list[float]]) 
     _twice(
         s,
         "write_back",
-        lambda k: _write_back(worlds[k], inputs[k][0], inputs[k][1], models[k], sol),
+        lambda k: write_back(
+            inputs[k][0],
+            inputs[k][1],
+            models[k],
+            sol,
+            prepare(worlds[k], inputs[k][0], inputs[k][1], models[k]),
+        ),
     )
 
 

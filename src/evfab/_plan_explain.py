@@ -115,12 +115,32 @@ def _money(x: float) -> str:
     return ("-" if x < 0 else "") + s
 
 
+def unusable_reasons(programs: list[str], routes: RouteTable) -> dict[str, list[str]]:
+    """Sentences on each program's unusable routes, read from their templates.
+
+    Args:
+        programs: Program ids, in table order.
+        routes: Every route (usable or not).
+
+    Returns:
+        Program id -> one sentence per unusable route (programs without any are absent).
+    """
+    # A plan may have thousands of routes: only the unusable ones are visited.
+    out: dict[str, list[str]] = {}
+    for i in np.nonzero(~routes.arrays.usable[routes.template])[0].tolist():
+        t = routes.templates[int(routes.template[i])]
+        g = programs[int(routes.program[i])]
+        out.setdefault(g, []).append(f"Not usable: {t.id}: {'; '.join(t.why)}.")
+    return out
+
+
 def explain_choices(
     world: World,
     programs: list[str],
     chosen: dict[str, list[Any]],
     alts: pd.DataFrame,
     routes: RouteTable,
+    unusable: dict[str, list[str]] | None = None,
 ) -> dict[str, list[str]]:
     """Sentences per program: what was chosen, why, and what the alternatives would cost.
 
@@ -131,18 +151,15 @@ def explain_choices(
             badge, first_year).
         alts: Priced alternatives (may be empty).
         routes: Every route (usable or not).
+        unusable: :func:`unusable_reasons` of ``programs`` and ``routes``, if made already.
 
     Returns:
         Program id -> sentences.
     """
     out: dict[str, list[str]] = {}
     cur = world.currency
-    # Unusable routes only, read from their templates: a plan may have thousands of routes.
-    unusable: dict[str, list[str]] = {}
-    for i in np.nonzero(~routes.arrays.usable[routes.template])[0].tolist():
-        t = routes.templates[int(routes.template[i])]
-        g = programs[int(routes.program[i])]
-        unusable.setdefault(g, []).append(f"Not usable: {t.id}: {'; '.join(t.why)}.")
+    if unusable is None:
+        unusable = unusable_reasons(programs, routes)
     # NOTE: rows are grouped once by position; a DataFrame filter per program made this
     # the slowest step of small plans.
     rows_of: dict[str, list[int]] = {}

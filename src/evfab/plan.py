@@ -6,7 +6,8 @@ Steps, kept apart (build, solve, write back, post-process):
    the route table's templates (:mod:`evfab._route_table`) with index arrays;
 2. :func:`evfab._plan_model.build_milp` builds the MILP from them;
 3. :mod:`evfab._highs` solves it with HiGHS;
-4. :func:`_write_back` turns column values into tables;
+4. :mod:`evfab._plan_tables` turns column values into tables (what does not need the
+   solution is prepared in a thread while HiGHS solves);
 5. :mod:`evfab._plan_explain` adds capacity values, alternatives and, when the plan
    falls short, an explanation in domain words.
 """
@@ -17,15 +18,15 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from evfab._frames import empty_frame, frame
+from evfab._frames import empty_frame
 from evfab._gc import paused_gc
-from evfab._highs import Solution, SolveStatus, solve
-from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs, build_milp
+from evfab._highs import SolveStatus, new_highs, pass_milp, run
+from evfab._plan_model import FloatArray, IntArray, PlanInputs, build_milp
+from evfab._plan_tables import prepare_beside, write_back
 from evfab._route_table import RouteTable, RouteView, route_table
 from evfab._world import World, add_months, year_fractions
 from evfab.rules import Route
@@ -293,176 +294,6 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     return inputs, ix
 
 
-@paused_gc()
-def _write_back(
-    world: World, d: PlanInputs, ix: Index, m: Milp, sol: Solution
-) -> tuple[dict[str, list[Any]], dict[str, pd.DataFrame]]:
-    """Turn column values into the plan's tables (and the chosen routes as columns)."""
-    years = d.years
-    v = sol.col_value
-    q0, q1 = m.col_blocks["q"]
-    u0, u1 = m.col_blocks["u"]
-    x0, x1 = m.col_blocks["x"]
-    q = np.round(v[q0:q1], 6)
-    u = np.round(v[u0:u1], 6)
-    x = v[x0:x1] > 0.5
-    used = q > 1e-6
-    qr, qy = m.q_route[used], m.q_year[used]
-    tab = ix.table
-    program_ids = np.array(ix.programs, dtype=object)
-    plant_ids = np.array(ix.plants, dtype=object)
-    production = frame(
-        {
-            "program": program_ids[d.route_program[qr]],
-            "route": tab.ids[tab.template[ix.routes.rows[qr]]],
-            "plant": plant_ids[d.route_plant[qr]],
-            "year": years[qy],
-            "cars": q[used],
-        },
-        text=("program", "route", "plant"),
-    )
-    short = u > 1e-6
-    unmet_cols = ["program", "year", "cars", "demand"]
-    unmet = (
-        frame(
-            {
-                "program": program_ids[m.u_program[short]],
-                "year": years[m.u_year[short]],
-                "cars": u[short],
-                "demand": d.demand[m.u_program[short], m.u_year[short]],
-            },
-            text=("program",),
-        )
-        if short.any()
-        else empty_frame(unmet_cols, ["object", "int64", "float64", "float64"])
-    )
-    cars_by_route = np.bincount(qr, weights=q[used], minlength=len(ix.routes))
-    first_year = np.full(len(ix.routes), 10**6, np.int64)
-    np.minimum.at(first_year, qr, years[qy])
-    chosen = np.nonzero(cars_by_route > 1e-6)[0]
-    # Chosen routes are described from their templates: no Route objects are made.
-    rows = ix.routes.rows[chosen]
-    ts = [tab.templates[j] for j in tab.template[rows].tolist()]
-    status = [tab.status(r) for r in rows.tolist()]
-    choice_cols: dict[str, list[Any]] = {
-        "program": [ix.programs[g] for g in d.route_program[chosen].tolist()],
-        "route": [t.id for t in ts],
-        "manufacturer": [t.manufacturer_name for t in ts],
-        "badge": [t.badge for t in ts],
-        "plant": [t.plant for t in ts],
-        "offers": [", ".join(t.offers) for t in ts],
-        "first_year": first_year[chosen].tolist(),
-        "earliest_sop": [t.earliest_sop for t in ts],
-        "cars": cars_by_route[chosen].tolist(),
-        "weakest_status": [w for w, _ in status],
-        "warnings": [list(x) for _, x in status],
-    }
-    choices = (
-        frame(
-            dict(choice_cols),
-            text=("program", "route", "manufacturer", "badge", "plant", "offers", "weakest_status"),
-        )
-        if len(chosen)
-        else empty_frame(list(choice_cols))
-    )
-    modules = _modules(d, m, v)
-    # A free offer may come out as taken without being used; only used ones are reported.
-    taken = {o for t in ts for o in t.offers}
-    shown = [i for i, o in enumerate(ix.offers) if x[i] and o in taken]
-    offer_cols = ["offer", "kind", "to", "fixed_fee", "modules", "year"]
-    offers = (
-        empty_frame(offer_cols)
-        if not shown
-        else frame(
-            {
-                "offer": [ix.offers[i] for i in shown],
-                "kind": [str(world.offer(ix.offers[i])["kind"]) for i in shown],
-                "to": [str(world.offer(ix.offers[i])["to"]) for i in shown],
-                "fixed_fee": (d.offer_fixed[shown] + d.module_fee[shown] * modules[shown]).tolist(),
-                "modules": modules[shown].astype(np.int64).tolist(),
-                "year": years[d.offer_year[shown]].tolist(),
-            },
-            text=("offer", "kind", "to"),
-        )
-    )
-    used_py = np.zeros((len(ix.plants), len(years)))
-    np.add.at(used_py, (d.route_plant[qr], qy), q[used])
-    rows = np.array([world.plant_row[p] for p in ix.plants], np.int64).reshape(len(ix.plants))
-    committed = world.committed[rows].astype(np.float64)
-    capacity = d.plant_free + committed
-    keep = capacity > 0
-    pi, yi = np.nonzero(keep)
-    utilization = frame(
-        {
-            "plant": plant_ids[pi],
-            "year": years[yi],
-            "used": used_py[keep],
-            "committed": committed[keep],
-            "capacity": capacity[keep],
-            "utilization": (used_py[keep] + committed[keep]) / capacity[keep],
-        },
-        text=("plant",),
-    )
-    costs = _costs(world, d, ix, m, v)
-    return choice_cols, {
-        "production": production,
-        "unmet": unmet,
-        "choices": choices,
-        "offers": offers,
-        "utilization": utilization,
-        "costs": costs,
-    }
-
-
-def _modules(d: PlanInputs, m: Milp, v: FloatArray) -> FloatArray:
-    """Modules built per offer (0 where an offer has none)."""
-    out = np.zeros(len(d.module_max))
-    out[m.m_offer] = np.round(v[m.m_of_offer[m.m_offer]])
-    return out
-
-
-def _costs(world: World, d: PlanInputs, ix: Index, m: Milp, v: FloatArray) -> pd.DataFrame:
-    q0, q1 = m.col_blocks["q"]
-    u0, u1 = m.col_blocks["u"]
-    x0, x1 = m.col_blocks["x"]
-    z0, z1 = m.col_blocks["z"]
-    q, u, x, z = v[q0:q1], v[u0:u1], np.round(v[x0:x1]), np.round(v[z0:z1])
-    r, y = m.q_route, m.q_year
-    plant_cost, logistics = ix.plant_cost, ix.logistics
-    fees = d.route_unit_cost - plant_cost - logistics
-    df = d.discount
-    zr = m.z_route
-    modules = _modules(d, m, v)
-    rows: list[tuple[str, float, float]] = [
-        (
-            "one-off fees, prices and capex",
-            float(d.offer_fixed @ x + d.module_fee @ modules),
-            float(
-                (d.offer_fixed * df[d.offer_year]) @ x + (d.module_fee * df[d.offer_year]) @ modules
-            ),
-        ),
-        (
-            "badge waivers",
-            float(d.route_fixed[zr] @ z),
-            float((d.route_fixed[zr] * df[d.route_year[zr]]) @ z),
-        ),
-        ("production at plants", float(plant_cost[r] @ q), float((plant_cost[r] * df[y]) @ q)),
-        ("per-car fees to partners", float(fees[r] @ q), float((fees[r] * df[y]) @ q)),
-        ("logistics", float(logistics[r] @ q), float((logistics[r] * df[y]) @ q)),
-        (
-            "lost margin on unmet demand",
-            float(d.lost_margin[m.u_program] @ u),
-            float((d.lost_margin[m.u_program] * df[m.u_year]) @ u),
-        ),
-    ]
-    rows.append(("total", sum(r[1] for r in rows), sum(r[2] for r in rows)))
-    names, undiscounted, discounted = zip(*rows, strict=True)
-    return frame(
-        {"category": names, "undiscounted": undiscounted, "discounted": discounted},
-        text=("category",),
-    )
-
-
 _empty = empty_frame
 
 
@@ -492,15 +323,17 @@ def plan(
     t1 = time.perf_counter()
     m = build_milp(d)
     t2 = time.perf_counter()
-    sol = solve(m, opts.time_limit, opts.gap)
-    t3 = time.perf_counter()
-    size = {
-        "rows": m.n_row,
-        "columns": m.n_col,
-        "nonzeros": int(np.count_nonzero(np.concatenate(m.vals))) if m.vals else 0,
-        "integers": int(m.integrality().sum()),
-        "routes": len(ix.routes),
-    }
+    h = new_highs()
+    pass_milp(h, m)
+    prepared = prepare_beside(world, d, ix, m)
+    try:
+        sol = run(h, opts.time_limit, opts.gap)
+    finally:
+        t3 = time.perf_counter()
+        # Joined even when the solve fails, so no thread outlives the call; a wait for it
+        # counts as write-back time.
+        ready = prepared.result()
+    size = ready.size
     timings = {"inputs": t1 - t0, "build": t2 - t1, "solve": t3 - t2}
     if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
         shortfalls = (
@@ -529,7 +362,7 @@ def plan(
             timings,
             size,
         )
-    chosen, tables = _write_back(world, d, ix, m, sol)
+    chosen, tables = write_back(d, ix, m, sol, ready)
     t4 = time.perf_counter()
     values = (
         explain.capacity_values(d, ix, m, sol)
@@ -545,7 +378,9 @@ def plan(
         else _empty(["program", "route", "cost", "delta", "status"])
     )
     shortfalls = explain.shortfalls(world, d, ix, tables["unmet"], table)
-    explanations = explain.explain_choices(world, ix.programs, chosen, alternatives, table)
+    explanations = explain.explain_choices(
+        world, ix.programs, chosen, alternatives, table, ready.unusable
+    )
     timings["write_back"] = t4 - t3
     timings["post"] = time.perf_counter() - t4
     return PlanResult(

@@ -1,0 +1,81 @@
+"""A plan's tables: preparation beside the solve, the write-back, and the helper thread."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evfab
+from evfab import _plan_tables
+from evfab._highs import solve
+from evfab._plan_explain import explain_choices, unusable_reasons
+from evfab._plan_model import build_milp
+from evfab._plan_tables import Beside, prepare, write_back
+from evfab.plan import PlanOptions, plan, plan_inputs
+
+
+def test_beside_returns_the_result_and_reraises_the_error() -> None:
+    assert Beside(lambda: 41 + 1).result() == 42
+
+    def boom() -> int:
+        raise KeyError("missing")
+
+    with pytest.raises(KeyError, match="missing"):
+        Beside(boom).result()
+
+
+def test_prepared_tables_equal_the_plan_and_need_no_solution(xiaomi: evfab.Scenario) -> None:
+    world = evfab.compile(xiaomi)
+    d, ix = plan_inputs(world, evfab.route_table(world))
+    m = build_milp(d)
+    before = prepare(world, d, ix, m)  # made before the model is solved
+    sol = solve(m, None, PlanOptions().gap)
+    chosen, tables = write_back(d, ix, m, sol, before)
+    r = plan(world, PlanOptions(capacity_values=False, alternatives=False))
+    for name, table in tables.items():
+        pd.testing.assert_frame_equal(table, getattr(r, name), check_exact=True)
+    assert chosen["route"] == r.choices["route"].tolist()
+    assert before.size == r.size
+    after = prepare(world, d, ix, m)
+    assert after.unusable == before.unusable
+    np.testing.assert_array_equal(after.util_capacity, before.util_capacity)
+
+
+def test_unusable_reasons_are_the_not_usable_sentences(xiaomi: evfab.Scenario) -> None:
+    world = evfab.compile(xiaomi)
+    table = evfab.route_table(world)
+    programs = list(world.program_ids)
+    reasons = unusable_reasons(programs, table)
+    n_unusable = sum(not r.usable for r in table)
+    assert n_unusable > 0
+    assert sum(len(v) for v in reasons.values()) == n_unusable
+    r = plan(world, PlanOptions(capacity_values=False, alternatives=False))
+    chosen = {c: r.choices[c].tolist() for c in r.choices.columns}
+    empty = r.alternatives
+    assert explain_choices(world, programs, chosen, empty, table) == explain_choices(
+        world, programs, chosen, empty, table, reasons
+    )
+    for g, lines in reasons.items():
+        assert all(line.startswith("Not usable: ") for line in lines)
+        assert all(line in r.explanations[g] for line in lines)
+
+
+def test_plan_leaves_no_thread_behind(xiaomi: evfab.Scenario) -> None:
+    world = evfab.compile(xiaomi)
+    plan(world, PlanOptions(capacity_values=False, alternatives=False))
+    assert not [t for t in threading.enumerate() if t.name == "evfab-prepare"]
+
+
+def test_an_error_while_preparing_reaches_the_caller(
+    xiaomi: evfab.Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> _plan_tables.Prepared:
+        raise RuntimeError("prepare failed")
+
+    monkeypatch.setattr(_plan_tables, "prepare", broken)
+    with pytest.raises(RuntimeError, match="prepare failed"):
+        plan(evfab.compile(xiaomi), PlanOptions(capacity_values=False, alternatives=False))
+    assert not [t for t in threading.enumerate() if t.name == "evfab-prepare"]
