@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import pytest
 
 import evfab
-from evfab._highs import SolveStatus, solve
+from evfab._highs import Progress, SolveStatus, new_highs, pass_milp, run, solve
 from evfab._plan_model import build_milp
 from evfab._route_table import route_table
 from evfab.plan import plan_inputs
@@ -33,3 +36,57 @@ def test_milp_bound_is_below_its_objective_and_above_the_lp(milp) -> None:  # ty
     tol = 1e-9 * abs(mip.objective)
     assert lp.objective - tol <= mip.bound <= mip.objective + tol
     assert mip.gap <= 1e-6
+
+
+@pytest.fixture(scope="module")
+def generated_milp():  # type: ignore[no-untyped-def]
+    """A generated 50-program MILP: HiGHS finds a first plan well before proving the optimum."""
+    from evfab.generate import generate_yaml
+
+    text = generate_yaml(programs=50, plants=20, companies=None, years=10, seed=0)
+    world = evfab.compile(evfab.loads(text))
+    d, _ = plan_inputs(world, route_table(world))
+    return build_milp(d)
+
+
+def test_progress_reports_and_a_stop_keeps_the_best_plan(generated_milp) -> None:  # type: ignore[no-untyped-def]
+    seen: list[Progress] = []
+
+    def first_plan_will_do(p: Progress) -> bool:
+        seen.append(p)
+        return math.isfinite(p.objective)
+
+    h = new_highs()
+    pass_milp(h, generated_milp)
+    sol = run(h, None, 1e-6, first_plan_will_do)
+    assert sol.status is SolveStatus.TIME_LIMIT
+    assert math.isfinite(sol.objective)
+    assert sol.bound <= sol.objective
+    assert sol.gap > 0.0
+    assert seen and math.isfinite(seen[-1].objective)
+    assert all(b.seconds >= a.seconds for a, b in itertools.pairwise(seen))
+    # A stopped plan is still a plan: every column within its bounds.
+    v = generated_milp.vectors()
+    assert (sol.col_value >= v["lower"] - 1e-6).all()
+    assert (sol.col_value <= v["upper"] + 1e-6).all()
+
+
+def test_progress_that_never_stops_changes_nothing(milp) -> None:  # type: ignore[no-untyped-def]
+    seen: list[Progress] = []
+    h = new_highs()
+    pass_milp(h, milp)
+    sol = run(h, None, 1e-6, seen.append, every=0.0)
+    ref = solve(milp, None, 1e-6)
+    assert sol.status is SolveStatus.OPTIMAL
+    assert sol.objective == ref.objective
+    assert seen
+
+
+def test_an_error_in_progress_stops_the_solve_and_is_raised(milp) -> None:  # type: ignore[no-untyped-def]
+    def broken(p: Progress) -> bool:
+        raise ZeroDivisionError("in the callback")
+
+    h = new_highs()
+    pass_milp(h, milp)
+    with pytest.raises(ZeroDivisionError, match="in the callback"):
+        run(h, None, 1e-6, broken, every=0.0)

@@ -1,6 +1,7 @@
 """The ``evfab`` command line: thin commands over the public API.
 
-Exit codes: 0 success; 1 internal error (a bug); 2 invalid input; 3 infeasible plan.
+Exit codes: 0 success; 1 internal error (a bug); 2 invalid input; 3 infeasible plan;
+130 interrupted (Ctrl-C; during a plan's solve the first Ctrl-C stops it with its best plan).
 Tracebacks are shown only with ``--debug``.
 """
 
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -142,17 +142,21 @@ def plan_cmd(
     ] = None,
 ) -> None:
     """Choose routes and allocate plant capacity over the horizon at least discounted cost."""
+    from evfab._cli_solve import watching
     from evfab._report_plan import plan_json, print_plan
     from evfab.plan import PlanOptions, plan
 
     s = load(file)
     world = compile_world(s)
-    with (
-        err.status("solving the plan with HiGHS ...", spinner="dots")
-        if not json_out
-        else nullcontext()
-    ):
-        result = plan(world, PlanOptions(time_limit=time_limit, gap=gap, alternatives=alternatives))
+    with watching(err, not json_out, world.currency) as (progress, stop):
+        result = plan(
+            world,
+            PlanOptions(
+                time_limit=time_limit, gap=gap, alternatives=alternatives, progress=progress
+            ),
+        )
+    if stop.asked and not result.ok:
+        raise KeyboardInterrupt  # stopped before the solver had any plan
     if out_dir is not None:
         from evfab._charts import write_plan_outputs
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from evfab._frames import empty_frame
 from evfab._gc import paused_gc
-from evfab._highs import SolveStatus, new_highs, pass_milp, run
+from evfab._highs import ProgressFn, SolveStatus, new_highs, pass_milp, run
 from evfab._plan_model import FloatArray, IntArray, PlanInputs, build_milp
 from evfab._plan_tables import prepare_beside, write_back
 from evfab._route_table import RouteTable, RouteView, route_table
@@ -46,6 +46,9 @@ class PlanOptions:
         alternatives: Re-solve once per alternative route to price it; None means
             only when a scenario has at most ``max_alternatives`` usable routes.
         max_alternatives: Size limit for automatic alternatives.
+        progress: Called during the main solve with its state (best plan, bound, gap)
+            on every better plan and about twice a second; returning True stops the solve
+            with its best plan (status ``time_limit``). See :class:`evfab._highs.Progress`.
     """
 
     time_limit: float | None = None
@@ -53,6 +56,7 @@ class PlanOptions:
     capacity_values: bool = True
     alternatives: bool | None = None
     max_alternatives: int = 60
+    progress: ProgressFn | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -327,7 +331,7 @@ def plan(
     pass_milp(h, m)
     prepared = prepare_beside(world, d, ix, m)
     try:
-        sol = run(h, opts.time_limit, opts.gap)
+        sol = run(h, opts.time_limit, opts.gap, opts.progress)
     finally:
         t3 = time.perf_counter()
         # Joined even when the solve fails, so no thread outlives the call; a wait for it
