@@ -58,3 +58,29 @@ def test_ctrl_c_is_exit_130_without_a_traceback(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 130
     assert "Traceback" not in res.stderr
+
+
+def test_ctrl_c_before_any_plan_exits_130_with_a_message(tmp_path: Path) -> None:
+    from evfab.generate import generate_yaml
+
+    path = tmp_path / "g.yaml"
+    path.write_text(generate_yaml(programs=50, plants=20, companies=None, years=10, seed=0))
+    # Ctrl-C arrives while the model is being built, so the solve stops at its first check.
+    code = (
+        "import os, signal, sys\n"
+        "import evfab.plan as P\n"
+        "from evfab import cli\n"
+        "real = P.build_milp\n"
+        "def build(d):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return real(d)\n"
+        "P.build_milp = build\n"
+        f"sys.argv = ['evfab', 'plan', {str(path)!r}, '--out', {str(tmp_path / 'out')!r}]\n"
+        "cli.main()\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 130, res.stderr
+    assert "stopping: the best plan found so far will be shown" in res.stderr
+    assert "stopped before the solver had found any plan; nothing was written" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "out").exists()

@@ -156,7 +156,8 @@ def plan_cmd(
             ),
         )
     if stop.asked and not result.ok:
-        raise KeyboardInterrupt  # stopped before the solver had any plan
+        err.print("stopped before the solver had found any plan; nothing was written")
+        raise typer.Exit(130)
     if out_dir is not None:
         from evfab._charts import write_plan_outputs
 
