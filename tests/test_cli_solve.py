@@ -1,10 +1,8 @@
-"""The CLI's live solve status and Ctrl-C handling."""
+"""The CLI's live solve status, and Ctrl-C during `evfab plan` end to end."""
 
 from __future__ import annotations
 
 import io
-import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,39 +11,85 @@ import pytest
 from rich.console import Console
 
 from evfab._cli_solve import progress_text, watching
-from evfab._highs import Progress
+from evfab._solve_watch import Progress
+from evfab.generate import generate_yaml
 
-EVFAB = str(Path(sys.executable).parent / "evfab")
+INF = float("inf")
 
 
 def test_progress_text_before_and_after_the_first_plan() -> None:
-    inf = float("inf")
-    early = progress_text(Progress(1.2, inf, -inf, inf, 0), "CNY")
+    early = progress_text(Progress(1.2, INF, -INF, INF, 0), "CNY")
     assert "no plan yet, bound none yet" in early
     assert "Ctrl-C stops with the best plan" in early
     later = progress_text(Progress(75.4, 2.5e9, 2.4e9, 0.04, 1234), "CNY")
     assert "75 s" in later
     assert "best plan 2.5bn CNY, bound 2.4bn, gap 4.00%" in later
     assert "1,234 nodes" in later
+    stopping = progress_text(Progress(80.0, 2.5e9, 2.4e9, 0.04, 1300, stopping=True), "CNY")
+    assert "stopping at the solver's next check; Ctrl-C again to abort" in stopping
 
 
-def test_first_ctrl_c_asks_to_stop_and_the_second_interrupts() -> None:
-    before = signal.getsignal(signal.SIGINT)
+def test_watching_says_once_that_it_stops_and_never_stops_itself() -> None:
     console = Console(file=io.StringIO(), width=200)
-    state = Progress(1.0, 1e6, 9e5, 0.1, 5)
-    with watching(console, show=True, currency="EUR") as (progress, stop):
-        assert progress(state) is False
-        os.kill(os.getpid(), signal.SIGINT)
-        assert stop.asked
-        assert progress(state) is True
-        with pytest.raises(KeyboardInterrupt):
-            os.kill(os.getpid(), signal.SIGINT)
-    assert signal.getsignal(signal.SIGINT) is before
-    assert "stopping: the best plan found so far will be shown" in console.file.getvalue()  # type: ignore[attr-defined]
+    with watching(console, show=True, currency="EUR") as progress:
+        assert progress(Progress(1.0, 1e6, 9e5, 0.1, 5)) is False
+        assert progress(Progress(2.0, 1e6, 9e5, 0.1, 5, stopping=True)) is False
+        assert progress(Progress(3.0, 1e6, 9e5, 0.1, 5, stopping=True)) is False
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert text.count("stopping: the best plan found so far will be shown") == 1
 
 
-def test_ctrl_c_is_exit_130_without_a_traceback(tmp_path: Path) -> None:
-    # The process interrupts itself before the solve; the CLI exits 130 quietly.
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated 50-program scenario: HiGHS finds a first plan well before the optimum."""
+    path = tmp_path_factory.mktemp("g") / "g.yaml"
+    path.write_text(generate_yaml(programs=50, plants=20, companies=None, years=10, seed=0))
+    return path
+
+
+def _plan_with_ctrl_c(path: Path, out: Path, when: str) -> subprocess.CompletedProcess[str]:
+    """`evfab plan` in a child that presses Ctrl-C on itself at a progress report.
+
+    ``when`` is a condition on the report ``p`` (the first report that meets it).
+    """
+    code = (
+        "import os, signal, sys\n"
+        "from evfab import _cli_solve, cli\n"
+        "real = _cli_solve.progress_text\n"
+        "sent = []\n"
+        "def text(p, currency):\n"
+        f"    if not sent and ({when}):\n"
+        "        sent.append(1)\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return real(p, currency)\n"
+        "_cli_solve.progress_text = text\n"
+        f"sys.argv = ['evfab', 'plan', {str(path)!r}, '--out', {str(out)!r}, '--no-alternatives']\n"
+        "cli.main()\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+
+
+def test_ctrl_c_during_the_solve_prints_the_best_plan(generated: Path, tmp_path: Path) -> None:
+    res = _plan_with_ctrl_c(generated, tmp_path / "out", "p.objective < float('inf')")
+    assert res.returncode == 0, res.stderr
+    assert "stopping: the best plan found so far will be shown" in res.stderr
+    assert ": time_limit, discounted total cost" in res.stdout
+    assert "gap" in res.stdout
+    assert (tmp_path / "out" / "plan.json").exists()
+    assert "Traceback" not in res.stderr
+
+
+def test_ctrl_c_before_any_plan_exits_130_and_writes_nothing(
+    generated: Path, tmp_path: Path
+) -> None:
+    res = _plan_with_ctrl_c(generated, tmp_path / "out", "True")
+    assert res.returncode == 130, res.stderr
+    assert "stopped before the solver had found any plan; nothing was written" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_outside_the_solve_aborts_quietly(tmp_path: Path) -> None:
     code = (
         "import os, signal, sys\n"
         "from evfab import cli\n"
@@ -58,29 +102,3 @@ def test_ctrl_c_is_exit_130_without_a_traceback(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 130
     assert "Traceback" not in res.stderr
-
-
-def test_ctrl_c_before_any_plan_exits_130_with_a_message(tmp_path: Path) -> None:
-    from evfab.generate import generate_yaml
-
-    path = tmp_path / "g.yaml"
-    path.write_text(generate_yaml(programs=50, plants=20, companies=None, years=10, seed=0))
-    # Ctrl-C arrives while the model is being built, so the solve stops at its first check.
-    code = (
-        "import os, signal, sys\n"
-        "import evfab.plan as P\n"
-        "from evfab import cli\n"
-        "real = P.build_milp\n"
-        "def build(d):\n"
-        "    os.kill(os.getpid(), signal.SIGINT)\n"
-        "    return real(d)\n"
-        "P.build_milp = build\n"
-        f"sys.argv = ['evfab', 'plan', {str(path)!r}, '--out', {str(tmp_path / 'out')!r}]\n"
-        "cli.main()\n"
-    )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert res.returncode == 130, res.stderr
-    assert "stopping: the best plan found so far will be shown" in res.stderr
-    assert "stopped before the solver had found any plan; nothing was written" in res.stderr
-    assert "Traceback" not in res.stderr
-    assert not (tmp_path / "out").exists()

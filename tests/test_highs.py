@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import signal
 
 import pytest
 
 import evfab
-from evfab._highs import Progress, SolveStatus, new_highs, pass_milp, run, solve
+from evfab._highs import SolveStatus, new_highs, pass_milp, run, solve
 from evfab._plan_model import build_milp
 from evfab._route_table import route_table
+from evfab._solve_watch import Progress
 from evfab.plan import plan_inputs
 
 
@@ -90,3 +93,42 @@ def test_an_error_in_progress_stops_the_solve_and_is_raised(milp) -> None:  # ty
     pass_milp(h, milp)
     with pytest.raises(ZeroDivisionError, match="in the callback"):
         run(h, None, 1e-6, broken, every=0.0)
+
+
+def _watched(milp, progress):  # type: ignore[no-untyped-def]
+    h = new_highs()
+    pass_milp(h, milp)
+    return run(h, None, 1e-6, progress)
+
+
+def test_ctrl_c_while_watched_stops_with_the_best_plan(generated_milp) -> None:  # type: ignore[no-untyped-def]
+    before = signal.getsignal(signal.SIGINT)
+    seen: list[Progress] = []
+
+    def press_once_a_plan_exists(p: Progress) -> None:
+        seen.append(p)
+        if math.isfinite(p.objective) and not any(s.stopping for s in seen):
+            os.kill(os.getpid(), signal.SIGINT)  # as if the user pressed Ctrl-C
+
+    sol = _watched(generated_milp, press_once_a_plan_exists)
+    assert sol.status is SolveStatus.TIME_LIMIT
+    assert math.isfinite(sol.objective) and sol.gap > 0.0
+    assert seen[-1].stopping
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_second_ctrl_c_raises_once_the_solve_has_stopped(generated_milp) -> None:  # type: ignore[no-untyped-def]
+    def press_twice(p: Progress) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        _watched(generated_milp, press_twice)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_stop_before_any_plan_is_interrupted_not_an_error(generated_milp) -> None:  # type: ignore[no-untyped-def]
+    sol = _watched(generated_milp, lambda p: True)
+    assert sol.status is SolveStatus.INTERRUPTED
+    assert math.isnan(sol.objective)
+    assert len(sol.col_value) == 0

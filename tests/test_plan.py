@@ -324,3 +324,66 @@ def test_first_seen_is_distinct_values_in_order_of_first_appearance(values: list
     got = _first_seen(np.array(values, np.int64))
     assert got.dtype == np.int64
     assert got.tolist() == list(dict.fromkeys(values))
+
+
+def test_progress_reaches_the_caller_and_a_stop_before_any_plan_is_interrupted() -> None:
+    import signal
+
+    from evfab.generate import generate_yaml
+    from evfab.plan import Progress
+
+    text = generate_yaml(programs=50, plants=20, companies=None, years=10, seed=0)
+    world = evfab.compile(evfab.loads(text))
+    seen: list[Progress] = []
+
+    def stop_at_once(p: Progress) -> bool:
+        seen.append(p)
+        return True
+
+    r = plan(world, PlanOptions(capacity_values=False, alternatives=False, progress=stop_at_once))
+    assert r.status is PlanStatus.INTERRUPTED
+    assert not r.ok
+    assert seen and len(r.choices) == 0 and len(r.production) == 0
+
+    def broken(p: Progress) -> bool:
+        raise LookupError("from progress")
+
+    with pytest.raises(LookupError, match="from progress"):
+        plan(world, PlanOptions(capacity_values=False, alternatives=False, progress=broken))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+GOLDEN_PLAN = Path(__file__).parent / "golden" / "xiaomi-2022-plan.json"
+
+
+def _rounded(x: object) -> object:
+    if isinstance(x, float):
+        return round(x, 6)
+    if isinstance(x, list):
+        return [_rounded(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _rounded(v) for k, v in x.items()}
+    return x
+
+
+def test_golden_xiaomi_2022_plan(xiaomi: evfab.Scenario) -> None:
+    """Every table of the xiaomi-2022 plan (as `evfab plan --json` gives it), pinned.
+
+    A deliberate change to the planner or the scenario changes it: review the diff, then
+    regenerate with ``EVFAB_UPDATE_GOLDEN=1 pytest tests/test_plan.py -k golden``.
+    """
+    import json
+    import os
+
+    from evfab import _io
+    from evfab._report_plan import plan_json
+
+    got = json.loads(_io.dumps(plan_json(plan(evfab.compile(xiaomi)))))
+    del got["timings"]
+    got = _rounded(got)
+    if os.environ.get("EVFAB_UPDATE_GOLDEN") == "1":
+        GOLDEN_PLAN.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    want = json.loads(GOLDEN_PLAN.read_text("utf-8"))
+    assert got.keys() == want.keys()
+    for key in want:
+        assert got[key] == want[key], key

@@ -1,27 +1,15 @@
-"""The CLI's view of a long solve: best plan, bound and gap live; Ctrl-C stops with the best plan."""
+"""The CLI's view of a long solve: best plan, bound and gap as a live status line."""
 
 from __future__ import annotations
 
 import math
-import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
-from types import FrameType
-from typing import Any
 
 from rich.console import Console
 
-from evfab._highs import Progress, ProgressFn
 from evfab._report import money
-
-
-@dataclass
-class Stop:
-    """Whether the user asked the solve to stop (first Ctrl-C)."""
-
-    asked: bool = False
+from evfab._solve_watch import Progress, ProgressFn
 
 
 def progress_text(p: Progress, currency: str) -> str:
@@ -40,54 +28,49 @@ def progress_text(p: Progress, currency: str) -> str:
         if math.isfinite(p.objective)
         else f"no plan yet, bound {bound}"
     )
-    return (
-        f"solving the plan with HiGHS: {p.seconds:,.0f} s, {best}, {p.nodes:,} nodes "
-        "(Ctrl-C stops with the best plan)"
+    how = (
+        "stopping at the solver's next check; Ctrl-C again to abort"
+        if p.stopping
+        else "Ctrl-C stops with the best plan"
     )
+    return f"solving the plan with HiGHS: {p.seconds:,.0f} s, {best}, {p.nodes:,} nodes ({how})"
 
 
 @contextmanager
-def watching(console: Console, show: bool, currency: str) -> Iterator[tuple[ProgressFn, Stop]]:
-    """Show a solve's progress and let the first Ctrl-C stop it with its best plan.
+def watching(console: Console, show: bool, currency: str) -> Iterator[ProgressFn]:
+    """A progress function for :class:`evfab.plan.PlanOptions` that shows the solve live.
 
-    A second Ctrl-C interrupts as usual. Outside the main thread (no signal handlers
-    there) Ctrl-C keeps its usual meaning.
+    Ctrl-C itself is handled by the solve's watch (:mod:`evfab._solve_watch`); this only
+    shows it, and says once when a stop was asked for.
 
     Args:
-        console: Where the live status line goes (stderr).
-        show: Show the status line (off for ``--json``).
+        console: Where the status line goes (stderr).
+        show: Show the live status line (off for ``--json``).
         currency: Currency code of the plan's costs.
 
     Yields:
-        The progress callback for :class:`evfab.plan.PlanOptions` and the stop flag.
+        The progress function.
     """
-    stop = Stop()
+    told = False
+    with (
+        console.status("solving the plan with HiGHS ...", spinner="dots")
+        if show
+        else nullcontext() as live
+    ):
 
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        if stop.asked:
-            raise KeyboardInterrupt
-        stop.asked = True
-        console.print(
-            "[yellow]stopping: the best plan found so far will be shown (Ctrl-C again to abort)[/]"
-        )
+        def progress(p: Progress) -> bool:
+            nonlocal told
+            if p.stopping and not told:
+                told = True
+                console.print(
+                    "[yellow]stopping: the best plan found so far will be shown "
+                    "(Ctrl-C again to abort)[/]"
+                )
+            if live is not None:
+                live.update(progress_text(p, currency))
+            return False
 
-    main = threading.current_thread() is threading.main_thread()
-    previous: Any = signal.signal(signal.SIGINT, on_sigint) if main else None
-    status = (
-        console.status("solving the plan with HiGHS ...", spinner="dots") if show else nullcontext()
-    )
-    try:
-        with status as live:
-
-            def progress(p: Progress) -> bool:
-                if live is not None:
-                    live.update(progress_text(p, currency))
-                return stop.asked
-
-            yield progress, stop
-    finally:
-        if main:
-            signal.signal(signal.SIGINT, previous)
+        yield progress
 
 
-__all__ = ["Stop", "progress_text", "watching"]
+__all__ = ["progress_text", "watching"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -13,17 +13,20 @@ import numpy as np
 import numpy.typing as npt
 
 from evfab._plan_model import Milp
+from evfab._solve_watch import ProgressFn, Watch
 
 
 class SolveStatus(StrEnum):
     """Outcome of a solve, in planner words.
 
-    ``TIME_LIMIT`` means stopped before optimality was proven, with a plan and its gap:
-    at the time limit, or when a progress callback asked to stop (Ctrl-C in the CLI).
+    ``TIME_LIMIT`` means stopped before optimality was proven, with a plan and its gap: at
+    the time limit, or on request (a progress function, or Ctrl-C while one watches).
+    ``INTERRUPTED`` means stopped on request before any plan was found.
     """
 
     OPTIMAL = "optimal"
     TIME_LIMIT = "time_limit"
+    INTERRUPTED = "interrupted"
     INFEASIBLE = "infeasible"
     UNBOUNDED = "unbounded"
     ERROR = "error"
@@ -50,29 +53,6 @@ class Solution:
     col_value: npt.NDArray[np.float64]
     row_dual: npt.NDArray[np.float64]
     seconds: float
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A MIP solve's state while it runs (what a progress callback receives).
-
-    Attributes:
-        seconds: Wall time since the solve started.
-        objective: Cost of the best plan found so far (inf before the first).
-        bound: Best proven lower bound on the optimum.
-        gap: Relative gap between them (inf before the first plan).
-        nodes: Branch-and-bound nodes explored.
-    """
-
-    seconds: float
-    objective: float
-    bound: float
-    gap: float
-    nodes: int
-
-
-ProgressFn = Callable[[Progress], bool | None]
-"""Called with a :class:`Progress`; returning True stops the solve with its best plan."""
 
 
 def new_highs() -> Any:
@@ -189,28 +169,40 @@ def run(
         time_limit: Seconds before HiGHS stops with its best solution.
         gap: Relative MIP gap at which to stop.
         progress: Called with the solve's state on every better plan and at most every
-            ``every`` seconds otherwise (MIPs only); returning True stops the solve, which
-            then ends as ``TIME_LIMIT`` with its best plan. Its errors stop the solve
-            and are raised here.
+            ``every`` seconds otherwise (MIPs only; see :mod:`evfab._solve_watch`).
+            Returning True stops the solve at HiGHS's next interrupt check: the result is
+            ``TIME_LIMIT`` with the best plan, or ``INTERRUPTED`` if there was none yet.
+            While it watches, Ctrl-C in the main thread stops the solve the same way.
         every: Seconds between progress reports when no better plan is found.
 
     Returns:
         The solution.
+
+    Raises:
+        BaseException: Whatever ``progress`` raised (the solve is stopped first), or
+            ``KeyboardInterrupt`` after a second Ctrl-C during a watched solve.
     """
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     if gap is not None:
         h.setOptionValue("mip_rel_gap", float(gap))
-    watch = _Watch(h, progress, every) if progress is not None else None
     t0 = time.perf_counter()
-    try:
+    if progress is None:
         h.run()
-    finally:
-        if watch is not None:
-            watch.close()
+        return _read(h, time.perf_counter() - t0)
+    with Watch(h, progress, every) as watch:
+        h.run()
     seconds = time.perf_counter() - t0
-    if watch is not None and watch.error is not None:
-        raise watch.error
+    watch.finish()
+    sol = _read(h, seconds)
+    stopped = watch.stopping and h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
+    if stopped and sol.status is SolveStatus.ERROR:  # stopped before HiGHS had a plan
+        return dataclasses.replace(sol, status=SolveStatus.INTERRUPTED)
+    return sol
+
+
+def _read(h: Any, seconds: float) -> Solution:
+    """The solution of a finished run, typed."""
     raw = h.getModelStatus()
     status = _STATUS.get(raw, SolveStatus.ERROR)
     info = h.getInfo()
@@ -228,46 +220,6 @@ def run(
     if is_mip and status is SolveStatus.OPTIMAL:
         mip_gap = max(0.0, float(info.mip_gap)) if np.isfinite(info.mip_gap) else 0.0
     return Solution(status, obj, bound, mip_gap, col, dual, seconds)
-
-
-class _Watch:
-    """HiGHS callbacks that report a MIP's progress and stop it on request."""
-
-    def __init__(self, h: Any, fn: ProgressFn, every: float) -> None:
-        self._h, self._fn, self._every = h, fn, every
-        self._last = -float("inf")
-        self._stop = False
-        self.error: BaseException | None = None
-        # NOTE: callbacks cost a GIL round trip each, so they are set only when asked
-        # for; the interrupt check runs often and reports at most every ``every`` seconds.
-        h.setCallback(self._callback, None)
-        h.startCallback(_CB.kCallbackMipImprovingSolution)
-        h.startCallback(_CB.kCallbackMipInterrupt)
-
-    def _callback(self, kind: int, message: str, out: Any, data_in: Any, user: Any) -> None:
-        improving = int(kind) == int(_CB.kCallbackMipImprovingSolution)
-        try:
-            if not self._stop and (improving or out.running_time - self._last >= self._every):
-                self._last = out.running_time
-                state = Progress(
-                    float(out.running_time),
-                    float(out.mip_primal_bound),
-                    float(out.mip_dual_bound),
-                    float(out.mip_gap),
-                    int(out.mip_node_count),
-                )
-                self._stop = bool(self._fn(state))
-        except BaseException as e:  # raised by run() once HiGHS has stopped
-            self.error = e
-            self._stop = True
-        if self._stop and data_in is not None:
-            data_in.user_interrupt = True
-
-    def close(self) -> None:
-        self._h.setCallback(None, None)
-
-
-_CB = highspy.cb.HighsCallbackType
 
 
 def solve(

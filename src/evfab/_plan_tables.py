@@ -57,8 +57,9 @@ class Prepared:
         util_at: (plant, year) positions of the utilization rows.
         util_committed: The host's committed load of each row, cars.
         util_capacity: Capacity of each row, cars.
-        cost_terms: Per cost category: (column block, undiscounted, discounted) coefficients
-            per column of the block, currency per unit.
+        cost_terms: Per cost category: its name and its terms, each (column block or
+            "modules", undiscounted and discounted coefficients per column of the block),
+            currency per unit.
         unusable: Program id -> sentences on its unusable routes.
         size: Rows, columns, nonzeros, integers and routes of the model.
     """
@@ -132,7 +133,7 @@ def _cost_terms(
     df = d.discount
     zr = m.z_route
     lost = d.lost_margin[m.u_program]
-    # "modules" is the number of modules built per offer, not a column block (see _modules).
+    # "modules" is the number of modules built per offer, not a column block (modules_built).
     return list(
         zip(
             _COST_NAMES,
@@ -153,15 +154,23 @@ def _cost_terms(
 
 
 class Beside(threading.Thread, Generic[T]):
-    """A function run in a thread; :meth:`result` waits for it and re-raises its error."""
+    """A function run in a thread; :meth:`result` waits for it and re-raises its error.
+
+    Args:
+        fn: The function (no arguments).
+    """
 
     def __init__(self, fn: Callable[[], T]) -> None:
-        """Start ``fn`` in a daemon thread."""
         super().__init__(name="evfab-prepare", daemon=True)
         self._fn = fn
         self._out: T | None = None
         self._err: BaseException | None = None
-        self.start()
+        self._inline = False
+        try:
+            self.start()
+        except RuntimeError:  # no new thread now (e.g. at interpreter shutdown): run here
+            self._inline = True
+            self.run()
 
     def run(self) -> None:
         """Call the function, keeping its result or error."""
@@ -170,9 +179,14 @@ class Beside(threading.Thread, Generic[T]):
         except BaseException as e:  # re-raised in the caller's thread by result()
             self._err = e
 
+    def wait(self) -> None:
+        """Wait until the function has returned (or raised)."""
+        if not self._inline:
+            self.join()
+
     def result(self) -> T:
         """The function's result, once it has returned."""
-        self.join()
+        self.wait()
         if self._err is not None:
             raise self._err
         return self._out  # type: ignore[return-value]

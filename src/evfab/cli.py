@@ -1,7 +1,8 @@
 """The ``evfab`` command line: thin commands over the public API.
 
 Exit codes: 0 success; 1 internal error (a bug); 2 invalid input; 3 infeasible plan;
-130 interrupted (Ctrl-C; during a plan's solve the first Ctrl-C stops it with its best plan).
+130 interrupted (Ctrl-C; while HiGHS solves a plan, the first Ctrl-C stops it with its best
+plan instead, the second aborts).
 Tracebacks are shown only with ``--debug``.
 """
 
@@ -144,18 +145,18 @@ def plan_cmd(
     """Choose routes and allocate plant capacity over the horizon at least discounted cost."""
     from evfab._cli_solve import watching
     from evfab._report_plan import plan_json, print_plan
-    from evfab.plan import PlanOptions, plan
+    from evfab.plan import PlanOptions, PlanStatus, plan
 
     s = load(file)
     world = compile_world(s)
-    with watching(err, not json_out, world.currency) as (progress, stop):
+    with watching(err, not json_out, world.currency) as progress:
         result = plan(
             world,
             PlanOptions(
                 time_limit=time_limit, gap=gap, alternatives=alternatives, progress=progress
             ),
         )
-    if stop.asked and not result.ok:
+    if result.status is PlanStatus.INTERRUPTED:
         err.print("stopped before the solver had found any plan; nothing was written")
         raise typer.Exit(130)
     if out_dir is not None:

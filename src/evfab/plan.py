@@ -24,15 +24,16 @@ import pandas as pd
 
 from evfab._frames import empty_frame
 from evfab._gc import paused_gc
-from evfab._highs import ProgressFn, SolveStatus, new_highs, pass_milp, run
+from evfab._highs import SolveStatus, new_highs, pass_milp, run
 from evfab._plan_model import FloatArray, IntArray, PlanInputs, build_milp
 from evfab._plan_tables import prepare_beside, write_back
 from evfab._route_table import RouteTable, RouteView, route_table
+from evfab._solve_watch import Progress, ProgressFn
 from evfab._world import World, add_months, year_fractions
 from evfab.rules import Route
 
 PlanStatus = SolveStatus
-"""Planner outcomes: optimal, time_limit (with a gap), infeasible, unbounded, error."""
+"""Planner outcomes: optimal, time_limit (with a gap), interrupted, infeasible, unbounded, error."""
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,12 @@ class PlanOptions:
         alternatives: Re-solve once per alternative route to price it; None means
             only when a scenario has at most ``max_alternatives`` usable routes.
         max_alternatives: Size limit for automatic alternatives.
-        progress: Called during the main solve with its state (best plan, bound, gap)
-            on every better plan and about twice a second; returning True stops the solve
-            with its best plan (status ``time_limit``). See :class:`evfab._highs.Progress`.
+        progress: Called during the main solve with a :class:`Progress` (best plan,
+            bound, gap) on every better plan and about twice a second. Returning True
+            stops the solve at HiGHS's next check with its best plan (status
+            ``time_limit``, or ``interrupted`` if it had none); while it watches, Ctrl-C
+            does the same and a second Ctrl-C raises ``KeyboardInterrupt``. The
+            re-solves for capacity values and alternatives are not watched.
     """
 
     time_limit: float | None = None
@@ -332,11 +336,11 @@ def plan(
     prepared = prepare_beside(world, d, ix, m)
     try:
         sol = run(h, opts.time_limit, opts.gap, opts.progress)
-    finally:
-        t3 = time.perf_counter()
-        # Joined even when the solve fails, so no thread outlives the call; a wait for it
-        # counts as write-back time.
-        ready = prepared.result()
+    except BaseException:
+        prepared.wait()  # no thread outlives the call; the solve's own error is raised
+        raise
+    t3 = time.perf_counter()
+    ready = prepared.result()  # a wait for it counts as write-back time
     size = ready.size
     timings = {"inputs": t1 - t0, "build": t2 - t1, "solve": t3 - t2}
     if sol.status not in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
@@ -409,4 +413,13 @@ def plan(
     )
 
 
-__all__ = ["IntArray", "PlanOptions", "PlanResult", "PlanStatus", "plan", "plan_inputs"]
+__all__ = [
+    "IntArray",
+    "PlanOptions",
+    "PlanResult",
+    "PlanStatus",
+    "Progress",
+    "ProgressFn",
+    "plan",
+    "plan_inputs",
+]
