@@ -194,9 +194,10 @@ class Beside(threading.Thread, Generic[T]):
 
 def prepare_beside(world: World, d: PlanInputs, ix: Index, m: Milp) -> Beside[Prepared]:
     """:func:`prepare` started in a thread (to run while HiGHS solves without the GIL)."""
-    # NOTE: on cap71 the solve takes ~14 ms and evfab's own work ~8 ms, a third of it after
-    # the solve; work that does not need the solution is done on the idle core meanwhile.
-    # Only the thread's start (~0.1 ms) is added when no core is free.
+    # NOTE: HiGHS solves a small MILP on one core; what the tables need besides the
+    # solution is made on the other meanwhile. On cap71 the write-back fell from 0.127 to
+    # 0.117 of the solve's time (BENCHMARKS.md). Without a spare core the work competes
+    # with HiGHS, costing what it did before plus the thread's start (~0.1 ms).
     return Beside(lambda: prepare(world, d, ix, m))
 
 
