@@ -91,3 +91,12 @@ def write_scenario(tmp_path: Path):  # type: ignore[no-untyped-def]
 def xiaomi() -> evfab.Scenario:
     """The bundled xiaomi-2022 scenario."""
     return evfab.load("xiaomi-2022")
+
+
+@pytest.fixture(scope="session")
+def slow_to_prove() -> str:
+    """A generated 50-program scenario (YAML) on which HiGHS finds a first plan long
+    before it proves the optimum (~1 s): what stopping a solve early needs."""
+    from evfab.generate import generate_yaml
+
+    return generate_yaml(programs=50, plants=20, companies=None, years=10, seed=0)

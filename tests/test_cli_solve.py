@@ -12,7 +12,6 @@ from rich.console import Console
 
 from evfab._cli_solve import progress_text, watching
 from evfab._solve_watch import Progress
-from evfab.generate import generate_yaml
 
 INF = float("inf")
 
@@ -40,10 +39,10 @@ def test_watching_says_once_that_it_stops_and_never_stops_itself() -> None:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated 50-program scenario: HiGHS finds a first plan well before the optimum."""
+def generated(tmp_path_factory: pytest.TempPathFactory, slow_to_prove: str) -> Path:
+    """:func:`slow_to_prove` as a file."""
     path = tmp_path_factory.mktemp("g") / "g.yaml"
-    path.write_text(generate_yaml(programs=50, plants=20, companies=None, years=10, seed=0))
+    path.write_text(slow_to_prove)
     return path
 
 

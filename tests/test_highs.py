@@ -42,12 +42,9 @@ def test_milp_bound_is_below_its_objective_and_above_the_lp(milp) -> None:  # ty
 
 
 @pytest.fixture(scope="module")
-def generated_milp():  # type: ignore[no-untyped-def]
-    """A generated 50-program MILP: HiGHS finds a first plan well before proving the optimum."""
-    from evfab.generate import generate_yaml
-
-    text = generate_yaml(programs=50, plants=20, companies=None, years=10, seed=0)
-    world = evfab.compile(evfab.loads(text))
+def generated_milp(slow_to_prove: str):  # type: ignore[no-untyped-def]
+    """The MILP of :func:`slow_to_prove`."""
+    world = evfab.compile(evfab.loads(slow_to_prove))
     d, _ = plan_inputs(world, route_table(world))
     return build_milp(d)
 

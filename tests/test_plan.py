@@ -326,14 +326,14 @@ def test_first_seen_is_distinct_values_in_order_of_first_appearance(values: list
     assert got.tolist() == list(dict.fromkeys(values))
 
 
-def test_progress_reaches_the_caller_and_a_stop_before_any_plan_is_interrupted() -> None:
+def test_progress_reaches_the_caller_and_a_stop_before_any_plan_is_interrupted(
+    slow_to_prove: str,
+) -> None:
     import signal
 
-    from evfab.generate import generate_yaml
     from evfab.plan import Progress
 
-    text = generate_yaml(programs=50, plants=20, companies=None, years=10, seed=0)
-    world = evfab.compile(evfab.loads(text))
+    world = evfab.compile(evfab.loads(slow_to_prove))
     seen: list[Progress] = []
 
     def stop_at_once(p: Progress) -> bool:

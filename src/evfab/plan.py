@@ -331,6 +331,8 @@ def plan(
     t1 = time.perf_counter()
     m = build_milp(d)
     t2 = time.perf_counter()
+    # _highs.solve() inlined: the thread starts only once the model is handed over, so it
+    # does not contend for the GIL with pass_milp's numpy work.
     h = new_highs()
     pass_milp(h, m)
     prepared = prepare_beside(world, d, ix, m)
