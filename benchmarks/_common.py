@@ -213,7 +213,9 @@ def finish(
     print(text)
     payload = {"machine": machine_info, "argv": sys.argv[1:], "results": results, "markdown": text}
     path = write_json(name, payload)
-    print(f"\nwritten {path.relative_to(ROOT)}", file=sys.stderr)
+    # An absolute --out lands outside the repository; show it as given.
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    print(f"\nwritten {shown}", file=sys.stderr)
     return payload
 
 

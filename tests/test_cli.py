@@ -46,6 +46,32 @@ def test_show_tables_and_json() -> None:
     assert data["data"]["name"] == "xiaomi-2022"
 
 
+def test_routes_with_a_later_policy_period(write_scenario, minimal_text) -> None:  # type: ignore[no-untyped-def]
+    # New licences halted until a reopening after as_of: the application waits for it.
+    text = minimal_text.replace("new_licences: true", "new_licences: false") + (
+        "  - id: apply\n    kind: apply_licence\n    to: newco\n"
+        "    lead_months: 3\n    review_months: 10\n"
+    )
+    text = text.replace(
+        "companies:",
+        "  - {since: 2024-01-01, name: Reopening, new_licences: true}\ncompanies:",
+    ).replace(
+        "programs:",
+        "  - id: np\n    name: NP\n    operator: newco\n    status: operating\n"
+        "    phases: [{capacity: 150000, ready: 2015-01}]\nprograms:",
+    )
+    path = str(write_scenario(text))
+    res = run("routes", path)
+    assert res.returncode == 0, res.stderr
+    assert "Later periods apply from their dates: 2024-01-01 (Reopening)" in res.stdout
+    data = json.loads(run("routes", path, "--json").stdout)
+    apply = next(r for r in data["routes"] if r["id"] == "apply:apply@own:np")
+    assert apply["legal"] and apply["earliest_sop"] == "2024-01-01"
+    assert apply["sop_driver"].endswith(
+        "new licences are granted again from 2024-01-01 (Reopening)"
+    )
+
+
 def test_routes_json_shape() -> None:
     res = run("routes", "xiaomi-2022", "--program", "xiaomi-ev", "--json")
     assert res.returncode == 0, res.stderr

@@ -36,6 +36,7 @@ from evfab.rules import DENIED_PRIOR, Route
 
 D = dt.date
 DPM = 365.25 / 12
+AS_OF = dt.date(2022, 1, 1)
 CM = "partner:cm@partner:old-plant"
 BUY = "acquired:buy@acquired:dorm-plant"
 ROOT = Path(__file__).resolve().parents[1]
@@ -291,6 +292,80 @@ def test_approval_probability_gives_that_chance_of_starting() -> None:
     for rid, p in (("applied:newco-bev@own:np", 0.37), ("apply:apply@own:np", 0.3)):
         assert routes[rid].success_probability == pytest.approx(p)
         assert abs(rows[rid]["p_success"] - p) < 4 * se_p(p, n)
+
+
+def _pending(d: dict[str, Any]) -> dict[str, Any]:
+    """NewCo's application filed 2021-06-01, reviewed in 6/12/30 months, always granted."""
+    d["licences"].append(
+        {
+            "id": "newco-bev",
+            "holder": "newco",
+            "status": "applied",
+            "applied_on": "2021-06",
+            "review_months": {"min": 6, "mode": 12, "max": 30},
+            "approval_probability": 1.0,
+        }
+    )
+    return own_plant(d)
+
+
+APPLIED = "applied:newco-bev@own:np"
+
+
+def test_a_halt_after_as_of_stops_the_reviews_that_end_inside_it() -> None:
+    # A halt from 2023-01-01: a review ending on or after it (579 days after filing,
+    # 19.02 months) is never granted; the nominal 12 months ends before it.
+    d = _pending(doc())
+    d["policy"].append({"since": "2023-01-01", "new_licences": False})
+    n = 100_000
+    routes, res = sample(d, [APPLIED], samples=n, seed=5)
+    assert routes[APPLIED].legal and routes[APPLIED].earliest_sop == dt.date(2022, 6, 1)
+    p = tri_cdf(578.5 / DPM, 6, 12, 30)  # rounded to whole days: 578.5 -> 578
+    assert abs(summary(res)[APPLIED]["p_success"] - p) < 4 * se_p(p, n)
+    days = res.sop_samples[APPLIED]
+    assert days[np.isfinite(days)].max() < (dt.date(2023, 1, 1) - AS_OF).days
+
+
+def test_a_lifted_halt_delays_those_reviews_to_its_end() -> None:
+    d = _pending(doc())
+    d["policy"] += [
+        {"since": "2023-01-01", "new_licences": False},
+        {"since": "2024-01-01", "new_licences": True},
+    ]
+    n = 100_000
+    _, res = sample(d, [APPLIED], samples=n, seed=5)
+    days = res.sop_samples[APPLIED]
+    lift = (dt.date(2024, 1, 1) - AS_OF).days
+    assert np.isfinite(days).all() and summary(res)[APPLIED]["p_success"] == 1.0
+    assert not ((days >= (dt.date(2023, 1, 1) - AS_OF).days) & (days < lift)).any()
+    late = 1 - tri_cdf(578.5 / DPM, 6, 12, 30)
+    assert abs((days == lift).mean() - late) < 4 * se_p(late, len(days))
+
+
+def test_modes_reproduce_the_rules_engine_on_routes_held_by_later_policy() -> None:
+    # An application and a contract that wait for periods after as_of.
+    d = own_plant(doc())
+    d["policy"][0] |= {"new_licences": False, "contract_manufacturing": False}
+    d["policy"].append(
+        {"since": "2023-03-01", "new_licences": True, "contract_manufacturing": True}
+    )
+    d["offers"].append(
+        {
+            "id": "apply",
+            "kind": "apply_licence",
+            "to": "newco",
+            "lead_months": 2,
+            "review_months": {"min": 3, "mode": 4, "max": 9},
+        }
+    )
+    routes, res = sample(certain(modes(d)), samples=200)
+    assert {r.earliest_sop for r in routes.values()} == {dt.date(2023, 3, 1)}
+    for rid, r in routes.items():
+        assert r.legal and "held until" in r.sop_driver, rid
+        assert summary(res)[rid]["sop_p50"] == r.earliest_sop, rid
+        vol = volumes(res, rid)
+        for year, cars in r.capacity.items():
+            assert abs(vol["available_mean"][year] - cars) <= 1, (rid, year)
 
 
 def test_denied_claim_gets_the_low_prior_unless_a_probability_is_stated() -> None:

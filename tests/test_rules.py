@@ -291,6 +291,166 @@ def test_dormant_acquired_licence_with_a_later_own_plant() -> None:
     assert not r.legal and "before production can start on 2022-09-01" in r.why[0]
 
 
+# --- policy periods after as_of ----------------------------------------------------
+# MINIMAL grants licences and allows contract manufacturing from 2015; these tests add
+# periods that start after as_of (2022-01-01) and check that each rule applies to what
+# happens while it is in force.
+
+
+def _reported(d: dict[str, Any]) -> dict[str, Any]:
+    d["sources"].append({"id": "s2", "status": "reported", "url": "https://example.org/b"})
+    return d
+
+
+def _apply(d: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    # Preparation 3 + review 10 months: the licence would be granted on 2023-02-01.
+    kw = {"lead_months": 3, "review_months": 10} | kw
+    return offer(d, id="apply", kind="apply_licence", to="newco", **kw)
+
+
+def test_an_application_waits_for_a_later_period_that_grants_licences() -> None:
+    d = _reported(_apply(own_plant(policy(doc(), new_licences=False))))
+    d["policy"].append(
+        {
+            "since": "2024-01-01",
+            "name": "Reopening",
+            "new_licences": True,
+            "approval_probability": 0.4,
+            "sources": ["s2"],
+        }
+    )
+    r = routes(d)["apply:apply@own:np"]
+    assert r.legal and r.usable and r.why == ()
+    assert r.earliest_sop == D(2024, 1, 1)
+    assert r.sop_driver == (
+        "preparation 3 + review 10 months; held until new licences are granted again "
+        "from 2024-01-01 (Reopening)"
+    )
+    assert r.capacity == {2022: 0, 2023: 0, 2024: 150000, 2025: 150000, 2026: 150000}
+    # Granted under the reopening's rules, and resting on its sources.
+    assert r.success_probability == 0.4
+    assert "s2" in r.sources and r.weakest_status == "reported"
+
+
+def test_a_pending_application_overtaken_by_a_halt_waits_for_the_lift() -> None:
+    # Filed 2021-06 with a 12-month review, due 2022-06-01; a halt from 2022-03 to 2023-01.
+    d = applied(own_plant(doc()), on="2021-06", review_months=12)
+    d["policy"] += [
+        {"since": "2022-03-01", "name": "Halt", "new_licences": False},
+        {"since": "2023-01-01", "name": "Lift", "new_licences": True},
+    ]
+    r = routes(d)["applied:newco-bev@own:np"]
+    assert r.legal and r.earliest_sop == D(2023, 1, 1)
+    assert r.sop_driver.endswith("held until new licences are granted again from 2023-01-01 (Lift)")
+    # Without the lift the application is never granted.
+    d["policy"].pop()
+    r = routes(d)["applied:newco-bev@own:np"]
+    assert not r.legal and r.earliest_sop == D(2022, 6, 1)
+    assert r.why == (
+        "new licences are not being granted (Halt, since 2022-03-01); apply is not a route",
+    )
+
+
+def test_a_halt_after_the_grant_does_not_touch_the_route() -> None:
+    d = _apply(own_plant(doc()))
+    d["policy"].append({"since": "2023-06-01", "new_licences": False})
+    r = routes(d)["apply:apply@own:np"]
+    assert r.legal and r.earliest_sop == D(2023, 2, 1)
+    assert r.sop_driver == "preparation 3 + review 10 months"
+
+
+def test_a_halt_before_the_grant_makes_an_application_illegal() -> None:
+    d = _reported(_apply(own_plant(doc())))
+    d["policy"].append(
+        {"since": "2023-01-01", "name": "Halt", "new_licences": False, "sources": ["s2"]}
+    )
+    r = routes(d)["apply:apply@own:np"]
+    assert not r.legal and r.earliest_sop == D(2023, 2, 1)
+    assert r.why == (
+        "new licences are not being granted (Halt, since 2023-01-01); apply is not a route",
+    )
+    assert "s2" in r.sources  # the halt is what the verdict rests on
+    assert "s2" not in routes(d)[CM].sources
+
+
+def test_the_review_time_of_the_filing_date_and_the_minimum_capacity_of_the_grant() -> None:
+    # Filed on 2022-04-02 under a 20-month review set from 2022-03; granted after
+    # 2024-01-01, when a 200,000/year minimum applies to the 150,000/year plant.
+    d = offer(own_plant(doc()), id="apply", kind="apply_licence", to="newco", lead_months=3)
+    d["policy"] += [
+        {"since": "2022-03-01", "review_months": 20},
+        {"since": "2024-01-01", "name": "Order X", "min_capacity": 200000},
+    ]
+    r = routes(d)["apply:apply@own:np"]
+    assert r.earliest_sop == D(2023, 12, 2)
+    assert r.legal
+    d["policy"][-1]["since"] = "2023-12-01"
+    r = routes(d)["apply:apply@own:np"]
+    assert not r.legal
+    assert r.why == (
+        "plant np has 150,000/year, below the 200,000/year minimum for a new licence "
+        "(Order X, since 2023-12-01)",
+    )
+
+
+def test_contract_manufacturing_allowed_later_starts_the_contract_then() -> None:
+    d = policy(doc(), contract_manufacturing=False)
+    d["policy"].append({"since": "2023-01-01", "name": "Order 50", "contract_manufacturing": True})
+    r = routes(d)[CM]
+    assert r.legal and r.earliest_sop == D(2023, 1, 1)
+    assert r.sop_driver == (
+        "negotiation and tooling 6 months; held until contract manufacturing is allowed "
+        "from 2023-01-01 (Order 50)"
+    )
+    assert r.capacity[2022] == 0 and r.capacity[2023] == 100000
+
+
+def test_contract_manufacturing_banned_before_the_contract_starts() -> None:
+    d = doc()
+    d["policy"].append({"since": "2022-05-01", "name": "CM ban", "contract_manufacturing": False})
+    r = routes(d)[CM]
+    assert not r.legal
+    assert r.why == (
+        "contract manufacturing is not allowed (CM ban, since 2022-05-01); "
+        "OldCo's licence is not a route",
+    )
+    # A ban from after the contract's start leaves the route as it is.
+    d["policy"][-1]["since"] = "2022-08-01"
+    assert routes(d)[CM].legal
+
+
+def test_a_later_exit_rule_replaces_the_earlier_one_from_its_date() -> None:
+    # 12 months withdraws a licence dormant since 2021-06 on 2022-06-01, before the plant
+    # is ready (2022-09-01); a 24-month rule from 2022-03 keeps it until 2023-06-01.
+    d = held(
+        own_plant(policy(doc(), dormant_exit_months=12), ready="2022-09"), dormant_since="2021-06"
+    )
+    d["plants"][-1] |= {"status": "under_construction", "construction_start": "2021-01"}
+    d["policy"].append({"since": "2022-03-01", "name": "Order 54", "dormant_exit_months": 24})
+    r = routes(d)["own:newco-bev@own:np"]
+    assert r.legal and r.timing is not None and r.timing.deadline == D(2023, 6, 1)
+    # From after the 12-month deadline: the licence is gone before the new rule starts.
+    d["policy"][-1]["since"] = "2022-07-01"
+    r = routes(d)["own:newco-bev@own:np"]
+    assert not r.legal
+    assert r.why[0].startswith(
+        "licence newco-bev, dormant since 2021-06-01, is withdrawn on 2022-06-01"
+    )
+    # A later exit rule on a licence that had none: withdrawn from the rule's start.
+    d = held(own_plant(doc()), dormant_since="2019-01")
+    d["policy"].append({"since": "2023-01-01", "name": "New exit rule", "dormant_exit_months": 12})
+    r = routes(d)["own:newco-bev@own:np"]
+    assert r.legal and r.timing is not None and r.timing.deadline == D(2023, 1, 1)
+
+
+def test_the_badge_rule_in_force_when_production_starts() -> None:
+    d = policy(doc(), badge_names_manufacturer=False)
+    d["policy"].append({"since": "2022-06-01", "badge_names_manufacturer": True})
+    assert routes(d)[CM].names_manufacturer == "OldCo"  # SOP 2022-07-03
+    d["policy"][-1]["since"] = "2022-08-01"
+    assert routes(d)[CM].names_manufacturer == ""
+
+
 # --- badges ------------------------------------------------------------------------
 
 
@@ -850,8 +1010,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     cite = st.lists(st.sampled_from(sids), max_size=2, unique=True)
 
     policy = []
-    since = _date(draw, 2010, as_of.year - 1)
-    for _ in range(draw(st.integers(1, 3))):
+    # Periods often reach past as_of, so that later rules meet the routes' dates.
+    since = _date(draw, as_of.year - 4, as_of.year - 1)
+    for _ in range(draw(st.integers(1, 4))):
         period: dict[str, Any] = {"since": since.isoformat(), "sources": draw(cite)}
         for key, strat in (
             ("new_licences", st.booleans()),
@@ -864,7 +1025,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             if draw(st.booleans()):
                 period[key] = draw(strat)
         policy.append(period)
-        since = since + dt.timedelta(days=draw(st.integers(1, 3000)))
+        since = since + dt.timedelta(days=draw(st.integers(1, 1500)))
 
     n_co = draw(st.integers(2, 5))
     companies: list[dict[str, Any]] = []
@@ -1057,6 +1218,15 @@ def test_routes_on_random_valid_scenarios(d: dict[str, Any]) -> None:
         flagged = [s for s in statuses if rank[s] >= rank["unclear"]]
         assert len(r.warnings) == len(flagged)
         assert 0.0 <= r.success_probability <= 1.0
+        # A legal route's licence is granted, or its contract starts, while the policy
+        # in force then allows it (periods after as_of included).
+        t = r.timing
+        assert t is not None
+        due = max(scenario.as_of, t.licence.nominal())
+        if r.legal and r.licence_source in ("apply", "applied"):
+            assert world.policy_at(due).new_licences, r.id
+        if r.legal and r.licence_source == "partner":
+            assert world.policy_at(due).contract_manufacturing, r.id
         assert r.fixed_cost >= 0 and r.unit_cost >= 0
         assert r.meets_target == (r.earliest_sop <= r.target_sop)
 

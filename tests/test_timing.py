@@ -13,11 +13,13 @@ import pytest
 
 from evfab._timing import (
     DAYS_PER_MONTH,
+    NEVER,
     Path,
     Phase,
     Step,
     Timing,
     capacity_by_year,
+    lift,
     ramp_factor,
     year_bounds,
 )
@@ -98,3 +100,24 @@ def test_ramp_factor_closed_form_and_brute_force() -> None:
             u = np.linspace(a, ends[j], 200_001)
             rate = np.minimum(1.0, (u - sop[i]) / ramp[i])
             assert f[i, j] == pytest.approx(np.trapezoid(rate, u) / (ends[j] - a), rel=1e-6)
+
+
+def test_lift_moves_a_date_inside_a_ban_to_its_end() -> None:
+    bans = ((D(2022, 3, 1), D(2023, 1, 1)), (D(2024, 1, 1), None))
+    assert lift(D(2022, 2, 28), bans) == D(2022, 2, 28)
+    assert lift(D(2022, 3, 1), bans) == D(2023, 1, 1)  # the start is inside
+    assert lift(D(2022, 12, 31), bans) == D(2023, 1, 1)
+    assert lift(D(2023, 1, 1), bans) == D(2023, 1, 1)  # the end is not
+    assert lift(D(2024, 6, 1), bans) == NEVER
+    assert lift(D(2024, 6, 1), ()) == D(2024, 6, 1)
+
+
+def test_path_nominal_is_lifted_out_of_its_bans_and_then_keeps_them() -> None:
+    ban = ((D(2022, 6, 1), D(2023, 1, 1)),)
+    six = Path(D(2022, 1, 1), (step("a", 3, 6, 12),), ban)
+    assert six.nominal() == D(2023, 1, 1)
+    longer = six.then(step("b", 6, 6, 6))  # 12 months: 2023-01-01, after the ban
+    assert longer.bans == ban and longer.nominal() == D(2023, 1, 1)
+    assert Path(D(2022, 1, 1), (step("a", 1, 1, 1),), ban).nominal() == D(2022, 1, 31)
+    # Bans are part of the path's identity (the risk engine memoises paths).
+    assert six != Path(D(2022, 1, 1), (step("a", 3, 6, 12),))

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from evfab._records import quick_init
 from evfab._scenario import STATUS_RANK, Status
-from evfab._timing import Event, Path, Phase, Step
+from evfab._timing import NEVER, Event, Path, Phase, Step
 from evfab._world import PolicyState, World, add_months
 from evfab.priors import PRIOR_SOURCE_ID
 
@@ -41,6 +41,8 @@ class _LicenceOption:
     path: Path | None = None
     """When the licence can be used, as a recipe of durations."""
     events: tuple[Event, ...] = ()
+    rules: PolicyState | None = None
+    """The policy a new licence is granted under (in force on its nominal grant date)."""
 
 
 @quick_init
@@ -96,6 +98,38 @@ def _review_prior(own: object, policy: PolicyState) -> tuple[str, ...]:
     if own is None and policy.review_is_prior:
         return (PRIOR_SOURCE_ID.format(kind="licence_application"),)
     return ()
+
+
+def _gate(
+    world: World, raw: Path, bans: tuple[tuple[dt.date, dt.date | None], ...]
+) -> tuple[Path, PolicyState, bool]:
+    """``raw`` kept out of ``bans``: the path, the policy in force on its date, and whether
+    that date is reachable (False: it falls in a ban no later period lifts).
+
+    An unreachable path is returned without its bans, so that the route still shows the
+    date it would have had; the policy is then the one whose ban blocks it.
+    """
+    first = raw.nominal()
+    if not bans:
+        return raw, world.policy_at(max(world.as_of, first)), True
+    gated = Path(raw.base, raw.steps, bans)
+    when = gated.nominal()
+    if when is NEVER:
+        return raw, world.policy_at(max(world.as_of, first)), False
+    return gated, world.policy_at(max(world.as_of, when)), True
+
+
+def _lifted(world: World, raw: Path, gated: Path, what: str, state: PolicyState) -> str:
+    """Driver text added when a ban moved a path's date ("" when it did not)."""
+    if gated.nominal() == raw.nominal():
+        return ""
+    name = f" ({state.name})" if state.name else ""
+    return f"; held until {what} from {_fmt_date(gated.nominal())}{name}"
+
+
+def _later(rules: PolicyState, policy: PolicyState) -> tuple[str, ...]:
+    """Sources of a later period an option rests on (none for the one in force on as_of)."""
+    return () if rules is policy else rules.sources
 
 
 DENIED_PRIOR = 0.1
@@ -166,14 +200,23 @@ _PLANT_KINDS = frozenset(("build_plant", "plant_stake", "acquire_company"))
 def _licence_options(
     world: World, company: str, scope: str, policy: PolicyState
 ) -> list[_LicenceOption]:
+    """A company's licence options for ``scope``.
+
+    ``policy`` is the policy in force on as_of. A new licence is granted only while new
+    licences are (an application waits for a later period that grants them; none: the
+    route is illegal) and under the approval chance and minimum capacity in force then;
+    its review time is the one in force when it is filed. Contract manufacturing starts
+    only while it is allowed, in the same way.
+    """
     mine = world.affiliates(company)
     out: list[_LicenceOption] = []
     illegal: tuple[str, ...]
-    new_licence_ban: tuple[str, ...] = ()
-    if not policy.new_licences:
-        new_licence_ban = (
-            f"new licences are not being granted ({_rule_since(policy, 'new_licences')}); apply is not a route",
+
+    def ban_reason(state: PolicyState) -> tuple[str, ...]:
+        return (
+            f"new licences are not being granted ({_rule_since(state, 'new_licences')}); apply is not a route",
         )
+
     by_holder = world.licences_by_holder
     mine_lic = [
         (lid, row)
@@ -201,31 +244,35 @@ def _licence_options(
                 )
             )
         else:
+            # Filed before as_of: the review time in force on as_of applies.
             review = row["review"] or policy.review
             prior = _review_prior(row["review"], policy)
-            ready = max(world.as_of, add_months(row["applied_on"], _d(review)))
+            raw = Path(
+                row["applied_on"], (_step(f"licence:{lid}:review", "licence review", review),)
+            )
+            path, rules, ok = _gate(world, raw, world.licence_bans)
             p = row["approval_probability"]
-            p = policy.approval_probability if p is None or p != p else float(p)
+            p = rules.approval_probability if p is None or p != p else float(p)
+            lifted = _lifted(world, raw, path, "new licences are granted again", rules)
             out.append(
                 _LicenceOption(
                     "applied",
                     lid,
                     str(row["holder"]),
                     lid,
-                    ready,
-                    f"licence review ({_d(review):g} months from {_fmt_date(row['applied_on'])})",
+                    max(world.as_of, path.nominal()),
+                    f"licence review ({_d(review):g} months from {_fmt_date(row['applied_on'])})"
+                    + lifted,
                     (),
                     0.0,
                     0.0,
                     p,
-                    new_licence_ban,
-                    world.cites[("licence", lid)] + prior,
+                    () if ok else ban_reason(rules),
+                    world.cites[("licence", lid)] + prior + _later(rules, policy),
                     new_licence=True,
-                    path=Path(
-                        row["applied_on"],
-                        (_step(f"licence:{lid}:review", "licence review", review),),
-                    ),
+                    path=path,
                     events=(Event(f"licence:{lid}:approval", f"licence {lid} granted", p),),
+                    rules=rules,
                 )
             )
     for oid, o in [x for c in sorted(mine) for x in world.offers_by_taker.get(c, [])]:
@@ -236,34 +283,38 @@ def _licence_options(
         start = add_months(world.as_of, lead)
         cites = world.cites[("offer", oid)]
         if o["kind"] == "apply_licence" and det["scope"] == scope:
-            review = det["review_months"] or policy.review
-            prior = _review_prior(det["review_months"], policy)
-            ready = add_months(start, _d(review))
+            filed = world.policy_at(start)
+            review = det["review_months"] or filed.review
+            prior = _review_prior(det["review_months"], filed)
+            raw = Path(
+                world.as_of,
+                (_lead(oid, o), _step(f"offer:{oid}:review", "licence review", review)),
+            )
+            path, rules, ok = _gate(world, raw, world.licence_bans)
+            lifted = _lifted(world, raw, path, "new licences are granted again", rules)
             out.append(
                 _LicenceOption(
                     "apply",
                     oid,
                     str(o["to"]),  # the applicant may be an affiliate of the program's company
                     oid,
-                    ready,
-                    f"preparation {lead:g} + review {_d(review):g} months",
+                    path.nominal(),
+                    f"preparation {lead:g} + review {_d(review):g} months" + lifted,
                     (oid,),
                     float(o["fixed_fee"]),
                     0.0,
-                    _offer_p(world, oid) * policy.approval_probability,
-                    new_licence_ban,
-                    cites + prior,
+                    _offer_p(world, oid) * rules.approval_probability,
+                    () if ok else ban_reason(rules),
+                    cites + prior + _later(rules, policy),
                     new_licence=True,
-                    path=Path(
-                        world.as_of,
-                        (_lead(oid, o), _step(f"offer:{oid}:review", "licence review", review)),
-                    ),
+                    path=path,
                     events=(
                         _success(world, oid),
                         Event(
-                            f"offer:{oid}:approval", "licence granted", policy.approval_probability
+                            f"offer:{oid}:approval", "licence granted", rules.approval_probability
                         ),
                     ),
+                    rules=rules,
                 )
             )
         elif o["kind"] == "acquire_company":
@@ -307,12 +358,15 @@ def _licence_options(
                     if row["scope"] == scope and row["status"] == "held"
                 ]
                 lid = held[0] if held else ""
+            raw = Path(world.as_of, (_lead(oid, o),))
+            path, rules, ok = _gate(world, raw, world.contract_bans)
+            lifted = _lifted(world, raw, path, "contract manufacturing is allowed", rules)
             illegal = ()
             if not lid or world.licence(lid)["scope"] != scope:
                 illegal = (f"{world.company_name(party)} holds no {scope} licence",)
-            elif not policy.contract_manufacturing:
+            elif not ok:
                 illegal = (
-                    f"contract manufacturing is not allowed ({_rule_since(policy, 'contract_manufacturing')}); "
+                    f"contract manufacturing is not allowed ({_rule_since(rules, 'contract_manufacturing')}); "
                     f"{world.company_name(party)}'s licence is not a route",
                 )
             extra = world.cites[("licence", lid)] if lid else ()
@@ -322,27 +376,41 @@ def _licence_options(
                     oid,
                     party,
                     lid or "-",
-                    start,
-                    f"negotiation and tooling {lead:g} months",
+                    path.nominal(),
+                    f"negotiation and tooling {lead:g} months" + lifted,
                     (oid,),
                     float(o["fixed_fee"]),
                     float(det["fee_per_unit"]),
                     _offer_p(world, oid),
                     illegal,
-                    cites + extra + world.cites[("company", party)],
+                    cites + extra + world.cites[("company", party)] + _later(rules, policy),
                     offer=det | {"kind": o["kind"]},
-                    path=Path(world.as_of, (_lead(oid, o),)),
+                    path=path,
                     events=(_success(world, oid),),
                 )
             )
     return out
 
 
-def _deadline(world: World, lid: str, policy: PolicyState) -> dt.date | None:
-    """Date licence ``lid`` is withdrawn under the dormancy exit rule, if it ever is."""
+def _deadline(world: World, lid: str, policy: PolicyState) -> tuple[dt.date, PolicyState] | None:
+    """When licence ``lid`` is withdrawn under a dormancy exit rule, and under which policy.
+
+    ``policy`` is the one in force on as_of; its rule applies until a later period
+    changes it. A later rule counts from the licence's dormancy but applies no earlier
+    than its own start. None when no rule ever withdraws the licence.
+    """
     since = world.licence(lid)["dormant_since"] if world.has_licence(lid) else None
-    if isinstance(since, dt.date) and policy.dormant_exit_months:
-        return add_months(since, policy.dormant_exit_months)
+    if not isinstance(since, dt.date):
+        return None
+    periods = [policy, *(p for p in world.policy if p.since > world.as_of)]
+    for k, p in enumerate(periods):
+        if not p.dormant_exit_months:
+            continue
+        limit = add_months(since, p.dormant_exit_months)
+        if k:
+            limit = max(limit, p.since)
+        if k + 1 == len(periods) or limit < periods[k + 1].since:
+            return limit, p
     return None
 
 

@@ -134,3 +134,35 @@ def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
             )
         )
     return out
+
+
+Ban = tuple[dt.date, dt.date | None]
+"""Dates ``[start, end)`` in which a rule is off; ``end`` None when no later period turns it on."""
+
+
+def bans(states: list[PolicyState], rule: str, as_of: dt.date) -> tuple[Ban, ...]:
+    """When a yes/no rule (``new_licences``, ``contract_manufacturing``) is off.
+
+    Args:
+        states: Resolved policy periods in date order.
+        rule: Name of a boolean :class:`PolicyState` attribute.
+        as_of: The scenario date. Bans over by then are left out; a ban in force then
+            starts at ``date.min``, because anything due before as_of happens on it.
+
+    Returns:
+        Disjoint, date-ordered intervals, consecutive periods that keep the rule off merged
+        into one; a date in one of them is allowed again at its end.
+    """
+    out: list[Ban] = []
+    start: dt.date | None = None
+    for p in states:
+        on = bool(getattr(p, rule))
+        if not on and start is None:
+            start = p.since
+        elif on and start is not None:
+            if p.since > as_of:
+                out.append((dt.date.min if start <= as_of else start, p.since))
+            start = None
+    if start is not None:
+        out.append((dt.date.min if start <= as_of else start, None))
+    return tuple(out)

@@ -156,9 +156,15 @@ def policy_line(world: World) -> Text:
         if p.dormant_exit_months
         else "no exit rule",
     ]
-    return Text.assemble(
+    line = Text.assemble(
         ("Policy in force", "bold"), f" ({p.name or 'from ' + str(p.since)}): ", "; ".join(parts)
     )
+    later = [q for q in world.policy if q.since > world.as_of]
+    if later:
+        # Routes meet these rules on their own dates (licence grants, contract starts ...).
+        when = ", ".join(f"{q.since}" + (f" ({q.name})" if q.name else "") for q in later)
+        line.append(f"\nLater periods apply from their dates: {when}")
+    return line
 
 
 def print_routes(console: Console, world: World, routes: list[Route]) -> None:

@@ -108,7 +108,15 @@ class Source(_Model):
 
 
 class PolicyPeriod(_Model):
-    """The regulator's rules from a date on; unset fields carry over from the previous period."""
+    """The regulator's rules from a date on; unset fields carry over from the previous period.
+
+    Each rule applies to what happens while it is in force, including periods after
+    ``as_of``: a licence is granted only while new licences are (an application waits
+    for a later period that grants them), under that period's approval chance and
+    minimum capacity; contract manufacturing starts only while it is allowed; the badge
+    rule in force at a route's start of production applies; a later exit rule for dormant
+    licences replaces the earlier one from its date on.
+    """
 
     since: Date
     """Date the rules take effect."""

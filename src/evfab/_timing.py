@@ -35,20 +35,42 @@ class Step:
     max: float
 
 
+NEVER = dt.date.max
+"""The date a path reaches when it ends inside a ban no later period lifts."""
+
+
+def lift(d: dt.date, bans: tuple[tuple[dt.date, dt.date | None], ...]) -> dt.date:
+    """``d``, or the end of the ban it falls in (:data:`NEVER` if that ban never ends)."""
+    for start, end in bans:
+        if start <= d and (end is None or d < end):
+            return NEVER if end is None else end
+    return d
+
+
 @quick_init
 @dataclass(frozen=True)
 class Path:
-    """A date reached after a base date plus a sum of durations."""
+    """A date reached after a base date plus a sum of durations, outside any ban.
+
+    Attributes:
+        base: Start date.
+        steps: Durations added to it.
+        bans: Disjoint, ordered intervals ``[start, end)`` the date cannot fall in (a
+            licence cannot be granted while new licences are not, a contract cannot
+            start while contract manufacturing is not allowed): a date inside one moves
+            to its end, or to :data:`NEVER` when its end is None.
+    """
 
     base: dt.date
     steps: tuple[Step, ...] = ()
+    bans: tuple[tuple[dt.date, dt.date | None], ...] = ()
 
     def then(self, *steps: Step) -> Path:
         """This path followed by more steps."""
-        return Path(self.base, self.steps + steps)
+        return Path(self.base, self.steps + steps, self.bans)
 
     def nominal(self) -> dt.date:
-        """The date at the modes of every step (rounded to a day)."""
+        """The date at the modes of every step (rounded to a day), lifted out of any ban."""
         # NOTE: memoised on the (frozen) instance: the rules engine asks each path for
         # its nominal date several times per route. Not a field, so not compared.
         hit: dt.date | None = self.__dict__.get("_nominal")
@@ -56,6 +78,8 @@ class Path:
             hit = self.base + dt.timedelta(
                 days=round(sum(s.mode for s in self.steps) * DAYS_PER_MONTH)
             )
+            if self.bans:
+                hit = lift(hit, self.bans)
             object.__setattr__(self, "_nominal", hit)
         return hit
 

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from evfab._gc import paused_gc
-from evfab._policy import PolicyState, resolve_policy
+from evfab._policy import Ban, PolicyState, bans, resolve_policy
 from evfab._scenario import PlantStatus, Scenario, Status, _Duration
 from evfab._world_tables import RawTables, world_tables
 
@@ -176,6 +176,16 @@ class World:
             if p.since <= d:
                 current = p
         return current
+
+    @cached_property
+    def licence_bans(self) -> tuple[Ban, ...]:
+        """When new licences are not granted, from as_of on (see :func:`evfab._policy.bans`)."""
+        return bans(self.policy, "new_licences", self.as_of)
+
+    @cached_property
+    def contract_bans(self) -> tuple[Ban, ...]:
+        """When contract manufacturing is not allowed, from as_of on."""
+        return bans(self.policy, "contract_manufacturing", self.as_of)
 
     def affiliates(self, company: str) -> set[str]:
         """``company`` and every company whose parent chain leads to it."""

@@ -175,6 +175,11 @@ def _path_days(
             total += months[col[st.key]]
         # Paths round to whole days like the nominal dates, so modes reproduce the rules engine.
         out = base + np.rint(total * DAYS_PER_MONTH)
+    for start, end in path.bans:
+        # A date inside a ban moves to its end, as Path.nominal does; never (inf) if none.
+        lo = -np.inf if start == dt.date.min else _days(world, start)
+        hi = np.inf if end is None else _days(world, end)
+        out = np.where((out >= lo) & (out < hi), hi, out)
     memo[path] = out
     return out
 

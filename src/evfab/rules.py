@@ -192,7 +192,7 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
     free = _free_shares(world, [(pl.plant, pl.build_start) for _, pl in pairs])
     # When each licence is withdrawn under the dormancy exit rule (None: never).
     deadline = {lic.licence_id: _deadline(world, lic.licence_id, policy) for lic in lics}
-    timings = [_timing(world, lic, pl, free, deadline[lic.licence_id]) for lic, pl in pairs]
+    timings = [_timing(world, lic, pl, free, _limit(deadline[lic.licence_id])) for lic, pl in pairs]
     # The SOP and capacity come from the timing recipe at its modes, so the risk
     # engine, sampling the same recipe, reproduces them exactly when nothing varies.
     sops = [_nominal_sop(world, t) for t in timings]
@@ -211,13 +211,15 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
     for (lic, pl), timing, sop, cap in zip(pairs, timings, sops, cars, strict=True):
         driver = lic.driver if lic.ready >= pl.ready else pl.driver
         why = list(lic.illegal)
-        limit = deadline[lic.licence_id]
-        if limit is not None:
-            why += _dormant(world, lic.licence_id, policy, sop, limit)
-        if lic.new_licence and policy.min_capacity and pl.nameplate < policy.min_capacity:
+        exit_rule = deadline[lic.licence_id]
+        if exit_rule is not None:
+            why += _dormant(world, lic.licence_id, exit_rule[1], sop, exit_rule[0])
+        # A new licence is granted under the rules in force then (see _licence_options).
+        rules = lic.rules or policy
+        if lic.new_licence and rules.min_capacity and pl.nameplate < rules.min_capacity:
             why.append(
-                f"plant {pl.plant} has {pl.nameplate:,.0f}/year, below the {policy.min_capacity:,}/year "
-                f"minimum for a new licence ({_rule_since(policy, 'min_capacity')})"
+                f"plant {pl.plant} has {pl.nameplate:,.0f}/year, below the {rules.min_capacity:,}/year "
+                f"minimum for a new licence ({_rule_since(rules, 'min_capacity')})"
             )
         unfit: tuple[str, ...] = ()
         if sop > horizon_end:
@@ -247,6 +249,10 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
             )
         )
     return out
+
+
+def _limit(rule: tuple[dt.date, PolicyState] | None) -> dt.date | None:
+    return None if rule is None else rule[0]
 
 
 def _whole_cars(caps: FloatArray) -> list[list[int]]:
@@ -369,13 +375,17 @@ def _templates(
     :meth:`evfab._route_table.RouteTable.route`.
     """
     routes = []
-    # The badge depends on the licence option only; a licence pairs with many plants.
-    badges: dict[int, tuple[str, str, str, float, tuple[str, ...]]] = {}
+    # The badge depends on the licence option and on the badge rule in force when
+    # production starts; a licence pairs with many plants.
+    badges: dict[tuple[int, bool], tuple[str, str, str, float, tuple[str, ...]]] = {}
+    later = any(p.since > world.as_of for p in world.policy)
     for c in cores:
         lic, pl = c.lic, c.pl
-        b = badges.get(id(lic))
+        rules = world.policy_at(c.sop) if later and c.sop > world.as_of else policy
+        key = (id(lic), rules.badge_names_manufacturer)
+        b = badges.get(key)
         if b is None:
-            b = badges[id(lic)] = _badge(world, company, need, lic, policy)
+            b = badges[key] = _badge(world, company, need, lic, rules)
         badge, kind, names, fee, unfit = b
         routes.append(
             Route(
