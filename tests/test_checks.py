@@ -614,6 +614,14 @@ CHECK_CASES = [
         id="contract-capacity-year-outside",
     ),
     case(
+        [("fee_per_unit: 10", "until: 2021-12")],
+        43,
+        "offers[0].until",
+        "the agreement ends on 2021-12-01, on or before as_of 2022-01-01",
+        "drop the offer, or model a renewal as a new offer with its own lead time",
+        id="contract-ended-before-as-of",
+    ),
+    case(
         [add_offer("{id: buy, kind: acquire_company, to: newco, target: newco}")],
         47,
         "offers[1].target",

@@ -129,6 +129,24 @@ def test_infeasible_when_contract_manufacturing_is_banned(write_scenario) -> Non
     assert "contract manufacturing is not allowed" in out.stderr
 
 
+def test_production_stops_when_the_contract_ends(write_scenario, minimal_text) -> None:  # type: ignore[no-untyped-def]
+    # The only route's contract ends on 2024-03-01: 60 of 2024's 366 days are left.
+    text = minimal_text.replace("    lead_months: 6\n", "    lead_months: 6\n    until: 2024-03\n")
+    text = text.replace("lost_margin: 50", "lost_margin: 5000")  # building pays
+    r = plan(evfab.compile(evfab.loads(text)))
+    assert r.ok
+    cars = {
+        int(y): float(c) for y, c in zip(r.production["year"], r.production["cars"], strict=True)
+    }
+    assert cars == {2023: 10000.0, 2024: float(round(100000 * 60 / 366))}
+    # With a minimum fill the plan is infeasible, and the explanation says why.
+    path = write_scenario(text.replace("lost_margin: 5000", "lost_margin: 5000\n    min_fill: 0.9"))
+    out = subprocess.run([EVFAB, "plan", str(path)], capture_output=True, text=True)
+    assert out.returncode == 3, out.stderr
+    assert "in 2024: 28,607 of 50,000 cars cannot be built" in out.stderr
+    assert "whose agreement with OldCo ends on 2024-03-01; a renewal would help" in out.stderr
+
+
 def test_infeasible_when_budget_blocks_the_only_offer(write_scenario) -> None:  # type: ignore[no-untyped-def]
     text = _two_programs_one_plant(min_fill=0.5)
     text = text.replace(

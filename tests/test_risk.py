@@ -368,6 +368,24 @@ def test_modes_reproduce_the_rules_engine_on_routes_held_by_later_policy() -> No
             assert abs(vol["available_mean"][year] - cars) <= 1, (rid, year)
 
 
+def test_a_contract_that_ends_stops_late_starts_and_later_volumes() -> None:
+    # Until 2023-07-01 (day 546): a negotiation of 17.92 months or more starts too late.
+    d = doc()
+    d["offers"][0] |= {"lead_months": {"min": 3, "mode": 6, "max": 18}, "until": "2023-07"}
+    n = 3999  # sop_samples keeps every sample below 4,000
+    routes, res = sample(d, [CM], samples=n, seed=11)
+    p = tri_cdf(545.5 / DPM, 3, 6, 18)
+    assert abs(summary(res)[CM]["p_success"] - p) < 4 * se_p(p, n)
+    days = res.sop_samples[CM]
+    assert len(days) == n and days[np.isfinite(days)].max() < 546
+    # A sample that starts builds from its start (or 2023-01-01) to 2023-07-01 in 2023.
+    built = np.where(np.isfinite(days), np.clip(546 - np.maximum(365, days), 0, None), 0)
+    vol = volumes(res, CM)
+    assert vol["available_mean"][2023] == pytest.approx(100000 * built.mean() / 365)
+    assert vol["available_mean"][2024] == 0 == vol["available_p90"][2026]
+    assert routes[CM].capacity[2023] == round(100000 * 181 / 365)
+
+
 def test_denied_claim_gets_the_low_prior_unless_a_probability_is_stated() -> None:
     n = 100_000
     for stated, p in ((None, DENIED_PRIOR), (0.6, 0.6)):

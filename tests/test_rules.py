@@ -738,6 +738,49 @@ def test_capacity_capped_by_the_contract() -> None:
     }
 
 
+def test_capacity_stops_when_the_contract_ends() -> None:
+    # Until 2024-05-01: 121 of 2024's 366 days, nothing after.
+    r = routes(cm(doc(), until="2024-05"))[CM]
+    assert r.usable and r.timing is not None and r.timing.until == D(2024, 5, 1)
+    assert r.capacity == {
+        2022: round(100000 * H2 * 0.8),
+        2023: 100000,
+        2024: round(100000 * 121 / 366),
+        2025: 0,
+        2026: 0,
+    }
+
+
+def test_a_contract_that_ends_before_production_can_start_is_unusable() -> None:
+    r = routes(cm(doc(), until="2022-06"))[CM]
+    assert r.legal and not r.usable
+    assert r.why == (
+        "the agreement with OldCo ends on 2022-06-01, before production can start on 2022-07-03",
+    )
+    assert set(r.capacity.values()) == {0}
+
+
+def test_a_licence_umbrella_ends_too() -> None:
+    d = own_plant(doc())
+    offer(
+        d,
+        id="umb",
+        kind="licence_umbrella",
+        to="newco",
+        partner="oldco",
+        plants=["np"],
+        lead_months=6,
+        until="2023-07",
+    )
+    r = routes(d)["partner:umb@own:np"]
+    assert r.usable and r.earliest_sop == D(2022, 7, 3)
+    assert r.capacity == {2022: round(150000 * H2), 2023: round(150000 * 181 / 365)} | {
+        2024: 0,
+        2025: 0,
+        2026: 0,
+    }
+
+
 def test_first_year_capacity_of_a_ramping_plant() -> None:
     # A later phase must not inflate the first year (prorating by the horizon's peak did).
     d = doc()
@@ -1140,6 +1183,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             o |= {"badge": terms, "fee_per_unit": draw(st.integers(0, 10000))}
             if terms != "own" and draw(st.booleans()):
                 o["badge_waiver_fee"] = draw(st.sampled_from([0, 5e7]))
+            if draw(st.integers(0, 3)) == 0:
+                o["until"] = _date(draw, as_of.year, horizon + 1).isoformat()
             if kind == "contract_manufacturing":
                 party = draw(st.sampled_from(with_plant))
                 own = [p["id"] for p in plants if p["operator"] == party]
@@ -1227,6 +1272,10 @@ def test_routes_on_random_valid_scenarios(d: dict[str, Any]) -> None:
             assert world.policy_at(due).new_licences, r.id
         if r.legal and r.licence_source == "partner":
             assert world.policy_at(due).contract_manufacturing, r.id
+        # Nothing is built under an agreement after it ends.
+        if t.until is not None:
+            assert all(c == 0 for y, c in r.capacity.items() if y > t.until.year), r.id
+            assert not r.usable or r.earliest_sop < t.until, r.id
         assert r.fixed_cost >= 0 and r.unit_cost >= 0
         assert r.meets_target == (r.earliest_sop <= r.target_sop)
 

@@ -87,6 +87,13 @@ def check_offers(s: Scenario, r: Report) -> None:
                         f"{party_key} {party!r} holds no production licence",
                         "add a held licence for it under `licences:`, or choose a licensed partner",
                     )
+        ended = getattr(o, "until", None)  # contracts and licence umbrellas may end
+        if ended is not None and ended <= s.as_of:
+            r.add(
+                (*base, "until"),
+                f"the agreement ends on {ended}, on or before as_of {s.as_of}",
+                "drop the offer, or model a renewal as a new offer with its own lead time",
+            )
         if isinstance(o, ContractManufacturing):
             for year in o.capacity:
                 if not s.as_of.year <= year <= s.horizon:

@@ -235,6 +235,11 @@ def _where_from(world: World, g: str, year: int, ctx: _Context, limit: int = 5) 
             hints.append(
                 f"route {r.id} starts only {r.earliest_sop:%Y-%m}; faster deals would help"
             )
+        elif r.usable and (end := r.timing and r.timing.until) and end.year <= year:
+            hints.append(
+                f"route {r.id}, whose agreement with {r.manufacturer_name} ends on "
+                f"{end:%Y-%m-%d}; a renewal would help"
+            )
     used = {r.plant for r in mine}
     y = year - int(world.years[0])
     if 0 <= y < len(world.years):

@@ -334,6 +334,9 @@ class ContractManufacturing(_OfferBase):
     """Fee to drop a host or co-brand clause and carry the buyer's own badge, currency."""
     capacity: dict[int, Cars] = {}
     """Maximum cars the host will build per year, vehicles/year; unset means plant capacity."""
+    until: Date | None = None
+    """End of the contract: no cars are built under it from this date on (``YYYY-MM`` is
+    the first of the month); unset means it runs to the horizon."""
 
 
 class LicenceUmbrella(_OfferBase):
@@ -352,6 +355,9 @@ class LicenceUmbrella(_OfferBase):
     """Badge the agreement requires."""
     badge_waiver_fee: Annotated[float, Field(ge=0)] | None = None
     """Fee to carry the buyer's own badge instead, currency."""
+    until: Date | None = None
+    """End of the agreement: no cars are built under the partner's licence from this date
+    on (``YYYY-MM`` is the first of the month); unset means it runs to the horizon."""
 
 
 class AcquireCompany(_OfferBase):

@@ -117,6 +117,8 @@ class Timing:
         limit: Most cars by year under a contract's cap.
         events: Events that must all happen.
         deadline: Date a dormant licence is withdrawn (production must start before), if any.
+        until: Date the agreement the route builds under ends, if any: no cars from then
+            on, and production must start before it.
     """
 
     licence: Path
@@ -127,6 +129,7 @@ class Timing:
     limit: dict[int, int] = field(default_factory=dict)
     events: tuple[Event, ...] = ()
     deadline: dt.date | None = None
+    until: dt.date | None = None
 
     def steps(self) -> list[Step]:
         """Every distinct step of the recipe (each key once)."""
@@ -153,8 +156,10 @@ def capacity_by_year(
     free_share: FloatArray,
     share: float,
     limit: FloatArray,
+    until: float = np.inf,
 ) -> FloatArray:
-    """Cars a route can build each year: every phase from the later of its ready date and the SOP.
+    """Cars a route can build each year: every phase from the later of its ready date and the SOP,
+    up to the end of its agreement.
 
     Args:
         capacity: Capacity of each phase, cars/year (K).
@@ -165,14 +170,17 @@ def capacity_by_year(
         free_share: Share of capacity left after the operator's load, by year (Y).
         share: Share of the free capacity the route may use.
         limit: Contract cap by year, ``inf`` where none (Y).
+        until: Day the agreement ends, ``inf`` if it does not.
 
     Returns:
         Cars per sample and year (N, Y).
     """
     start = np.maximum(ready, sop[:, None])  # (N, K)
-    frac = np.clip(
-        (ends[None, None, :] - start[:, :, None]) / (ends - starts)[None, None, :], 0.0, 1.0
-    )
+    # Producing days of each year: from the later of its start and the phase's, to the
+    # earlier of its end and the agreement's (without an end: the old (end - start) / days
+    # clipped to [0, 1], bit for bit).
+    days = np.minimum(ends, until)[None, None, :] - np.maximum(starts, start[:, :, None])
+    frac = np.clip(days, 0.0, None) / (ends - starts)[None, None, :]
     cars = np.einsum("k,nky->ny", capacity, frac) * (free_share * share)[None, :]
     out: FloatArray = np.minimum(cars, limit[None, :])
     return out

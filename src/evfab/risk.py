@@ -8,7 +8,8 @@ module samples the recipes, vectorised over samples with numpy:
 1. each distinct duration is drawn once per sample (triangular, by inverse CDF), so two
    routes resting on the same deal see the same draw (common random numbers);
 2. each event is a Bernoulli draw; a route whose events do not all happen, whose dormant
-   licence lapses before it starts, or which starts after the horizon never starts;
+   licence lapses before it starts, whose agreement has ended by then, or which starts
+   after the horizon never starts; a date a policy ban holds up moves to the ban's end;
 3. the SOP is the latest of licence ready, plant access and first phase ready; capacity
    by year follows :func:`evfab._timing.capacity_by_year`, times an optional ramp-up;
 4. optionally demand is drawn too (a triangular factor around the scenario's demand).
@@ -250,7 +251,7 @@ def sample_routes(
             ready = np.broadcast_to(
                 [_days(world, ph.ready.base) for ph in t.phases], (n_days, len(t.phases))
             )
-            a.table_avail = _cars(t, years, ready, grid, starts, ends)
+            a.table_avail = _cars(world, t, years, ready, grid, starts, ends)
             a.table_built = np.minimum(a.table_avail, world.demand[g_pos[r.program]][None, :])
             a.day_counts = np.zeros(n_days + 1, np.int64)  # last bin: never started
         else:
@@ -302,6 +303,8 @@ def sample_routes(
                 ok &= happened[ecol[e.key]]
             if t.deadline is not None:
                 ok &= sop < _days(world, t.deadline)
+            if t.until is not None:  # starting after the agreement ended builds nothing
+                ok &= sop < _days(world, t.until)
             a.sop[done : done + n] = np.where(ok, sop, np.inf)
             if a.day_counts is not None:
                 day = np.where(ok, sop, n_days).astype(np.int64)
@@ -311,7 +314,7 @@ def sample_routes(
                 ready = np.broadcast_to(
                     [_days(world, ph.ready.base) for ph in t.phases], (n, len(t.phases))
                 )
-            cars = _cars(t, years, ready, sop, starts, ends)
+            cars = _cars(world, t, years, ready, sop, starts, ends)
             ramp = ramps.get(r.program)
             if ramp is not None:
                 ramp_days = triangular(
@@ -341,6 +344,7 @@ def sample_routes(
 
 
 def _cars(
+    world: World,
     t: Timing,
     years: npt.NDArray[np.int64],
     ready: FloatArray,
@@ -350,7 +354,10 @@ def _cars(
 ) -> FloatArray:
     caps = np.array([ph.capacity for ph in t.phases], np.float64)
     limit = np.array([t.limit.get(int(y), np.inf) for y in years], np.float64)
-    return capacity_by_year(caps, ready, sop, starts, ends, np.array(t.free_share), t.share, limit)
+    until = np.inf if t.until is None else _days(world, t.until)
+    return capacity_by_year(
+        caps, ready, sop, starts, ends, np.array(t.free_share), t.share, limit, until
+    )
 
 
 def _expected_fixed(

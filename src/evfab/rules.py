@@ -224,6 +224,11 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
         unfit: tuple[str, ...] = ()
         if sop > horizon_end:
             unfit = (f"earliest SOP {_fmt_date(sop)} is after the horizon",)
+        elif timing.until is not None and sop >= timing.until:
+            unfit = (
+                f"the agreement with {world.company_name(lic.holder)} ends on "
+                f"{_fmt_date(timing.until)}, before production can start on {_fmt_date(sop)}",
+            )
         offers = tuple(dict.fromkeys(lic.offers + pl.offers))
         # A route needing two offers that exclude each other cannot be taken.
         if excluding:
@@ -288,6 +293,9 @@ def _nominal_capacity(world: World, ts: list[Timing], sops: list[dt.date]) -> Fl
             caps[i, j] = ph.capacity
             ready[i, j] = (ph.ready.nominal() - world.as_of).days
     sop = np.array([(d - world.as_of).days for d in sops], np.float64)
+    stop = np.array(
+        [np.inf if t.until is None else (t.until - world.as_of).days for t in ts], np.float64
+    )
     years = [int(y) for y in world.years]
     limit = np.array([[t.limit.get(y, np.inf) for y in years] for t in ts], np.float64)
     scale = (
@@ -295,9 +303,10 @@ def _nominal_capacity(world: World, ts: list[Timing], sops: list[dt.date]) -> Fl
         * np.array([t.share for t in ts], np.float64)[:, None]
     )
     start = np.maximum(ready, sop[:, None])
-    frac = np.clip(
-        (ends[None, None, :] - start[:, :, None]) / (ends - starts)[None, None, :], 0.0, 1.0
-    )
+    # Producing days of each year, as in capacity_by_year; an agreement's end cuts them.
+    stop_y = np.minimum(ends[None, :], stop[:, None])  # (N, Y)
+    days = stop_y[:, None, :] - np.maximum(starts[None, None, :], start[:, :, None])
+    frac = np.clip(days, 0.0, None) / (ends - starts)[None, None, :]
     cars = np.einsum("nk,nky->ny", caps, frac) * scale
     out: FloatArray = np.minimum(cars, limit)
     return out
@@ -347,6 +356,7 @@ def _timing(
         limit=dict(pl.limit),
         events=events,
         deadline=deadline,
+        until=lic.offer.get("until") if lic.offer is not None else None,
     )
 
 
