@@ -31,7 +31,7 @@ from typer.testing import CliRunner, Result
 import evfab
 from conftest import MINIMAL
 from evfab.cli import app
-from evfab.risk import RiskOptions, RiskResult, sample_routes, triangular
+from evfab.risk import RiskOptions, RiskResult, sample_routes, triangular, triangular_cdf
 from evfab.rules import DENIED_PRIOR, Route
 
 D = dt.date
@@ -384,6 +384,42 @@ def test_a_contract_that_ends_stops_late_starts_and_later_volumes() -> None:
     assert vol["available_mean"][2023] == pytest.approx(100000 * built.mean() / 365)
     assert vol["available_mean"][2024] == 0 == vol["available_p90"][2026]
     assert routes[CM].capacity[2023] == round(100000 * 181 / 365)
+
+
+@pytest.mark.parametrize(("a", "c", "b"), [(2.0, 3.0, 6.0), (0.0, 0.0, 5.0), (1.0, 4.0, 4.0)])
+def test_triangular_cdf_inverts_the_draws(a: float, c: float, b: float) -> None:
+    u = np.linspace(0.0, 0.999, 101)
+    assert np.allclose(triangular_cdf(triangular(u, a, c, b), a, c, b), u)
+    assert triangular_cdf(a - 1, a, c, b) == 0.0 and triangular_cdf(b, a, c, b) == 1.0
+    assert triangular_cdf(c, a, c, b) == pytest.approx((c - a) / (b - a))
+    # A point mass: a step at its value.
+    assert list(triangular_cdf(np.array([2.9, 3.0]), 3.0, 3.0, 3.0)) == [0.0, 1.0]
+
+
+def test_a_pending_review_is_drawn_beyond_the_time_already_passed() -> None:
+    # Filed 2021-01-01, still pending on 2022-01-01 (365 days, 11.99 months): a 6/12/30
+    # review is drawn conditioned on lasting longer, so no sample is granted "already".
+    d = _pending(doc())
+    d["licences"][-1]["applied_on"] = "2021-01"
+    n = 100_000
+    routes, res = sample(d, [APPLIED], samples=n, seed=2)
+    step = routes[APPLIED].timing.licence.steps[0]  # type: ignore[union-attr]
+    assert step.after == pytest.approx(365 / DPM)
+    assert routes[APPLIED].earliest_sop == AS_OF  # the nominal review (12 months) is over
+    days = res.sop_samples[APPLIED]
+    assert np.isfinite(days).all()
+    f0 = tri_cdf(365 / DPM, 6, 12, 30)
+    rows = summary(res)[APPLIED]
+    for q, key in ((0.1, "sop_p10"), (0.5, "sop_p50"), (0.9, "sop_p90")):
+        # The conditional quantile: F(x) = f0 + q (1 - f0), x in months after filing.
+        lo, hi = 0.0, 30.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if tri_cdf(mid, 6, 12, 30) < f0 + q * (1 - f0) else (lo, mid)
+        expected = dt.date(2021, 1, 1) + dt.timedelta(days=round(lo * DPM))
+        assert abs((rows[key] - expected).days) <= 3, (key, rows[key], expected)
+    # Unconditioned, a quarter of the draws would land on as_of itself.
+    assert (days == 0).mean() < 0.01
 
 
 def test_denied_claim_gets_the_low_prior_unless_a_probability_is_stated() -> None:

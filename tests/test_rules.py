@@ -451,6 +451,31 @@ def test_the_badge_rule_in_force_when_production_starts() -> None:
     assert routes(d)[CM].names_manufacturer == ""
 
 
+def test_durations_running_on_as_of_know_how_long_they_have_run() -> None:
+    # A review pending since 2021-06 and a plant being built since 2021-01 have run 214 and
+    # 365 days on 2022-01-01; the risk engine draws them beyond that. A build offer's phase
+    # starts after as_of and has run for nothing.
+    d = applied(doc(), on="2021-06")
+    plant(
+        d,
+        "np",
+        "newco",
+        [{"capacity": 150000, "months": {"min": 6, "mode": 12, "max": 30}}],
+        status="under_construction",
+        construction_start="2021-01",
+    )
+    plant(d, "bp", "newco", [{"capacity": 150000, "months": 12}], status="planned")
+    offer(d, id="build", kind="build_plant", to="newco", plant="bp", lead_months=2)
+    rs = routes(d)
+    dpm = 365.25 / 12
+    own = rs["applied:newco-bev@own:np"].timing
+    built = rs["applied:newco-bev@build:bp"].timing
+    assert own is not None and built is not None
+    assert own.licence.steps[0].after == pytest.approx(214 / dpm)
+    assert own.phases[0].ready.steps[0].after == pytest.approx(365 / dpm)
+    assert [s.after for s in built.phases[0].ready.steps] == [0.0, 0.0]
+
+
 # --- badges ------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from evfab._records import quick_init
 from evfab._scenario import STATUS_RANK, Status
-from evfab._timing import NEVER, Event, Path, Phase, Step
+from evfab._timing import DAYS_PER_MONTH, NEVER, Event, Path, Phase, Step
 from evfab._world import PolicyState, World, add_months
 from evfab.priors import PRIOR_SOURCE_ID
 
@@ -151,8 +151,14 @@ def _offer_p(world: World, oid: str) -> float:
     return float(row["success_probability"])
 
 
-def _step(key: str, label: str, d: Any) -> Step:
-    return Step(key, label, float(d.min), float(d.mode), float(d.max))
+def _step(
+    key: str, label: str, d: Any, since: dt.date | None = None, as_of: dt.date | None = None
+) -> Step:
+    """A duration; one that began on ``since`` and had not ended by ``as_of`` is conditioned on that."""
+    after = 0.0
+    if since is not None and as_of is not None and since < as_of:
+        after = (as_of - since).days / DAYS_PER_MONTH
+    return Step(key, label, float(d.min), float(d.mode), float(d.max), after)
 
 
 def _lead(oid: str, o: dict[str, Any]) -> Step:
@@ -177,13 +183,24 @@ def _success(world: World, oid: str, p: float | None = None) -> Event:
 def _phases(world: World, pid: str, start: Path | None) -> tuple[Phase, ...]:
     """The plant's phases as recipes: a fixed ready date, or a build time after a start."""
     cs = world.plant(pid)["construction_start"]
-    base = start or Path(cs if isinstance(cs, dt.date) else world.as_of)
+    begun = cs if isinstance(cs, dt.date) and start is None else None
+    base = start or Path(begun or world.as_of)
+    # A phase under construction since before as_of is not ready yet: its build time is
+    # longer than what has passed.
     return tuple(
         Phase(
             cap,
             Path(ready)
             if ready is not None
-            else base.then(_step(f"plant:{pid}:phase{k}", f"{pid} phase {k + 1} build", dist)),
+            else base.then(
+                _step(
+                    f"plant:{pid}:phase{k}",
+                    f"{pid} phase {k + 1} build",
+                    dist,
+                    begun,
+                    world.as_of,
+                )
+            ),
         )
         for k, (cap, ready, dist) in enumerate(world.phase_steps[pid])
     )
@@ -247,8 +264,18 @@ def _licence_options(
             # Filed before as_of: the review time in force on as_of applies.
             review = row["review"] or policy.review
             prior = _review_prior(row["review"], policy)
+            # Still pending on as_of: the review lasts longer than what has passed.
             raw = Path(
-                row["applied_on"], (_step(f"licence:{lid}:review", "licence review", review),)
+                row["applied_on"],
+                (
+                    _step(
+                        f"licence:{lid}:review",
+                        "licence review",
+                        review,
+                        row["applied_on"],
+                        world.as_of,
+                    ),
+                ),
             )
             path, rules, ok = _gate(world, raw, world.licence_bans)
             p = row["approval_probability"]

@@ -26,13 +26,25 @@ DAYS_PER_MONTH = 365.25 / 12
 @quick_init
 @dataclass(frozen=True)
 class Step:
-    """One uncertain duration (triangular, months)."""
+    """One uncertain duration (triangular, months).
+
+    Attributes:
+        key: Identity shared by every route that waits on the same duration.
+        label: Name shown in reports.
+        min: Shortest, months.
+        mode: Most likely, months.
+        max: Longest, months.
+        after: Months of it already over on as_of without it having ended (a review
+            still pending, a plant still being built): the risk engine draws it
+            conditioned on lasting longer.
+    """
 
     key: str
     label: str
     min: float
     mode: float
     max: float
+    after: float = 0.0
 
 
 NEVER = dt.date.max

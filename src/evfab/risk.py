@@ -117,6 +117,20 @@ def triangular(u: AnyFloat, lo: AnyFloat, mode: AnyFloat, hi: AnyFloat) -> AnyFl
     return np.where(below, lo + r, hi - r)
 
 
+def triangular_cdf(x: AnyFloat, lo: AnyFloat, mode: AnyFloat, hi: AnyFloat) -> AnyFloat:
+    """P(X <= x) for a triangular X (a step at ``lo`` when ``lo == hi``)."""
+    x, lo, mode, hi = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (x, lo, mode, hi)))
+    width = hi - lo
+    left = np.divide(
+        (x - lo) ** 2, width * (mode - lo), out=np.ones_like(width), where=width * (mode - lo) > 0
+    )
+    right = 1.0 - np.divide(
+        (hi - x) ** 2, width * (hi - mode), out=np.zeros_like(width), where=width * (hi - mode) > 0
+    )
+    out = np.where(x <= mode, left, right)
+    return np.where(x >= hi, 1.0, np.where(x <= lo, 0.0, out))
+
+
 @dataclass(frozen=True)
 class _Compiled:
     """Routes' recipes as index arrays into one sample matrix of steps."""
@@ -126,26 +140,33 @@ class _Compiled:
     lo: FloatArray
     mode: FloatArray
     hi: FloatArray
+    done: FloatArray
+    """Share of each duration's probability already ruled out on as_of (see Step.after)."""
     event_keys: list[str]
     event_p: FloatArray
 
 
 def _compile(routes: list[Route]) -> _Compiled:
-    steps: dict[str, tuple[str, float, float, float]] = {}
+    steps: dict[str, tuple[str, float, float, float, float]] = {}
     events: dict[str, float] = {}
     for r in routes:
         t = _timing(r)
         for s in t.steps():
-            steps.setdefault(s.key, (s.label, s.min, s.mode, s.max))
+            steps.setdefault(s.key, (s.label, s.min, s.mode, s.max, s.after))
         for e in t.events:
             events.setdefault(e.key, e.probability)
     keys = list(steps)
+    lo = np.array([steps[k][1] for k in keys], np.float64)
+    mode = np.array([steps[k][2] for k in keys], np.float64)
+    hi = np.array([steps[k][3] for k in keys], np.float64)
+    after = np.array([steps[k][4] for k in keys], np.float64)
     return _Compiled(
         keys=keys,
         labels=[steps[k][0] for k in keys],
-        lo=np.array([steps[k][1] for k in keys], np.float64),
-        mode=np.array([steps[k][2] for k in keys], np.float64),
-        hi=np.array([steps[k][3] for k in keys], np.float64),
+        lo=lo,
+        mode=mode,
+        hi=hi,
+        done=np.where(after > 0, triangular_cdf(after, lo, mode, hi), 0.0),
         event_keys=list(events),
         event_p=np.array(list(events.values()), np.float64),
     )
@@ -266,8 +287,14 @@ def sample_routes(
         n = min(opts.chunk, opts.samples - done)
         # NOTE: (steps, samples) float32 rows: each step is one contiguous vector, and
         # single precision halves memory traffic (0.01-day resolution at 100 months).
+        u = rng.random((len(comp.keys), n), dtype=np.float32)
+        if comp.done.any():
+            # A duration already running on as_of is drawn beyond what has passed: its
+            # uniform is confined to the part of the CDF not yet ruled out.
+            past = comp.done[:, None].astype(np.float32)
+            u = past + u * (np.float32(1.0) - past)
         months = triangular(
-            rng.random((len(comp.keys), n), dtype=np.float32),
+            u,
             comp.lo[:, None].astype(np.float32),
             comp.mode[:, None].astype(np.float32),
             comp.hi[:, None].astype(np.float32),
