@@ -30,6 +30,7 @@ from typer.testing import CliRunner, Result
 
 import evfab
 from conftest import MINIMAL
+from evfab._world import FloatArray
 from evfab.cli import app
 from evfab.risk import RiskOptions, RiskResult, sample_routes, triangular, triangular_cdf
 from evfab.rules import DENIED_PRIOR, Route
@@ -582,6 +583,83 @@ def test_fast_and_general_paths_agree() -> None:
         assert (diff <= 4 * se + 1e-9 * np.abs(a.mean(axis=0)) + 1e-12).all(), col
 
 
+def _second_program(d: dict[str, Any]) -> dict[str, Any]:
+    """Another NewCo program with its own demand: it gets the same route ids."""
+    d["programs"].append(
+        {
+            "id": "other",
+            "company": "newco",
+            "name": "Other car",
+            "target_sop": "2023-06",
+            "demand": {2023: 20000, 2024: 80000},
+            "badge": "co_brand",
+            "lost_margin": 50,
+        }
+    )
+    return d
+
+
+def _rows(res: RiskResult, program: str, col: str) -> list[float]:
+    v = res.volumes
+    return [float(x) for x in v[v["program"] == program][col]]
+
+
+def test_programs_sharing_a_route_id_keep_their_own_volumes() -> None:
+    d = _second_program(doc())
+    w = world_of(d)
+    routes = evfab.derive_routes(w)
+    assert [(r.program, r.id) for r in routes] == [("newcar", CM), ("other", CM)]
+    res = sample_routes(w, routes, RiskOptions(samples=2000, seed=1))
+    # Each program's cars are capped by its own demand, and nothing is counted twice.
+    assert _rows(res, "newcar", "built_mean")[1:3] == [10000.0, 50000.0]
+    assert _rows(res, "other", "built_mean")[1:3] == [20000.0, 80000.0]
+    assert _rows(res, "newcar", "available_mean") == _rows(res, "other", "available_mean")
+    assert _rows(res, "other", "available_mean")[1] == 100000.0
+
+
+def test_a_programs_draws_do_not_depend_on_the_other_programs_sampled() -> None:
+    d = _second_program(doc())
+    for g in d["programs"]:
+        g["ramp_months"] = {"min": 3, "mode": 6, "max": 12}
+    w = world_of(d)
+    routes = evfab.derive_routes(w)
+    opts = RiskOptions(samples=5000, seed=4, demand_spread=0.3, chunk=2000)
+    both = sample_routes(w, routes, opts)
+    alone = sample_routes(w, [r for r in routes if r.program == "other"], opts)
+    for col in ("available_mean", "built_mean", "built_p10", "built_p90"):
+        assert _rows(both, "other", col) == _rows(alone, "other", col), col
+
+
+def _spearman(a: FloatArray, b: FloatArray) -> float:
+    ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.6, 1.0])
+def test_programs_draw_demand_independently_unless_correlated(rho: float) -> None:
+    from evfab.risk import _ProgramDraws
+
+    n = 100_000
+    rng = np.random.default_rng(0)
+    opts = RiskOptions(demand_spread=0.3, demand_correlation=rho)
+    draws = _ProgramDraws(rng, ["a", "b"], opts, ramps={"a", "b"})
+    draws.batch(rng, n)
+    fa, ra = draws.of("a", n)
+    fb, rb = draws.of("b", n)
+    assert ra is not None and rb is not None
+    # Mixing a common draw in a share rho of samples gives rank correlation rho.
+    assert abs(_spearman(fa, fb) - rho) < 0.02
+    assert abs(_spearman(ra, rb)) < 0.02  # ramp-ups are each program's own
+    assert fa.min() >= 0.7 and fa.max() <= 1.3
+
+
+def test_risk_options_refuse_values_outside_their_range() -> None:
+    with pytest.raises(ValueError, match="demand_correlation"):
+        RiskOptions(demand_correlation=1.5)
+    with pytest.raises(ValueError, match="demand_spread"):
+        RiskOptions(demand_spread=1.0)
+
+
 def test_ramp_lowers_first_year_volume() -> None:
     _, no_ramp = sample(doc(), samples=2000)
     base, flat = summary(no_ramp)[CM], volumes(no_ramp, CM)
@@ -856,3 +934,18 @@ def test_cli_unknown_route_exits_2() -> None:
     res = run("--route", "nope")
     assert res.exit_code == 2
     assert "unknown route 'nope'" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_cli_demand_correlation() -> None:
+    base = ["--json", "--samples", "2000", "--demand-spread", "0.3"]
+    a = json.loads(run(*base).stdout)
+    b = json.loads(run(*base, "--demand-correlation", "0.8").stdout)
+    # One program here: its demand is drawn another way, from the same distribution; the
+    # starts (durations and events) do not move.
+    for x, y in zip(a["routes"], b["routes"], strict=True):
+        assert {k: x[k] for k in ("p_success", "sop_p50", "expected_cars")} == {
+            k: y[k] for k in ("p_success", "sop_p50", "expected_cars")
+        }
+        assert y["expected_built"] == pytest.approx(x["expected_built"], rel=0.03)
+    res = run(*base, "--demand-correlation", "1.5")
+    assert res.exit_code == 2 and "demand-correlation" in res.output

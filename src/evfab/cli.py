@@ -228,6 +228,15 @@ def risk(
             "--demand-spread", min=0.0, max=0.99, help="Draw demand within +/- this fraction."
         ),
     ] = 0.0,
+    demand_correlation: Annotated[
+        float,
+        typer.Option(
+            "--demand-correlation",
+            min=0.0,
+            max=1.0,
+            help="How much programs' demand draws move together (0 independent, 1 as one).",
+        ),
+    ] = 0.0,
     json_out: JsonOpt = False,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write CSV tables and PNG charts here.")
@@ -268,7 +277,12 @@ def risk(
         picked = [r for r in all_routes if r.usable]
     if not picked:
         raise EvfabError("no usable route to sample (see `evfab routes` for why)")
-    opts = RiskOptions(samples=samples, seed=seed, demand_spread=demand_spread)
+    opts = RiskOptions(
+        samples=samples,
+        seed=seed,
+        demand_spread=demand_spread,
+        demand_correlation=demand_correlation,
+    )
     if json_out or samples < 200_000:
         res = sample_routes(world, picked, opts)
     else:

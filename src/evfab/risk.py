@@ -49,13 +49,28 @@ class RiskOptions:
         samples: Number of Monte Carlo samples.
         seed: Seed of the run's random generator.
         demand_spread: Demand is drawn as demand x triangular(1 - s, 1, 1 + s); 0 keeps it fixed.
+        demand_correlation: How much programs' demand draws move together, 0-1: in this
+            share of samples every program takes one market-wide draw, otherwise each its
+            own (the rank correlation between two programs' demand is this number).
         chunk: Samples per vectorised batch (bounds memory).
+
+    Each program draws its demand factor and ramp-up time from a stream of its own
+    (spawned from the run's generator in the world's program order), so programs are
+    independent of each other, and of which other programs' routes are sampled; routes of
+    one program share its draws.
     """
 
     samples: int = 20_000
     seed: int = 0
     demand_spread: float = 0.0
+    demand_correlation: float = 0.0
     chunk: int = 50_000
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.demand_correlation <= 1.0:
+            raise ValueError(f"demand_correlation {self.demand_correlation} is not within 0-1")
+        if not 0.0 <= self.demand_spread < 1.0:
+            raise ValueError(f"demand_spread {self.demand_spread} is not within [0, 1)")
 
 
 @dataclass(frozen=True)
@@ -70,7 +85,8 @@ class RiskResult:
             nominal_sop, target_sop, p_on_target, expected_cars, expected_cost, weakest_status.
         volumes: One row per route and year: cars available p10/p50/p90 and mean; built
             (available capped by demand) p10/p50/p90 and mean.
-        sop_samples: Sorted SOP samples (days since as_of; inf = never) per route id,
+        sop_samples: Sorted SOP samples (days since as_of; inf = never) per route id (the
+            same for every program with that route id),
             thinned to at most 2,000 points, for CDF charts.
         drivers: Per route, the durations whose draws move its SOP most (rank correlation).
         seconds: Wall time of the whole :func:`sample_routes` call (setup, sampling and
@@ -94,6 +110,11 @@ class RiskResult:
 
 
 AnyFloat = npt.NDArray[np.floating[Any]]
+
+
+def _key(r: Route) -> str:
+    """A program's route: programs of one company share route ids (not demand or ramps)."""
+    return f"{r.program}/{r.id}"
 
 
 def triangular(u: AnyFloat, lo: AnyFloat, mode: AnyFloat, hi: AnyFloat) -> AnyFloat:
@@ -129,6 +150,50 @@ def triangular_cdf(x: AnyFloat, lo: AnyFloat, mode: AnyFloat, hi: AnyFloat) -> A
     )
     out = np.where(x <= mode, left, right)
     return np.where(x >= hi, 1.0, np.where(x <= lo, 0.0, out))
+
+
+class _ProgramDraws:
+    """Each program's demand factor and ramp-up uniform for one batch, from its own stream."""
+
+    def __init__(
+        self, rng: np.random.Generator, programs: list[str], opts: RiskOptions, ramps: set[str]
+    ) -> None:
+        self.spread = opts.demand_spread
+        self.rho = opts.demand_correlation if self.spread > 0 else 0.0
+        self.ramps = ramps
+        needed = self.spread > 0 or bool(ramps)
+        # NOTE: one child stream per program (Generator.spawn): a program's draws do not
+        # depend on how many other programs are sampled, and only the program being
+        # evaluated holds its batch of draws in memory.
+        self.streams = dict(zip(programs, rng.spawn(len(programs)), strict=True)) if needed else {}
+        self.common: FloatArray | None = None
+        self.together: npt.NDArray[np.bool_] | None = None
+        self.current: tuple[str, FloatArray, FloatArray | None] | None = None
+
+    def batch(self, rng: np.random.Generator, n: int) -> None:
+        """Start a batch of ``n`` samples (the market-wide draw comes from the run's stream)."""
+        self.current = None
+        if self.rho > 0:
+            self.common = rng.random(n)
+            self.together = rng.random(n) < self.rho
+
+    def of(self, program: str, n: int) -> tuple[FloatArray, FloatArray | None]:
+        """Demand factors (ones without a spread) and ramp uniforms (None without a ramp)."""
+        if self.current is not None and self.current[0] == program:
+            return self.current[1], self.current[2]
+        stream = self.streams.get(program)
+        factor = np.ones(n)
+        if self.spread > 0 and stream is not None:
+            u = stream.random(n)
+            if self.together is not None and self.common is not None:
+                u = np.where(self.together, self.common, u)
+            s = self.spread
+            factor = np.asarray(
+                triangular(u, np.array(1 - s), np.array(1.0), np.array(1 + s)), np.float64
+            )
+        ramp_u = stream.random(n) if stream is not None and program in self.ramps else None
+        self.current = (program, factor, ramp_u)
+        return factor, ramp_u
 
 
 @dataclass(frozen=True)
@@ -246,6 +311,9 @@ def sample_routes(
     """
     t0 = time.perf_counter()
     opts = options or RiskOptions()
+    keys = [_key(r) for r in routes]
+    if len(set(keys)) < len(keys):
+        raise ValueError("a route is given twice (same program and route id)")
     rng = np.random.default_rng(opts.seed)
     comp = _compile(routes)
     col = {k: i for i, k in enumerate(comp.keys)}
@@ -280,8 +348,11 @@ def sample_routes(
             a.built_keep = np.empty((n_keep, len(years)))
             a.avail_sum = np.zeros(len(years))
             a.built_sum = np.zeros(len(years))
-        acc[r.id] = a
+        acc[_key(r)] = a
     months_keep = np.empty((n_keep, len(comp.keys)), np.float32)
+    draws = _ProgramDraws(rng, list(g_pos), opts, set(ramps))
+    # A program's routes one after another: its batch of draws is made once and dropped.
+    by_program = sorted(routes, key=lambda r: g_pos[r.program])
     done = 0
     while done < opts.samples:
         n = min(opts.chunk, opts.samples - done)
@@ -301,20 +372,14 @@ def sample_routes(
         )
         happened = rng.random((len(comp.event_keys), n), dtype=np.float32) < comp.event_p[:, None]
         memo: dict[Path, FloatArray] = {}
-        spread = opts.demand_spread
-        demand_factor = (
-            triangular(rng.random(n), np.array(1 - spread), np.array(1.0), np.array(1 + spread))
-            if spread > 0
-            else np.ones(n)
-        )
-        ramp_u = rng.random(n)
+        draws.batch(rng, n)
         k_n = max(0, min(n, n_keep - done))
         keep = slice(done, done + k_n)
         if k_n:
             months_keep[keep] = months[:, :k_n].T
-        for r in routes:
+        for r in by_program:
             t = _timing(r)
-            a = acc[r.id]
+            a = acc[_key(r)]
             lic = _path_days(world, t.licence, col, months, memo)
             access = _path_days(world, t.access, col, months, memo)
             if _fixed_phases(t):
@@ -342,8 +407,9 @@ def sample_routes(
                     [_days(world, ph.ready.base) for ph in t.phases], (n, len(t.phases))
                 )
             cars = _cars(world, t, years, ready, sop, starts, ends)
+            demand_factor, ramp_u = draws.of(r.program, n)
             ramp = ramps.get(r.program)
-            if ramp is not None:
+            if ramp is not None and ramp_u is not None:
                 ramp_days = triangular(
                     ramp_u, np.array(ramp.min), np.array(ramp.mode), np.array(ramp.max)
                 )
@@ -444,7 +510,8 @@ def _summarise(
     # np.percentile's "lower" method picks sorted index floor((n - 1) q).
     q_index = np.floor((n - 1) * (np.array([10, 50, 90]) / 100)).astype(np.intp)
     for r in routes:
-        a = acc[r.id]
+        key = _key(r)
+        a = acc[key]
         head = a.sop[:DRIVER_SAMPLES].copy()
         # NOTE: one in-place sort per route serves the percentiles, the odds and the CDF
         # chart (the drivers keep the unsorted head). np.percentile, two boolean means and
@@ -504,6 +571,7 @@ def _summarise(
                     "built_mean": float(built_mean[j]),
                 }
             )
+        # Keyed by route id: routes of one id share their recipe and draws, so their SOPs.
         cdf[r.id] = srt[:: max(1, len(srt) // 2000)].copy()
         drivers[r.id] = _drivers(r, comp, col, months_keep[:DRIVER_SAMPLES], head)
     return RiskResult(
