@@ -118,9 +118,11 @@ class _Prepared:
     """A route's recipe as plain Python values (days since as_of, lists by year)."""
 
     id: str
-    licence: tuple[float, list[str]]
-    access: tuple[float, list[str]]
+    program: str
+    licence: tuple[float, list[str], list[tuple[float, float]]]
+    access: tuple[float, list[str], list[tuple[float, float]]]
     phases: list[tuple[float, float, list[str]]]
+    off: list[tuple[float, float]]
     free: list[float]
     limit: list[float]
     events: list[str]
@@ -144,9 +146,35 @@ def _tri(u: float, lo: float, mode: float, hi: float) -> float:
     return hi - math.sqrt((1 - u) * (hi - lo) * (hi - mode))
 
 
-def _reach(months: dict[str, float], base: float, keys: list[str]) -> float:
-    """Day a path is reached: its base plus its durations' sum, rounded to a day."""
-    return base + round(sum(months[k] for k in keys) * DAYS_PER_MONTH) if keys else base
+def _reach(
+    months: dict[str, float],
+    base: float,
+    keys: list[str],
+    bans: list[tuple[float, float]] | None = None,
+) -> float:
+    """Day a path is reached: its base plus its durations' sum, rounded to a day, moved out
+    of any ban it falls in."""
+    d = base + round(sum(months[k] for k in keys) * DAYS_PER_MONTH) if keys else base
+    return _lift(d, bans or [])
+
+
+def _lift(d: float, bans: list[tuple[float, float]]) -> float:
+    """``d`` moved to the end of the ban ``[start, end)`` it falls in (inf: never)."""
+    for s, e in bans:
+        if s <= d < e:
+            return e
+    return d
+
+
+def _draw(rng: random.Random, lo: float, mode: float, hi: float, after: float) -> float:
+    """A triangular duration; one that has run ``after`` months without ending is redrawn
+    until it lasts longer (a plain rejection sampler, unlike the engine's inverse CDF)."""
+    if after >= hi:
+        return hi
+    while True:
+        x = rng.triangular(lo, hi, mode)
+        if x > after:
+            return x
 
 
 def _ramp_integral(t: float, s: float, r: float) -> float:
@@ -161,14 +189,18 @@ def reference_sample(
     """The engine's model as a per-sample Python loop.
 
     Per sample: every distinct duration drawn once (``random.Random.triangular``, shared by the
-    routes that use it), every event once; per route: each path is its base date plus the sum
-    of its steps rounded to a day; SOP = latest of licence, access and the first phase ready
-    (not before as_of); the route starts if its events happen, the SOP is inside the horizon
-    and before a dormant licence's deadline; each phase counts from the later of its ready
-    day and the SOP, prorated by days in the year, times the free share and the route's
-    share, capped by the contract's limit; times a linear ramp when the program has one;
-    built = min(available, demand x demand factor); cost = unit cost x discounted built,
-    plus each offer's fee when its deal is concluded and a badge waiver when the route starts.
+    routes that use it; one already running on as_of is redrawn until it lasts longer than
+    what has passed), every event once, each program's demand factor and ramp once; per
+    route: each path is its base date plus the sum of its steps rounded to a day, moved to
+    the end of a policy ban it falls in (never, if the ban does not end); SOP = latest of
+    licence, access and the first phase ready (not before as_of), moved out of the route's
+    off intervals the same way; the route starts if its events happen, the SOP is inside the
+    horizon and before a dormant licence's deadline; each phase counts from the later of its
+    ready day and the SOP, minus the days inside off intervals, prorated by days in the year,
+    times the free share and the route's share, capped by the contract's limit; times a
+    linear ramp when the program has one; built = min(available, demand x demand factor);
+    cost = unit cost x discounted built, plus each offer's fee when its deal is concluded and
+    a badge waiver when the route starts.
     """
     rng = random.Random(seed)
     as_of = world.as_of
@@ -182,7 +214,13 @@ def reference_sample(
     def days(d: dt.date) -> float:
         return float((d - as_of).days)
 
-    steps: dict[str, tuple[float, float, float]] = {}
+    def ban_days(bans: Any) -> list[tuple[float, float]]:
+        return [
+            (-math.inf if s is None else days(s), math.inf if e is None else days(e))
+            for s, e in bans
+        ]
+
+    steps: dict[str, tuple[float, float, float, float]] = {}
     events: dict[str, float] = {}
     prepared = []
     for r in routes:
@@ -190,7 +228,7 @@ def reference_sample(
             raise ValueError(f"route {r.id} carries no timing recipe")
         t = r.timing
         for s in t.steps():
-            steps.setdefault(s.key, (s.min, s.mode, s.max))
+            steps.setdefault(s.key, (s.min, s.mode, s.max, s.after))
         for e in t.events:
             events.setdefault(e.key, e.probability)
         fees = []
@@ -203,12 +241,22 @@ def reference_sample(
         prepared.append(
             _Prepared(
                 id=r.id,
-                licence=(days(t.licence.base), [s.key for s in t.licence.steps]),
-                access=(days(t.access.base), [s.key for s in t.access.steps]),
+                program=r.program,
+                licence=(
+                    days(t.licence.base),
+                    [s.key for s in t.licence.steps],
+                    ban_days(t.licence.bans),
+                ),
+                access=(
+                    days(t.access.base),
+                    [s.key for s in t.access.steps],
+                    ban_days(t.access.bans),
+                ),
                 phases=[
                     (ph.capacity, days(ph.ready.base), [s.key for s in ph.ready.steps])
                     for ph in t.phases
                 ],
+                off=ban_days(t.off),
                 free=[f * t.share for f in t.free_share],
                 limit=[float(t.limit.get(y, math.inf)) for y in years],
                 events=[e.key for e in t.events],
@@ -229,14 +277,19 @@ def reference_sample(
     }
     t0 = time.perf_counter()
     for _ in range(samples):
-        m = {k: rng.triangular(lo, hi, mode) for k, (lo, mode, hi) in steps.items()}
+        m = {k: _draw(rng, lo, mode, hi, after) for k, (lo, mode, hi, after) in steps.items()}
         happened = {k: rng.random() < p for k, p in events.items()}
-        factor = rng.triangular(1 - demand_spread, 1 + demand_spread, 1.0) if demand_spread else 1.0
-        ramp_u = rng.random()
+        factors = {
+            g: rng.triangular(1 - demand_spread, 1 + demand_spread, 1.0) if demand_spread else 1.0
+            for g in programs
+        }
+        ramp_us = {g: rng.random() for g in programs}
         for p in prepared:
             st = stats[p.id]
+            factor, ramp_u = factors[p.program], ramp_us[p.program]
             ready = [_reach(m, b, ks) for _, b, ks in p.phases]
             sop = max(_reach(m, *p.licence), _reach(m, *p.access), max(min(ready), 0.0))
+            sop = _lift(sop, p.off)
             cost = sum(fee for key, fee in p.fees if happened.get(key, True))
             ok = (
                 sop < horizon_end
@@ -254,9 +307,11 @@ def reference_sample(
                 for j in range(len(years)):
                     cars = 0.0
                     for (cap, _, _), rdy in zip(p.phases, ready, strict=True):
-                        start = max(rdy, sop)
-                        frac = (ends[j] - start) / (ends[j] - starts[j])
-                        cars += cap * min(max(frac, 0.0), 1.0)
+                        lo = max(rdy, sop, starts[j])
+                        producing = max(ends[j] - lo, 0.0) - sum(
+                            max(min(ends[j], e) - max(lo, s), 0.0) for s, e in p.off
+                        )
+                        cars += cap * producing / (ends[j] - starts[j])
                     cars = min(cars * p.free[j], p.limit[j])
                     if ramp_days > 0:
                         a = max(starts[j], sop)

@@ -8,7 +8,7 @@ from evfab._policy import bans, resolve_policy
 from evfab._scenario import PolicyPeriod
 
 D = dt.date
-MIN = dt.date.min
+MIN = None  # an open start: in force since before as_of
 
 
 def timeline(*periods: tuple[str, bool | None]) -> list[PolicyPeriod]:

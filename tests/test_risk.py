@@ -760,6 +760,35 @@ def test_engine_agrees_with_the_per_sample_loop_on_xiaomi() -> None:
     _agree(ref, sample_routes(w, routes, RiskOptions(samples=100_000, seed=0)))
 
 
+def test_engine_agrees_with_the_per_sample_loop_under_later_policy() -> None:
+    """Policy bans after as_of (new licences halted, contract manufacturing banned, both
+    lifted later), an agreement that ends, and a review still pending on as_of."""
+    d = _pending(doc())
+    d["licences"][-1]["applied_on"] = "2021-01"
+    d["policy"] += [
+        {"since": "2022-09-01", "new_licences": False},
+        {"since": "2022-10-01", "contract_manufacturing": False},
+        {"since": "2023-03-01", "contract_manufacturing": True},
+        {"since": "2023-06-01", "new_licences": True},
+    ]
+    d["offers"][0] |= {"lead_months": {"min": 3, "mode": 8, "max": 14}, "until": "2025-07"}
+    d["offers"].append(
+        {
+            "id": "apply",
+            "kind": "apply_licence",
+            "to": "newco",
+            "lead_months": 2,
+            "review_months": {"min": 3, "mode": 6, "max": 12},
+        }
+    )
+    w = world_of(d)
+    routes = [r for r in evfab.derive_routes(w) if r.legal]
+    assert {r.id for r in routes} == {APPLIED, CM, "apply:apply@own:np"}
+    assert all(r.timing is not None and (r.timing.off or r.timing.licence.bans) for r in routes)
+    ref = _bench().reference_sample(w, routes, 3000, seed=3, demand_spread=0.2)
+    _agree(ref, sample_routes(w, routes, RiskOptions(samples=100_000, seed=5, demand_spread=0.2)))
+
+
 def test_engine_agrees_with_the_per_sample_loop_on_the_general_path() -> None:
     """Built plants (sampled phases), a stake's share, a contract cap, a ramp, demand spread,
     fees, a badge waiver and a dormant licence's deadline."""

@@ -347,7 +347,8 @@ def test_a_pending_application_overtaken_by_a_halt_waits_for_the_lift() -> None:
     r = routes(d)["applied:newco-bev@own:np"]
     assert not r.legal and r.earliest_sop == D(2022, 6, 1)
     assert r.why == (
-        "new licences are not being granted (Halt, since 2022-03-01); apply is not a route",
+        "new licences are not granted from 2022-03-01 (Halt), before the licence could be "
+        "granted on 2022-06-01, and no later period grants them again; apply is not a route",
     )
 
 
@@ -367,7 +368,8 @@ def test_a_halt_before_the_grant_makes_an_application_illegal() -> None:
     r = routes(d)["apply:apply@own:np"]
     assert not r.legal and r.earliest_sop == D(2023, 2, 1)
     assert r.why == (
-        "new licences are not being granted (Halt, since 2023-01-01); apply is not a route",
+        "new licences are not granted from 2023-01-01 (Halt), before the licence could be "
+        "granted on 2023-02-01, and no later period grants them again; apply is not a route",
     )
     assert "s2" in r.sources  # the halt is what the verdict rests on
     assert "s2" not in routes(d)[CM].sources
@@ -411,8 +413,9 @@ def test_contract_manufacturing_banned_before_the_contract_starts() -> None:
     r = routes(d)[CM]
     assert not r.legal
     assert r.why == (
-        "contract manufacturing is not allowed (CM ban, since 2022-05-01); "
-        "OldCo's licence is not a route",
+        "contract manufacturing is not allowed from 2022-05-01 (CM ban), before production "
+        "could start on 2022-07-03, and no later period allows it again; OldCo's licence is "
+        "not a route",
     )
     # A ban from after the contract's start leaves the route as it is.
     d["policy"][-1]["since"] = "2022-08-01"
@@ -443,12 +446,92 @@ def test_a_later_exit_rule_replaces_the_earlier_one_from_its_date() -> None:
     assert r.legal and r.timing is not None and r.timing.deadline == D(2023, 1, 1)
 
 
+def _umbrella(d: dict[str, Any]) -> dict[str, Any]:
+    """A licence umbrella signed 2022-04-02 (3 months) over NewCo's plant, ready 2023-06-01."""
+    own_plant(d, ready="2023-06")
+    d["plants"][-1] |= {"status": "under_construction", "construction_start": "2021-06"}
+    return offer(
+        d,
+        id="umb",
+        kind="licence_umbrella",
+        to="newco",
+        partner="oldco",
+        plants=["np"],
+        lead_months=3,
+        sources=["a1"],
+    )
+
+
+UMB = "partner:umb@own:np"
+
+
 def test_the_badge_rule_in_force_when_production_starts() -> None:
-    d = policy(doc(), badge_names_manufacturer=False)
-    d["policy"].append({"since": "2022-06-01", "badge_names_manufacturer": True})
-    assert routes(d)[CM].names_manufacturer == "OldCo"  # SOP 2022-07-03
-    d["policy"][-1]["since"] = "2022-08-01"
-    assert routes(d)[CM].names_manufacturer == ""
+    # Signed 2022-04-02, producing from 2023-06-01: the rule read at the start of production.
+    d = _reported(_umbrella(policy(doc(), badge_names_manufacturer=False)))
+    d["policy"].append({"since": "2023-01-01", "badge_names_manufacturer": True, "sources": ["s2"]})
+    r = routes(d)[UMB]
+    assert r.earliest_sop == D(2023, 6, 1) and r.names_manufacturer == "OldCo"
+    assert "s2" in r.sources  # the later rule's source
+    d["policy"][-1]["since"] = "2023-09-01"
+    r = routes(d)[UMB]
+    assert r.names_manufacturer == "" and "s2" not in r.sources
+
+
+def test_a_contract_manufacturing_ban_between_signing_and_production() -> None:
+    # Signed 2022-04-02; banned from 2023-01-01: the plant, ready 2023-06-01, cannot produce.
+    d = _reported(_umbrella(doc()))
+    d["policy"].append(
+        {"since": "2023-01-01", "name": "Ban", "contract_manufacturing": False, "sources": ["s2"]}
+    )
+    r = routes(d)[UMB]
+    assert not r.legal and r.why == (
+        "contract manufacturing is not allowed from 2023-01-01 (Ban), before production could "
+        "start on 2023-06-01, and no later period allows it again; OldCo's licence is not a route",
+    )
+    assert "s2" in r.sources
+    # Lifted on 2024-01-01: production starts then.
+    d["policy"].append({"since": "2024-01-01", "name": "Lift", "contract_manufacturing": True})
+    r = routes(d)[UMB]
+    assert r.legal and r.earliest_sop == D(2024, 1, 1)
+    assert r.sop_driver.endswith(
+        "held until contract manufacturing is allowed from 2024-01-01 (Lift)"
+    )
+    assert r.capacity[2023] == 0 and r.capacity[2024] == 150000
+
+
+def test_production_pauses_while_contract_manufacturing_is_banned() -> None:
+    # Producing from 2022-07-03; banned 2023-01-01 to 2023-07-01 (181 days): 184 days left.
+    d = doc()
+    d["policy"] += [
+        {"since": "2023-01-01", "contract_manufacturing": False},
+        {"since": "2023-07-01", "contract_manufacturing": True},
+    ]
+    r = routes(d)[CM]
+    assert r.legal and r.earliest_sop == D(2022, 7, 3)
+    assert r.capacity[2023] == round(100000 * 184 / 365) and r.capacity[2024] == 100000
+    # Never lifted: nothing after the ban starts.
+    d["policy"].pop()
+    r = routes(d)[CM]
+    assert r.legal and r.capacity[2022] > 0 and r.capacity[2023] == r.capacity[2026] == 0
+
+
+def test_a_licence_umbrella_waits_for_contract_manufacturing_to_be_allowed() -> None:
+    d = _umbrella(policy(doc(), contract_manufacturing=False))
+    d["policy"].append({"since": "2023-09-01", "contract_manufacturing": True})
+    r = routes(d)[UMB]
+    assert r.legal and r.earliest_sop == D(2023, 9, 1)
+
+
+@pytest.mark.parametrize(
+    ("since", "deadline"), [("2022-06-01", D(2023, 6, 1)), ("2022-06-02", D(2022, 6, 1))]
+)
+def test_an_exit_rule_starting_on_the_deadline_takes_over(since: str, deadline: dt.date) -> None:
+    # 12 months from 2021-06-01 is 2022-06-01: a 24-month rule from that very day applies.
+    d = _reported(held(own_plant(policy(doc(), dormant_exit_months=12)), dormant_since="2021-06"))
+    d["policy"].append({"since": since, "dormant_exit_months": 24, "sources": ["s2"]})
+    r = routes(d)["own:newco-bev@own:np"]
+    assert r.timing is not None and r.timing.deadline == deadline
+    assert ("s2" in r.sources) is (deadline == D(2023, 6, 1))
 
 
 def test_durations_running_on_as_of_know_how_long_they_have_run() -> None:
@@ -1288,15 +1371,25 @@ def test_routes_on_random_valid_scenarios(d: dict[str, Any]) -> None:
         flagged = [s for s in statuses if rank[s] >= rank["unclear"]]
         assert len(r.warnings) == len(flagged)
         assert 0.0 <= r.success_probability <= 1.0
-        # A legal route's licence is granted, or its contract starts, while the policy
-        # in force then allows it (periods after as_of included).
+        # A legal route's licence is granted while new licences are, and production under
+        # a partner's licence starts while contract manufacturing is allowed (periods after
+        # as_of included); a route illegal for a ban has no later period lifting it.
         t = r.timing
         assert t is not None
         due = max(scenario.as_of, t.licence.nominal())
         if r.legal and r.licence_source in ("apply", "applied"):
             assert world.policy_at(due).new_licences, r.id
         if r.legal and r.licence_source == "partner":
-            assert world.policy_at(due).contract_manufacturing, r.id
+            assert world.policy_at(r.earliest_sop).contract_manufacturing, r.id
+        for why in r.why:
+            rule = {
+                "new licences": "new_licences",
+                "contract manufacturing": "contract_manufacturing",
+            }
+            for words, name in rule.items():
+                if why.startswith(f"{words} ") and "not" in why.split(";")[0]:
+                    later = [p for p in world.policy if p.since > scenario.as_of]
+                    assert not getattr(later[-1] if later else world.policy_at(due), name), why
         # Nothing is built under an agreement after it ends.
         if t.until is not None:
             assert all(c == 0 for y, c in r.capacity.items() if y > t.until.year), r.id

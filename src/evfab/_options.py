@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from evfab._records import quick_init
 from evfab._scenario import STATUS_RANK, Status
-from evfab._timing import DAYS_PER_MONTH, NEVER, Event, Path, Phase, Step
+from evfab._timing import DAYS_PER_MONTH, NEVER, Ban, Event, Path, Phase, Step
 from evfab._world import PolicyState, World, add_months
 from evfab.priors import PRIOR_SOURCE_ID
 
@@ -100,36 +100,55 @@ def _review_prior(own: object, policy: PolicyState) -> tuple[str, ...]:
     return ()
 
 
-def _gate(
-    world: World, raw: Path, bans: tuple[tuple[dt.date, dt.date | None], ...]
-) -> tuple[Path, PolicyState, bool]:
+def _gate(world: World, raw: Path, bans: tuple[Ban, ...]) -> tuple[Path, PolicyState, bool]:
     """``raw`` kept out of ``bans``: the path, the policy in force on its date, and whether
-    that date is reachable (False: it falls in a ban no later period lifts).
+    that date is reachable (False: it falls in a ban no later period lifts; the policy is
+    then the one whose ban blocks it, on the date the path would have without bans).
 
-    An unreachable path is returned without its bans, so that the route still shows the
-    date it would have had; the policy is then the one whose ban blocks it.
+    The path keeps its bans either way, so that the risk engine applies them to every
+    sample; :meth:`Path.shown` gives the date an unreachable one shows.
     """
-    first = raw.nominal()
     if not bans:
-        return raw, world.policy_at(max(world.as_of, first)), True
+        return raw, world.policy_at(max(world.as_of, raw.nominal())), True
     gated = Path(raw.base, raw.steps, bans)
     when = gated.nominal()
     if when is NEVER:
-        return raw, world.policy_at(max(world.as_of, first)), False
+        return gated, world.policy_at(max(world.as_of, raw.nominal())), False
     return gated, world.policy_at(max(world.as_of, when)), True
 
 
-def _lifted(world: World, raw: Path, gated: Path, what: str, state: PolicyState) -> str:
-    """Driver text added when a ban moved a path's date ("" when it did not)."""
-    if gated.nominal() == raw.nominal():
+def lifted_text(before: dt.date, after: dt.date, what: str, state: PolicyState) -> str:
+    """Driver text added when a ban moved a date ("" when it did not, or never ends)."""
+    if after == before or after is NEVER:
         return ""
     name = f" ({state.name})" if state.name else ""
-    return f"; held until {what} from {_fmt_date(gated.nominal())}{name}"
+    return f"; held until {what} from {_fmt_date(after)}{name}"
 
 
-def _later(rules: PolicyState, policy: PolicyState) -> tuple[str, ...]:
-    """Sources of a later period an option rests on (none for the one in force on as_of)."""
-    return () if rules is policy else rules.sources
+def banned_text(world: World, state: PolicyState, rule: str, due: dt.date) -> str:
+    """Why a route cannot go ahead: ``rule`` is off from before ``due`` and never on again."""
+    since, name = state.set_on.get(rule, (state.since, state.name))
+    what, verb, event = _RULE_WORDS[rule]
+    if since <= world.as_of:  # in force on as_of: the words used before later periods counted
+        now = "not being granted" if rule == "new_licences" else "not allowed"
+        return f"{what} {now} ({_rule_since(state, rule)})"
+    label = f" ({name})" if name else ""
+    return (
+        f"{what} not {verb} from {_fmt_date(since)}{label}, before {event} on "
+        f"{_fmt_date(due)}, and no later period {'grants them' if rule == 'new_licences' else 'allows it'} again"
+    )
+
+
+_RULE_WORDS = {
+    "new_licences": ("new licences are", "granted", "the licence could be granted"),
+    "contract_manufacturing": ("contract manufacturing is", "allowed", "production could start"),
+}
+
+
+def later_cites(state: PolicyState, policy: PolicyState, *rules: str) -> tuple[str, ...]:
+    """Sources of the rules a route takes from a later period (none from the one on as_of,
+    whose sources every route cites already)."""
+    return () if state is policy else state.cites(*rules)
 
 
 DENIED_PRIOR = 0.1
@@ -229,10 +248,13 @@ def _licence_options(
     out: list[_LicenceOption] = []
     illegal: tuple[str, ...]
 
-    def ban_reason(state: PolicyState) -> tuple[str, ...]:
-        return (
-            f"new licences are not being granted ({_rule_since(state, 'new_licences')}); apply is not a route",
-        )
+    def ban_reason(state: PolicyState, due: dt.date) -> tuple[str, ...]:
+        why = banned_text(world, state, "new_licences", due)
+        return (f"{why}; apply is not a route",)
+
+    def grant_cites(rules: PolicyState, own_p: bool) -> tuple[str, ...]:
+        used = ("new_licences", "min_capacity") + (() if own_p else ("approval_probability",))
+        return later_cites(rules, policy, *used)
 
     by_holder = world.licences_by_holder
     mine_lic = [
@@ -279,23 +301,27 @@ def _licence_options(
             )
             path, rules, ok = _gate(world, raw, world.licence_bans)
             p = row["approval_probability"]
-            p = rules.approval_probability if p is None or p != p else float(p)
-            lifted = _lifted(world, raw, path, "new licences are granted again", rules)
+            own_p = not (p is None or p != p)
+            p = float(p) if own_p else rules.approval_probability
+            due = max(world.as_of, raw.nominal())
+            lifted = lifted_text(
+                due, max(world.as_of, path.nominal()), "new licences are granted again", rules
+            )
             out.append(
                 _LicenceOption(
                     "applied",
                     lid,
                     str(row["holder"]),
                     lid,
-                    max(world.as_of, path.nominal()),
+                    max(world.as_of, path.shown()),
                     f"licence review ({_d(review):g} months from {_fmt_date(row['applied_on'])})"
                     + lifted,
                     (),
                     0.0,
                     0.0,
                     p,
-                    () if ok else ban_reason(rules),
-                    world.cites[("licence", lid)] + prior + _later(rules, policy),
+                    () if ok else ban_reason(rules, due),
+                    world.cites[("licence", lid)] + prior + grant_cites(rules, own_p),
                     new_licence=True,
                     path=path,
                     events=(Event(f"licence:{lid}:approval", f"licence {lid} granted", p),),
@@ -318,21 +344,26 @@ def _licence_options(
                 (_lead(oid, o), _step(f"offer:{oid}:review", "licence review", review)),
             )
             path, rules, ok = _gate(world, raw, world.licence_bans)
-            lifted = _lifted(world, raw, path, "new licences are granted again", rules)
+            due = raw.nominal()
+            lifted = lifted_text(due, path.nominal(), "new licences are granted again", rules)
+            # The review time in force when the application is filed.
+            filed_cites = (
+                () if det["review_months"] else later_cites(filed, policy, "review_months")
+            )
             out.append(
                 _LicenceOption(
                     "apply",
                     oid,
                     str(o["to"]),  # the applicant may be an affiliate of the program's company
                     oid,
-                    path.nominal(),
+                    path.shown(),
                     f"preparation {lead:g} + review {_d(review):g} months" + lifted,
                     (oid,),
                     float(o["fixed_fee"]),
                     0.0,
                     _offer_p(world, oid) * rules.approval_probability,
-                    () if ok else ban_reason(rules),
-                    cites + prior + _later(rules, policy),
+                    () if ok else ban_reason(rules, due),
+                    cites + prior + filed_cites + grant_cites(rules, False),
                     new_licence=True,
                     path=path,
                     events=(
@@ -385,17 +416,11 @@ def _licence_options(
                     if row["scope"] == scope and row["status"] == "held"
                 ]
                 lid = held[0] if held else ""
-            raw = Path(world.as_of, (_lead(oid, o),))
-            path, rules, ok = _gate(world, raw, world.contract_bans)
-            lifted = _lifted(world, raw, path, "contract manufacturing is allowed", rules)
+            # Whether contract manufacturing is allowed is checked where production runs
+            # (rules._cores), not here: a contract may be signed before a ban starts.
             illegal = ()
             if not lid or world.licence(lid)["scope"] != scope:
                 illegal = (f"{world.company_name(party)} holds no {scope} licence",)
-            elif not ok:
-                illegal = (
-                    f"contract manufacturing is not allowed ({_rule_since(rules, 'contract_manufacturing')}); "
-                    f"{world.company_name(party)}'s licence is not a route",
-                )
             extra = world.cites[("licence", lid)] if lid else ()
             out.append(
                 _LicenceOption(
@@ -403,16 +428,16 @@ def _licence_options(
                     oid,
                     party,
                     lid or "-",
-                    path.nominal(),
-                    f"negotiation and tooling {lead:g} months" + lifted,
+                    start,
+                    f"negotiation and tooling {lead:g} months",
                     (oid,),
                     float(o["fixed_fee"]),
                     float(det["fee_per_unit"]),
                     _offer_p(world, oid),
                     illegal,
-                    cites + extra + world.cites[("company", party)] + _later(rules, policy),
+                    cites + extra + world.cites[("company", party)],
                     offer=det | {"kind": o["kind"]},
-                    path=path,
+                    path=Path(world.as_of, (_lead(oid, o),)),
                     events=(_success(world, oid),),
                 )
             )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from evfab._scenario import STATUS_RANK, PolicyPeriod, Status, _Duration
+from evfab._timing import Ban
 from evfab.priors import NEGOTIATION, PRIOR_SOURCE_ID, PRIORS
 
 
@@ -30,6 +31,7 @@ class PolicyState:
         sources: Source ids of every period that set a value in force.
         review_is_prior: True when no period sets a review time and the calibrated
             licence_application prior stands in.
+        rule_sources: For each rule, the sources of the period that set the value in force.
     """
 
     since: dt.date
@@ -44,6 +46,11 @@ class PolicyState:
     set_on: dict[str, tuple[dt.date, str]]
     sources: tuple[str, ...]
     review_is_prior: bool = False
+    rule_sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def cites(self, *rules: str) -> tuple[str, ...]:
+        """Sources of the periods that set ``rules`` (each source once)."""
+        return tuple(dict.fromkeys(s for r in rules for s in self.rule_sources.get(r, ())))
 
 
 _POLICY_DEFAULTS: dict[str, Any] = {
@@ -103,6 +110,7 @@ def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
     """Resolve policy periods so that each carries every rule in force."""
     current = dict(_POLICY_DEFAULTS)
     set_on: dict[str, tuple[dt.date, str]] = {}
+    rule_sources: dict[str, tuple[str, ...]] = {}
     sources: list[str] = []
     out = []
     for k, p in enumerate(periods):
@@ -111,6 +119,7 @@ def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
             if value is not None:
                 current[key] = value
                 set_on[key] = (p.since, p.name)
+                rule_sources[key] = tuple(p.sources)
         # Only periods that set a rule still in force count (as documented): a rule
         # overridden later, like the 2017 halt lifted in 2019, no longer supports a route.
         in_force = {since for since, _ in set_on.values()}
@@ -131,13 +140,10 @@ def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
                 set_on=dict(set_on),
                 sources=tuple(sources),
                 review_is_prior="review_months" not in set_on,
+                rule_sources=dict(rule_sources),
             )
         )
     return out
-
-
-Ban = tuple[dt.date, dt.date | None]
-"""Dates ``[start, end)`` in which a rule is off; ``end`` None when no later period turns it on."""
 
 
 def bans(states: list[PolicyState], rule: str, as_of: dt.date) -> tuple[Ban, ...]:
@@ -147,7 +153,7 @@ def bans(states: list[PolicyState], rule: str, as_of: dt.date) -> tuple[Ban, ...
         states: Resolved policy periods in date order.
         rule: Name of a boolean :class:`PolicyState` attribute.
         as_of: The scenario date. Bans over by then are left out; a ban in force then
-            starts at ``date.min``, because anything due before as_of happens on it.
+            has an open start (None): anything due before as_of happens on it.
 
     Returns:
         Disjoint, date-ordered intervals, consecutive periods that keep the rule off merged
@@ -161,8 +167,8 @@ def bans(states: list[PolicyState], rule: str, as_of: dt.date) -> tuple[Ban, ...
             start = p.since
         elif on and start is not None:
             if p.since > as_of:
-                out.append((dt.date.min if start <= as_of else start, p.since))
+                out.append((None if start <= as_of else start, p.since))
             start = None
     if start is not None:
-        out.append((dt.date.min if start <= as_of else start, None))
+        out.append((None if start <= as_of else start, None))
     return tuple(out)

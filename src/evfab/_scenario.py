@@ -113,8 +113,9 @@ class PolicyPeriod(_Model):
     Each rule applies to what happens while it is in force, including periods after
     ``as_of``: a licence is granted only while new licences are (an application waits
     for a later period that grants them), under that period's approval chance and
-    minimum capacity; contract manufacturing starts only while it is allowed; the badge
-    rule in force at a route's start of production applies; a later exit rule for dormant
+    minimum capacity, after the review time in force when it was filed; production under
+    a partner's licence runs only while contract manufacturing is allowed; the badge rule
+    in force at a route's start of production applies; a later exit rule for dormant
     licences replaces the earlier one from its date on.
     """
 

@@ -50,13 +50,31 @@ class Step:
 NEVER = dt.date.max
 """The date a path reaches when it ends inside a ban no later period lifts."""
 
+Ban = tuple[dt.date | None, dt.date | None]
+"""Dates ``[start, end)`` in which something is not allowed: start None for "since before
+as_of" (a date due earlier happens on as_of, inside it), end None for "for good"."""
 
-def lift(d: dt.date, bans: tuple[tuple[dt.date, dt.date | None], ...]) -> dt.date:
+
+def lift(d: dt.date, bans: tuple[Ban, ...]) -> dt.date:
     """``d``, or the end of the ban it falls in (:data:`NEVER` if that ban never ends)."""
     for start, end in bans:
-        if start <= d and (end is None or d < end):
+        if (start is None or start <= d) and (end is None or d < end):
             return NEVER if end is None else end
     return d
+
+
+def off_intervals(bans: tuple[Ban, ...], until: dt.date | None) -> tuple[Ban, ...]:
+    """``bans`` with an agreement's end added (nothing allowed from ``until`` on)."""
+    if until is None:
+        return bans
+    out: list[Ban] = []
+    for start, end in bans:
+        if start is not None and start >= until:
+            break
+        if end is None or end >= until:
+            return (*out, (start, None))
+        out.append((start, end))
+    return (*out, (until, None))
 
 
 @quick_init
@@ -75,7 +93,7 @@ class Path:
 
     base: dt.date
     steps: tuple[Step, ...] = ()
-    bans: tuple[tuple[dt.date, dt.date | None], ...] = ()
+    bans: tuple[Ban, ...] = ()
 
     def then(self, *steps: Step) -> Path:
         """This path followed by more steps."""
@@ -94,6 +112,12 @@ class Path:
                 hit = lift(hit, self.bans)
             object.__setattr__(self, "_nominal", hit)
         return hit
+
+    def shown(self) -> dt.date:
+        """:meth:`nominal`, or for a path no ban releases, the date it would have without
+        its bans (what a route that is illegal for it shows)."""
+        d = self.nominal()
+        return d if d is not NEVER else Path(self.base, self.steps).nominal()
 
 
 @quick_init
@@ -129,8 +153,10 @@ class Timing:
         limit: Most cars by year under a contract's cap.
         events: Events that must all happen.
         deadline: Date a dormant licence is withdrawn (production must start before), if any.
-        until: Date the agreement the route builds under ends, if any: no cars from then
-            on, and production must start before it.
+        until: Date the agreement the route builds under ends, if any.
+        off: When the route may not produce (contract manufacturing banned; its agreement
+            over from ``until``): the SOP moves out of these intervals and nothing is
+            built inside them.
     """
 
     licence: Path
@@ -142,6 +168,7 @@ class Timing:
     events: tuple[Event, ...] = ()
     deadline: dt.date | None = None
     until: dt.date | None = None
+    off: tuple[Ban, ...] = ()
 
     def steps(self) -> list[Step]:
         """Every distinct step of the recipe (each key once)."""
@@ -168,10 +195,10 @@ def capacity_by_year(
     free_share: FloatArray,
     share: float,
     limit: FloatArray,
-    until: float = np.inf,
+    off: FloatArray | None = None,
 ) -> FloatArray:
     """Cars a route can build each year: every phase from the later of its ready date and the SOP,
-    up to the end of its agreement.
+    except while the route may not produce.
 
     Args:
         capacity: Capacity of each phase, cars/year (K).
@@ -182,20 +209,55 @@ def capacity_by_year(
         free_share: Share of capacity left after the operator's load, by year (Y).
         share: Share of the free capacity the route may use.
         limit: Contract cap by year, ``inf`` where none (Y).
-        until: Day the agreement ends, ``inf`` if it does not.
+        off: Intervals ``[start, end)`` in days in which nothing is built (M, 2), ``-inf``
+            and ``inf`` for open ends; None for none.
 
     Returns:
         Cars per sample and year (N, Y).
     """
     start = np.maximum(ready, sop[:, None])  # (N, K)
-    # Producing days of each year: from the later of its start and the phase's, to the
-    # earlier of its end and the agreement's (without an end: the old (end - start) / days
-    # clipped to [0, 1], bit for bit).
-    days = np.minimum(ends, until)[None, None, :] - np.maximum(starts, start[:, :, None])
-    frac = np.clip(days, 0.0, None) / (ends - starts)[None, None, :]
+    frac = producing_share(start, starts, ends, off)
     cars = np.einsum("k,nky->ny", capacity, frac) * (free_share * share)[None, :]
     out: FloatArray = np.minimum(cars, limit[None, :])
     return out
+
+
+def producing_share(
+    start: FloatArray, starts: FloatArray, ends: FloatArray, off: FloatArray | None
+) -> FloatArray:
+    """Share of each year a phase produces: from ``start`` on, outside the ``off`` intervals.
+
+    Args:
+        start: Day each phase starts producing (..., K).
+        starts: First day of each year (Y).
+        ends: First day of the next year (Y).
+        off: Intervals ``[start, end)`` in days with no production (M, 2), or None.
+
+    Returns:
+        Shares in [0, 1] of shape (..., K, Y). Without ``off`` it is (end - start) / days
+        clipped to [0, 1], bit for bit.
+    """
+    lo = np.maximum(starts, start[..., None])
+    days = np.clip(ends - lo, 0.0, None)
+    if off is not None:
+        for s, e in off:
+            # Days of [lo, end) inside [s, e): the intervals are disjoint, so they add up.
+            days = days - np.clip(np.minimum(ends, e) - np.maximum(lo, s), 0.0, None)
+    out: FloatArray = days / (ends - starts)
+    return out
+
+
+def off_days(as_of: dt.date, off: tuple[Ban, ...]) -> FloatArray | None:
+    """``off`` intervals as days since ``as_of`` (M, 2), open ends infinite; None if empty."""
+    if not off:
+        return None
+    return np.array(
+        [
+            (-np.inf if s is None else (s - as_of).days, np.inf if e is None else (e - as_of).days)
+            for s, e in off
+        ],
+        np.float64,
+    )
 
 
 def ramp_factor(

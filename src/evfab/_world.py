@@ -18,8 +18,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from evfab._gc import paused_gc
-from evfab._policy import Ban, PolicyState, bans, resolve_policy
+from evfab._policy import PolicyState, bans, resolve_policy
 from evfab._scenario import PlantStatus, Scenario, Status, _Duration
+from evfab._timing import Ban
 from evfab._world_tables import RawTables, world_tables
 
 DAYS_PER_MONTH = 365.25 / 12

@@ -30,7 +30,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from evfab._timing import DAYS_PER_MONTH, Path, Timing, capacity_by_year, ramp_factor, year_bounds
+from evfab._timing import (
+    DAYS_PER_MONTH,
+    Path,
+    Timing,
+    capacity_by_year,
+    off_days,
+    ramp_factor,
+    year_bounds,
+)
 from evfab._world import World
 from evfab.rules import Route
 
@@ -262,13 +270,19 @@ def _path_days(
             total += months[col[st.key]]
         # Paths round to whole days like the nominal dates, so modes reproduce the rules engine.
         out = base + np.rint(total * DAYS_PER_MONTH)
-    for start, end in path.bans:
-        # A date inside a ban moves to its end, as Path.nominal does; never (inf) if none.
-        lo = -np.inf if start == dt.date.min else _days(world, start)
-        hi = np.inf if end is None else _days(world, end)
-        out = np.where((out >= lo) & (out < hi), hi, out)
+    bans = off_days(world.as_of, path.bans)
+    if bans is not None:
+        out = _lift_days(out, bans)
     memo[path] = out
     return out
+
+
+def _lift_days(days: FloatArray, bans: FloatArray) -> FloatArray:
+    """Days inside a ban ``[start, end)`` (rows of ``bans``) moved to its end, as
+    :func:`evfab._timing.lift` does for one date; ``inf`` for a ban that never ends."""
+    for lo, hi in bans:
+        days = np.where((days >= lo) & (days < hi), hi, days)
+    return days
 
 
 @dataclass
@@ -390,13 +404,14 @@ def sample_routes(
                     [_path_days(world, ph.ready, col, months, memo) for ph in t.phases], axis=1
                 )
                 sop = np.maximum(np.maximum(lic, access), np.maximum(ready.min(axis=1), 0.0))
+            off = off_days(world.as_of, t.off)
+            if off is not None:  # a start while the route may not produce waits (or never)
+                sop = _lift_days(sop, off)
             ok = sop < horizon_end
             for e in t.events:
                 ok &= happened[ecol[e.key]]
             if t.deadline is not None:
                 ok &= sop < _days(world, t.deadline)
-            if t.until is not None:  # starting after the agreement ended builds nothing
-                ok &= sop < _days(world, t.until)
             a.sop[done : done + n] = np.where(ok, sop, np.inf)
             if a.day_counts is not None:
                 day = np.where(ok, sop, n_days).astype(np.int64)
@@ -447,9 +462,16 @@ def _cars(
 ) -> FloatArray:
     caps = np.array([ph.capacity for ph in t.phases], np.float64)
     limit = np.array([t.limit.get(int(y), np.inf) for y in years], np.float64)
-    until = np.inf if t.until is None else _days(world, t.until)
     return capacity_by_year(
-        caps, ready, sop, starts, ends, np.array(t.free_share), t.share, limit, until
+        caps,
+        ready,
+        sop,
+        starts,
+        ends,
+        np.array(t.free_share),
+        t.share,
+        limit,
+        off_days(world.as_of, t.off),
     )
 
 

@@ -38,10 +38,23 @@ from evfab._options import (
     _plant_options,
     _PlantOption,
     _rule_since,
+    banned_text,
+    later_cites,
+    lifted_text,
 )
 from evfab._records import quick_init
 from evfab._scenario import STATUS_RANK, Status
-from evfab._timing import Path, Timing, year_bounds
+from evfab._timing import (
+    NEVER,
+    Ban,
+    Path,
+    Timing,
+    lift,
+    off_days,
+    off_intervals,
+    producing_share,
+    year_bounds,
+)
 from evfab._world import FloatArray, PolicyState, World
 
 __all__ = ["DENIED_PRIOR", "Route", "derive_routes"]
@@ -182,6 +195,8 @@ class _Core:
     offers: tuple[str, ...]
     unit_cost: float
     timing: Timing
+    cites: tuple[str, ...] = ()
+    """Sources of the rules of later policy periods the route rests on."""
 
 
 def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[_Core]:
@@ -195,8 +210,16 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
     timings = [_timing(world, lic, pl, free, _limit(deadline[lic.licence_id])) for lic, pl in pairs]
     # The SOP and capacity come from the timing recipe at its modes, so the risk
     # engine, sampling the same recipe, reproduces them exactly when nothing varies.
-    sops = [_nominal_sop(world, t) for t in timings]
-    caps = _nominal_capacity(world, timings, sops)
+    due = [_nominal_sop(world, t) for t in timings]  # before the route's off intervals
+    starts = [lift(d, t.off) if t.off else d for d, t in zip(due, timings, strict=True)]
+    # A route that can never start shows the date and (up to its agreement's end) the cars
+    # it would have had, as a route illegal for other reasons does.
+    sops = [d if s is NEVER else s for d, s in zip(due, starts, strict=True)]
+    offs = [
+        t.off if s is not NEVER else off_intervals((), t.until)
+        for t, s in zip(timings, starts, strict=True)
+    ]
+    caps = _nominal_capacity(world, timings, sops, offs)
     years = [int(y) for y in world.years]
     cars = _whole_cars(caps)
     unit_cost = world.column("plants", "unit_cost")
@@ -208,12 +231,19 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
         if world.offer(o)["excludes"]
     }
     out = []
-    for (lic, pl), timing, sop, cap in zip(pairs, timings, sops, cars, strict=True):
+    for (lic, pl), timing, first, sop, start, cap in zip(
+        pairs, timings, due, sops, starts, cars, strict=True
+    ):
         driver = lic.driver if lic.ready >= pl.ready else pl.driver
         why = list(lic.illegal)
+        cites: tuple[str, ...] = ()
+        if timing.off and not why:
+            driver, held, cites = _contract_rules(world, lic, first, driver, policy)
+            why += held
         exit_rule = deadline[lic.licence_id]
         if exit_rule is not None:
             why += _dormant(world, lic.licence_id, exit_rule[1], sop, exit_rule[0])
+            cites += later_cites(exit_rule[1], policy, "dormant_exit_months")
         # A new licence is granted under the rules in force then (see _licence_options).
         rules = lic.rules or policy
         if lic.new_licence and rules.min_capacity and pl.nameplate < rules.min_capacity:
@@ -224,7 +254,7 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
         unfit: tuple[str, ...] = ()
         if sop > horizon_end:
             unfit = (f"earliest SOP {_fmt_date(sop)} is after the horizon",)
-        elif timing.until is not None and sop >= timing.until:
+        elif timing.until is not None and start is NEVER and not why:
             unfit = (
                 f"the agreement with {world.company_name(lic.holder)} ends on "
                 f"{_fmt_date(timing.until)}, before production can start on {_fmt_date(sop)}",
@@ -251,6 +281,7 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
                 offers=offers,
                 unit_cost=_num(unit_cost[world.plant_row[pl.plant]]) + lic.unit_fee,
                 timing=timing,
+                cites=cites,
             )
         )
     return out
@@ -258,6 +289,30 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
 
 def _limit(rule: tuple[dt.date, PolicyState] | None) -> dt.date | None:
     return None if rule is None else rule[0]
+
+
+def _contract_rules(
+    world: World, lic: _LicenceOption, due: dt.date, driver: str, policy: PolicyState
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """A partner route under contract-manufacturing bans: the driver, why it is illegal,
+    and the sources of a later period's rule it rests on.
+
+    Production under a partner's licence runs only while contract manufacturing is
+    allowed: a start due inside a ban waits for its end (the driver says so); one no later
+    period lifts makes the route illegal. ``due`` is the start without the bans.
+    """
+    bans = world.contract_bans
+    if not bans:
+        return driver, (), ()
+    allowed = lift(due, bans)
+    state = world.policy_at(max(world.as_of, due if allowed is NEVER else allowed))
+    cites = later_cites(state, policy, "contract_manufacturing")
+    if allowed is NEVER:
+        why = banned_text(world, state, "contract_manufacturing", due)
+        held = (f"{why}; {world.company_name(lic.holder)}'s licence is not a route",)
+        return driver, held, cites
+    lifted = lifted_text(due, allowed, "contract manufacturing is allowed", state)
+    return driver + lifted, (), cites
 
 
 def _whole_cars(caps: FloatArray) -> list[list[int]]:
@@ -273,12 +328,17 @@ def _whole_cars(caps: FloatArray) -> list[list[int]]:
 
 
 def _nominal_sop(world: World, t: Timing) -> dt.date:
+    """The SOP at the modes, before the route's off intervals (a licence path no ban
+    releases counts with the date it would have, as the route shows)."""
     first = min(ph.ready.nominal() for ph in t.phases)
-    return max(world.as_of, t.licence.nominal(), t.access.nominal(), first)
+    return max(world.as_of, t.licence.shown(), t.access.nominal(), first)
 
 
-def _nominal_capacity(world: World, ts: list[Timing], sops: list[dt.date]) -> FloatArray:
-    """Capacity by year of many recipes at their modes (N, Y), as :func:`capacity_by_year`."""
+def _nominal_capacity(
+    world: World, ts: list[Timing], sops: list[dt.date], offs: list[tuple[Ban, ...]]
+) -> FloatArray:
+    """Capacity by year of many recipes at their modes (N, Y), as :func:`capacity_by_year`,
+    with no production inside each recipe's ``offs`` intervals."""
     n, n_y = len(ts), len(world.years)
     if n == 0:
         return np.zeros((0, n_y))
@@ -293,9 +353,6 @@ def _nominal_capacity(world: World, ts: list[Timing], sops: list[dt.date]) -> Fl
             caps[i, j] = ph.capacity
             ready[i, j] = (ph.ready.nominal() - world.as_of).days
     sop = np.array([(d - world.as_of).days for d in sops], np.float64)
-    stop = np.array(
-        [np.inf if t.until is None else (t.until - world.as_of).days for t in ts], np.float64
-    )
     years = [int(y) for y in world.years]
     limit = np.array([[t.limit.get(y, np.inf) for y in years] for t in ts], np.float64)
     scale = (
@@ -303,10 +360,10 @@ def _nominal_capacity(world: World, ts: list[Timing], sops: list[dt.date]) -> Fl
         * np.array([t.share for t in ts], np.float64)[:, None]
     )
     start = np.maximum(ready, sop[:, None])
-    # Producing days of each year, as in capacity_by_year; an agreement's end cuts them.
-    stop_y = np.minimum(ends[None, :], stop[:, None])  # (N, Y)
-    days = stop_y[:, None, :] - np.maximum(starts[None, None, :], start[:, :, None])
-    frac = np.clip(days, 0.0, None) / (ends - starts)[None, None, :]
+    frac = producing_share(start, starts, ends, None)
+    for i, off in enumerate(offs):
+        if off:  # few routes have off intervals: recompute theirs
+            frac[i] = producing_share(start[i], starts, ends, off_days(world.as_of, off))
     cars = np.einsum("nk,nky->ny", caps, frac) * scale
     out: FloatArray = np.minimum(cars, limit)
     return out
@@ -347,6 +404,7 @@ def _timing(
     """
     key = (pl.plant, pl.build_start)
     events = tuple({e.key: e for e in lic.events + pl.events}.values())
+    until = lic.offer.get("until") if lic.offer is not None else None
     return Timing(
         licence=lic.path or Path(world.as_of),
         access=pl.access or Path(world.as_of),
@@ -356,7 +414,10 @@ def _timing(
         limit=dict(pl.limit),
         events=events,
         deadline=deadline,
-        until=lic.offer.get("until") if lic.offer is not None else None,
+        until=until,
+        # Production under a partner's licence stops while contract manufacturing is
+        # banned, and for good when the agreement ends.
+        off=off_intervals(world.contract_bans, until) if lic.source == "partner" else (),
     )
 
 
@@ -397,6 +458,7 @@ def _templates(
         if b is None:
             b = badges[key] = _badge(world, company, need, lic, rules)
         badge, kind, names, fee, unfit = b
+        cites = c.cites + (later_cites(rules, policy, "badge_names_manufacturer") if later else ())
         routes.append(
             Route(
                 program="",
@@ -424,7 +486,7 @@ def _templates(
                 fixed_cost=lic.fixed_fee + pl.fixed_fee + fee,
                 unit_cost=c.unit_cost,
                 success_probability=lic.probability * pl.probability,
-                sources=tuple(dict.fromkeys(lic.cites + pl.cites)),
+                sources=tuple(dict.fromkeys(lic.cites + pl.cites + cites)),
                 weakest_status="",
                 timing=c.timing,
             )
