@@ -20,6 +20,9 @@ from evfab._timing import (
     Timing,
     capacity_by_year,
     lift,
+    off_days,
+    off_intervals,
+    producing_share,
     ramp_factor,
     year_bounds,
 )
@@ -116,8 +119,34 @@ def test_path_nominal_is_lifted_out_of_its_bans_and_then_keeps_them() -> None:
     ban = ((D(2022, 6, 1), D(2023, 1, 1)),)
     six = Path(D(2022, 1, 1), (step("a", 3, 6, 12),), ban)
     assert six.nominal() == D(2023, 1, 1)
-    longer = six.then(step("b", 6, 6, 6))  # 12 months: 2023-01-01, after the ban
+    longer = six.then(step("b", 1, 1, 1))  # 7 months: 2022-08-02, inside the ban
     assert longer.bans == ban and longer.nominal() == D(2023, 1, 1)
+    assert Path(longer.base, longer.steps).nominal() == D(2022, 8, 2)
     assert Path(D(2022, 1, 1), (step("a", 1, 1, 1),), ban).nominal() == D(2022, 1, 31)
     # Bans are part of the path's identity (the risk engine memoises paths).
     assert six != Path(D(2022, 1, 1), (step("a", 3, 6, 12),))
+
+
+def test_off_intervals_add_an_agreements_end() -> None:
+    bans = ((None, D(2023, 1, 1)), (D(2024, 1, 1), D(2024, 6, 1)), (D(2025, 1, 1), None))
+    assert off_intervals(bans, None) == bans
+    # An end inside a ban: that ban lasts for good.
+    assert off_intervals(bans, D(2024, 3, 1)) == ((None, D(2023, 1, 1)), (D(2024, 1, 1), None))
+    # Between bans: a new open interval; bans after it are dropped.
+    assert off_intervals(bans, D(2023, 6, 1)) == ((None, D(2023, 1, 1)), (D(2023, 6, 1), None))
+    assert off_intervals((), D(2023, 6, 1)) == ((D(2023, 6, 1), None),)
+
+
+def test_producing_share_leaves_out_the_off_days() -> None:
+    starts, ends = year_bounds(D(2022, 1, 1), np.array([2022, 2023]))
+    start = np.array([100.0])  # one phase producing from day 100
+    base = producing_share(start, starts, ends, None)
+    assert list(base[0]) == [265 / 365, 1.0]
+    off = off_days(D(2022, 1, 1), ((D(2022, 12, 1), D(2023, 2, 1)),))
+    assert off is not None and list(off[0]) == [334.0, 396.0]
+    cut = producing_share(start, starts, ends, off)
+    assert list(cut[0]) == pytest.approx([(265 - 31) / 365, (365 - 31) / 365])
+    # An interval starting before the phase only removes its own overlap.
+    early = producing_share(start, starts, ends, off_days(D(2022, 1, 1), ((None, D(2022, 5, 1)),)))
+    assert list(early[0]) == pytest.approx([(365 - 120) / 365, 1.0])
+    assert off_days(D(2022, 1, 1), ()) is None
