@@ -19,8 +19,8 @@ demo: $(STAMP)
 	$(BIN)/evfab demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests $(wildcard benchmarks)
-	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
+	$(BIN)/ruff check src tests $(wildcard benchmarks) $(wildcard examples)
+	$(BIN)/ruff format --check src tests $(wildcard benchmarks) $(wildcard examples)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

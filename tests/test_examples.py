@@ -1,0 +1,32 @@
+"""The examples in ``examples/`` run as tests, their output compared with golden files.
+
+Regenerate a golden file after a deliberate change with
+``EVFAB_UPDATE_GOLDEN=1 pytest tests/test_examples.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.mark.parametrize("name", ["policy_whatif"])
+def test_example_output_is_pinned(name: str) -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / f"{name}.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    golden = GOLDEN / f"{name}.txt"
+    if os.environ.get("EVFAB_UPDATE_GOLDEN") == "1":
+        golden.write_text(out.stdout, encoding="utf-8")
+    assert out.stdout == golden.read_text(encoding="utf-8")
