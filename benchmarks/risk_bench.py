@@ -88,7 +88,7 @@ class RefStats:
 
 @dataclass
 class RefResult:
-    """What the loop estimates, per route id."""
+    """What the loop estimates, per program and route (key ``program/route``)."""
 
     samples: int
     seconds: float
@@ -136,8 +136,8 @@ class _Prepared:
 
 
 def _tri(u: float, lo: float, mode: float, hi: float) -> float:
-    """Triangular inverse CDF for one uniform (only used for the ramp, whose uniform is
-    shared by every program in the engine; durations use ``random.Random.triangular``)."""
+    """Triangular inverse CDF for one uniform (used for the ramp, from each program's own
+    uniform; durations use ``random.Random.triangular``)."""
     if hi <= lo:
         return lo
     c = (mode - lo) / (hi - lo)
@@ -270,7 +270,7 @@ def reference_sample(
             )
         )
     stats = {
-        p.id: RefStats(
+        f"{p.program}/{p.id}": RefStats(
             years, available_by_year=[0.0] * len(years), built_by_year=[0.0] * len(years)
         )
         for p in prepared
@@ -285,7 +285,7 @@ def reference_sample(
         }
         ramp_us = {g: rng.random() for g in programs}
         for p in prepared:
-            st = stats[p.id]
+            st = stats[f"{p.program}/{p.id}"]
             factor, ramp_u = factors[p.program], ramp_us[p.program]
             ready = [_reach(m, b, ks) for _, b, ks in p.phases]
             sop = max(_reach(m, *p.licence), _reach(m, *p.access), max(min(ready), 0.0))
@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     # The last pair of runs should agree within Monte Carlo error (a sanity check, not a test).
     z = 0.0
     for row in res.summary.to_dict("records"):
-        rid = str(row["route"])
+        rid = f"{row['program']}/{row['route']}"
         p, q = float(row["p_success"]), ref.mean(rid, "started")
         se = math.sqrt(max(p * (1 - p), 1e-12) * (1 / n_engine + 1 / n_loop))
         z = max(z, abs(p - q) / se)

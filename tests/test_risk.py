@@ -250,7 +250,7 @@ def test_sum_of_independent_durations_has_the_right_mean_and_spread() -> None:
     w = world_of(d)
     # sop_samples keeps every sample below 4,000; pool 40 fixed seeds for 159,960 draws.
     days = np.concatenate(
-        [sample(w, [BUY], samples=3999, seed=s)[1].sop_samples[BUY] for s in range(40)]
+        [sample(w, [BUY], samples=3999, seed=s)[1].sop_samples[f"newcar/{BUY}"] for s in range(40)]
     )
     n = len(days)
     assert n == 40 * 3999 and np.isfinite(days).all()
@@ -323,7 +323,7 @@ def test_a_halt_after_as_of_stops_the_reviews_that_end_inside_it() -> None:
     assert routes[APPLIED].legal and routes[APPLIED].earliest_sop == dt.date(2022, 6, 1)
     p = tri_cdf(578.5 / DPM, 6, 12, 30)  # rounded to whole days: 578.5 -> 578
     assert abs(summary(res)[APPLIED]["p_success"] - p) < 4 * se_p(p, n)
-    days = res.sop_samples[APPLIED]
+    days = res.sop_samples[f"newcar/{APPLIED}"]
     assert days[np.isfinite(days)].max() < (dt.date(2023, 1, 1) - AS_OF).days
 
 
@@ -335,7 +335,7 @@ def test_a_lifted_halt_delays_those_reviews_to_its_end() -> None:
     ]
     n = 100_000
     _, res = sample(d, [APPLIED], samples=n, seed=5)
-    days = res.sop_samples[APPLIED]
+    days = res.sop_samples[f"newcar/{APPLIED}"]
     lift = (dt.date(2024, 1, 1) - AS_OF).days
     assert np.isfinite(days).all() and summary(res)[APPLIED]["p_success"] == 1.0
     assert not ((days >= (dt.date(2023, 1, 1) - AS_OF).days) & (days < lift)).any()
@@ -377,7 +377,7 @@ def test_a_contract_that_ends_stops_late_starts_and_later_volumes() -> None:
     routes, res = sample(d, [CM], samples=n, seed=11)
     p = tri_cdf(545.5 / DPM, 3, 6, 18)
     assert abs(summary(res)[CM]["p_success"] - p) < 4 * se_p(p, n)
-    days = res.sop_samples[CM]
+    days = res.sop_samples[f"newcar/{CM}"]
     assert len(days) == n and days[np.isfinite(days)].max() < 546
     # A sample that starts builds from its start (or 2023-01-01) to 2023-07-01 in 2023.
     built = np.where(np.isfinite(days), np.clip(546 - np.maximum(365, days), 0, None), 0)
@@ -407,7 +407,7 @@ def test_a_pending_review_is_drawn_beyond_the_time_already_passed() -> None:
     step = routes[APPLIED].timing.licence.steps[0]  # type: ignore[union-attr]
     assert step.after == pytest.approx(365 / DPM)
     assert routes[APPLIED].earliest_sop == AS_OF  # the nominal review (12 months) is over
-    days = res.sop_samples[APPLIED]
+    days = res.sop_samples[f"newcar/{APPLIED}"]
     assert np.isfinite(days).all()
     f0 = tri_cdf(365 / DPM, 6, 12, 30)
     rows = summary(res)[APPLIED]
@@ -708,16 +708,16 @@ def test_drivers_are_spearman_correlations_with_ties_averaged() -> None:
     ]
     _, res = sample(d, samples=20_000)
     # SOP = the lead: Spearman's rho is 1 (up to rounding to days).
-    (label, rho), *_ = res.drivers[CM]
+    (label, rho), *_ = res.drivers[f"newcar/{CM}"]
     assert label == "negotiation (cm)" and rho > 0.999
     # SOP = max(lead, day 183): with q = P(lead's day <= 183) of the samples tied at day 183,
     # rho = sqrt(1 - q^3) (ranking ties in sample order would give 1 - q^3 instead).
     q = tri_cdf(183.5 / DPM, *lead)
-    (label, rho), *_ = res.drivers["partner:cm2@partner:p2"]
+    (label, rho), *_ = res.drivers["newcar/partner:cm2@partner:p2"]
     assert label == "negotiation (cm2)"
     assert abs(rho - math.sqrt(1 - q**3)) < 0.01 < abs(rho - (1 - q**3))
     # The plant's date alone sets the SOP: no driver.
-    assert res.drivers["partner:cm3@partner:p2"] == []
+    assert res.drivers["newcar/partner:cm3@partner:p2"] == []
 
 
 def test_progress_is_reported_after_each_batch() -> None:
@@ -737,7 +737,8 @@ def test_progress_is_reported_after_each_batch() -> None:
 def _agree(ref: Any, res: RiskResult) -> None:
     """Engine and loop means agree within 4 standard errors of their difference."""
     n_e, n_r = res.samples, ref.samples
-    for rid, row in summary(res).items():
+    for row in res.summary.to_dict("records"):
+        rid = f"{row['program']}/{row['route']}"
         for what, col in (("started", "p_success"), ("on_target", "p_on_target")):
             p = ref.mean(rid, what)
             tol = 4 * math.sqrt(max(p * (1 - p), 1e-4 / n_r) * (1 / n_e + 1 / n_r))
@@ -787,6 +788,17 @@ def test_engine_agrees_with_the_per_sample_loop_under_later_policy() -> None:
     assert all(r.timing is not None and (r.timing.off or r.timing.licence.bans) for r in routes)
     ref = _bench().reference_sample(w, routes, 3000, seed=3, demand_spread=0.2)
     _agree(ref, sample_routes(w, routes, RiskOptions(samples=100_000, seed=5, demand_spread=0.2)))
+
+
+def test_engine_agrees_with_the_per_sample_loop_for_programs_sharing_routes() -> None:
+    # Two NewCo programs have the same route ids, with their own demand and ramps.
+    d = _second_program(doc())
+    d["programs"][1]["ramp_months"] = {"min": 2, "mode": 4, "max": 9}
+    d["offers"][0]["lead_months"] = {"min": 3, "mode": 6, "max": 12}
+    w = world_of(d)
+    routes = evfab.derive_routes(w)
+    ref = _bench().reference_sample(w, routes, 3000, seed=2, demand_spread=0.3)
+    _agree(ref, sample_routes(w, routes, RiskOptions(samples=50_000, seed=6, demand_spread=0.3)))
 
 
 def test_engine_agrees_with_the_per_sample_loop_on_the_general_path() -> None:

@@ -515,6 +515,28 @@ def test_production_pauses_while_contract_manufacturing_is_banned() -> None:
     assert r.legal and r.capacity[2022] > 0 and r.capacity[2023] == r.capacity[2026] == 0
 
 
+def test_an_agreement_that_ends_during_a_ban_never_produces() -> None:
+    # Banned from 2022-05-01 to 2023-07-01, the contract (until 2023-03-01) ends inside it.
+    d = _reported(cm(doc(), until="2023-03"))
+    d["policy"] += [
+        {"since": "2022-05-01", "contract_manufacturing": False, "sources": ["s2"]},
+        {"since": "2023-07-01", "name": "Lift", "contract_manufacturing": True},
+    ]
+    r = routes(d)[CM]
+    assert r.legal and not r.usable and r.earliest_sop == D(2023, 7, 1)
+    assert r.why == (
+        "the agreement with OldCo ends on 2023-03-01, before production can start on 2023-07-01",
+    )
+    assert set(r.capacity.values()) == {0}
+
+
+def test_a_later_ban_that_stops_production_is_cited() -> None:
+    d = _reported(doc())
+    d["policy"].append({"since": "2023-01-01", "contract_manufacturing": False, "sources": ["s2"]})
+    r = routes(d)[CM]
+    assert r.legal and r.capacity[2023] == 0 and "s2" in r.sources
+
+
 def test_a_licence_umbrella_waits_for_contract_manufacturing_to_be_allowed() -> None:
     d = _umbrella(policy(doc(), contract_manufacturing=False))
     d["policy"].append({"since": "2023-09-01", "contract_manufacturing": True})

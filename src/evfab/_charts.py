@@ -192,7 +192,7 @@ def sop_cdf_chart(res: RiskResult, path: Path) -> None:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(10, 5.5))
     for i, row in enumerate(res.summary.to_dict("records")):
-        days = res.sop_samples[str(row["route"])]
+        days = res.sop_samples[res.key(str(row["program"]), str(row["route"]))]
         n = len(days)
         finite = days[np.isfinite(days)]
         if len(finite):

@@ -97,7 +97,8 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
     console.print(v)
     lines = []
     for i, r in enumerate(rows, 1):
-        drivers = [d for d in res.drivers.get(str(r["route"]), []) if abs(d[1]) >= 0.05]
+        key = res.key(str(r["program"]), str(r["route"]))
+        drivers = [d for d in res.drivers.get(key, []) if abs(d[1]) >= 0.05]
         if drivers:
             lines.append(
                 f"{i}. SOP driven by "
@@ -127,13 +128,23 @@ def risk_json(res: RiskResult) -> dict[str, Any]:
         "seed": res.seed,
         "seconds": res.seconds,
         "route_samples_per_second": res.route_samples_per_second,
-        "routes": records(res.summary),
+        "routes": [
+            row | {"drivers": drivers(res.drivers.get(res.key(row["program"], row["route"]), []))}
+            for row in records(res.summary)
+        ],
         "volumes": records(res.volumes),
+        # By route id, as before programs could share one (the first program's then).
         "drivers": {
-            k: [{"duration": a, "rank_correlation": b} for a, b in v]
-            for k, v in res.drivers.items()
+            route: drivers(v)
+            for k, v in reversed(res.drivers.items())
+            for route in [k.split("/", 1)[1]]
         },
     }
+
+
+def drivers(v: list[tuple[str, float]]) -> list[dict[str, Any]]:
+    """Drivers as JSON objects."""
+    return [{"duration": a, "rank_correlation": b} for a, b in v]
 
 
 def print_calibration(console: Console, s: Scenario, fitted: list[Prior]) -> None:

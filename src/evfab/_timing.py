@@ -237,13 +237,19 @@ def producing_share(
         Shares in [0, 1] of shape (..., K, Y). Without ``off`` it is (end - start) / days
         clipped to [0, 1], bit for bit.
     """
-    lo = np.maximum(starts, start[..., None])
-    days = np.clip(ends - lo, 0.0, None)
+    width = ends - starts
+    # NOTE: three in-place passes over one (..., K, Y) array: the risk engine tabulates
+    # this for every SOP day of every route.
+    share = ends - start[..., None]
+    share /= width
+    np.clip(share, 0.0, 1.0, out=share)
     if off is not None:
+        lo = np.maximum(starts, start[..., None])
         for s, e in off:
             # Days of [lo, end) inside [s, e): the intervals are disjoint, so they add up.
-            days = days - np.clip(np.minimum(ends, e) - np.maximum(lo, s), 0.0, None)
-    out: FloatArray = days / (ends - starts)
+            cut = np.minimum(ends, e) - np.maximum(lo, s)
+            share -= np.maximum(cut, 0.0, out=cut) / width
+    out: FloatArray = share
     return out
 
 

@@ -47,6 +47,11 @@ DRIVER_SAMPLES = 20_000
 """Samples used for the rank correlations that name a route's SOP drivers."""
 VOLUME_SAMPLE_CAP = 200_000
 """Volume percentiles use at most this many samples (the first ones; draws are i.i.d.)."""
+KEEP_BYTES = 512 * 2**20
+"""Memory for the kept volume samples of all general-path routes together: with many routes
+each keeps fewer than :data:`VOLUME_SAMPLE_CAP` samples (at least :data:`MIN_KEEP`)."""
+MIN_KEEP = 2_000
+"""The fewest samples volume percentiles use (unless fewer are drawn)."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +68,10 @@ class RiskOptions:
         chunk: Samples per vectorised batch (bounds memory).
 
     Each program draws its demand factor and ramp-up time from a stream of its own
-    (spawned from the run's generator in the world's program order), so programs are
-    independent of each other, and of which other programs' routes are sampled; routes of
-    one program share its draws.
+    (spawned from the run's generator in the world's program order), so these draws do
+    not depend on which other programs' routes are sampled; routes of one program share
+    them. Durations and events are drawn together for all the routes sampled. Results
+    depend on ``chunk`` as well as on ``seed``.
     """
 
     samples: int = 20_000
@@ -92,11 +98,15 @@ class RiskResult:
         summary: One row per route: p_success, sop_p10/p50/p90 (dates, None = never),
             nominal_sop, target_sop, p_on_target, expected_cars, expected_cost, weakest_status.
         volumes: One row per route and year: cars available p10/p50/p90 and mean; built
-            (available capped by demand) p10/p50/p90 and mean.
-        sop_samples: Sorted SOP samples (days since as_of; inf = never) per route id (the
-            same for every program with that route id),
+            (available capped by demand) p10/p50/p90 and mean. Means use every sample;
+            percentiles of routes whose volumes are not tabulated use the first samples,
+            up to 200,000 in all or fewer with many routes (about 512 MB in all, at least
+            2,000 each).
+        sop_samples: Sorted SOP samples (days since as_of; inf = never) per program and
+            route (key ``program/route``, see :meth:`key`),
             thinned to at most 2,000 points, for CDF charts.
-        drivers: Per route, the durations whose draws move its SOP most (rank correlation).
+        drivers: Per program and route (key ``program/route``), the durations whose draws
+            move its SOP most (rank correlation).
         seconds: Wall time of the whole :func:`sample_routes` call (setup, sampling and
             summaries), so that :attr:`route_samples_per_second` is what a caller gets.
     """
@@ -111,6 +121,14 @@ class RiskResult:
     seconds: float
     as_of: dt.date = field(default=dt.date(2000, 1, 1))
 
+    @staticmethod
+    def key(program: str, route: str) -> str:
+        """The key of a program's route in :attr:`sop_samples` and :attr:`drivers`.
+
+        Programs of one company often have routes with the same id, so the key is both.
+        """
+        return f"{program}/{route}"
+
     @property
     def route_samples_per_second(self) -> float:
         """Throughput: route-samples drawn and evaluated per second."""
@@ -122,7 +140,7 @@ AnyFloat = npt.NDArray[np.floating[Any]]
 
 def _key(r: Route) -> str:
     """A program's route: programs of one company share route ids (not demand or ramps)."""
-    return f"{r.program}/{r.id}"
+    return RiskResult.key(r.program, r.id)
 
 
 def triangular(u: AnyFloat, lo: AnyFloat, mode: AnyFloat, hi: AnyFloat) -> AnyFloat:
@@ -286,19 +304,26 @@ def _lift_days(days: FloatArray, bans: FloatArray) -> FloatArray:
 
 
 @dataclass
-class _Acc:
-    """Per-route accumulators across batches."""
+class _Recipe:
+    """What depends on a route's recipe alone, shared by every program that has it: the SOP
+    of every sample, and (fast path) cars by year for each SOP day."""
 
     sop: FloatArray
-    # Fast path: how many samples started on each day (index = day since as_of), and failures.
-    day_counts: npt.NDArray[np.int64] | None = None
     table_avail: FloatArray | None = None
-    table_built: FloatArray | None = None
-    # General path: the first samples' volumes, and running sums.
-    avail_keep: FloatArray | None = None
-    built_keep: FloatArray | None = None
-    avail_sum: FloatArray | None = None
-    built_sum: FloatArray | None = None
+    # Filled once, when the first route of the recipe is summarised.
+    day_counts: npt.NDArray[np.int64] | None = None
+    drivers: list[tuple[str, float]] | None = None
+    cdf: FloatArray | None = None
+
+
+@dataclass
+class _Acc:
+    """Per program and route (general path): the first samples' volumes, and running sums."""
+
+    avail_keep: FloatArray
+    built_keep: FloatArray
+    avail_sum: FloatArray
+    built_sum: FloatArray
     variable_cost: float = 0.0
 
 
@@ -338,32 +363,46 @@ def sample_routes(
     horizon_end = float(ends[-1])
     n_days = int(horizon_end) + 1
     g_pos = {str(g): i for i, g in enumerate(world.programs.index)}
-    n_keep = min(opts.samples, VOLUME_SAMPLE_CAP)
     ramps = {str(g): d for g, d in world.programs["ramp"].items() if d is not None and d == d}
+    general = sum(not _fast(_timing(r), opts, r.program in ramps) for r in routes)
+    # NOTE: two float64 rows of years per kept sample and route; a budget keeps a run with
+    # thousands of routes in memory (at 200,000 samples each would need ~26 MB).
+    n_keep = min(
+        opts.samples,
+        VOLUME_SAMPLE_CAP,
+        max(MIN_KEEP, KEEP_BYTES // max(1, general * len(years) * 16)),
+    )
+    # NOTE: programs of one company share their routes' recipes (the same Timing object):
+    # the SOPs, the cars-by-SOP-day table and the drivers are made once per recipe, and
+    # only what depends on a program (its demand, its ramp-up) once per program and route.
+    recipes: dict[int, _Recipe] = {}
     acc: dict[str, _Acc] = {}
     for r in routes:
         t = _timing(r)
-        a = _Acc(sop=np.empty(opts.samples))
-        ramp = ramps.get(r.program)
-        if _fixed_phases(t) and opts.demand_spread == 0 and ramp is None:
+        rec = recipes.get(id(t))
+        if rec is None:
+            rec = recipes[id(t)] = _Recipe(sop=np.empty(opts.samples))
+        if _fast(t, opts, r.program in ramps):
             # NOTE: with fixed phase dates, no ramp and fixed demand, a route's cars by year
             # depend on its SOP day alone. Tabulating them once per day (a few thousand rows)
             # and counting SOP days replaces N x years of arithmetic per route with O(N):
             # this is what makes 10M+ route-samples per second possible.
-            grid = np.arange(n_days, dtype=np.float64)
-            ready = np.broadcast_to(
-                [_days(world, ph.ready.base) for ph in t.phases], (n_days, len(t.phases))
-            )
-            a.table_avail = _cars(world, t, years, ready, grid, starts, ends)
-            a.table_built = np.minimum(a.table_avail, world.demand[g_pos[r.program]][None, :])
-            a.day_counts = np.zeros(n_days + 1, np.int64)  # last bin: never started
+            if rec.table_avail is None:
+                grid = np.arange(n_days, dtype=np.float64)
+                ready = np.broadcast_to(
+                    [_days(world, ph.ready.base) for ph in t.phases], (n_days, len(t.phases))
+                )
+                rec.table_avail = _cars(world, t, years, ready, grid, starts, ends)
         else:
-            a.avail_keep = np.empty((n_keep, len(years)))
-            a.built_keep = np.empty((n_keep, len(years)))
-            a.avail_sum = np.zeros(len(years))
-            a.built_sum = np.zeros(len(years))
-        acc[_key(r)] = a
-    months_keep = np.empty((n_keep, len(comp.keys)), np.float32)
+            acc[_key(r)] = _Acc(
+                avail_keep=np.empty((n_keep, len(years))),
+                built_keep=np.empty((n_keep, len(years))),
+                avail_sum=np.zeros(len(years)),
+                built_sum=np.zeros(len(years)),
+            )
+    # The durations of the first samples: the drivers use up to DRIVER_SAMPLES of them.
+    m_keep = min(opts.samples, max(n_keep, DRIVER_SAMPLES))
+    months_keep = np.empty((m_keep, len(comp.keys)), np.float32)
     draws = _ProgramDraws(rng, list(g_pos), opts, set(ramps))
     # A program's routes one after another: its batch of draws is made once and dropped.
     by_program = sorted(routes, key=lambda r: g_pos[r.program])
@@ -389,37 +428,27 @@ def sample_routes(
         draws.batch(rng, n)
         k_n = max(0, min(n, n_keep - done))
         keep = slice(done, done + k_n)
-        if k_n:
-            months_keep[keep] = months[:, :k_n].T
+        m_n = max(0, min(n, m_keep - done))
+        if m_n:
+            months_keep[done : done + m_n] = months[:, :m_n].T
+        started: dict[int, tuple[FloatArray, npt.NDArray[np.bool_]]] = {}
         for r in by_program:
             t = _timing(r)
-            a = acc[_key(r)]
-            lic = _path_days(world, t.licence, col, months, memo)
-            access = _path_days(world, t.access, col, months, memo)
-            if _fixed_phases(t):
-                first = min(_days(world, ph.ready.base) for ph in t.phases)
-                sop = np.maximum(np.maximum(lic, access), max(first, 0.0))
-            else:
-                ready = np.stack(
-                    [_path_days(world, ph.ready, col, months, memo) for ph in t.phases], axis=1
-                )
-                sop = np.maximum(np.maximum(lic, access), np.maximum(ready.min(axis=1), 0.0))
-            off = off_days(world.as_of, t.off)
-            if off is not None:  # a start while the route may not produce waits (or never)
-                sop = _lift_days(sop, off)
-            ok = sop < horizon_end
-            for e in t.events:
-                ok &= happened[ecol[e.key]]
-            if t.deadline is not None:
-                ok &= sop < _days(world, t.deadline)
-            a.sop[done : done + n] = np.where(ok, sop, np.inf)
-            if a.day_counts is not None:
-                day = np.where(ok, sop, n_days).astype(np.int64)
-                a.day_counts += np.bincount(day, minlength=n_days + 1)
+            hit = started.get(id(t))
+            if hit is None:
+                hit = started[id(t)] = _start(world, t, col, ecol, months, happened, memo)
+                recipes[id(t)].sop[done : done + n] = np.where(hit[1], hit[0], np.inf)
+            sop, ok = hit
+            a = acc.get(_key(r))
+            if a is None:  # the fast path: its recipe's SOPs are all it needs
                 continue
             if _fixed_phases(t):
                 ready = np.broadcast_to(
                     [_days(world, ph.ready.base) for ph in t.phases], (n, len(t.phases))
+                )
+            else:
+                ready = np.stack(
+                    [_path_days(world, ph.ready, col, months, memo) for ph in t.phases], axis=1
                 )
             cars = _cars(world, t, years, ready, sop, starts, ends)
             demand_factor, ramp_u = draws.of(r.program, n)
@@ -436,8 +465,6 @@ def sample_routes(
             built = np.minimum(
                 cars, world.demand[g_pos[r.program]][None, :] * demand_factor[:, None]
             )
-            assert a.avail_sum is not None and a.built_sum is not None
-            assert a.avail_keep is not None and a.built_keep is not None
             a.avail_sum += cars.sum(axis=0)
             a.built_sum += built.sum(axis=0)
             a.variable_cost += float((built @ discount).sum()) * r.unit_cost
@@ -447,8 +474,47 @@ def sample_routes(
         done += n
         if progress is not None:
             progress(done)
-    res = _summarise(world, routes, opts, comp, col, ecol, acc, months_keep, discount)
+    res = _summarise(
+        world, routes, opts, comp, col, ecol, recipes, acc, months_keep, discount, n_keep
+    )
     return dataclasses.replace(res, seconds=time.perf_counter() - t0)
+
+
+def _fast(t: Timing, opts: RiskOptions, ramp: bool) -> bool:
+    """Whether a route's cars by year depend on its SOP day alone (see sample_routes)."""
+    return _fixed_phases(t) and opts.demand_spread == 0 and not ramp
+
+
+def _start(
+    world: World,
+    t: Timing,
+    col: dict[str, int],
+    ecol: dict[str, int],
+    months: AnyFloat,
+    happened: npt.NDArray[np.bool_],
+    memo: dict[Path, FloatArray],
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Each sample's SOP day under a recipe, and whether the route starts at all."""
+    horizon_end = float((dt.date(int(world.years[-1]) + 1, 1, 1) - world.as_of).days)
+    lic = _path_days(world, t.licence, col, months, memo)
+    access = _path_days(world, t.access, col, months, memo)
+    if _fixed_phases(t):
+        first = min(_days(world, ph.ready.base) for ph in t.phases)
+        sop = np.maximum(np.maximum(lic, access), max(first, 0.0))
+    else:
+        ready = np.stack(
+            [_path_days(world, ph.ready, col, months, memo) for ph in t.phases], axis=1
+        )
+        sop = np.maximum(np.maximum(lic, access), np.maximum(ready.min(axis=1), 0.0))
+    off = off_days(world.as_of, t.off)
+    if off is not None:  # a start while the route may not produce waits (or never)
+        sop = _lift_days(sop, off)
+    ok = sop < horizon_end
+    for e in t.events:
+        ok &= happened[ecol[e.key]]
+    if t.deadline is not None:
+        ok &= sop < _days(world, t.deadline)
+    return sop, ok
 
 
 def _cars(
@@ -520,41 +586,52 @@ def _summarise(
     comp: _Compiled,
     col: dict[str, int],
     ecol: dict[str, int],
+    recipes: dict[int, _Recipe],
     acc: dict[str, _Acc],
     months_keep: AnyFloat,
     discount: FloatArray,
+    n_keep: int,
 ) -> RiskResult:
     rows, vol_rows = [], []
     cdf: dict[str, FloatArray] = {}
     drivers: dict[str, list[tuple[str, float]]] = {}
     n = opts.samples
-    n_keep = min(n, VOLUME_SAMPLE_CAP)
+    horizon_end = (dt.date(int(world.years[-1]) + 1, 1, 1) - world.as_of).days
+    g_pos = {str(g): i for i, g in enumerate(world.programs.index)}
     # np.percentile's "lower" method picks sorted index floor((n - 1) q).
     q_index = np.floor((n - 1) * (np.array([10, 50, 90]) / 100)).astype(np.intp)
     for r in routes:
-        key = _key(r)
-        a = acc[key]
-        head = a.sop[:DRIVER_SAMPLES].copy()
-        # NOTE: one in-place sort per route serves the percentiles, the odds and the CDF
-        # chart (the drivers keep the unsorted head). np.percentile, two boolean means and
-        # np.sort's fresh copy over N samples took half of a 1M-sample call.
-        a.sop.sort()
-        srt = a.sop
+        rec = recipes[id(_timing(r))]
+        if rec.cdf is None:
+            head = rec.sop[:DRIVER_SAMPLES].copy()
+            # NOTE: one in-place sort per recipe serves the percentiles, the odds and the
+            # CDF chart (the drivers keep the unsorted head). np.percentile, two boolean
+            # means and np.sort's fresh copy over N samples took half of a 1M-sample call.
+            rec.sop.sort()
+            rec.cdf = rec.sop[:: max(1, len(rec.sop) // 2000)].copy()
+            rec.drivers = _drivers(r, comp, col, months_keep[:DRIVER_SAMPLES], head)
+        srt = rec.sop
         p10, p50, p90 = srt[q_index]
         target = _days(world, r.target_sop)
-        if a.day_counts is not None:
-            assert a.table_avail is not None and a.table_built is not None
+        a = acc.get(_key(r))
+        if a is None:
+            assert rec.table_avail is not None
+            if rec.day_counts is None:
+                # How many samples started on each day (index = day since as_of); the
+                # last bin counts those that never started.
+                day = np.where(np.isfinite(srt), srt, horizon_end + 1).astype(np.int64)
+                rec.day_counts = np.bincount(day, minlength=horizon_end + 2)
+            counts = rec.day_counts
             zeros = np.zeros((1, len(world.years)))
-            t_avail = np.vstack([a.table_avail, zeros])  # the last row: never started
-            t_built = np.vstack([a.table_built, zeros])
-            avail_mean = a.day_counts @ t_avail / n
-            built_mean = a.day_counts @ t_built / n
-            variable = float(a.day_counts @ (t_built @ discount)) * r.unit_cost / n
-            pa = _weighted_percentiles(t_avail, a.day_counts, [10, 50, 90])
-            pb = _weighted_percentiles(t_built, a.day_counts, [10, 50, 90])
+            t_avail = np.vstack([rec.table_avail, zeros])  # the last row: never started
+            built = np.minimum(rec.table_avail, world.demand[g_pos[r.program]][None, :])
+            t_built = np.vstack([built, zeros])
+            avail_mean = counts @ t_avail / n
+            built_mean = counts @ t_built / n
+            variable = float(counts @ (t_built @ discount)) * r.unit_cost / n
+            pa = _weighted_percentiles(t_avail, counts, [10, 50, 90])
+            pb = _weighted_percentiles(t_built, counts, [10, 50, 90])
         else:
-            assert a.avail_sum is not None and a.built_sum is not None
-            assert a.avail_keep is not None and a.built_keep is not None
             avail_mean, built_mean = a.avail_sum / n, a.built_sum / n
             variable = a.variable_cost / n
             pa = np.percentile(a.avail_keep[:n_keep], [10, 50, 90], axis=0, method="lower")
@@ -593,9 +670,9 @@ def _summarise(
                     "built_mean": float(built_mean[j]),
                 }
             )
-        # Keyed by route id: routes of one id share their recipe and draws, so their SOPs.
-        cdf[r.id] = srt[:: max(1, len(srt) // 2000)].copy()
-        drivers[r.id] = _drivers(r, comp, col, months_keep[:DRIVER_SAMPLES], head)
+        key = _key(r)
+        cdf[key] = rec.cdf
+        drivers[key] = list(rec.drivers or [])
     return RiskResult(
         scenario=world.name,
         samples=n,

@@ -75,8 +75,8 @@ class Route:
         plant: Plant id.
         offers: Ids of the offers the route needs.
         legal: Whether the regime in force allows it.
-        usable: Legal, fits the program's badge need, can start by the horizon and
-            needs no two offers that exclude each other.
+        usable: Legal, fits the program's badge need, can start by the horizon (and
+            before its agreement ends) and needs no two offers that exclude each other.
         why: Reasons it is illegal or unusable (empty when usable).
         manufacturer: Company id of the manufacturer of record.
         manufacturer_name: Its display name.
@@ -211,14 +211,12 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
     # The SOP and capacity come from the timing recipe at its modes, so the risk
     # engine, sampling the same recipe, reproduces them exactly when nothing varies.
     due = [_nominal_sop(world, t) for t in timings]  # before the route's off intervals
-    starts = [lift(d, t.off) if t.off else d for d, t in zip(due, timings, strict=True)]
-    # A route that can never start shows the date and (up to its agreement's end) the cars
-    # it would have had, as a route illegal for other reasons does.
-    sops = [d if s is NEVER else s for d, s in zip(due, starts, strict=True)]
-    offs = [
-        t.off if s is not NEVER else off_intervals((), t.until)
-        for t, s in zip(timings, starts, strict=True)
-    ]
+    starts, sops, offs = [], [], []
+    for d, t in zip(due, timings, strict=True):
+        start, shown, off = _start_of(world, t, d)
+        starts.append(start)
+        sops.append(shown)
+        offs.append(off)
     caps = _nominal_capacity(world, timings, sops, offs)
     years = [int(y) for y in world.years]
     cars = _whole_cars(caps)
@@ -238,7 +236,7 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
         why = list(lic.illegal)
         cites: tuple[str, ...] = ()
         if timing.off and not why:
-            driver, held, cites = _contract_rules(world, lic, first, driver, policy)
+            driver, held, cites = _contract_rules(world, lic, timing, first, driver, policy)
             why += held
         exit_rule = deadline[lic.licence_id]
         if exit_rule is not None:
@@ -291,15 +289,41 @@ def _limit(rule: tuple[dt.date, PolicyState] | None) -> dt.date | None:
     return None if rule is None else rule[0]
 
 
+def _start_of(world: World, t: Timing, due: dt.date) -> tuple[dt.date, dt.date, tuple[Ban, ...]]:
+    """A route's start out of its off intervals, the SOP it shows, and the intervals its
+    shown capacity leaves out.
+
+    ``due`` is the start before the off intervals. A route that can never start shows the
+    date (and, up to its agreement's end, the cars) it would have had if contract
+    manufacturing were allowed, as a route illegal for other reasons does; one whose
+    agreement ends first shows when it could have started, with no cars.
+    """
+    if not t.off:
+        return due, due, ()
+    start = lift(due, t.off)
+    if start is not NEVER:
+        return start, start, t.off
+    allowed = lift(due, world.contract_bans)
+    if allowed is NEVER:
+        return start, due, off_intervals((), t.until)
+    return start, allowed, t.off
+
+
 def _contract_rules(
-    world: World, lic: _LicenceOption, due: dt.date, driver: str, policy: PolicyState
+    world: World,
+    lic: _LicenceOption,
+    t: Timing,
+    due: dt.date,
+    driver: str,
+    policy: PolicyState,
 ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """A partner route under contract-manufacturing bans: the driver, why it is illegal,
-    and the sources of a later period's rule it rests on.
+    and the sources of the later periods' rules it rests on.
 
     Production under a partner's licence runs only while contract manufacturing is
     allowed: a start due inside a ban waits for its end (the driver says so); one no later
-    period lifts makes the route illegal. ``due`` is the start without the bans.
+    period lifts makes the route illegal; a later ban pauses or stops production (its
+    sources are cited). ``due`` is the start without the bans.
     """
     bans = world.contract_bans
     if not bans:
@@ -311,8 +335,12 @@ def _contract_rules(
         why = banned_text(world, state, "contract_manufacturing", due)
         held = (f"{why}; {world.company_name(lic.holder)}'s licence is not a route",)
         return driver, held, cites
+    stop = t.until or dt.date(int(world.years[-1]) + 1, 1, 1)
+    for s, _ in bans:  # bans that start while the route produces
+        if s is not None and allowed < s < stop:
+            cites += later_cites(world.policy_at(s), policy, "contract_manufacturing")
     lifted = lifted_text(due, allowed, "contract manufacturing is allowed", state)
-    return driver + lifted, (), cites
+    return driver + lifted, (), tuple(dict.fromkeys(cites))
 
 
 def _whole_cars(caps: FloatArray) -> list[list[int]]:
