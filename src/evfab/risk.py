@@ -619,8 +619,10 @@ def _summarise(
             if rec.day_counts is None:
                 # How many samples started on each day (index = day since as_of); the
                 # last bin counts those that never started.
-                day = np.where(np.isfinite(srt), srt, horizon_end + 1).astype(np.int64)
-                rec.day_counts = np.bincount(day, minlength=horizon_end + 2)
+                # NOTE: the SOPs are sorted whole days, so a binary search per day boundary
+                # counts them without another pass over every sample.
+                edges = np.searchsorted(srt, np.arange(horizon_end + 2) - 0.5)
+                rec.day_counts = np.append(np.diff(edges), len(srt) - edges[-1])
             counts = rec.day_counts
             zeros = np.zeros((1, len(world.years)))
             t_avail = np.vstack([rec.table_avail, zeros])  # the last row: never started
