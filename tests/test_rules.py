@@ -229,11 +229,18 @@ def test_dormant_own_licence_alive_when_production_starts() -> None:
     assert routes(d)["own:newco-bev@own:np"].legal
 
 
-def test_dormant_licence_lapses_before_the_plant_is_ready() -> None:
+def _lapsing() -> dict[str, Any]:
+    """NewCo's licence, dormant since 2021-06, is withdrawn on 2022-06-01 under a 12-month
+    exit rule; its plant, under construction since 2021-01, is ready on 2022-09-01."""
     d = held(
         own_plant(policy(doc(), dormant_exit_months=12), ready="2022-09"), dormant_since="2021-06"
     )
     d["plants"][-1] |= {"status": "under_construction", "construction_start": "2021-01"}
+    return d
+
+
+def test_dormant_licence_lapses_before_the_plant_is_ready() -> None:
+    d = _lapsing()
     r = routes(d)["own:newco-bev@own:np"]
     assert not r.legal and r.earliest_sop == D(2022, 9, 1)
     assert r.why == (
@@ -425,10 +432,7 @@ def test_contract_manufacturing_banned_before_the_contract_starts() -> None:
 def test_a_later_exit_rule_replaces_the_earlier_one_from_its_date() -> None:
     # 12 months withdraws a licence dormant since 2021-06 on 2022-06-01, before the plant
     # is ready (2022-09-01); a 24-month rule from 2022-03 keeps it until 2023-06-01.
-    d = held(
-        own_plant(policy(doc(), dormant_exit_months=12), ready="2022-09"), dormant_since="2021-06"
-    )
-    d["plants"][-1] |= {"status": "under_construction", "construction_start": "2021-01"}
+    d = _lapsing()
     d["policy"].append({"since": "2022-03-01", "name": "Order 54", "dormant_exit_months": 24})
     r = routes(d)["own:newco-bev@own:np"]
     assert r.legal and r.timing is not None and r.timing.deadline == D(2023, 6, 1)
