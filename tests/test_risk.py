@@ -30,9 +30,8 @@ from typer.testing import CliRunner, Result
 
 import evfab
 from conftest import MINIMAL
-from evfab._world import FloatArray
 from evfab.cli import app
-from evfab.risk import RiskOptions, RiskResult, sample_routes, triangular, triangular_cdf
+from evfab.risk import RiskOptions, RiskResult, sample_routes, triangular
 from evfab.rules import DENIED_PRIOR, Route
 
 D = dt.date
@@ -387,16 +386,6 @@ def test_a_contract_that_ends_stops_late_starts_and_later_volumes() -> None:
     assert routes[CM].capacity[2023] == round(100000 * 181 / 365)
 
 
-@pytest.mark.parametrize(("a", "c", "b"), [(2.0, 3.0, 6.0), (0.0, 0.0, 5.0), (1.0, 4.0, 4.0)])
-def test_triangular_cdf_inverts_the_draws(a: float, c: float, b: float) -> None:
-    u = np.linspace(0.0, 0.999, 101)
-    assert np.allclose(triangular_cdf(triangular(u, a, c, b), a, c, b), u)
-    assert triangular_cdf(a - 1, a, c, b) == 0.0 and triangular_cdf(b, a, c, b) == 1.0
-    assert triangular_cdf(c, a, c, b) == pytest.approx((c - a) / (b - a))
-    # A point mass: a step at its value.
-    assert list(triangular_cdf(np.array([2.9, 3.0]), 3.0, 3.0, 3.0)) == [0.0, 1.0]
-
-
 def test_a_pending_review_is_drawn_beyond_the_time_already_passed() -> None:
     # Filed 2021-01-01, still pending on 2022-01-01 (365 days, 11.99 months): a 6/12/30
     # review is drawn conditioned on lasting longer, so no sample is granted "already".
@@ -628,29 +617,6 @@ def test_a_programs_draws_do_not_depend_on_the_other_programs_sampled() -> None:
     alone = sample_routes(w, [r for r in routes if r.program == "other"], opts)
     for col in ("available_mean", "built_mean", "built_p10", "built_p90"):
         assert _rows(both, "other", col) == _rows(alone, "other", col), col
-
-
-def _spearman(a: FloatArray, b: FloatArray) -> float:
-    ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
-    return float(np.corrcoef(ra, rb)[0, 1])
-
-
-@pytest.mark.parametrize("rho", [0.0, 0.6, 1.0])
-def test_programs_draw_demand_independently_unless_correlated(rho: float) -> None:
-    from evfab.risk import _ProgramDraws
-
-    n = 100_000
-    rng = np.random.default_rng(0)
-    opts = RiskOptions(demand_spread=0.3, demand_correlation=rho)
-    draws = _ProgramDraws(rng, ["a", "b"], opts, ramps={"a", "b"})
-    draws.batch(rng, n)
-    fa, ra = draws.of("a", n)
-    fb, rb = draws.of("b", n)
-    assert ra is not None and rb is not None
-    # Mixing a common draw in a share rho of samples gives rank correlation rho.
-    assert abs(_spearman(fa, fb) - rho) < 0.02
-    assert abs(_spearman(ra, rb)) < 0.02  # ramp-ups are each program's own
-    assert fa.min() >= 0.7 and fa.max() <= 1.3
 
 
 def test_risk_options_refuse_values_outside_their_range() -> None:
