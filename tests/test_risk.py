@@ -956,3 +956,15 @@ def test_cli_demand_correlation() -> None:
         assert y["expected_built"] == pytest.approx(x["expected_built"], rel=0.03)
     res = run(*base, "--demand-correlation", "1.5")
     assert res.exit_code == 2 and "demand-correlation" in res.output
+
+
+def test_cli_text_and_charts_with_programs_sharing_route_ids(tmp_path: Path) -> None:
+    # Both NewCo programs have the route partner:cm@partner:old-plant.
+    path = tmp_path / "two.yaml"
+    path.write_text(yaml.safe_dump(_second_program(doc()), sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["risk", str(path), "-n", "2000", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "newcar" in res.stdout and "other" in res.stdout
+    assert "100k" in res.stdout  # both programs' volumes, each from its own rows
+    assert (out / "volume_fan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -198,7 +198,9 @@ def sop_cdf_chart(res: RiskResult, path: Path) -> None:
         if len(finite):
             dates = [res.as_of + dt.timedelta(days=float(d)) for d in finite]
             ys = np.arange(1, len(finite) + 1) / n
-            (line,) = ax.step(dates, ys, where="post", label=f"{i + 1}. {row['route']}")
+            (line,) = ax.step(
+                dates, ys, where="post", label=f"{i + 1}. {row['route']} ({row['program']})"
+            )
             ax.plot(
                 row["target_sop"],
                 float(row["p_on_target"]),
@@ -218,21 +220,23 @@ def sop_cdf_chart(res: RiskResult, path: Path) -> None:
 def volume_fan_chart(res: RiskResult, path: Path) -> None:
     """Cars available by year per route: P10-P90 band and P50 line."""
     plt = _pyplot()
-    routes = list(res.summary["route"])
+    routes = list(zip(res.summary["program"], res.summary["route"], strict=True))
     cols = min(4, len(routes))
     rows_n = (len(routes) + cols - 1) // cols
     fig, axes = plt.subplots(
         rows_n, cols, figsize=(3.2 * cols, 2.6 * rows_n), squeeze=False, sharey=True
     )
-    for k, route in enumerate(routes):
+    vol = res.volumes
+    for k, (program, route) in enumerate(routes):
         ax = axes[k // cols][k % cols]
-        sub = res.volumes[res.volumes["route"] == route]
+        # Programs of one company share route ids: a route's rows are its program's.
+        sub = vol[(vol["program"] == program) & (vol["route"] == route)]
         ax.fill_between(
             sub["year"], sub["available_p10"] / 1e3, sub["available_p90"] / 1e3, alpha=0.3
         )
         ax.plot(sub["year"], sub["available_p50"] / 1e3, lw=2)
         ax.plot(sub["year"], sub["available_mean"] / 1e3, lw=1, ls="--", color="grey")
-        ax.set_title(f"{k + 1}. {route}"[:48], fontsize=7)
+        ax.set_title(f"{k + 1}. {route}"[:48] + f"\n{program}", fontsize=7)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
     for k in range(len(routes), rows_n * cols):

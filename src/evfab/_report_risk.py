@@ -86,7 +86,9 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
     for y in years:
         v.add_column(str(y), justify="right")
     for i, r in enumerate(rows, 1):
-        sub = vol[vol["route"] == r["route"]].set_index("year")
+        # Programs of one company share route ids: a route's rows are its program's.
+        sub = vol[(vol["program"] == r["program"]) & (vol["route"] == r["route"])]
+        sub = sub.set_index("year")
         cells = []
         for y in years:
             p10, p50, p90 = (

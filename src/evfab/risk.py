@@ -595,7 +595,7 @@ def _summarise(
                 }
             )
         key = _key(r)
-        cdf[key] = rec.cdf
+        cdf[key] = rec.cdf.copy()  # each program's own array (at most ~2,000 points)
         drivers[key] = list(rec.drivers or [])
     return RiskResult(
         scenario=world.name,
