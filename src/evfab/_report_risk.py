@@ -115,9 +115,10 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
         )
     console.print(
         Text(
-            "P(starts): all deals concluded, licences granted, dormant licences still alive and SOP within the "
-            "horizon; a percentile shown as 'never' falls among samples where the route does not start; "
-            "P(on time) = P(SOP <= target).",
+            "P(starts): all deals concluded, licences granted (while new licences are), dormant "
+            "licences still alive, production allowed (contract manufacturing, agreement in force) "
+            "and SOP within the horizon; a percentile shown as 'never' falls among samples where "
+            "the route does not start; P(on time) = P(SOP <= target).",
             style="dim",
         )
     )
