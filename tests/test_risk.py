@@ -968,3 +968,22 @@ def test_cli_text_and_charts_with_programs_sharing_route_ids(tmp_path: Path) -> 
     assert "newcar" in res.stdout and "other" in res.stdout
     assert "100k" in res.stdout  # both programs' volumes, each from its own rows
     assert (out / "volume_fan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sampled_sops_are_whole_days() -> None:
+    # The day counts of the tabulated path rely on it (a binary search per day boundary).
+    d = _pending(doc())
+    d["licences"][-1]["applied_on"] = "2021-01"
+    d["policy"] += [
+        {"since": "2022-09-01", "new_licences": False},
+        {"since": "2022-10-01", "contract_manufacturing": False},
+        {"since": "2023-03-01", "contract_manufacturing": True},
+        {"since": "2023-06-01", "new_licences": True},
+    ]
+    d["offers"][0] |= {"lead_months": {"min": 3.3, "mode": 8.1, "max": 14.7}, "until": "2025-07"}
+    for w in (world_of(d), evfab.compile(evfab.load("xiaomi-2022"))):
+        routes = [r for r in evfab.derive_routes(w) if r.legal]
+        res = sample_routes(w, routes, RiskOptions(samples=3000, seed=9))
+        for key, days in res.sop_samples.items():
+            finite = days[np.isfinite(days)]
+            assert np.array_equal(finite, np.round(finite)) and (finite >= 0).all(), key
