@@ -727,9 +727,10 @@ def test_engine_agrees_with_the_per_sample_loop_on_xiaomi() -> None:
     _agree(ref, sample_routes(w, routes, RiskOptions(samples=100_000, seed=0)))
 
 
-def test_engine_agrees_with_the_per_sample_loop_under_later_policy() -> None:
+def _later_policy(lead: dict[str, float]) -> dict[str, Any]:
     """Policy bans after as_of (new licences halted, contract manufacturing banned, both
-    lifted later), an agreement that ends, and a review still pending on as_of."""
+    lifted later), a contract with negotiation ``lead`` that ends on 2025-07-01, and a
+    review pending on as_of since 2021-01."""
     d = _pending(doc())
     d["licences"][-1]["applied_on"] = "2021-01"
     d["policy"] += [
@@ -738,7 +739,12 @@ def test_engine_agrees_with_the_per_sample_loop_under_later_policy() -> None:
         {"since": "2023-03-01", "contract_manufacturing": True},
         {"since": "2023-06-01", "new_licences": True},
     ]
-    d["offers"][0] |= {"lead_months": {"min": 3, "mode": 8, "max": 14}, "until": "2025-07"}
+    d["offers"][0] |= {"lead_months": lead, "until": "2025-07"}
+    return d
+
+
+def test_engine_agrees_with_the_per_sample_loop_under_later_policy() -> None:
+    d = _later_policy({"min": 3, "mode": 8, "max": 14})
     d["offers"].append(
         {
             "id": "apply",
@@ -972,15 +978,7 @@ def test_cli_text_and_charts_with_programs_sharing_route_ids(tmp_path: Path) -> 
 
 def test_sampled_sops_are_whole_days() -> None:
     # The day counts of the tabulated path rely on it (a binary search per day boundary).
-    d = _pending(doc())
-    d["licences"][-1]["applied_on"] = "2021-01"
-    d["policy"] += [
-        {"since": "2022-09-01", "new_licences": False},
-        {"since": "2022-10-01", "contract_manufacturing": False},
-        {"since": "2023-03-01", "contract_manufacturing": True},
-        {"since": "2023-06-01", "new_licences": True},
-    ]
-    d["offers"][0] |= {"lead_months": {"min": 3.3, "mode": 8.1, "max": 14.7}, "until": "2025-07"}
+    d = _later_policy({"min": 3.3, "mode": 8.1, "max": 14.7})
     for w in (world_of(d), evfab.compile(evfab.load("xiaomi-2022"))):
         routes = [r for r in evfab.derive_routes(w) if r.legal]
         res = sample_routes(w, routes, RiskOptions(samples=3000, seed=9))

@@ -358,7 +358,9 @@ def sample_routes(
             t = _timing(r)
             hit = started.get(id(t))
             if hit is None:
-                hit = started[id(t)] = _start(world, t, col, ecol, months, happened, memo)
+                hit = started[id(t)] = _start(
+                    world, t, col, ecol, months, happened, memo, horizon_end
+                )
                 recipes[id(t)].sop[done : done + n] = np.where(hit[1], hit[0], np.inf)
             sop, ok = hit
             a = acc.get(_key(r))
@@ -397,7 +399,7 @@ def sample_routes(
         if progress is not None:
             progress(done)
     res = _summarise(
-        world, routes, opts, comp, col, ecol, recipes, acc, months_keep, discount, n_keep
+        world, routes, opts, comp, col, ecol, recipes, acc, months_keep, discount, n_keep, n_days
     )
     return dataclasses.replace(res, seconds=time.perf_counter() - t0)
 
@@ -415,9 +417,10 @@ def _start(
     months: AnyFloat,
     happened: npt.NDArray[np.bool_],
     memo: dict[Path, FloatArray],
+    horizon_end: float,
 ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """Each sample's SOP day under a recipe, and whether the route starts at all."""
-    horizon_end = float((dt.date(int(world.years[-1]) + 1, 1, 1) - world.as_of).days)
+    """Each sample's SOP day under a recipe (``horizon_end``: the day after the horizon),
+    and whether the route starts at all."""
     lic = _path_days(world, t.licence, col, months, memo)
     access = _path_days(world, t.access, col, months, memo)
     if _fixed_phases(t):
@@ -513,12 +516,12 @@ def _summarise(
     months_keep: AnyFloat,
     discount: FloatArray,
     n_keep: int,
+    n_days: int,
 ) -> RiskResult:
     rows, vol_rows = [], []
     cdf: dict[str, FloatArray] = {}
     drivers: dict[str, list[tuple[str, float]]] = {}
     n = opts.samples
-    horizon_end = (dt.date(int(world.years[-1]) + 1, 1, 1) - world.as_of).days
     g_pos = {str(g): i for i, g in enumerate(world.programs.index)}
     # np.percentile's "lower" method picks sorted index floor((n - 1) q).
     q_index = np.floor((n - 1) * (np.array([10, 50, 90]) / 100)).astype(np.intp)
@@ -543,7 +546,7 @@ def _summarise(
                 # last bin counts those that never started.
                 # NOTE: the SOPs are sorted whole days, so a binary search per day boundary
                 # counts them without another pass over every sample.
-                edges = np.searchsorted(srt, np.arange(horizon_end + 2) - 0.5)
+                edges = np.searchsorted(srt, np.arange(n_days + 1) - 0.5)
                 rec.day_counts = np.append(np.diff(edges), len(srt) - edges[-1])
             counts = rec.day_counts
             zeros = np.zeros((1, len(world.years)))

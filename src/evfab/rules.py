@@ -28,15 +28,17 @@ import numpy as np
 from evfab._options import (
     DENIED_PRIOR,
     _article,
-    _deadline,
-    _dormant,
-    _fmt_date,
     _licence_options,
     _LicenceOption,
     _num,
     _pairs,
     _plant_options,
     _PlantOption,
+)
+from evfab._policy_dates import (
+    _deadline,
+    _dormant,
+    _fmt_date,
     _rule_since,
     banned_text,
     later_cites,

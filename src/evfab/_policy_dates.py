@@ -1,0 +1,119 @@
+"""The regulator's rules at the dates a route meets them.
+
+Policy periods apply on their own dates, after ``as_of`` too: a licence is granted only
+while new licences are, production under a partner's licence runs only while contract
+manufacturing is allowed, a dormant licence is withdrawn under the exit rule in force. These
+helpers keep dates out of bans, word the reasons, cite the later rules a route rests on and
+find when a dormant licence goes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+from evfab._timing import NEVER, Ban, Path
+from evfab._world import PolicyState, World, add_months
+
+
+def _fmt_date(d: dt.date) -> str:
+    return d.strftime("%Y-%m-%d")
+
+
+def _rule_since(policy: PolicyState, rule: str) -> str:
+    since, name = policy.set_on.get(rule, (policy.since, policy.name))
+    label = f"{name}, " if name else ""
+    return f"{label}since {_fmt_date(since)}"
+
+
+def _gate(world: World, raw: Path, bans: tuple[Ban, ...]) -> tuple[Path, PolicyState, bool]:
+    """``raw`` kept out of ``bans``: the path, the policy in force on its date, and whether
+    that date is reachable (False: it falls in a ban no later period lifts; the policy is
+    then the one whose ban blocks it, on the date the path would have without bans).
+
+    The path keeps its bans either way, so that the risk engine applies them to every
+    sample; :meth:`Path.shown` gives the date an unreachable one shows.
+    """
+    if not bans:
+        return raw, world.policy_at(max(world.as_of, raw.nominal())), True
+    gated = Path(raw.base, raw.steps, bans)
+    when = gated.nominal()
+    if when is NEVER:
+        return gated, world.policy_at(max(world.as_of, raw.nominal())), False
+    return gated, world.policy_at(max(world.as_of, when)), True
+
+
+def lifted_text(before: dt.date, after: dt.date, what: str, state: PolicyState) -> str:
+    """Driver text added when a ban moved a date ("" when it did not, or never ends)."""
+    if after == before or after is NEVER:
+        return ""
+    name = f" ({state.name})" if state.name else ""
+    return f"; held until {what} from {_fmt_date(after)}{name}"
+
+
+def banned_text(world: World, state: PolicyState, rule: str, due: dt.date) -> str:
+    """Why a route cannot go ahead: ``rule`` is off from before ``due`` and never on again."""
+    since, name = state.set_on.get(rule, (state.since, state.name))
+    what, verb, event = _RULE_WORDS[rule]
+    if since <= world.as_of:  # in force on as_of: the words used before later periods counted
+        now = "not being granted" if rule == "new_licences" else "not allowed"
+        return f"{what} {now} ({_rule_since(state, rule)})"
+    label = f" ({name})" if name else ""
+    return (
+        f"{what} not {verb} from {_fmt_date(since)}{label}, before {event} on "
+        f"{_fmt_date(due)}, and no later period {'grants them' if rule == 'new_licences' else 'allows it'} again"
+    )
+
+
+_RULE_WORDS = {
+    "new_licences": ("new licences are", "granted", "the licence could be granted"),
+    "contract_manufacturing": ("contract manufacturing is", "allowed", "production could start"),
+}
+
+
+def later_cites(state: PolicyState, policy: PolicyState, *rules: str) -> tuple[str, ...]:
+    """Sources of the rules a route takes from a later period (none from the one on as_of,
+    whose sources every route cites already)."""
+    return () if state is policy else state.cites(*rules)
+
+
+def _deadline(world: World, lid: str, policy: PolicyState) -> tuple[dt.date, PolicyState] | None:
+    """When licence ``lid`` is withdrawn under a dormancy exit rule, and under which policy.
+
+    ``policy`` is the one in force on as_of; its rule applies until a later period
+    changes it. A later rule counts from the licence's dormancy but applies no earlier
+    than its own start. None when no rule ever withdraws the licence.
+    """
+    since = world.licence(lid)["dormant_since"] if world.has_licence(lid) else None
+    if not isinstance(since, dt.date):
+        return None
+    periods = [policy, *(p for p in world.policy if p.since > world.as_of)]
+    for k, p in enumerate(periods):
+        if not p.dormant_exit_months:
+            continue
+        limit = add_months(since, p.dormant_exit_months)
+        if k:
+            limit = max(limit, p.since)
+        if k + 1 == len(periods) or limit < periods[k + 1].since:
+            return limit, p
+    return None
+
+
+def _dormant(
+    world: World, lid: str, policy: PolicyState, sop: dt.date, limit: dt.date
+) -> tuple[str, ...]:
+    """Why licence ``lid``, withdrawn on ``limit`` (its :func:`_deadline`), is gone before ``sop``.
+
+    Checked at the route's SOP, not at as_of: a dormant licence stays idle until the
+    route first produces under it, so it must still be alive then.
+    """
+    since = cast(dt.date, world.licence(lid)["dormant_since"])
+    rule = f"{policy.dormant_exit_months}-month exit rule ({_rule_since(policy, 'dormant_exit_months')})"
+    if limit <= world.as_of:
+        return (f"licence {lid} has been dormant since {_fmt_date(since)}, past the {rule}",)
+    if limit <= sop:
+        return (
+            f"licence {lid}, dormant since {_fmt_date(since)}, is withdrawn on {_fmt_date(limit)} "
+            f"under the {rule}, before production can start on {_fmt_date(sop)}",
+        )
+    return ()
