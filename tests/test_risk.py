@@ -619,7 +619,46 @@ def test_a_programs_draws_do_not_depend_on_the_other_programs_sampled() -> None:
         assert _rows(both, "other", col) == _rows(alone, "other", col), col
 
 
+def _ramped_xiaomi() -> evfab.World:
+    """xiaomi-2022 with a ramp-up, so that demand and ramp draws are used too."""
+    s = evfab.load("xiaomi-2022")
+    d = s.model_dump(mode="json", exclude_none=True)
+    for g in d["programs"]:
+        g["ramp_months"] = {"min": 2, "mode": 5, "max": 11}
+    return evfab.compile(evfab.Scenario.model_validate(d))
+
+
+def test_samples_do_not_depend_on_the_batch_size() -> None:
+    w = _ramped_xiaomi()
+    routes = [r for r in evfab.derive_routes(w) if r.usable]
+    opts = {"samples": 9_000, "seed": 5, "demand_spread": 0.2, "demand_correlation": 0.3}
+    one = sample_routes(w, routes, RiskOptions(**opts))
+    cut = sample_routes(w, routes, RiskOptions(**opts, chunk=2_000))
+    assert one.sop_samples.keys() == cut.sop_samples.keys()
+    assert all(np.array_equal(one.sop_samples[k], cut.sop_samples[k]) for k in one.sop_samples)
+    assert one.drivers == cut.drivers
+    # Percentiles are of the same samples; means are sums taken in another order.
+    pd.testing.assert_frame_equal(one.summary, cut.summary, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(one.volumes, cut.volumes, check_exact=False, rtol=1e-12)
+
+
+def test_a_route_sampled_alone_gets_the_draws_it_gets_among_others() -> None:
+    """Every duration and event draws from its own stream: common random numbers."""
+    w = _ramped_xiaomi()
+    routes = [r for r in evfab.derive_routes(w) if r.usable]
+    opts = RiskOptions(samples=4_000, seed=2, demand_spread=0.2)
+    every = sample_routes(w, routes, opts)
+    for r in routes[:3] + routes[-1:]:
+        alone = sample_routes(w, [r], opts)
+        key = RiskResult.key(r.program, r.id)
+        assert np.array_equal(alone.sop_samples[key], every.sop_samples[key]), r.id
+        row = every.summary[(every.summary["route"] == r.id)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone.summary, row)
+
+
 def test_risk_options_refuse_values_outside_their_range() -> None:
+    with pytest.raises(ValueError, match="seed"):
+        RiskOptions(seed=-1)
     with pytest.raises(ValueError, match="demand_correlation"):
         RiskOptions(demand_correlation=1.5)
     with pytest.raises(ValueError, match="demand_spread"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evfab._risk_draws import ProgramDraws, triangular, triangular_cdf
+from evfab._risk_draws import ProgramDraws, Streams, triangular, triangular_cdf
 from evfab._world import FloatArray
 from evfab.risk import RiskOptions
 
@@ -28,10 +28,9 @@ def _spearman(a: FloatArray, b: FloatArray) -> float:
 @pytest.mark.parametrize("rho", [0.0, 0.6, 1.0])
 def test_programs_draw_demand_independently_unless_correlated(rho: float) -> None:
     n = 100_000
-    rng = np.random.default_rng(0)
     opts = RiskOptions(demand_spread=0.3, demand_correlation=rho)
-    draws = ProgramDraws(rng, ["a", "b"], opts, ramps={"a", "b"})
-    draws.batch(rng, n)
+    draws = ProgramDraws(Streams(0), ["a", "b"], opts, ramps={"a", "b"})
+    draws.batch(n)
     fa, ra = draws.of("a", n)
     fb, rb = draws.of("b", n)
     assert ra is not None and rb is not None
@@ -39,3 +38,43 @@ def test_programs_draw_demand_independently_unless_correlated(rho: float) -> Non
     assert abs(_spearman(fa, fb) - rho) < 0.02
     assert abs(_spearman(ra, rb)) < 0.02  # ramp-ups are each program's own
     assert fa.min() >= 0.7 and fa.max() <= 1.3
+
+
+def test_a_stream_depends_on_the_seed_and_its_name_only() -> None:
+    a = Streams(7).of("duration", "offer:o1:lead").random(5)
+    assert np.array_equal(a, Streams(7).of("duration", "offer:o1:lead").random(5))
+    others = [
+        Streams(8).of("duration", "offer:o1:lead"),
+        Streams(7).of("event", "offer:o1:lead"),
+        Streams(7).of("duration", "offer:o2:lead"),
+    ]
+    assert all(not np.array_equal(a, g.random(5)) for g in others)
+
+
+def test_uniforms_do_not_depend_on_batches_or_on_the_other_rows() -> None:
+    whole = Streams(3).uniforms("duration", ["x", "y", "z"]).next(1_000)
+    parts = Streams(3).uniforms("duration", ["x", "y", "z"])
+    cut = np.concatenate([parts.next(n) for n in (1, 333, 666)], axis=1)
+    assert whole.dtype == np.float32 and np.array_equal(whole, cut)
+    # Row "y" is the same whatever else is drawn beside it.
+    alone = Streams(3).uniforms("duration", ["y"]).next(1_000)
+    assert np.array_equal(alone[0], whole[1])
+
+
+def test_program_draws_do_not_depend_on_batches_or_on_other_programs() -> None:
+    opts = RiskOptions(demand_spread=0.2, demand_correlation=0.5)
+
+    def run(programs: list[str], sizes: list[int]) -> tuple[FloatArray, FloatArray]:
+        draws = ProgramDraws(Streams(1), programs, opts, ramps=set(programs))
+        f, r = [], []
+        for n in sizes:
+            draws.batch(n)
+            fa, ra = draws.of("a", n)
+            assert ra is not None
+            f.append(fa)
+            r.append(ra)
+        return np.concatenate(f), np.concatenate(r)
+
+    f1, r1 = run(["a", "b"], [500])
+    f2, r2 = run(["z", "a"], [120, 380])
+    assert np.array_equal(f1, f2) and np.array_equal(r1, r2)

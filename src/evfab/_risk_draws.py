@@ -1,8 +1,9 @@
-"""Random draws of the risk engine: triangular durations by inverse CDF, and each program's
-demand factor and ramp-up from a stream of its own."""
+"""Random draws of the risk engine: one stream per named quantity, triangular durations by
+inverse CDF, and each program's demand factor and ramp-up."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,6 +14,65 @@ if TYPE_CHECKING:
 
 AnyFloat = npt.NDArray[np.floating[Any]]
 FloatArray = npt.NDArray[np.float64]
+
+
+class Streams:
+    """The run's random streams: one per named quantity, derived from the seed and the name.
+
+    A duration (``"duration", "offer:o1:lead"``), an event, a program's demand or ramp-up
+    each draw from a stream of their own, made from the run's seed and the quantity's
+    name alone. So a quantity's draws do not depend on what else is sampled (another
+    route, program or policy period), which makes two runs with one seed common random
+    numbers for everything they share, nor on how the samples are cut into batches (a
+    stream drawn in pieces gives the numbers it gives at once).
+
+    Args:
+        seed: The run's seed (a non-negative integer).
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def of(self, kind: str, name: str) -> np.random.Generator:
+        """The stream of one quantity.
+
+        Args:
+            kind: What it is ("duration", "event", "demand", "ramp", "market").
+            name: Its key (a step or event key, a program id).
+
+        Returns:
+            A generator seeded from the run's seed and ``kind``/``name`` only.
+        """
+        # NOTE: a stable digest (Python's hash() of a str changes between processes).
+        digest = hashlib.blake2b(f"{kind}\0{name}".encode(), digest_size=16).digest()
+        words = tuple(int(w) for w in np.frombuffer(digest, np.uint32))
+        return np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=words))
+        )
+
+    def uniforms(self, kind: str, names: list[str]) -> Draws:
+        """Batches of float32 uniforms, one row per quantity (see :class:`Draws`)."""
+        return Draws([self.of(kind, k) for k in names])
+
+
+class Draws:
+    """Rows of uniforms from one stream each, batch after batch.
+
+    Args:
+        streams: One generator per row.
+    """
+
+    def __init__(self, streams: list[np.random.Generator]) -> None:
+        self.streams = streams
+
+    def next(self, n: int) -> npt.NDArray[np.float32]:
+        """The next ``n`` uniforms of every stream, as a (streams, n) float32 array."""
+        # NOTE: (rows, samples) float32: each quantity is one contiguous vector, and single
+        # precision halves memory traffic (0.01-day resolution at 100 months).
+        out = np.empty((len(self.streams), n), np.float32)
+        for row, g in zip(out, self.streams, strict=True):
+            g.random(dtype=np.float32, out=row)
+        return out
 
 
 def triangular(u: AnyFloat, lo: AnyFloat, mode: AnyFloat, hi: AnyFloat) -> AnyFloat:
@@ -51,37 +111,47 @@ def triangular_cdf(x: AnyFloat, lo: AnyFloat, mode: AnyFloat, hi: AnyFloat) -> A
 
 
 class ProgramDraws:
-    """Each program's demand factor and ramp-up uniform for one batch, from its own stream."""
+    """Each program's demand factor and ramp-up uniform for one batch, from streams of its own.
+
+    Args:
+        streams: The run's streams.
+        programs: Program ids.
+        opts: The run's options (demand spread and correlation).
+        ramps: Programs with a ramp-up.
+    """
 
     def __init__(
-        self, rng: np.random.Generator, programs: list[str], opts: RiskOptions, ramps: set[str]
+        self, streams: Streams, programs: list[str], opts: RiskOptions, ramps: set[str]
     ) -> None:
         self.spread = opts.demand_spread
         self.rho = opts.demand_correlation if self.spread > 0 else 0.0
         self.ramps = ramps
-        needed = self.spread > 0 or bool(ramps)
-        # NOTE: one child stream per program (Generator.spawn): a program's draws do not
-        # depend on how many other programs are sampled, and only the program being
-        # evaluated holds its batch of draws in memory.
-        self.streams = dict(zip(programs, rng.spawn(len(programs)), strict=True)) if needed else {}
+        # NOTE: only the program being evaluated holds its batch of draws in memory.
+        self.demand = {g: streams.of("demand", g) for g in programs} if self.spread > 0 else {}
+        self.ramp = {g: streams.of("ramp", g) for g in programs if g in ramps}
+        self.market = (
+            (streams.of("market", "demand"), streams.of("market", "together"))
+            if self.rho > 0
+            else None
+        )
         self.common: FloatArray | None = None
         self.together: npt.NDArray[np.bool_] | None = None
         self.current: tuple[str, FloatArray, FloatArray | None] | None = None
 
-    def batch(self, rng: np.random.Generator, n: int) -> None:
-        """Start a batch of ``n`` samples (the market-wide draw comes from the run's stream)."""
+    def batch(self, n: int) -> None:
+        """Start a batch of ``n`` samples (and its market-wide demand draw)."""
         self.current = None
-        if self.rho > 0:
-            self.common = rng.random(n)
-            self.together = rng.random(n) < self.rho
+        if self.market is not None:
+            self.common = self.market[0].random(n)
+            self.together = self.market[1].random(n) < self.rho
 
     def of(self, program: str, n: int) -> tuple[FloatArray, FloatArray | None]:
         """Demand factors (ones without a spread) and ramp uniforms (None without a ramp)."""
         if self.current is not None and self.current[0] == program:
             return self.current[1], self.current[2]
-        stream = self.streams.get(program)
+        stream = self.demand.get(program)
         factor = np.ones(n)
-        if self.spread > 0 and stream is not None:
+        if stream is not None:
             u = stream.random(n)
             if self.together is not None and self.common is not None:
                 u = np.where(self.together, self.common, u)
@@ -89,9 +159,10 @@ class ProgramDraws:
             factor = np.asarray(
                 triangular(u, np.array(1 - s), np.array(1.0), np.array(1 + s)), np.float64
             )
-        ramp_u = stream.random(n) if stream is not None and program in self.ramps else None
+        ramp_stream = self.ramp.get(program)
+        ramp_u = ramp_stream.random(n) if ramp_stream is not None else None
         self.current = (program, factor, ramp_u)
         return factor, ramp_u
 
 
-__all__ = ["ProgramDraws", "triangular", "triangular_cdf"]
+__all__ = ["Draws", "ProgramDraws", "Streams", "triangular", "triangular_cdf"]

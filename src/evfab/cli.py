@@ -221,7 +221,9 @@ def risk(
     samples: Annotated[
         int, typer.Option("--samples", "-n", min=100, help="Monte Carlo samples.")
     ] = 20_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same result.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Random seed; same seed, same result.")
+    ] = 0,
     demand_spread: Annotated[
         float,
         typer.Option(

@@ -14,7 +14,10 @@ module samples the recipes, vectorised over samples with numpy:
    by year follows :func:`evfab._timing.capacity_by_year`, times an optional ramp-up;
 4. optionally demand is drawn too (a triangular factor around the scenario's demand).
 
-Same seed, same result: one ``numpy.random.Generator`` per run.
+Same seed, same result: each uncertain quantity (a duration, an event, a program's demand
+or ramp-up) draws from a stream made from the run's seed and its name alone (see
+:class:`evfab._risk_draws.Streams`), so runs with one seed share the draws of everything
+they have in common, and the samples do not depend on how they are batched.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from evfab._risk_draws import ProgramDraws, triangular, triangular_cdf
+from evfab._risk_draws import ProgramDraws, Streams, triangular, triangular_cdf
 from evfab._timing import (
     DAYS_PER_MONTH,
     Path,
@@ -61,18 +64,17 @@ class RiskOptions:
 
     Attributes:
         samples: Number of Monte Carlo samples.
-        seed: Seed of the run's random generator.
+        seed: Seed of the run's random streams (a non-negative integer).
         demand_spread: Demand is drawn as demand x triangular(1 - s, 1, 1 + s); 0 keeps it fixed.
         demand_correlation: How much programs' demand draws move together, 0-1: in this
             share of samples every program takes one market-wide draw, otherwise each its
             own (the rank correlation between two programs' demand is this number).
         chunk: Samples per vectorised batch (bounds memory).
 
-    Each program draws its demand factor and ramp-up time from a stream of its own
-    (spawned from the run's generator in the world's program order), so these draws do
-    not depend on which other programs' routes are sampled; routes of one program share
-    them. Durations and events are drawn together for all the routes sampled. Results
-    depend on ``chunk`` as well as on ``seed``.
+    Every duration, event, program demand and ramp-up draws from a stream of its own,
+    made from ``seed`` and its name: its draws do not depend on which other routes,
+    programs or policy periods are sampled (routes resting on one deal, or one program's
+    routes, share them), nor on ``chunk`` (sums over batches may differ in the last bits).
     """
 
     samples: int = 20_000
@@ -84,6 +86,8 @@ class RiskOptions:
     def __post_init__(self) -> None:
         if not 0.0 <= self.demand_correlation <= 1.0:
             raise ValueError(f"demand_correlation {self.demand_correlation} is not within 0-1")
+        if self.seed < 0:
+            raise ValueError(f"seed {self.seed} is negative")
         if not 0.0 <= self.demand_spread < 1.0:
             raise ValueError(f"demand_spread {self.demand_spread} is not within [0, 1)")
 
@@ -275,8 +279,10 @@ def sample_routes(
     keys = [_key(r) for r in routes]
     if len(set(keys)) < len(keys):
         raise ValueError("a route is given twice (same program and route id)")
-    rng = np.random.default_rng(opts.seed)
     comp = _compile(routes)
+    streams = Streams(opts.seed)
+    duration_u = streams.uniforms("duration", comp.keys)
+    event_u = streams.uniforms("event", comp.event_keys)
     col = {k: i for i, k in enumerate(comp.keys)}
     ecol = {k: i for i, k in enumerate(comp.event_keys)}
     years = world.years
@@ -325,15 +331,13 @@ def sample_routes(
     # The durations of the first samples: the drivers use up to DRIVER_SAMPLES of them.
     m_keep = min(opts.samples, max(n_keep, DRIVER_SAMPLES))
     months_keep = np.empty((m_keep, len(comp.keys)), np.float32)
-    draws = ProgramDraws(rng, list(g_pos), opts, set(ramps))
+    draws = ProgramDraws(streams, list(g_pos), opts, set(ramps))
     # A program's routes one after another: its batch of draws is made once and dropped.
     by_program = sorted(routes, key=lambda r: g_pos[r.program])
     done = 0
     while done < opts.samples:
         n = min(opts.chunk, opts.samples - done)
-        # NOTE: (steps, samples) float32 rows: each step is one contiguous vector, and
-        # single precision halves memory traffic (0.01-day resolution at 100 months).
-        u = rng.random((len(comp.keys), n), dtype=np.float32)
+        u = duration_u.next(n)
         if comp.done.any():
             # A duration already running on as_of is drawn beyond what has passed: its
             # uniform is confined to the part of the CDF not yet ruled out.
@@ -345,9 +349,9 @@ def sample_routes(
             comp.mode[:, None].astype(np.float32),
             comp.hi[:, None].astype(np.float32),
         )
-        happened = rng.random((len(comp.event_keys), n), dtype=np.float32) < comp.event_p[:, None]
+        happened = event_u.next(n) < comp.event_p[:, None]
         memo: dict[Path, FloatArray] = {}
-        draws.batch(rng, n)
+        draws.batch(n)
         k_n = max(0, min(n, n_keep - done))
         keep = slice(done, done + k_n)
         m_n = max(0, min(n, m_keep - done))
