@@ -126,6 +126,10 @@ class _Prepared:
     free: list[float]
     limit: list[float]
     events: list[str]
+    chances: dict[
+        str, tuple[tuple[float, list[str], list[tuple[float, float]]], list[tuple[float, float]]]
+    ]
+    """Events whose chance depends on their date: their path and (day from, chance) list."""
     deadline: float | None
     target: float
     demand: list[float]
@@ -190,7 +194,8 @@ def reference_sample(
 
     Per sample: every distinct duration drawn once (``random.Random.triangular``, shared by the
     routes that use it; one already running on as_of is redrawn until it lasts longer than
-    what has passed), every event once, each program's demand factor and ramp once; per
+    what has passed), every event once (an approval at the chance in force on its grant
+    day), each program's demand factor and ramp once; per
     route: each path is its base date plus the sum of its steps rounded to a day, moved to
     the end of a policy ban it falls in (never, if the ban does not end); SOP = latest of
     licence, access and the first phase ready (not before as_of), moved out of the route's
@@ -223,6 +228,10 @@ def reference_sample(
     steps: dict[str, tuple[float, float, float, float]] = {}
     events: dict[str, float] = {}
     prepared = []
+
+    def path_of(p: Any) -> tuple[float, list[str], list[tuple[float, float]]]:
+        return (days(p.base), [s.key for s in p.steps], ban_days(p.bans))
+
     for r in routes:
         if r.timing is None:
             raise ValueError(f"route {r.id} carries no timing recipe")
@@ -242,16 +251,8 @@ def reference_sample(
             _Prepared(
                 id=r.id,
                 program=r.program,
-                licence=(
-                    days(t.licence.base),
-                    [s.key for s in t.licence.steps],
-                    ban_days(t.licence.bans),
-                ),
-                access=(
-                    days(t.access.base),
-                    [s.key for s in t.access.steps],
-                    ban_days(t.access.bans),
-                ),
+                licence=path_of(t.licence),
+                access=path_of(t.access),
                 phases=[
                     (ph.capacity, days(ph.ready.base), [s.key for s in ph.ready.steps])
                     for ph in t.phases
@@ -260,6 +261,11 @@ def reference_sample(
                 free=[f * t.share for f in t.free_share],
                 limit=[float(t.limit.get(y, math.inf)) for y in years],
                 events=[e.key for e in t.events],
+                chances={
+                    e.key: (path_of(e.at), [(days(d), p) for d, p in e.by_date])
+                    for e in t.events
+                    if e.by_date and e.at is not None
+                },
                 deadline=None if t.deadline is None else days(t.deadline),
                 target=days(r.target_sop),
                 demand=[float(x) for x in world.demand[programs.index(r.program)]],
@@ -278,7 +284,8 @@ def reference_sample(
     t0 = time.perf_counter()
     for _ in range(samples):
         m = {k: _draw(rng, lo, mode, hi, after) for k, (lo, mode, hi, after) in steps.items()}
-        happened = {k: rng.random() < p for k, p in events.items()}
+        uniform = {k: rng.random() for k in events}
+        happened = {k: uniform[k] < p for k, p in events.items()}
         factors = {
             g: rng.triangular(1 - demand_spread, 1 + demand_spread, 1.0) if demand_spread else 1.0
             for g in programs
@@ -291,6 +298,11 @@ def reference_sample(
             sop = max(_reach(m, *p.licence), _reach(m, *p.access), max(min(ready), 0.0))
             sop = _lift(sop, p.off)
             cost = sum(fee for key, fee in p.fees if happened.get(key, True))
+            for k, (at, by_date) in p.chances.items():  # the chance in force on its date
+                when, chance = _reach(m, *at), by_date[0][1]
+                for since, c in by_date:
+                    chance = c if since <= when else chance
+                happened[k] = uniform[k] < chance
             ok = (
                 sop < horizon_end
                 and all(happened[k] for k in p.events)

@@ -342,6 +342,21 @@ def test_a_lifted_halt_delays_those_reviews_to_its_end() -> None:
     assert abs((days == lift).mean() - late) < 4 * se_p(late, len(days))
 
 
+def test_a_licence_gets_the_approval_chance_in_force_when_it_is_granted() -> None:
+    # Reviews ending before 2023-01-01 (578 days after filing) are approved at 0.9, later
+    # ones at 0.2; the rules engine's chance is the one on the nominal date (2022-06-01).
+    d = _pending(doc())
+    del d["licences"][-1]["approval_probability"]
+    d["policy"][0]["approval_probability"] = 0.9
+    d["policy"].append({"since": "2023-01-01", "approval_probability": 0.2})
+    n = 100_000
+    routes, res = sample(d, [APPLIED], samples=n, seed=6)
+    assert routes[APPLIED].success_probability == pytest.approx(0.9)
+    early = tri_cdf(578.5 / DPM, 6, 12, 30)
+    p = 0.9 * early + 0.2 * (1 - early)
+    assert abs(summary(res)[APPLIED]["p_success"] - p) < 4 * se_p(p, n)
+
+
 def test_modes_reproduce_the_rules_engine_on_routes_held_by_later_policy() -> None:
     # An application and a contract that wait for periods after as_of.
     d = own_plant(doc())
@@ -776,8 +791,10 @@ def _later_policy(lead: dict[str, float]) -> dict[str, Any]:
         {"since": "2022-09-01", "new_licences": False},
         {"since": "2022-10-01", "contract_manufacturing": False},
         {"since": "2023-03-01", "contract_manufacturing": True},
-        {"since": "2023-06-01", "new_licences": True},
+        # Granted again, at a lower chance than before the halt (0.7).
+        {"since": "2023-06-01", "new_licences": True, "approval_probability": 0.4},
     ]
+    d["policy"][0]["approval_probability"] = 0.7
     d["offers"][0] |= {"lead_months": lead, "until": "2025-07"}
     return d
 

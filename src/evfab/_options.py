@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, cast
 
-from evfab._policy_dates import _fmt_date, _gate, banned_text, later_cites, lifted_text
+from evfab._policy_dates import (
+    _fmt_date,
+    _gate,
+    approval_by_date,
+    banned_text,
+    later_cites,
+    lifted_text,
+)
 from evfab._records import quick_init
 from evfab._scenario import STATUS_RANK, Status
 from evfab._timing import DAYS_PER_MONTH, Event, Path, Phase, Step
@@ -264,7 +271,15 @@ def _licence_options(
                     world.cites[("licence", lid)] + prior + grant_cites(rules, own_p),
                     new_licence=True,
                     path=path,
-                    events=(Event(f"licence:{lid}:approval", f"licence {lid} granted", p),),
+                    events=(
+                        Event(
+                            f"licence:{lid}:approval",
+                            f"licence {lid} granted",
+                            p,
+                            path,
+                            () if own_p else approval_by_date(world),
+                        ),
+                    ),
                     rules=rules,
                 )
             )
@@ -309,7 +324,11 @@ def _licence_options(
                     events=(
                         _success(world, oid),
                         Event(
-                            f"offer:{oid}:approval", "licence granted", rules.approval_probability
+                            f"offer:{oid}:approval",
+                            "licence granted",
+                            rules.approval_probability,
+                            path,
+                            approval_by_date(world),
                         ),
                     ),
                     rules=rules,

@@ -43,6 +43,18 @@ def _gate(world: World, raw: Path, bans: tuple[Ban, ...]) -> tuple[Path, PolicyS
     return gated, world.policy_at(max(world.as_of, when)), True
 
 
+def approval_by_date(world: World) -> tuple[tuple[dt.date, float], ...]:
+    """The approval chance in force from each date on, as_of first; () if it never changes.
+
+    A licence granted on a date gets the chance in force then (see ``Event.by_date``).
+    """
+    out = [(world.as_of, world.policy_at(world.as_of).approval_probability)]
+    for state in world.policy:
+        if state.since > world.as_of and state.approval_probability != out[-1][1]:
+            out.append((state.since, state.approval_probability))
+    return tuple(out) if len(out) > 1 else ()
+
+
 def lifted_text(before: dt.date, after: dt.date, what: str, state: PolicyState) -> str:
     """Driver text added when a ban moved a date ("" when it did not, or never ends)."""
     if after == before or after is NEVER:

@@ -132,11 +132,24 @@ class Phase:
 @quick_init
 @dataclass(frozen=True)
 class Event:
-    """An uncertain yes/no event the route needs (a deal concluded, a licence granted)."""
+    """An uncertain yes/no event the route needs (a deal concluded, a licence granted).
+
+    Attributes:
+        key: Identity: routes naming one key share its draw.
+        label: What happens, in words.
+        probability: Its chance (where ``by_date`` is set: the one on the nominal date).
+        at: When it is decided, as a recipe of durations (a licence's grant), if its chance
+            depends on the date.
+        by_date: The chance in force from each date on (ascending, the first on as_of), if it
+            changes after as_of: the risk engine uses the one in force on each sample's
+            ``at`` date.
+    """
 
     key: str
     label: str
     probability: float
+    at: Path | None = None
+    by_date: tuple[tuple[dt.date, float], ...] = ()
 
 
 @quick_init

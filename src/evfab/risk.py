@@ -349,7 +349,8 @@ def sample_routes(
             comp.mode[:, None].astype(np.float32),
             comp.hi[:, None].astype(np.float32),
         )
-        happened = event_u.next(n) < comp.event_p[:, None]
+        ue = event_u.next(n)
+        happened = ue < comp.event_p[:, None]
         memo: dict[Path, FloatArray] = {}
         draws.batch(n)
         k_n = max(0, min(n, n_keep - done))
@@ -363,7 +364,7 @@ def sample_routes(
             hit = started.get(id(t))
             if hit is None:
                 hit = started[id(t)] = _start(
-                    world, t, col, ecol, months, happened, memo, horizon_end
+                    world, t, col, ecol, months, (ue, happened), memo, horizon_end
                 )
                 recipes[id(t)].sop[done : done + n] = np.where(hit[1], hit[0], np.inf)
             sop, ok = hit
@@ -419,12 +420,13 @@ def _start(
     col: dict[str, int],
     ecol: dict[str, int],
     months: AnyFloat,
-    happened: npt.NDArray[np.bool_],
+    events: tuple[AnyFloat, npt.NDArray[np.bool_]],
     memo: dict[Path, FloatArray],
     horizon_end: float,
 ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """Each sample's SOP day under a recipe (``horizon_end``: the day after the horizon),
-    and whether the route starts at all."""
+    and whether the route starts at all (``events``: the events' uniforms, and whether
+    each happened at its nominal chance)."""
     lic = _path_days(world, t.licence, col, months, memo)
     access = _path_days(world, t.access, col, months, memo)
     if _fixed_phases(t):
@@ -439,8 +441,17 @@ def _start(
     if off is not None:  # a start while the route may not produce waits (or never)
         sop = _lift_days(sop, off)
     ok = sop < horizon_end
+    uniform, happened = events
     for e in t.events:
-        ok &= happened[ecol[e.key]]
+        if e.by_date and e.at is not None:
+            # A licence granted on a date gets the approval chance in force then.
+            when = _path_days(world, e.at, col, months, memo)
+            since = np.array([_days(world, d) for d, _ in e.by_date])
+            chance = np.array([p for _, p in e.by_date])
+            at = np.maximum(np.searchsorted(since, when, "right") - 1, 0)  # as_of: the first
+            ok &= uniform[ecol[e.key]] < chance[at]
+        else:
+            ok &= happened[ecol[e.key]]
     if t.deadline is not None:
         ok &= sop < _days(world, t.deadline)
     return sop, ok
