@@ -30,10 +30,11 @@ def test_progress_text_before_and_after_the_first_plan() -> None:
 
 def test_watching_says_once_that_it_stops_and_never_stops_itself() -> None:
     console = Console(file=io.StringIO(), width=200)
-    with watching(console, show=True, currency="EUR") as progress:
-        assert progress(Progress(1.0, 1e6, 9e5, 0.1, 5)) is False
-        assert progress(Progress(2.0, 1e6, 9e5, 0.1, 5, stopping=True)) is False
-        assert progress(Progress(3.0, 1e6, 9e5, 0.1, 5, stopping=True)) is False
+    with watching(console, show=True, currency="EUR") as live:
+        assert live.progress(Progress(1.0, 1e6, 9e5, 0.1, 5)) is False
+        assert live.progress(Progress(2.0, 1e6, 9e5, 0.1, 5, stopping=True)) is False
+        assert live.progress(Progress(3.0, 1e6, 9e5, 0.1, 5, stopping=True)) is False
+        live.step("capacity values")
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert text.count("stopping: the best plan found so far will be shown") == 1
 

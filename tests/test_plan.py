@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -199,6 +203,62 @@ def test_time_limit_gives_a_typed_status(xiaomi: evfab.Scenario) -> None:
     r = plan(evfab.compile(xiaomi), PlanOptions(time_limit=30, gap=1e-4, alternatives=False))
     assert r.status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT)
     assert r.alternatives.empty
+
+
+def test_on_step_says_what_the_planner_does_after_the_solve(xiaomi: evfab.Scenario) -> None:
+    steps: list[str] = []
+    r = plan(evfab.compile(xiaomi), PlanOptions(on_step=steps.append))
+    n = len(r.alternatives)
+    assert n > 1 and steps[0].startswith("capacity values")
+    assert steps[1:] == [f"pricing alternative {i} of {n}" for i in range(1, n + 1)]
+    steps.clear()
+    plan(
+        evfab.compile(xiaomi),
+        PlanOptions(capacity_values=False, alternatives=False, on_step=steps.append),
+    )
+    assert steps == []
+
+
+def _press_ctrl_c_at(text: str, delay: float = 0.0) -> Callable[[str], None]:
+    """An on_step function that sends SIGINT to this process when ``text`` is reported
+    (after ``delay`` seconds, from another thread, if one is given)."""
+
+    def step(what: str) -> None:
+        if what == text:
+            if delay:
+                threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT)).start()
+            else:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    return step
+
+
+def test_ctrl_c_between_two_alternatives_stops_the_pricing_not_the_plan(
+    xiaomi: evfab.Scenario,
+) -> None:
+    w = evfab.compile(xiaomi)
+    full = plan(w, PlanOptions(alternatives=True))
+    n = len(full.alternatives)
+    r = plan(
+        w, PlanOptions(alternatives=True, on_step=_press_ctrl_c_at(f"pricing alternative 3 of {n}"))
+    )
+    assert r.status is PlanStatus.OPTIMAL and r.objective == full.objective
+    status = list(r.alternatives["status"])
+    assert status[:2] == list(full.alternatives["status"][:2])
+    assert status[2:] == ["not_priced"] * (n - 2)
+    assert r.alternatives["cost"][2:].isna().all()
+    lines = [x for v in r.explanations.values() for x in v]
+    assert any("was not priced (the pricing was stopped)" in x for x in lines)
+
+
+def test_ctrl_c_during_a_re_solve_stops_it_with_its_best_plan(slow_to_prove: str) -> None:
+    w = evfab.compile(evfab.loads(slow_to_prove))
+    n = sum(r.usable for r in evfab.derive_routes(w))
+    step = _press_ctrl_c_at(f"pricing alternative 1 of {n}", delay=0.3)
+    r = plan(w, PlanOptions(capacity_values=False, alternatives=True, on_step=step))
+    assert r.status is PlanStatus.OPTIMAL
+    status = list(r.alternatives["status"])
+    assert status[0] in ("time_limit", "interrupted") and status[1:] == ["not_priced"] * (n - 1)
 
 
 def test_cli_plan_writes_outputs(tmp_path: Path) -> None:

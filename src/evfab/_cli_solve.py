@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 
 from rich.console import Console
 
@@ -36,9 +37,23 @@ def progress_text(p: Progress, currency: str) -> str:
     return f"solving the plan with HiGHS: {p.seconds:,.0f} s, {best}, {p.nodes:,} nodes ({how})"
 
 
+@dataclass(frozen=True)
+class Watching:
+    """What :func:`watching` gives: the two callbacks of :class:`evfab.plan.PlanOptions`.
+
+    Attributes:
+        progress: For ``PlanOptions.progress`` (the solve's state).
+        step: For ``PlanOptions.on_step`` (what the planner does after the solve).
+    """
+
+    progress: ProgressFn
+    step: Callable[[str], None]
+
+
 @contextmanager
-def watching(console: Console, show: bool, currency: str) -> Iterator[ProgressFn]:
-    """A progress function for :class:`evfab.plan.PlanOptions` that shows the solve live.
+def watching(console: Console, show: bool, currency: str) -> Iterator[Watching]:
+    """Callbacks for :class:`evfab.plan.PlanOptions` that show the solve live, then what the
+    planner does after it.
 
     Ctrl-C itself is handled by the solve's watch (:mod:`evfab._solve_watch`); this only
     shows it, and says once when a stop was asked for.
@@ -49,7 +64,7 @@ def watching(console: Console, show: bool, currency: str) -> Iterator[ProgressFn
         currency: Currency code of the plan's costs.
 
     Yields:
-        The progress function.
+        The progress function and the step function.
     """
     told = False
     with (
@@ -70,7 +85,12 @@ def watching(console: Console, show: bool, currency: str) -> Iterator[ProgressFn
                 live.update(progress_text(p, currency))
             return False
 
-        yield progress
+        def step(what: str) -> None:
+            if live is not None:
+                hint = " (Ctrl-C stops the pricing and keeps the plan)" if "pricing" in what else ""
+                live.update(f"plan found; {what} ...{hint}")
+
+        yield Watching(progress, step)
 
 
-__all__ = ["progress_text", "watching"]
+__all__ = ["Watching", "progress_text", "watching"]

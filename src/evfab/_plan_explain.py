@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from evfab._frames import empty_frame, records
-from evfab._highs import Solution, SolveStatus, solve
+from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run, solve
 from evfab._plan_model import FloatArray, Milp, PlanInputs
 from evfab._route_table import RouteTable
+from evfab._solve_watch import Progress
 from evfab._world import World
 from evfab.rules import Route
 
@@ -65,7 +67,14 @@ def capacity_values(d: PlanInputs, ix: object, m: Milp, sol: Solution) -> pd.Dat
     ).reset_index(drop=True)
 
 
-def alternatives(d: PlanInputs, ix: object, m: Milp, sol: Solution, opts: object) -> pd.DataFrame:
+def alternatives(
+    d: PlanInputs,
+    ix: object,
+    m: Milp,
+    sol: Solution,
+    opts: object,
+    each: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
     """Price every usable route: the cost of the best plan in which its program uses only it.
 
     Args:
@@ -74,39 +83,59 @@ def alternatives(d: PlanInputs, ix: object, m: Milp, sol: Solution, opts: object
         m: The model.
         sol: The plan's solution (its objective is the reference).
         opts: Planner options (time limit and gap are reused).
+        each: Called with (route position, number of routes) before each re-solve.
 
     Returns:
-        Columns program, route, cost, delta (vs the plan), status.
+        Columns program, route, cost, delta (vs the plan), status. Ctrl-C (in the main
+        thread) stops the pricing, not the plan: the re-solve running then ends with its
+        best plan (status ``time_limit``) or none (``interrupted``), and the routes not
+        reached yet are ``not_priced``; a second Ctrl-C during one re-solve aborts.
     """
     v = m.vectors()
     ids: list[str] = ix.routes.ids  # type: ignore[attr-defined]
     programs: list[str] = ix.programs  # type: ignore[attr-defined]
     q0 = m.col_blocks["q"][0]
     rows = []
+    stopped = False
+
+    def watch(p: Progress) -> bool:
+        nonlocal stopped
+        stopped = stopped or p.stopping
+        return False
+
     for r, rid in enumerate(ids):
         g = d.route_program[r]
-        lower, upper = v["lower"].copy(), v["upper"].copy()
-        others = (d.route_program[m.q_route] == g) & (m.q_route != r)
-        upper[q0 + np.nonzero(others)[0]] = 0.0
-        zc = m.z_of_route[r]
-        if zc >= 0:
-            lower[zc] = 1.0
-        res = solve(
-            _with_bounds(m, lower, upper),
-            getattr(opts, "time_limit", None),
-            getattr(opts, "gap", None),
-        )
+        row = {"program": programs[g], "route": rid, "cost": np.nan, "delta": np.nan}
+        if stopped:
+            rows.append(row | {"status": NOT_PRICED})
+            continue
+        try:
+            if each is not None:
+                each(r, len(ids))
+            lower, upper = v["lower"].copy(), v["upper"].copy()
+            others = (d.route_program[m.q_route] == g) & (m.q_route != r)
+            upper[q0 + np.nonzero(others)[0]] = 0.0
+            zc = m.z_of_route[r]
+            if zc >= 0:
+                lower[zc] = 1.0
+            h = new_highs()
+            pass_milp(h, _with_bounds(m, lower, upper))
+            res = run(h, getattr(opts, "time_limit", None), getattr(opts, "gap", None), watch)
+        except KeyboardInterrupt:
+            if stopped:  # a second Ctrl-C
+                raise
+            stopped = True  # pressed between two re-solves
+            rows.append(row | {"status": NOT_PRICED})
+            continue
         ok = res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
-        rows.append(
-            {
-                "program": programs[g],
-                "route": rid,
-                "cost": res.objective if ok else np.nan,
-                "delta": res.objective - sol.objective if ok else np.nan,
-                "status": res.status.value,
-            }
-        )
+        if ok:
+            row |= {"cost": res.objective, "delta": res.objective - sol.objective}
+        rows.append(row | {"status": res.status.value})
     return pd.DataFrame(rows, columns=["program", "route", "cost", "delta", "status"])
+
+
+NOT_PRICED = "not_priced"
+"""Status of an alternative left unpriced because the pricing was stopped (Ctrl-C)."""
 
 
 def _money(x: float) -> str:
@@ -184,7 +213,9 @@ def explain_choices(
         for a in alts_by.get(g, []):
             if a["route"] in chosen_routes:
                 continue
-            if a["status"] not in ("optimal", "time_limit"):
+            if a["status"] in (NOT_PRICED, "interrupted"):
+                lines.append(f"Using only {a['route']} was not priced (the pricing was stopped).")
+            elif a["status"] not in ("optimal", "time_limit"):
                 lines.append(f"Using only {a['route']} is not feasible ({a['status']}).")
             elif a["delta"] <= 1e-6 * max(1.0, abs(a["cost"])):
                 lines.append(f"Using only {a['route']} would cost the same (a tie).")

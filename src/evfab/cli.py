@@ -149,11 +149,15 @@ def plan_cmd(
 
     s = load(file)
     world = compile_world(s)
-    with watching(err, not json_out, world.currency) as progress:
+    with watching(err, not json_out, world.currency) as live:
         result = plan(
             world,
             PlanOptions(
-                time_limit=time_limit, gap=gap, alternatives=alternatives, progress=progress
+                time_limit=time_limit,
+                gap=gap,
+                alternatives=alternatives,
+                progress=live.progress,
+                on_step=live.step,
             ),
         )
     if result.status is PlanStatus.INTERRUPTED:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,6 +53,9 @@ class PlanOptions:
             ``time_limit``, or ``interrupted`` if it had none); while it watches, Ctrl-C
             does the same and a second Ctrl-C raises ``KeyboardInterrupt``. The
             re-solves for capacity values and alternatives are not watched.
+        on_step: Called with a few words as the planner moves on after the solve
+            ("capacity values ...", then "pricing alternative 3 of 12" before each
+            re-solve), so that a caller can say what the wait is for.
     """
 
     time_limit: float | None = None
@@ -61,6 +64,7 @@ class PlanOptions:
     alternatives: bool | None = None
     max_alternatives: int = 60
     progress: ProgressFn | None = field(default=None, compare=False)
+    on_step: Callable[[str], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -374,6 +378,9 @@ def plan(
         )
     chosen, tables = write_back(d, ix, m, sol, ready)
     t4 = time.perf_counter()
+    step = opts.on_step or (lambda _: None)
+    if opts.capacity_values:
+        step("capacity values (the LP with the plan's choices fixed)")
     values = (
         explain.capacity_values(d, ix, m, sol)
         if opts.capacity_values
@@ -383,7 +390,9 @@ def plan(
     if do_alt is None:
         do_alt = len(ix.routes) <= opts.max_alternatives
     alternatives = (
-        explain.alternatives(d, ix, m, sol, opts)
+        explain.alternatives(
+            d, ix, m, sol, opts, lambda i, n: step(f"pricing alternative {i + 1:,} of {n:,}")
+        )
         if do_alt
         else _empty(["program", "route", "cost", "delta", "status"])
     )
