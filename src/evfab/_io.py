@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 import os
 import tempfile
 from enum import Enum
@@ -49,7 +50,13 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Convert evfab results (dataclasses, dates, numpy values, enums) to JSON types."""
+    """Convert evfab results (dataclasses, dates, numpy values, enums) to JSON types.
+
+    NaN and infinities (a cost not priced, a date never reached) become ``None``: JSON has
+    no such numbers, and ``NaN`` in the text breaks strict parsers (jq, JavaScript).
+    """
+    if isinstance(obj, float | np.floating):
+        return float(obj) if math.isfinite(obj) else None
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):
@@ -62,8 +69,6 @@ def to_jsonable(obj: Any) -> Any:
         return obj.value
     if isinstance(obj, np.integer):
         return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
     if hasattr(obj, "model_dump"):
         return to_jsonable(obj.model_dump(mode="json"))
     return obj
@@ -71,4 +76,4 @@ def to_jsonable(obj: Any) -> Any:
 
 def dumps(obj: Any) -> str:
     """JSON text of ``obj`` with stable key order and 2-space indent."""
-    return json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
