@@ -987,15 +987,15 @@ def test_cli_plan_and_out_writes_tables_and_charts(tmp_path: Path) -> None:
 
 def test_cli_routes_and_large_runs() -> None:
     a, b = usable_ids()[:2]
-    # From 200,000 samples the CLI may show a progress bar; --json must stay parseable.
-    res = run("--route", b, "--route", a, "--samples", "200000", "--json")
+    # From 2M route-samples the CLI may show a progress bar; --json must stay parseable.
+    res = run("--route", b, "--route", a, "--samples", "1000000", "--json")
     assert res.exit_code == 0, res.stderr
     data = json.loads(res.stdout)
-    assert {r["route"] for r in data["routes"]} == {a, b} and data["samples"] == 200000
+    assert {r["route"] for r in data["routes"]} == {a, b} and data["samples"] == 1000000
     # Without --json the bar goes to stderr and the tables to stdout.
-    res = run("--route", a, "--samples", "200000")
+    res = run("--route", a, "--route", b, "--samples", "1000000")
     assert res.exit_code == 0, res.stderr
-    assert res.stdout.startswith("Risk for xiaomi-2022: 200,000 samples")
+    assert res.stdout.startswith("Risk for xiaomi-2022: 1,000,000 samples")
     assert "Start of production" in res.stdout and "sampling" not in res.stdout
 
 

@@ -289,11 +289,16 @@ def risk(
         demand_spread=demand_spread,
         demand_correlation=demand_correlation,
     )
-    if json_out or samples < 200_000:
+    if json_out or len(picked) * samples < 2_000_000:
         res = sample_routes(world, picked, opts)
     else:
+        import dataclasses
+
         from rich.progress import Progress
 
+        # Batches of at most a twentieth of the samples, so that the bar moves (the samples
+        # do not depend on the batch size; the time hardly does).
+        opts = dataclasses.replace(opts, chunk=min(opts.chunk, max(1_000, -(-samples // 20))))
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task(f"sampling {len(picked)} routes", total=samples)
             res = sample_routes(
