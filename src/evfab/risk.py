@@ -232,12 +232,18 @@ def _lift_days(days: FloatArray, bans: FloatArray) -> FloatArray:
 @dataclass
 class _Recipe:
     """What depends on a route's recipe alone, shared by every program that has it: the SOP
-    of every sample, and (fast path) cars by year for each SOP day."""
+    of every sample, and (fixed phase dates) cars by year for each SOP day."""
 
     sop: FloatArray
     table_avail: FloatArray | None = None
-    # Filled once, when the first route of the recipe is summarised.
+    table_never: FloatArray | None = None
+    """``table_avail`` with a last row of zeros: the row of samples that never start."""
+    # Filled once, when the first route of the recipe is summarised (fast path).
     day_counts: npt.NDArray[np.int64] | None = None
+    """How many samples start on each day that some sample starts on (or never)."""
+    day_avail: FloatArray | None = None
+    """The rows of ``table_never`` of those days."""
+    avail_percentiles: FloatArray | None = None
     drivers: list[tuple[str, float]] | None = None
     cdf: FloatArray | None = None
 
@@ -310,18 +316,18 @@ def sample_routes(
         rec = recipes.get(id(t))
         if rec is None:
             rec = recipes[id(t)] = _Recipe(sop=np.empty(opts.samples))
-        if _fast(t, opts, r.program in ramps):
-            # NOTE: with fixed phase dates, no ramp and fixed demand, a route's cars by year
-            # depend on its SOP day alone. Tabulating them once per day (a few thousand rows)
-            # and counting SOP days replaces N x years of arithmetic per route with O(N):
-            # this is what makes 10M+ route-samples per second possible.
-            if rec.table_avail is None:
-                grid = np.arange(n_days, dtype=np.float64)
-                ready = np.broadcast_to(
-                    [_days(world, ph.ready.base) for ph in t.phases], (n_days, len(t.phases))
-                )
-                rec.table_avail = _cars(world, t, years, ready, grid, starts, ends)
-        else:
+        if _fixed_phases(t) and rec.table_avail is None:
+            # NOTE: with fixed phase dates a route's cars by year depend on its SOP day
+            # alone. Tabulated once per day (a few thousand rows), they are looked up per
+            # sample instead of worked out (the general path), or (the fast path: no ramp,
+            # fixed demand) counting SOP days replaces N x years of arithmetic per route
+            # with O(N): this is what makes 10M+ route-samples per second possible.
+            grid = np.arange(n_days, dtype=np.float64)
+            ready = np.broadcast_to(
+                [_days(world, ph.ready.base) for ph in t.phases], (n_days, len(t.phases))
+            )
+            rec.table_avail = _cars(world, t, years, ready, grid, starts, ends)
+        if not _fast(t, opts, r.program in ramps):
             acc[_key(r)] = _Acc(
                 avail_keep=np.empty((n_keep, len(years))),
                 built_keep=np.empty((n_keep, len(years))),
@@ -371,15 +377,18 @@ def sample_routes(
             a = acc.get(_key(r))
             if a is None:  # the fast path: its recipe's SOPs are all it needs
                 continue
-            if _fixed_phases(t):
-                ready = np.broadcast_to(
-                    [_days(world, ph.ready.base) for ph in t.phases], (n, len(t.phases))
-                )
+            rec = recipes[id(t)]
+            if rec.table_avail is not None:
+                if rec.table_never is None:
+                    rec.table_never = np.vstack([rec.table_avail, np.zeros((1, len(years)))])
+                # The row of each sample's SOP day (the SOPs are whole days; a sample that
+                # never starts takes the row of zeros).
+                cars = rec.table_never[np.where(ok, sop, n_days).astype(np.intp)]
             else:
                 ready = np.stack(
                     [_path_days(world, ph.ready, col, months, memo) for ph in t.phases], axis=1
                 )
-            cars = _cars(world, t, years, ready, sop, starts, ends)
+                cars = _cars(world, t, years, ready, sop, starts, ends)
             demand_factor, ramp_u = draws.of(r.program, n)
             ramp = ramps.get(r.program)
             if ramp is not None and ramp_u is not None:
@@ -390,13 +399,19 @@ def sample_routes(
                     sop, ramp_days.astype(np.float64) * DAYS_PER_MONTH, starts, ends
                 )
                 cars = np.multiply(cars, ramp_f)
-            cars = np.where(ok[:, None], cars, 0.0)
+                cars[~ok] = 0.0
+            elif rec.table_avail is None:
+                cars[~ok] = 0.0
             built = np.minimum(
                 cars, world.demand[g_pos[r.program]][None, :] * demand_factor[:, None]
             )
-            a.avail_sum += cars.sum(axis=0)
-            a.built_sum += built.sum(axis=0)
-            a.variable_cost += float((built @ discount).sum()) * r.unit_cost
+            # NOTE: sums over samples as products with a vector of ones (BLAS): numpy's
+            # sum over the long axis of an (N, years) array took a quarter of the run.
+            ones = np.ones(n)
+            a.avail_sum += ones @ cars
+            built_sum = ones @ built
+            a.built_sum += built_sum
+            a.variable_cost += float(built_sum @ discount) * r.unit_cost
             if k_n:
                 a.avail_keep[keep] = cars[:k_n]
                 a.built_keep[keep] = built[:k_n]
@@ -508,14 +523,19 @@ def _weighted_percentiles(
 ) -> FloatArray:
     """Percentiles (lower method) of columns of ``values`` whose rows occur ``counts`` times."""
     total = counts.sum()
+    # NOTE: rows that never occur cannot be picked (the first row whose cumulative count
+    # reaches a rank adds to it); dropping them first leaves a few hundred SOP days of the
+    # thousands tabulated, and all columns are sorted in one call.
+    seen = counts > 0
+    values, counts = values[seen], counts[seen]
+    order = np.argsort(values, axis=0, kind="stable")
+    cum = np.cumsum(counts[order], axis=0)
+    cols = np.arange(values.shape[1])
     out = np.empty((len(qs), values.shape[1]))
-    for j in range(values.shape[1]):
-        order = np.argsort(values[:, j], kind="stable")
-        cum = np.cumsum(counts[order])
-        for i, q in enumerate(qs):
-            # The smallest value whose cumulative count reaches rank floor(q * (total - 1)) + 1.
-            rank = int(np.floor(q / 100 * (total - 1))) + 1
-            out[i, j] = values[order[np.searchsorted(cum, rank)], j]
+    for i, q in enumerate(qs):
+        # The smallest value whose cumulative count reaches rank floor(q * (total - 1)) + 1.
+        rank = int(np.floor(q / 100 * (total - 1))) + 1
+        out[i] = values[order[(cum >= rank).argmax(axis=0), cols], cols]
     return out
 
 
@@ -562,16 +582,21 @@ def _summarise(
                 # NOTE: the SOPs are sorted whole days, so a binary search per day boundary
                 # counts them without another pass over every sample.
                 edges = np.searchsorted(srt, np.arange(n_days + 1) - 0.5)
-                rec.day_counts = np.append(np.diff(edges), len(srt) - edges[-1])
-            counts = rec.day_counts
-            zeros = np.zeros((1, len(world.years)))
-            t_avail = np.vstack([rec.table_avail, zeros])  # the last row: never started
-            built = np.minimum(rec.table_avail, world.demand[g_pos[r.program]][None, :])
-            t_built = np.vstack([built, zeros])
+                day_counts = np.append(np.diff(edges), len(srt) - edges[-1])
+                if rec.table_never is None:
+                    rec.table_never = np.vstack([rec.table_avail, np.zeros((1, len(world.years)))])
+                # NOTE: only the days some sample starts on (a few hundred of thousands)
+                # count, for every program of the recipe.
+                seen = day_counts > 0
+                rec.day_counts, rec.day_avail = day_counts[seen], rec.table_never[seen]
+            counts, t_avail = rec.day_counts, rec.day_avail
+            t_built = np.minimum(t_avail, world.demand[g_pos[r.program]][None, :])
             avail_mean = counts @ t_avail / n
             built_mean = counts @ t_built / n
             variable = float(counts @ (t_built @ discount)) * r.unit_cost / n
-            pa = _weighted_percentiles(t_avail, counts, [10, 50, 90])
+            if rec.avail_percentiles is None:  # the same for every program of the recipe
+                rec.avail_percentiles = _weighted_percentiles(t_avail, counts, [10, 50, 90])
+            pa = rec.avail_percentiles
             pb = _weighted_percentiles(t_built, counts, [10, 50, 90])
         else:
             avail_mean, built_mean = a.avail_sum / n, a.built_sum / n
