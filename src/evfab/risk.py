@@ -590,6 +590,7 @@ def _summarise(
                 seen = day_counts > 0
                 rec.day_counts, rec.day_avail = day_counts[seen], rec.table_never[seen]
             counts, t_avail = rec.day_counts, rec.day_avail
+            assert t_avail is not None
             t_built = np.minimum(t_avail, world.demand[g_pos[r.program]][None, :])
             avail_mean = counts @ t_avail / n
             built_mean = counts @ t_built / n
