@@ -6,9 +6,9 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import evfab
-from evfab.plan import PlanOptions, PlanStatus, plan
+from evfab import _plan_explain
+from evfab.plan import PlanOptions, PlanStatus, plan, plan_inputs
 
 EVFAB = str(Path(sys.executable).parent / "evfab")
 
@@ -219,16 +220,12 @@ def test_on_step_says_what_the_planner_does_after_the_solve(xiaomi: evfab.Scenar
     assert steps == []
 
 
-def _press_ctrl_c_at(text: str, delay: float = 0.0) -> Callable[[str], None]:
-    """An on_step function that sends SIGINT to this process when ``text`` is reported
-    (after ``delay`` seconds, from another thread, if one is given)."""
+def _press_ctrl_c_at(text: str) -> Callable[[str], None]:
+    """An on_step function that sends SIGINT to this process when ``text`` is reported."""
 
     def step(what: str) -> None:
         if what == text:
-            if delay:
-                threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT)).start()
-            else:
-                os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
 
     return step
 
@@ -251,14 +248,57 @@ def test_ctrl_c_between_two_alternatives_stops_the_pricing_not_the_plan(
     assert any("was not priced (the pricing was stopped)" in x for x in lines)
 
 
-def test_ctrl_c_during_a_re_solve_stops_it_with_its_best_plan(slow_to_prove: str) -> None:
+def _press_ctrl_c_in_re_solve(monkeypatch: pytest.MonkeyPatch, k: int, found: bool = False) -> None:
+    """Ctrl-C from inside HiGHS's first callback of the ``k``-th alternative's re-solve
+    (the first once it has found a plan, if ``found``)."""
+    real, runs = _plan_explain.run, [0]
+
+    def run(*args: Any) -> Any:
+        runs[0] += 1
+        h, limit, gap, watch = args
+        sent: list[bool] = []
+
+        def press(p: Any) -> bool:
+            if runs[0] == k and not sent and (not found or p.objective < float("inf")):
+                sent.append(True)
+                os.kill(os.getpid(), signal.SIGINT)
+            return bool(watch(p))
+
+        return real(h, limit, gap, press)
+
+    monkeypatch.setattr(_plan_explain, "run", run)
+
+
+def test_ctrl_c_during_a_re_solve_stops_it_with_its_best_plan(
+    slow_to_prove: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pressed once HiGHS has a plan, the press stops it at its next check. The route
+    # stopped is the first one the plan does not use (so that its price is explained).
     w = evfab.compile(evfab.loads(slow_to_prove))
-    n = sum(r.usable for r in evfab.derive_routes(w))
-    step = _press_ctrl_c_at(f"pricing alternative 1 of {n}", delay=0.3)
-    r = plan(w, PlanOptions(capacity_values=False, alternatives=True, on_step=step))
-    assert r.status is PlanStatus.OPTIMAL
+    base = plan(w, PlanOptions(capacity_values=False, alternatives=False))
+    used = set(zip(base.choices["program"], base.choices["route"], strict=True))
+    d, ix = plan_inputs(w, evfab.route_table(w))
+    pairs = list(zip([ix.programs[g] for g in d.route_program], ix.routes.ids, strict=True))
+    k = next(i for i, p in enumerate(pairs) if p not in used)
+    _press_ctrl_c_in_re_solve(monkeypatch, k + 1, found=True)
+    r = plan(w, PlanOptions(capacity_values=False, alternatives=True))
+    assert r.status is PlanStatus.OPTIMAL and r.objective == base.objective
     status = list(r.alternatives["status"])
-    assert status[0] in ("time_limit", "interrupted") and status[1:] == ["not_priced"] * (n - 1)
+    assert status[:k] == ["optimal"] * k and status[k] == "time_limit"
+    assert status[k + 1 :] == ["not_priced"] * (len(status) - k - 1)
+    program, route = pairs[k]
+    assert any("re-solve stopped before proving" in x for x in r.explanations[program]), route
+
+
+def test_ctrl_c_after_a_re_solves_last_callback_still_stops_the_pricing(
+    xiaomi: evfab.Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # xiaomi's re-solves call back once, with their (last) plan: the press is seen only
+    # once HiGHS has returned, and must still stop the pricing.
+    _press_ctrl_c_in_re_solve(monkeypatch, 3)
+    r = plan(evfab.compile(xiaomi), PlanOptions(alternatives=True))
+    status = list(r.alternatives["status"])
+    assert status[:3] == ["optimal"] * 3 and status[3:] == ["not_priced"] * (len(status) - 3)
 
 
 def test_cli_plan_writes_outputs(tmp_path: Path) -> None:

@@ -352,7 +352,9 @@ def test_a_licence_gets_the_approval_chance_in_force_when_it_is_granted() -> Non
     n = 100_000
     routes, res = sample(d, [APPLIED], samples=n, seed=6)
     assert routes[APPLIED].success_probability == pytest.approx(0.9)
-    early = tri_cdf(578.5 / DPM, 6, 12, 30)
+    # The review is drawn beyond the 214 days already passed on as_of.
+    passed = tri_cdf((AS_OF - D(2021, 6, 1)).days / DPM, 6, 12, 30)
+    early = (tri_cdf(578.5 / DPM, 6, 12, 30) - passed) / (1 - passed)
     p = 0.9 * early + 0.2 * (1 - early)
     assert abs(summary(res)[APPLIED]["p_success"] - p) < 4 * se_p(p, n)
 
@@ -669,6 +671,49 @@ def test_a_route_sampled_alone_gets_the_draws_it_gets_among_others() -> None:
         assert np.array_equal(alone.sop_samples[key], every.sop_samples[key]), r.id
         row = every.summary[(every.summary["route"] == r.id)].reset_index(drop=True)
         pd.testing.assert_frame_equal(alone.summary, row)
+        # Mean volumes too; percentiles may use fewer kept samples beside other routes.
+        means = ["program", "route", "year", "available_mean", "built_mean"]
+        rows = every.volumes[(every.volumes["route"] == r.id)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone.volumes[means], rows[means])
+
+
+def test_a_build_offer_and_the_plants_own_construction_draw_apart() -> None:
+    """A stake in a plant under construction waits for its construction (drawn beyond what
+    has passed); a build offer for the same plant is another build: different draws."""
+    d = _pending(doc())
+    d["plants"].append(
+        {
+            "id": "bp",
+            "name": "BP",
+            "operator": "newco",
+            "status": "planned",
+            "construction_start": "2021-06",
+            "phases": [{"capacity": 100000, "months": {"min": 6, "mode": 12, "max": 24}}],
+        }
+    )
+    d["offers"] += [
+        {"id": "b", "kind": "build_plant", "to": "newco", "plant": "bp", "lead_months": 2},
+        {
+            "id": "st",
+            "kind": "plant_stake",
+            "to": "newco",
+            "plant": "bp",
+            "share": 0.5,
+            "lead_months": 1,
+        },
+    ]
+    w = world_of(d)
+    routes = [r for r in evfab.derive_routes(w) if r.legal]
+    stake = next(r for r in routes if "@stake:" in r.id)
+    build = next(r for r in routes if "@build:" in r.id)
+    assert stake.timing is not None and build.timing is not None
+    assert {s.key for s in stake.timing.steps()}.isdisjoint(
+        {s.key for s in build.timing.steps() if s.key.startswith("plant:")}
+    )
+    opts = RiskOptions(samples=5000, seed=1)
+    key = RiskResult.key(stake.program, stake.id)
+    alone = sample_routes(w, [stake], opts).sop_samples[key]
+    assert np.array_equal(alone, sample_routes(w, [build, stake], opts).sop_samples[key])
 
 
 def test_risk_options_refuse_values_outside_their_range() -> None:

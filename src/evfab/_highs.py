@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evfab._plan_model import Milp
-from evfab._solve_watch import ProgressFn, Watch
+from evfab._solve_watch import Progress, ProgressFn, Watch
 
 
 class SolveStatus(StrEnum):
@@ -172,7 +172,8 @@ def run(
             ``every`` seconds otherwise (MIPs only; see :mod:`evfab._solve_watch`).
             Returning True stops the solve at HiGHS's next interrupt check: the result is
             ``TIME_LIMIT`` with the best plan, or ``INTERRUPTED`` if there was none yet.
-            While it watches, Ctrl-C in the main thread stops the solve the same way.
+            While it watches, Ctrl-C in the main thread stops the solve the same way; a
+            Ctrl-C after HiGHS's last check is reported to it once after the solve.
         every: Seconds between progress reports when no better plan is found.
 
     Returns:
@@ -193,8 +194,17 @@ def run(
     with Watch(h, progress, every) as watch:
         h.run()
     seconds = time.perf_counter() - t0
-    watch.finish()
     sol = _read(h, seconds)
+    has = np.isfinite(sol.objective)
+    watch.finish(
+        Progress(
+            seconds,
+            sol.objective if has else np.inf,
+            sol.bound if np.isfinite(sol.bound) else -np.inf,
+            sol.gap if has else np.inf,
+            max(0, int(h.getInfo().mip_node_count)),
+        )
+    )
     stopped = watch.stopping and h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
     if stopped and sol.status is SolveStatus.ERROR:  # stopped before HiGHS had a plan
         return dataclasses.replace(sol, status=SolveStatus.INTERRUPTED)

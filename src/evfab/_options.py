@@ -152,7 +152,9 @@ def _phases(world: World, pid: str, start: Path | None) -> tuple[Phase, ...]:
     begun = cs if isinstance(cs, dt.date) and start is None else None
     base = start or Path(begun or world.as_of)
     # A phase under construction since before as_of is not ready yet: its build time is
-    # longer than what has passed.
+    # longer than what has passed. A build an offer starts is another duration than the
+    # plant's own construction (keyed apart, so the two never share a draw).
+    new = "" if start is None else ":new"
     return tuple(
         Phase(
             cap,
@@ -160,7 +162,7 @@ def _phases(world: World, pid: str, start: Path | None) -> tuple[Phase, ...]:
             if ready is not None
             else base.then(
                 _step(
-                    f"plant:{pid}:phase{k}",
+                    f"plant:{pid}:phase{k}{new}",
                     f"{pid} phase {k + 1} build",
                     dist,
                     begun,

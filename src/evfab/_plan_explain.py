@@ -103,15 +103,26 @@ def alternatives(
         stopped = stopped or p.stopping
         return False
 
-    for r, rid in enumerate(ids):
-        g = d.route_program[r]
-        row = {"program": programs[g], "route": rid, "cost": np.nan, "delta": np.nan}
-        if stopped:
-            rows.append(row | {"status": NOT_PRICED})
-            continue
+    def unpriced(r: int) -> dict[str, Any]:
+        g = programs[d.route_program[r]]
+        return {
+            "program": g,
+            "route": ids[r],
+            "cost": np.nan,
+            "delta": np.nan,
+            "status": NOT_PRICED,
+        }
+
+    for r in range(len(ids)):
+        # Everything a first Ctrl-C may interrupt is inside the try (once stopped, a press
+        # is a second one and aborts).
         try:
+            if stopped:
+                rows.append(unpriced(r))
+                continue
             if each is not None:
                 each(r, len(ids))
+            g = d.route_program[r]
             lower, upper = v["lower"].copy(), v["upper"].copy()
             others = (d.route_program[m.q_route] == g) & (m.q_route != r)
             upper[q0 + np.nonzero(others)[0]] = 0.0
@@ -121,16 +132,22 @@ def alternatives(
             h = new_highs()
             pass_milp(h, _with_bounds(m, lower, upper))
             res = run(h, getattr(opts, "time_limit", None), getattr(opts, "gap", None), watch)
+            ok = res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
+            rows.append(
+                {
+                    "program": programs[g],
+                    "route": ids[r],
+                    "cost": res.objective if ok else np.nan,
+                    "delta": res.objective - sol.objective if ok else np.nan,
+                    "status": res.status.value,
+                }
+            )
         except KeyboardInterrupt:
             if stopped:  # a second Ctrl-C
                 raise
-            stopped = True  # pressed between two re-solves
-            rows.append(row | {"status": NOT_PRICED})
-            continue
-        ok = res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
-        if ok:
-            row |= {"cost": res.objective, "delta": res.objective - sol.objective}
-        rows.append(row | {"status": res.status.value})
+            stopped = True  # pressed outside a re-solve
+            if len(rows) == r:
+                rows.append(unpriced(r))
     return pd.DataFrame(rows, columns=["program", "route", "cost", "delta", "status"])
 
 
@@ -217,6 +234,17 @@ def explain_choices(
                 lines.append(f"Using only {a['route']} was not priced (the pricing was stopped).")
             elif a["status"] not in ("optimal", "time_limit"):
                 lines.append(f"Using only {a['route']} is not feasible ({a['status']}).")
+            elif a["status"] == "time_limit":
+                # A stopped re-solve's cost is only an upper bound.
+                bound = (
+                    "the same"
+                    if a["delta"] <= 1e-6 * max(1.0, abs(a["cost"]))
+                    else f"{_money(a['delta'])} {cur} more"
+                )
+                lines.append(
+                    f"Using only {a['route']} would cost at most {bound} (discounted; its "
+                    "re-solve stopped before proving its best plan)."
+                )
             elif a["delta"] <= 1e-6 * max(1.0, abs(a["cost"])):
                 lines.append(f"Using only {a['route']} would cost the same (a tie).")
             else:

@@ -45,7 +45,7 @@ class Streams:
         """
         # NOTE: a stable digest (Python's hash() of a str changes between processes).
         digest = hashlib.blake2b(f"{kind}\0{name}".encode(), digest_size=16).digest()
-        words = tuple(int(w) for w in np.frombuffer(digest, np.uint32))
+        words = tuple(int(w) for w in np.frombuffer(digest, "<u4"))  # the same on any machine
         return np.random.Generator(
             np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=words))
         )

@@ -13,6 +13,7 @@ into a solver error and loses the plan, so the handler only counts presses.
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
 from collections.abc import Callable
@@ -132,8 +133,22 @@ class Watch:
         if not improving and self.stopping and data_in is not None:
             data_in.user_interrupt = True
 
-    def finish(self) -> None:
-        """Raise what the progress function raised, or ``KeyboardInterrupt`` on a second Ctrl-C."""
+    def finish(self, last: Progress) -> None:
+        """End the watch once HiGHS has returned.
+
+        A Ctrl-C after HiGHS's last callback is still told to the progress function, once,
+        with ``last`` (the solve's final state, marked stopping). Then what the progress
+        function raised is raised, or ``KeyboardInterrupt`` on a second Ctrl-C.
+
+        Args:
+            last: The solve's final state.
+        """
+        if self.presses and not self._told and self.error is None:
+            self._told = True
+            try:
+                self._fn(dataclasses.replace(last, stopping=True))
+            except BaseException as e:
+                self.error = e
         if self.error is not None:
             raise self.error
         if self.presses > 1:

@@ -51,8 +51,9 @@ class PlanOptions:
             bound, gap) on every better plan and about twice a second. Returning True
             stops the solve at HiGHS's next check with its best plan (status
             ``time_limit``, or ``interrupted`` if it had none); while it watches, Ctrl-C
-            does the same and a second Ctrl-C raises ``KeyboardInterrupt``. The
-            re-solves for capacity values and alternatives are not watched.
+            does the same and a second Ctrl-C raises ``KeyboardInterrupt``. The re-solve
+            for capacity values is not watched; while alternatives are priced, Ctrl-C stops
+            the pricing (see :func:`evfab._plan_explain.alternatives`).
         on_step: Called with a few words as the planner moves on after the solve
             ("capacity values ...", then "pricing alternative 3 of 12" before each
             re-solve), so that a caller can say what the wait is for.

@@ -75,6 +75,8 @@ class RiskOptions:
     made from ``seed`` and its name: its draws do not depend on which other routes,
     programs or policy periods are sampled (routes resting on one deal, or one program's
     routes, share them), nor on ``chunk`` (sums over batches may differ in the last bits).
+    So a route's SOPs, odds and mean volumes do not either; its volume percentiles come
+    from the first samples kept, fewer when many routes share the memory budget.
     """
 
     samples: int = 20_000
