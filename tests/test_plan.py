@@ -471,6 +471,30 @@ def test_progress_reaches_the_caller_and_a_stop_before_any_plan_is_interrupted(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+def test_a_solve_stopped_on_request_leaves_the_alternatives_unpriced(slow_to_prove: str) -> None:
+    from evfab.plan import Progress
+
+    world = evfab.compile(evfab.loads(slow_to_prove))
+    steps: list[str] = []
+
+    def stop_with_a_plan(p: Progress) -> bool:
+        return p.objective < float("inf")
+
+    r = plan(
+        world,
+        PlanOptions(
+            capacity_values=False,
+            alternatives=True,
+            progress=stop_with_a_plan,
+            on_step=steps.append,
+        ),
+    )
+    assert r.status is PlanStatus.TIME_LIMIT and r.ok
+    assert len(r.alternatives) == sum(x.usable for x in evfab.derive_routes(world))
+    assert set(r.alternatives["status"]) == {"not_priced"} and r.alternatives["cost"].isna().all()
+    assert not any(s.startswith("pricing") for s in steps)
+
+
 GOLDEN_PLAN = Path(__file__).parent / "golden" / "xiaomi-2022-plan.json"
 
 

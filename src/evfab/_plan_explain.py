@@ -155,6 +155,30 @@ NOT_PRICED = "not_priced"
 """Status of an alternative left unpriced because the pricing was stopped (Ctrl-C)."""
 
 
+def not_priced(d: PlanInputs, ix: object) -> pd.DataFrame:
+    """:func:`alternatives` when none is priced: every route ``not_priced``.
+
+    Args:
+        d: Planner arrays.
+        ix: Index of ids (``routes``, ``programs``).
+
+    Returns:
+        Columns program, route, cost, delta (NaN), status.
+    """
+    ids: list[str] = ix.routes.ids  # type: ignore[attr-defined]
+    programs: list[str] = ix.programs  # type: ignore[attr-defined]
+    return pd.DataFrame(
+        {
+            "program": [programs[g] for g in d.route_program.tolist()],
+            "route": ids,
+            "cost": np.full(len(ids), np.nan),
+            "delta": np.full(len(ids), np.nan),
+            "status": [NOT_PRICED] * len(ids),
+        },
+        columns=["program", "route", "cost", "delta", "status"],
+    )
+
+
 def _money(x: float) -> str:
     a = abs(x)
     s = f"{a / 1e9:.2f}bn" if a >= 1e9 else f"{a / 1e6:.1f}m" if a >= 1e6 else f"{a:,.0f}"

@@ -50,10 +50,11 @@ class PlanOptions:
         progress: Called during the main solve with a :class:`Progress` (best plan,
             bound, gap) on every better plan and about twice a second. Returning True
             stops the solve at HiGHS's next check with its best plan (status
-            ``time_limit``, or ``interrupted`` if it had none); while it watches, Ctrl-C
-            does the same and a second Ctrl-C raises ``KeyboardInterrupt``. The re-solve
-            for capacity values is not watched; while alternatives are priced, Ctrl-C stops
-            the pricing (see :func:`evfab._plan_explain.alternatives`).
+            ``time_limit``, or ``interrupted`` if it had none; alternatives are then left
+            unpriced); while it watches, Ctrl-C does the same and a second Ctrl-C raises
+            ``KeyboardInterrupt``. The re-solve for capacity values is not watched; while
+            alternatives are priced, Ctrl-C stops the pricing (see
+            :func:`evfab._plan_explain.alternatives`).
         on_step: Called with a few words as the planner moves on after the solve
             ("capacity values ...", then "pricing alternative 3 of 12" before each
             re-solve), so that a caller can say what the wait is for.
@@ -336,13 +337,14 @@ def plan(
     t1 = time.perf_counter()
     m = build_milp(d)
     t2 = time.perf_counter()
+    stopped: list[bool] = []  # a stop was asked for during the solve
     # _highs.solve() inlined: the thread starts only once the model is handed over, so it
     # does not contend for the GIL with pass_milp's numpy work.
     h = new_highs()
     pass_milp(h, m)
     prepared = prepare_beside(world, d, ix, m)
     try:
-        sol = run(h, opts.time_limit, opts.gap, opts.progress)
+        sol = run(h, opts.time_limit, opts.gap, _noting_stops(opts.progress, stopped))
     except BaseException:
         prepared.wait()  # no thread outlives the call; the solve's own error is raised
         raise
@@ -391,11 +393,14 @@ def plan(
     if do_alt is None:
         do_alt = len(ix.routes) <= opts.max_alternatives
     alternatives = (
-        explain.alternatives(
+        _empty(["program", "route", "cost", "delta", "status"])
+        if not do_alt
+        # Whoever stopped the solve wants the plan now: the alternatives are not priced.
+        else explain.not_priced(d, ix)
+        if stopped
+        else explain.alternatives(
             d, ix, m, sol, opts, lambda i, n: step(f"pricing alternative {i + 1:,} of {n:,}")
         )
-        if do_alt
-        else _empty(["program", "route", "cost", "delta", "status"])
     )
     shortfalls = explain.shortfalls(world, d, ix, tables["unmet"], table)
     explanations = explain.explain_choices(
@@ -423,6 +428,21 @@ def plan(
         timings=timings,
         size=size,
     )
+
+
+def _noting_stops(fn: ProgressFn | None, stopped: list[bool]) -> ProgressFn | None:
+    """``fn``, noting in ``stopped`` that a stop was asked for (by it, or by Ctrl-C)."""
+    if fn is None:
+        return None
+    user = fn
+
+    def noting(p: Progress) -> bool:
+        ask = bool(user(p))
+        if ask or p.stopping:
+            stopped.append(True)
+        return ask
+
+    return noting
 
 
 __all__ = [
