@@ -227,6 +227,20 @@ def _jsonable(x: Any) -> Any:
     return str(x)
 
 
+def export_src(rev: str, tmp: Path) -> Path:
+    """The package's ``src`` as of git revision ``rev``, exported under ``tmp``.
+
+    Put the returned folder first on ``sys.path`` (or ``PYTHONPATH``) to import that evfab.
+    """
+    out = tmp / f"rev-{''.join(ch if ch.isalnum() else '_' for ch in rev)}"
+    out.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", rev, "src"], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    return out / "src"
+
+
 def rel_diff(a: float, b: float) -> float:
     """Relative difference |a - b| / max(1, |b|)."""
     return abs(a - b) / max(1.0, abs(b))

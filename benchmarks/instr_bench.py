@@ -181,17 +181,6 @@ def _prepare(name: str, tmp: Path) -> Path:
     return path
 
 
-def _export(rev: str, tmp: Path) -> Path:
-    """The package's ``src`` as of git revision ``rev``."""
-    out = tmp / f"rev-{re.sub(r'[^A-Za-z0-9]', '_', rev)}"
-    out.mkdir()
-    archive = subprocess.run(
-        ["git", "archive", rev, "src"], cwd=c.ROOT, check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
-    return out / "src"
-
-
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -217,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
         tmp = Path(d)
         trees = {"working tree": c.ROOT / "src"}
         if args.rev:
-            trees[args.rev] = _export(args.rev, tmp)
+            trees[args.rev] = c.export_src(args.rev, tmp)
         for name in [n for n in args.instances.split(",") if n]:
             data = _prepare(name, tmp)
             for stage in stages:
