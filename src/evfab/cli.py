@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -183,6 +184,56 @@ def plan_cmd(
         )
     if not result.ok:
         raise EvfabError(f"the solver stopped without a plan ({result.status.value})")
+
+
+@app.command()
+def compare(
+    before: Annotated[str, typer.Argument(help="The base scenario (file or bundled name).")],
+    after: Annotated[
+        str, typer.Argument(help="The changed scenario: a policy what-if of the base, say.")
+    ],
+    json_out: JsonOpt = False,
+    samples: Annotated[
+        int,
+        typer.Option(
+            "--samples", "-n", min=0, help="Monte Carlo samples per plan for P(on time); 0: none."
+        ),
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed of both risk runs.")] = 0,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", help="Seconds before each solve stops with its best plan."),
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="List every program, not only those that changed.")
+    ] = False,
+) -> None:
+    """What a change does: routes whose legality or start moved, plan cost, programs' plans and odds."""
+    from evfab._report_compare import comparison_json, print_comparison
+    from evfab.compare import CompareOptions
+    from evfab.compare import compare as run_compare
+    from evfab.plan import PlanOptions
+
+    s_before, s_after = load(before), load(after)
+    if s_before.currency != s_after.currency:
+        raise typer.BadParameter(
+            f"it counts money in {s_after.currency}, the base in {s_before.currency} "
+            "(compare scenarios in one currency)",
+            param_hint="AFTER",
+        )
+    opts = CompareOptions(
+        plan=PlanOptions(capacity_values=False, alternatives=False, time_limit=time_limit),
+        risk_samples=samples,
+        seed=seed,
+    )
+    with (
+        err.status("planning both scenarios ...", spinner="dots") if not json_out else nullcontext()
+    ):
+        c = run_compare(compile_world(s_before), compile_world(s_after), opts)
+    if json_out:
+        sys.stdout.write(_io.dumps({**_envelope("comparison", s_before), **comparison_json(c)}))
+        return
+    print_comparison(out, c, every, labels=(before, after))
 
 
 @app.command()

@@ -1,0 +1,123 @@
+"""Rich rendering and JSON of a scenario comparison (used by the CLI only)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from evfab._frames import records
+from evfab._report import money
+from evfab.compare import Comparison
+from evfab.plan import PlanResult
+
+
+def _plan_words(p: PlanResult) -> str:
+    if not p.ok:
+        return p.status.value
+    gap = f" (gap {p.gap:.2%})" if p.gap > 1e-9 else ""
+    return f"{p.status.value}, {money(p.objective)} {p.currency}{gap}"
+
+
+def _cell(x: Any, fmt: str = "") -> str:
+    """A table cell: "-" for a missing value (None, or NaN where pandas stored one)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return format(x, fmt) if fmt else str(x)
+
+
+def _pair(a: Any, b: Any, fmt: str = "") -> str:
+    left, right = _cell(a, fmt), _cell(b, fmt)
+    return left if left == right else f"{left} -> {right}"
+
+
+def print_comparison(
+    console: Console, c: Comparison, every: bool = False, labels: tuple[str, str] | None = None
+) -> None:
+    """Print what changed: plan cost, routes, and programs (only changed ones unless ``every``).
+
+    Args:
+        console: Where to print.
+        c: The comparison.
+        every: List every program, not only those that changed.
+        labels: How to call the two scenarios (default: their names).
+    """
+    first, second = labels or (c.before, c.after)
+    head = Text.assemble(("Compare", "bold"), f" {first} -> {second}")
+    console.print(head)
+    line = f"plan: {_plan_words(c.plan_before)} -> {_plan_words(c.plan_after)}"
+    if not math.isnan(c.cost_change):
+        base = abs(c.plan_before.objective)
+        share = f", {c.cost_change / base:+.1%}" if base > 0 else ""
+        sign = "+" if c.cost_change >= 0 else "-"
+        line += f" ({sign}{money(abs(c.cost_change))} {c.currency}{share}, discounted)"
+    console.print(line)
+    rt = Table(
+        title=f"Routes whose state or earliest SOP changed ({len(c.routes)})",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("program", "route", "state", "earliest SOP", "why, after"):
+        rt.add_column(col, overflow="fold")
+    for r in records(c.routes):
+        rt.add_row(
+            r["program"],
+            r["route"],
+            _pair(r["state_before"], r["state_after"]),
+            _pair(r["sop_before"], r["sop_after"]),
+            _cell(r["why_after"]),
+        )
+    console.print(rt)
+    rows = c.programs if every else c.changed_programs()
+    which = "Programs" if every else "Programs whose plan or odds changed"
+    pt = Table(
+        title=f"{which} ({len(rows)} of {len(c.programs)})",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("program", "routes used", "first year", "cars built", "cars unmet", "P(on time)"):
+        pt.add_column(
+            col, overflow="fold", justify="left" if col.startswith(("p", "r")) else "right"
+        )
+    for r in records(rows):
+        pt.add_row(
+            r["program"],
+            _pair(r["routes_before"] or "(none)", r["routes_after"] or "(none)"),  # "" = none
+            _pair(r["first_year_before"], r["first_year_after"]),
+            _pair(r["built_before"], r["built_after"], ",.0f"),
+            _pair(r["unmet_before"], r["unmet_after"], ",.0f"),
+            _pair(r["p_on_time_before"], r["p_on_time_after"], ".0%"),
+        )
+    pt.caption = (
+        "P(on time): the best odds among the routes a plan uses of starting by the program's "
+        "target (risk engine, one seed for both: shared durations are drawn alike)"
+    )
+    console.print(pt)
+
+
+def comparison_json(c: Comparison) -> dict[str, Any]:
+    """The comparison as JSON-ready data (shape documented in docs/json.md)."""
+    return {
+        "before": {"scenario": c.before, **_plan_json(c.plan_before)},
+        "after": {"scenario": c.after, **_plan_json(c.plan_after)},
+        "cost_change": c.cost_change,
+        "routes": records(c.routes),
+        "programs": records(c.programs),
+    }
+
+
+def _plan_json(p: PlanResult) -> dict[str, Any]:
+    return {
+        "status": p.status.value,
+        "objective": p.objective if p.ok else None,
+        "gap": p.gap if p.ok else None,
+    }
+
+
+__all__ = ["comparison_json", "print_comparison"]

@@ -1,0 +1,261 @@
+"""Compare two scenarios: what a change (a policy what-if, a new offer) does to routes and plans.
+
+A typical use: the same world with a policy period added after ``as_of`` ("new licences
+halted from 2026"). :func:`compare` runs the rules engine and the planner on both, and
+optionally the risk engine on each plan's routes, and reports what changed:
+
+* routes whose legality or earliest start of production changed (or that exist in one only);
+* per program: the routes its plan uses, its first production year, cars built and unmet,
+  and (with risk) the best chance among those routes of starting by its target date.
+
+The risk runs use one seed: every duration and event draws from a stream made from the seed
+and its name (see :class:`evfab._risk_draws.Streams`), so what the two scenarios share is
+drawn alike and a difference in odds is the change's, not sampling noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evfab._world import World
+from evfab.plan import PlanOptions, PlanResult, plan
+from evfab.risk import RiskOptions, RiskResult, sample_routes
+from evfab.rules import Route, derive_routes
+
+ROUTE_COLUMNS = [
+    "program",
+    "route",
+    "state_before",
+    "state_after",
+    "sop_before",
+    "sop_after",
+    "why_after",
+]
+PROGRAM_COLUMNS = [
+    "program",
+    "routes_before",
+    "routes_after",
+    "first_year_before",
+    "first_year_after",
+    "built_before",
+    "built_after",
+    "unmet_before",
+    "unmet_after",
+    "p_on_time_before",
+    "p_on_time_after",
+]
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    """How to compare.
+
+    Attributes:
+        plan: Planner options for both plans (alternatives off by default: a comparison
+            needs the plans, not every route priced).
+        risk_samples: Monte Carlo samples per plan for the odds of starting on time
+            (0: no risk run).
+        seed: Seed of both risk runs (the same, so shared draws are alike).
+    """
+
+    plan: PlanOptions = field(
+        default_factory=lambda: PlanOptions(capacity_values=False, alternatives=False)
+    )
+    risk_samples: int = 20_000
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What changed from a base scenario to another.
+
+    Attributes:
+        before: Name of the base scenario.
+        after: Name of the other scenario.
+        currency: Currency of both plans' costs.
+        plan_before: The base plan.
+        plan_after: The other plan.
+        routes: Routes whose state or earliest SOP changed, or that exist in one scenario
+            only (the missing side's columns are empty): program, route, state_before,
+            state_after (``usable``, ``legal, not usable`` or ``illegal``), sop_before,
+            sop_after, why_after (the other scenario's reason for the date, or why the
+            route cannot be used there).
+        programs: One row per program of either scenario: the routes its plan uses (comma
+            separated), its first production year, cars built and unmet over the horizon,
+            and the best chance among those routes of starting by the target date (a lower
+            bound on the chance that one of them does; NaN without risk or without a
+            route); before and after.
+    """
+
+    before: str
+    after: str
+    currency: str
+    plan_before: PlanResult
+    plan_after: PlanResult
+    routes: pd.DataFrame
+    programs: pd.DataFrame
+
+    @property
+    def cost_change(self) -> float:
+        """Discounted total cost after minus before (NaN unless both plans exist)."""
+        if not (self.plan_before.ok and self.plan_after.ok):
+            return float("nan")
+        return self.plan_after.objective - self.plan_before.objective
+
+    def changed_programs(self) -> pd.DataFrame:
+        """The rows of :attr:`programs` in which anything differs."""
+        p = self.programs
+        if p.empty:
+            return p
+        differs = np.zeros(len(p), bool)
+        for what in ("routes", "first_year", "built", "unmet", "p_on_time"):
+            a, b = p[f"{what}_before"], p[f"{what}_after"]
+            differs |= ~((a == b) | (a.isna() & b.isna())).to_numpy()
+        return p[differs].reset_index(drop=True)
+
+
+def compare(before: World, after: World, options: CompareOptions | None = None) -> Comparison:
+    """Run the rules engine, the planner and (optionally) the risk engine on two worlds.
+
+    Args:
+        before: The base world.
+        after: The changed world (a what-if of ``before``, say).
+        options: Planner and risk options for both.
+
+    Returns:
+        What changed.
+
+    Raises:
+        ValueError: If the two worlds do not count money in the same currency.
+    """
+    opts = options or CompareOptions()
+    if before.currency != after.currency:
+        raise ValueError(f"the plans' currencies differ ({before.currency}, {after.currency})")
+    routes_b, routes_a = derive_routes(before), derive_routes(after)
+    plan_b = plan(before, opts.plan, routes=routes_b)
+    plan_a = plan(after, opts.plan, routes=routes_a)
+    odds_b = _odds(before, routes_b, plan_b, opts)
+    odds_a = _odds(after, routes_a, plan_a, opts)
+    return Comparison(
+        before=before.name,
+        after=after.name,
+        currency=before.currency,
+        plan_before=plan_b,
+        plan_after=plan_a,
+        routes=_route_changes(routes_b, routes_a),
+        programs=_programs(before, after, plan_b, plan_a, odds_b, odds_a),
+    )
+
+
+def _route_changes(before: list[Route], after: list[Route]) -> pd.DataFrame:
+    """Routes whose legality or earliest SOP differs, or that exist on one side only."""
+    old = {(r.program, r.id): r for r in before}
+    new = {(r.program, r.id): r for r in after}
+    rows = []
+    for key in list(old) + [k for k in new if k not in old]:
+        b, a = old.get(key), new.get(key)
+        if (
+            b is not None
+            and a is not None
+            and (_state(b), b.earliest_sop)
+            == (
+                _state(a),
+                a.earliest_sop,
+            )
+        ):
+            continue
+        why = None if a is None else (a.sop_driver if a.usable else "; ".join(a.why))
+        rows.append(
+            {
+                "program": key[0],
+                "route": key[1],
+                "state_before": None if b is None else _state(b),
+                "state_after": None if a is None else _state(a),
+                "sop_before": None if b is None else b.earliest_sop,
+                "sop_after": None if a is None else a.earliest_sop,
+                "why_after": why,
+            }
+        )
+    return _frame(rows, ROUTE_COLUMNS)
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Rows as a table whose missing entries stay None (text, dates and years as objects:
+    pandas would turn None into NaN and years into floats), numbers as floats."""
+    out = pd.DataFrame(rows, columns=columns, dtype=object)
+    for col in columns:
+        if col.startswith(("built_", "unmet_", "p_on_time_")):
+            out[col] = out[col].astype(np.float64)
+    return out
+
+
+def _state(r: Route) -> str:
+    return "usable" if r.usable else "legal, not usable" if r.legal else "illegal"
+
+
+def _odds(
+    world: World, routes: list[Route], p: PlanResult, opts: CompareOptions
+) -> dict[str, float]:
+    """Per program, the best chance among the routes its plan uses of starting by the target
+    (empty without risk)."""
+    used = set(zip(p.choices["program"], p.choices["route"], strict=True))
+    picked = [r for r in routes if (r.program, r.id) in used]
+    if opts.risk_samples <= 0 or not picked:
+        return {}
+    res: RiskResult = sample_routes(
+        world, picked, RiskOptions(samples=opts.risk_samples, seed=opts.seed)
+    )
+    best = res.summary.groupby("program", sort=False)["p_on_target"].max()
+    return {str(g): float(v) for g, v in best.items()}
+
+
+def _per_program(p: PlanResult) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for g, rows in p.choices.groupby("program", sort=False):
+        out.setdefault(str(g), {})["routes"] = ", ".join(sorted(map(str, rows["route"])))
+        out[str(g)]["first_year"] = int(rows["first_year"].min())
+    for g, cars in p.production.groupby("program", sort=False)["cars"]:
+        out.setdefault(str(g), {})["built"] = float(cars.sum())
+    for g, cars in p.unmet.groupby("program", sort=False)["cars"]:
+        out.setdefault(str(g), {})["unmet"] = float(cars.sum())
+    return out
+
+
+def _programs(
+    before: World,
+    after: World,
+    plan_b: PlanResult,
+    plan_a: PlanResult,
+    odds_b: dict[str, float],
+    odds_a: dict[str, float],
+) -> pd.DataFrame:
+    ids = list(
+        dict.fromkeys(
+            [str(g) for g in before.programs.index] + [str(g) for g in after.programs.index]
+        )
+    )
+    b, a = _per_program(plan_b), _per_program(plan_a)
+    in_b, in_a = set(map(str, before.programs.index)), set(map(str, after.programs.index))
+    rows = []
+    for g in ids:
+        row: dict[str, Any] = {"program": g}
+        for side, got, odds, present, ok in (
+            ("before", b, odds_b, g in in_b, plan_b.ok),
+            ("after", a, odds_a, g in in_a, plan_a.ok),
+        ):
+            mine = got.get(g, {})
+            known = present and ok
+            row[f"routes_{side}"] = mine.get("routes", "") if known else None
+            row[f"first_year_{side}"] = mine.get("first_year") if known else None
+            row[f"built_{side}"] = mine.get("built", 0.0) if known else np.nan
+            row[f"unmet_{side}"] = mine.get("unmet", 0.0) if known else np.nan
+            row[f"p_on_time_{side}"] = odds.get(g, np.nan)
+        rows.append(row)
+    return _frame(rows, PROGRAM_COLUMNS)
+
+
+__all__ = ["CompareOptions", "Comparison", "compare"]

@@ -1,0 +1,112 @@
+"""Tests of scenario comparison (:mod:`evfab.compare`) and ``evfab compare``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import evfab
+from evfab.compare import CompareOptions, compare
+
+EVFAB = str(Path(sys.executable).parent / "evfab")
+APPLIED = ("applied:xiaomi-bev@stake:hyundai-no2", "applied:xiaomi-bev@own:yizhuang")
+
+
+def _xiaomi(halt: bool = False, currency: str | None = None) -> str:
+    """xiaomi-2022 as YAML, with a hypothetical 2023-2025 halt of new licences if ``halt``."""
+    doc: dict[str, Any] = yaml.safe_load(evfab.bundled()["xiaomi-2022"].read_text("utf-8"))
+    if halt:
+        doc["sources"].append({"id": "a-halt", "status": "assumption", "note": "test what-if"})
+        doc["policy"] += [
+            {"since": "2023-01-01", "new_licences": False, "sources": ["a-halt"]},
+            {"since": "2025-01-01", "new_licences": True, "sources": ["a-halt"]},
+        ]
+    if currency:
+        doc["currency"] = currency
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def _world(text: str) -> evfab.World:
+    return evfab.compile(evfab.loads(text))
+
+
+@pytest.fixture(scope="module")
+def halted() -> Any:
+    return compare(_world(_xiaomi()), _world(_xiaomi(halt=True)), CompareOptions(seed=1))
+
+
+def test_a_halt_moves_the_applications_and_the_plan_bridges_it(halted: Any) -> None:
+    c = halted
+    assert list(c.routes["route"]) == list(APPLIED)
+    assert set(c.routes["sop_after"]) == {dt.date(2025, 1, 1)}
+    assert (c.routes["state_before"] == c.routes["state_after"]).all()
+    assert all("held until new licences are granted again" in w for w in c.routes["why_after"])
+    assert c.cost_change == pytest.approx(c.plan_after.objective - c.plan_before.objective)
+    assert c.cost_change > 0
+    row = c.changed_programs().set_index("program").loc["xiaomi-ev"]
+    assert row["routes_before"] == "applied:xiaomi-bev@own:yizhuang"
+    assert "partner:baic-umbrella@own:yizhuang" in row["routes_after"]
+    # The odds use one seed: the own route's odds as is, the umbrella's with the halt.
+    assert 0.5 < row["p_on_time_before"] < 0.8 and row["p_on_time_after"] > 0.7
+
+
+def test_a_scenario_compared_with_itself_changes_nothing() -> None:
+    w = _world(_xiaomi())
+    c = compare(w, _world(_xiaomi()), CompareOptions(risk_samples=2000))
+    assert c.routes.empty and c.changed_programs().empty and c.cost_change == 0.0
+    assert len(c.programs) == len(w.programs)
+
+
+def test_programs_and_routes_of_one_side_only() -> None:
+    c = compare(
+        _world(_xiaomi()), evfab.compile(evfab.load("china-ev")), CompareOptions(risk_samples=0)
+    )
+    p = c.programs.set_index("program")
+    assert p.loc["nio-models", "routes_before"] is None and p.loc["nio-models", "routes_after"]
+    assert p.loc["nio-models", "first_year_after"] == 2023
+    assert isinstance(p.loc["nio-models", "first_year_after"], int)
+    assert math.isnan(p.loc["nio-models", "built_before"])
+    assert p[["p_on_time_before", "p_on_time_after"]].isna().all().all()  # no risk run
+    gone = c.routes[c.routes["route"] == "acquired:buy-dormant-maker@acquired:dormant-plant"]
+    assert len(gone) == 1 and gone["sop_after"].isna().all()
+
+
+def test_currencies_must_match() -> None:
+    with pytest.raises(ValueError, match="currencies differ"):
+        compare(_world(_xiaomi()), _world(_xiaomi(currency="EUR")), CompareOptions(risk_samples=0))
+
+
+def test_cli_text_json_and_a_currency_mismatch(tmp_path: Path) -> None:
+    halt, eur = tmp_path / "halt.yaml", tmp_path / "eur.yaml"
+    halt.write_text(_xiaomi(halt=True))
+    eur.write_text(_xiaomi(currency="EUR"))
+    res = subprocess.run(
+        [EVFAB, "compare", "xiaomi-2022", str(halt), "-n", "2000"], capture_output=True, text=True
+    )
+    assert res.returncode == 0, res.stderr
+    assert f"Compare xiaomi-2022 -> {halt}" in res.stdout
+    assert (
+        "2024-01-01 -> 2025-01-01" in res.stdout and "(+154m CNY, +1.5%, discounted)" in res.stdout
+    )
+    res = subprocess.run(
+        [EVFAB, "compare", "xiaomi-2022", str(halt), "-n", "0", "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["kind"] == "comparison" and data["cost_change"] > 0
+    assert [r["route"] for r in data["routes"]] == list(APPLIED)
+    assert data["programs"][0]["p_on_time_before"] is None  # no risk run: null, not NaN
+    res = subprocess.run(
+        [EVFAB, "compare", "xiaomi-2022", str(eur)], capture_output=True, text=True
+    )
+    assert res.returncode == 2 and "counts money in EUR" in res.stderr
