@@ -237,9 +237,9 @@ class _Recipe:
     of every sample, and (fixed phase dates) cars by year for each SOP day."""
 
     sop: FloatArray
-    table_avail: FloatArray | None = None
     table_never: FloatArray | None = None
-    """``table_avail`` with a last row of zeros: the row of samples that never start."""
+    """Cars by year for an SOP on each day since as_of (one row per day), and a last row
+    of zeros: the row of samples that never start."""
     # Filled once, when the first route of the recipe is summarised (fast path).
     day_counts: npt.NDArray[np.int64] | None = None
     """How many samples start on each day that some sample starts on (or never)."""
@@ -318,7 +318,7 @@ def sample_routes(
         rec = recipes.get(id(t))
         if rec is None:
             rec = recipes[id(t)] = _Recipe(sop=np.empty(opts.samples))
-        if _fixed_phases(t) and rec.table_avail is None:
+        if _fixed_phases(t) and rec.table_never is None:
             # NOTE: with fixed phase dates a route's cars by year depend on its SOP day
             # alone. Tabulated once per day (a few thousand rows), they are looked up per
             # sample instead of worked out (the general path), or (the fast path: no ramp,
@@ -328,7 +328,9 @@ def sample_routes(
             ready = np.broadcast_to(
                 [_days(world, ph.ready.base) for ph in t.phases], (n_days, len(t.phases))
             )
-            rec.table_avail = _cars(world, t, years, ready, grid, starts, ends)
+            rec.table_never = np.vstack(
+                [_cars(world, t, years, ready, grid, starts, ends), np.zeros((1, len(years)))]
+            )
         if not _fast(t, opts, r.program in ramps):
             acc[_key(r)] = _Acc(
                 avail_keep=np.empty((n_keep, len(years))),
@@ -380,9 +382,7 @@ def sample_routes(
             if a is None:  # the fast path: its recipe's SOPs are all it needs
                 continue
             rec = recipes[id(t)]
-            if rec.table_avail is not None:
-                if rec.table_never is None:
-                    rec.table_never = np.vstack([rec.table_avail, np.zeros((1, len(years)))])
+            if rec.table_never is not None:
                 # The row of each sample's SOP day (the SOPs are whole days; a sample that
                 # never starts takes the row of zeros).
                 cars = rec.table_never[np.where(ok, sop, n_days).astype(np.intp)]
@@ -402,7 +402,7 @@ def sample_routes(
                 )
                 cars = np.multiply(cars, ramp_f)
                 cars[~ok] = 0.0
-            elif rec.table_avail is None:
+            elif rec.table_never is None:
                 cars[~ok] = 0.0
             built = np.minimum(
                 cars, world.demand[g_pos[r.program]][None, :] * demand_factor[:, None]
@@ -577,7 +577,7 @@ def _summarise(
         target = _days(world, r.target_sop)
         a = acc.get(_key(r))
         if a is None:
-            assert rec.table_avail is not None
+            assert rec.table_never is not None
             if rec.day_counts is None:
                 # How many samples started on each day (index = day since as_of); the
                 # last bin counts those that never started.
@@ -585,8 +585,6 @@ def _summarise(
                 # counts them without another pass over every sample.
                 edges = np.searchsorted(srt, np.arange(n_days + 1) - 0.5)
                 day_counts = np.append(np.diff(edges), len(srt) - edges[-1])
-                if rec.table_never is None:
-                    rec.table_never = np.vstack([rec.table_avail, np.zeros((1, len(world.years)))])
                 # NOTE: only the days some sample starts on (a few hundred of thousands)
                 # count, for every program of the recipe.
                 seen = day_counts > 0
