@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib.util
+import itertools
 import json
 import math
 import sys
@@ -587,6 +588,30 @@ def test_fast_and_general_paths_agree() -> None:
         se = np.sqrt(a.var(axis=0, ddof=1) / k + b.var(axis=0, ddof=1) / k)
         diff = np.abs(a.mean(axis=0) - b.mean(axis=0))
         assert (diff <= 4 * se + 1e-9 * np.abs(a.mean(axis=0)) + 1e-12).all(), col
+
+
+def test_the_per_day_tables_give_what_working_each_sample_out_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fixed-date recipes look cars up per SOP day (fast path and general path alike); with
+    the tables turned off every sample is worked out: the results must not change."""
+    from evfab import risk
+
+    for w, spread in itertools.product(
+        (evfab.compile(evfab.load("xiaomi-2022")), _ramped_xiaomi()), (0.0, 0.2)
+    ):
+        routes = [r for r in evfab.derive_routes(w) if r.usable]
+        assert any(risk._fixed_phases(r.timing) for r in routes if r.timing is not None)
+        opts = RiskOptions(samples=6000, seed=3, demand_spread=spread)
+        tables = sample_routes(w, routes, opts)
+        with monkeypatch.context() as mp:
+            mp.setattr(risk, "_fixed_phases", lambda t: False)
+            worked = sample_routes(w, routes, opts)
+        assert all(
+            np.array_equal(tables.sop_samples[k], worked.sop_samples[k]) for k in tables.sop_samples
+        )
+        pd.testing.assert_frame_equal(tables.summary, worked.summary, check_exact=False, rtol=1e-12)
+        pd.testing.assert_frame_equal(tables.volumes, worked.volumes, check_exact=False, rtol=1e-12)
 
 
 def _second_program(d: dict[str, Any]) -> dict[str, Any]:

@@ -191,20 +191,22 @@ def run(
     if progress is None:
         h.run()
         return _read(h, time.perf_counter() - t0)
+    # The watch (and its Ctrl-C handler) stays on while the solution is read, so that a
+    # press after HiGHS's last check is counted and reported, not raised.
     with Watch(h, progress, every) as watch:
         h.run()
-    seconds = time.perf_counter() - t0
-    sol = _read(h, seconds)
-    has = np.isfinite(sol.objective)
-    watch.finish(
-        Progress(
-            seconds,
-            sol.objective if has else np.inf,
-            sol.bound if np.isfinite(sol.bound) else -np.inf,
-            sol.gap if has else np.inf,
-            max(0, int(h.getInfo().mip_node_count)),
+        seconds = time.perf_counter() - t0
+        sol = _read(h, seconds)
+        has = np.isfinite(sol.objective)
+        watch.finish(
+            Progress(
+                seconds,
+                sol.objective if has else np.inf,
+                sol.bound if np.isfinite(sol.bound) else -np.inf,
+                sol.gap if has else np.inf,
+                max(0, int(h.getInfo().mip_node_count)),
+            )
         )
-    )
     stopped = watch.stopping and h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
     if stopped and sol.status is SolveStatus.ERROR:  # stopped before HiGHS had a plan
         return dataclasses.replace(sol, status=SolveStatus.INTERRUPTED)

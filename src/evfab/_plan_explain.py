@@ -14,7 +14,7 @@ from evfab._frames import empty_frame, records
 from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run, solve
 from evfab._plan_model import FloatArray, Milp, PlanInputs
 from evfab._route_table import RouteTable
-from evfab._solve_watch import Progress
+from evfab._solve_watch import Presses, Progress
 from evfab._world import World
 from evfab.rules import Route
 
@@ -89,40 +89,28 @@ def alternatives(
         Columns program, route, cost, delta (vs the plan), status. Ctrl-C (in the main
         thread) stops the pricing, not the plan: the re-solve running then ends with its
         best plan (status ``time_limit``) or none (``interrupted``), and the routes not
-        reached yet are ``not_priced``; a second Ctrl-C during one re-solve aborts.
+        reached yet are ``not_priced``; a second Ctrl-C aborts.
     """
     v = m.vectors()
     ids: list[str] = ix.routes.ids  # type: ignore[attr-defined]
     programs: list[str] = ix.programs  # type: ignore[attr-defined]
     q0 = m.col_blocks["q"][0]
     rows = []
-    stopped = False
+    # NOTE: Ctrl-C is counted, not raised, for the whole pricing (a KeyboardInterrupt may
+    # surface at any bytecode, and would lose the plan); the re-solve running then is
+    # asked to stop at HiGHS's next check, and the routes not reached are left unpriced.
+    with Presses() as presses:
 
-    def watch(p: Progress) -> bool:
-        nonlocal stopped
-        stopped = stopped or p.stopping
-        return False
+        def watch(p: Progress) -> bool:
+            return presses.count > 0
 
-    def unpriced(r: int) -> dict[str, Any]:
-        g = programs[d.route_program[r]]
-        return {
-            "program": g,
-            "route": ids[r],
-            "cost": np.nan,
-            "delta": np.nan,
-            "status": NOT_PRICED,
-        }
-
-    for r in range(len(ids)):
-        # Everything a first Ctrl-C may interrupt is inside the try (once stopped, a press
-        # is a second one and aborts).
-        try:
-            if stopped:
-                rows.append(unpriced(r))
-                continue
-            if each is not None:
-                each(r, len(ids))
+        for r in range(len(ids)):
             g = d.route_program[r]
+            if each is not None and not presses.count:
+                each(r, len(ids))
+            if presses.count:
+                rows.append(_unpriced(programs[g], ids[r]))
+                continue
             lower, upper = v["lower"].copy(), v["upper"].copy()
             others = (d.route_program[m.q_route] == g) & (m.q_route != r)
             upper[q0 + np.nonzero(others)[0]] = 0.0
@@ -142,17 +130,21 @@ def alternatives(
                     "status": res.status.value,
                 }
             )
-        except KeyboardInterrupt:
-            if stopped:  # a second Ctrl-C
-                raise
-            stopped = True  # pressed outside a re-solve
-            if len(rows) == r:
-                rows.append(unpriced(r))
     return pd.DataFrame(rows, columns=["program", "route", "cost", "delta", "status"])
 
 
 NOT_PRICED = "not_priced"
 """Status of an alternative left unpriced because the pricing was stopped (Ctrl-C)."""
+
+
+def _unpriced(program: str, route: str) -> dict[str, Any]:
+    return {
+        "program": program,
+        "route": route,
+        "cost": np.nan,
+        "delta": np.nan,
+        "status": NOT_PRICED,
+    }
 
 
 def not_priced(d: PlanInputs, ix: object) -> pd.DataFrame:
@@ -258,6 +250,12 @@ def explain_choices(
                 lines.append(f"Using only {a['route']} was not priced (the pricing was stopped).")
             elif a["status"] not in ("optimal", "time_limit"):
                 lines.append(f"Using only {a['route']} is not feasible ({a['status']}).")
+            elif a["delta"] < -1e-6 * max(1.0, abs(a["cost"])):
+                # Only when this plan is not proven optimal (stopped at its time limit).
+                lines.append(
+                    f"Using only {a['route']} would cost {_money(-a['delta'])} {cur} less "
+                    "(discounted; this plan's solve stopped before proving it the best)."
+                )
             elif a["status"] == "time_limit":
                 # A stopped re-solve's cost is only an upper bound.
                 bound = (

@@ -88,7 +88,11 @@ def print_comparison(
     for r in records(rows):
         pt.add_row(
             r["program"],
-            _pair(r["routes_before"] or "(none)", r["routes_after"] or "(none)"),  # "" = none
+            # None: no such program, or no plan ("-"); "": a plan that uses no route.
+            _pair(
+                r["routes_before"] if r["routes_before"] != "" else "(none)",
+                r["routes_after"] if r["routes_after"] != "" else "(none)",
+            ),
             _pair(r["first_year_before"], r["first_year_after"]),
             _pair(r["built_before"], r["built_after"], ",.0f"),
             _pair(r["unmet_before"], r["unmet_after"], ",.0f"),

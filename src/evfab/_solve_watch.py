@@ -155,4 +155,41 @@ class Watch:
             raise KeyboardInterrupt
 
 
-__all__ = ["Progress", "ProgressFn", "Watch"]
+class Presses:
+    """Ctrl-C counted instead of raised, for work that stops cleanly on a first press.
+
+    Used as a context manager in the main thread while Python's default handler is in
+    place (elsewhere it counts nothing); the second press raises ``KeyboardInterrupt``.
+    A :class:`Watch` inside it leaves Ctrl-C to it: its progress function reads
+    :attr:`count` to ask HiGHS to stop.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        """Ctrl-C presses so far."""
+        self._previous: Any = None
+
+    def __enter__(self) -> Presses:
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
+        if self.count > 1:
+            raise KeyboardInterrupt
+
+
+__all__ = ["Presses", "Progress", "ProgressFn", "Watch"]

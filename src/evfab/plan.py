@@ -50,8 +50,9 @@ class PlanOptions:
         progress: Called during the main solve with a :class:`Progress` (best plan,
             bound, gap) on every better plan and about twice a second. Returning True
             stops the solve at HiGHS's next check with its best plan (status
-            ``time_limit``, or ``interrupted`` if it had none; alternatives are then left
-            unpriced); while it watches, Ctrl-C does the same and a second Ctrl-C raises
+            ``time_limit``, or ``interrupted`` if it had none; a stop asked for, even one
+            HiGHS finishes before, leaves the alternatives unpriced); while it watches,
+            Ctrl-C does the same and a second Ctrl-C raises
             ``KeyboardInterrupt``. The re-solve for capacity values is not watched; while
             alternatives are priced, Ctrl-C stops the pricing (see
             :func:`evfab._plan_explain.alternatives`).

@@ -106,7 +106,8 @@ class RiskResult:
             nominal_sop, target_sop, p_on_target, expected_cars, expected_cost, weakest_status.
         volumes: One row per route and year: cars available p10/p50/p90 and mean; built
             (available capped by demand) p10/p50/p90 and mean. Means use every sample;
-            percentiles of routes whose volumes are not tabulated use the first samples,
+            percentiles of routes on the general path (a demand spread, a ramp-up, or
+            phases still to be built) use the first samples,
             up to 200,000 in all or fewer with many routes (about 512 MB in all, at least
             2,000 each).
         sop_samples: Sorted SOP samples (days since as_of; inf = never) per program and
