@@ -12,12 +12,16 @@ since it never happened) and compares, with and without it:
 Run::
 
     .venv/bin/python examples/policy_whatif.py
+    .venv/bin/python examples/policy_whatif.py --write halt.yaml   # the what-if as a file,
+    .venv/bin/evfab compare xiaomi-2022 halt.yaml                  # for `evfab compare`
 
 ``tests/test_examples.py`` runs it and compares its output with a golden file.
 """
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -47,17 +51,29 @@ SOURCE = {
 }
 
 
-def scenario(what_if: bool) -> evfab.Scenario:
-    """The bundled scenario, with the hypothetical halt added if ``what_if``."""
+def scenario_yaml(what_if: bool) -> str:
+    """The bundled scenario as YAML, with the hypothetical halt added if ``what_if``."""
     doc: dict[str, Any] = yaml.safe_load(evfab.bundled()["xiaomi-2022"].read_text("utf-8"))
     if what_if:
         doc["sources"].append(SOURCE)
         doc["policy"] += HALT
-    return evfab.loads(yaml.safe_dump(doc, sort_keys=False), file="xiaomi-2022 (what-if)")
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+
+
+def scenario(what_if: bool) -> evfab.Scenario:
+    """The bundled scenario, with the hypothetical halt added if ``what_if``."""
+    return evfab.loads(scenario_yaml(what_if), file="xiaomi-2022 (what-if)")
 
 
 def main() -> None:
-    """Print the comparison."""
+    """Print the comparison (or, with ``--write FILE``, write the what-if scenario)."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--write", type=Path, help="write the what-if scenario to this YAML file")
+    args = ap.parse_args()
+    if args.write is not None:
+        args.write.write_text(scenario_yaml(True), encoding="utf-8")
+        print(f"wrote {args.write}; compare it: evfab compare xiaomi-2022 {args.write}")
+        return
     worlds = {name: evfab.compile(scenario(name == "halt")) for name in ("as is", "halt")}
     routes = {name: evfab.derive_routes(w) for name, w in worlds.items()}
     print("Routes of Xiaomi's EV: legal? earliest SOP (as is -> with the halt)")

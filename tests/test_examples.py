@@ -30,3 +30,21 @@ def test_example_output_is_pinned(name: str) -> None:
     if os.environ.get("EVFAB_UPDATE_GOLDEN") == "1":
         golden.write_text(out.stdout, encoding="utf-8")
     assert out.stdout == golden.read_text(encoding="utf-8")
+
+
+def test_policy_whatif_writes_a_scenario_that_validates(tmp_path: Path) -> None:
+    target = tmp_path / "halt.yaml"
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "policy_whatif.py"), "--write", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    import evfab
+
+    s = evfab.load(target)
+    assert [p.name for p in s.policy][-2:] == [
+        "what-if: new licences halted again",
+        "what-if: halt lifted",
+    ]

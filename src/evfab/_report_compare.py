@@ -62,8 +62,9 @@ def print_comparison(
         header_style="bold",
         box=box.SIMPLE_HEAD,
     )
-    for col in ("program", "route", "state", "earliest SOP", "why, after"):
-        rt.add_column(col, overflow="fold")
+    for col in ("program", "route", "state", "earliest SOP"):
+        rt.add_column(col, no_wrap=True)  # ids and dates stay whole; the reason wraps
+    rt.add_column("why, after", overflow="fold", ratio=1)
     for r in records(c.routes):
         rt.add_row(
             r["program"],
