@@ -360,6 +360,21 @@ def test_a_licence_gets_the_approval_chance_in_force_when_it_is_granted() -> Non
     assert abs(summary(res)[APPLIED]["p_success"] - p) < 4 * se_p(p, n)
 
 
+def test_a_licence_granted_after_a_higher_minimum_capacity_is_refused() -> None:
+    # From 2023-01-01 a new licence needs 200,000 cars a year; NewCo's plant has 150,000.
+    # Reviews ending before then (578 days after filing) are granted, later ones are not.
+    d = _pending(doc())
+    d["policy"].append({"since": "2023-01-01", "min_capacity": 200_000})
+    n = 100_000
+    routes, res = sample(d, [APPLIED], samples=n, seed=8)
+    assert routes[APPLIED].legal  # granted, at the modes, before the change
+    passed = tri_cdf((AS_OF - D(2021, 6, 1)).days / DPM, 6, 12, 30)
+    p = (tri_cdf(578.5 / DPM, 6, 12, 30) - passed) / (1 - passed)
+    assert abs(summary(res)[APPLIED]["p_success"] - p) < 4 * se_p(p, n)
+    days = res.sop_samples[f"newcar/{APPLIED}"]
+    assert days[np.isfinite(days)].max() < (D(2023, 1, 1) - AS_OF).days
+
+
 def test_modes_reproduce_the_rules_engine_on_routes_held_by_later_policy() -> None:
     # An application and a contract that wait for periods after as_of.
     d = own_plant(doc())

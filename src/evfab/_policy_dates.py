@@ -10,6 +10,7 @@ find when a dormant licence goes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import cast
 
 from evfab._timing import NEVER, Ban, Path
@@ -43,16 +44,28 @@ def _gate(world: World, raw: Path, bans: tuple[Ban, ...]) -> tuple[Path, PolicyS
     return gated, world.policy_at(max(world.as_of, when)), True
 
 
-def approval_by_date(world: World) -> tuple[tuple[dt.date, float], ...]:
-    """The approval chance in force from each date on, as_of first; () if it never changes.
-
-    A licence granted on a date gets the chance in force then (see ``Event.by_date``).
-    """
-    out = [(world.as_of, world.policy_at(world.as_of).approval_probability)]
+def _by_date(
+    world: World, chance: Callable[[PolicyState], float]
+) -> tuple[tuple[dt.date, float], ...]:
+    """``chance`` of the policy in force from each date on, as_of first; () if it never
+    changes after as_of (see ``Event.by_date``)."""
+    out = [(world.as_of, chance(world.policy_at(world.as_of)))]
     for state in world.policy:
-        if state.since > world.as_of and state.approval_probability != out[-1][1]:
-            out.append((state.since, state.approval_probability))
+        if state.since > world.as_of and chance(state) != out[-1][1]:
+            out.append((state.since, chance(state)))
     return tuple(out) if len(out) > 1 else ()
+
+
+def approval_by_date(world: World) -> tuple[tuple[dt.date, float], ...]:
+    """The approval chance in force from each date on: a licence granted on a date gets the
+    one in force then; () if it never changes after as_of."""
+    return _by_date(world, lambda s: s.approval_probability)
+
+
+def fits_by_date(world: World, nameplate: float) -> tuple[tuple[dt.date, float], ...]:
+    """Whether a plant of ``nameplate`` cars a year is big enough for a new licence under the
+    minimum capacity in force from each date on (1.0 or 0.0); () if that never changes."""
+    return _by_date(world, lambda s: 0.0 if s.min_capacity and nameplate < s.min_capacity else 1.0)
 
 
 def lifted_text(before: dt.date, after: dt.date, what: str, state: PolicyState) -> str:

@@ -41,6 +41,7 @@ from evfab._policy_dates import (
     _fmt_date,
     _rule_since,
     banned_text,
+    fits_by_date,
     later_cites,
     lifted_text,
 )
@@ -49,6 +50,7 @@ from evfab._scenario import STATUS_RANK, Status
 from evfab._timing import (
     NEVER,
     Ban,
+    Event,
     Path,
     Timing,
     lift,
@@ -434,6 +436,20 @@ def _timing(
     """
     key = (pl.plant, pl.build_start)
     events = tuple({e.key: e for e in lic.events + pl.events}.values())
+    fits = fits_by_date(world, pl.nameplate) if lic.new_licence and lic.path else ()
+    if fits:
+        # A later minimum capacity applies to the licence if it is granted after that date:
+        # a yes/no event at each sampled grant date (1 or 0, the nominal one for the table).
+        nominal = (lic.rules or world.policy_at(world.as_of)).min_capacity
+        events += (
+            Event(
+                f"licence:{lic.licence_id}:fits:{pl.plant}",
+                f"plant {pl.plant} meets the minimum capacity when licence {lic.licence_id} is granted",
+                0.0 if nominal and pl.nameplate < nominal else 1.0,
+                lic.path,
+                fits,
+            ),
+        )
     until = lic.offer.get("until") if lic.offer is not None else None
     return Timing(
         licence=lic.path or Path(world.as_of),
