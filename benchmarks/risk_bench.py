@@ -194,8 +194,8 @@ def reference_sample(
 
     Per sample: every distinct duration drawn once (``random.Random.triangular``, shared by the
     routes that use it; one already running on as_of is redrawn until it lasts longer than
-    what has passed), every event once (an approval at the chance in force on its grant
-    day), each program's demand factor and ramp once; per
+    what has passed), every event once (an approval, or a plant's fit with the minimum capacity,
+    at the chance in force on its grant day), each program's demand factor and ramp once; per
     route: each path is its base date plus the sum of its steps rounded to a day, moved to
     the end of a policy ban it falls in (never, if the ban does not end); SOP = latest of
     licence, access and the first phase ready (not before as_of), moved out of the route's

@@ -55,6 +55,7 @@ def scenario_yaml(what_if: bool) -> str:
     """The bundled scenario as YAML, with the hypothetical halt added if ``what_if``."""
     doc: dict[str, Any] = yaml.safe_load(evfab.bundled()["xiaomi-2022"].read_text("utf-8"))
     if what_if:
+        doc["name"] = f"{doc['name']}-halt"
         doc["sources"].append(SOURCE)
         doc["policy"] += HALT
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)

@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -288,6 +290,43 @@ def test_ctrl_c_during_a_re_solve_stops_it_with_its_best_plan(
     assert status[k + 1 :] == ["not_priced"] * (len(status) - k - 1)
     program, route = pairs[k]
     assert any("re-solve stopped before proving" in x for x in r.explanations[program]), route
+
+
+def test_a_second_ctrl_c_during_pricing_aborts(
+    slow_to_prove: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two presses from another thread while a re-solve runs: the plan is abandoned with
+    KeyboardInterrupt (wherever the presses land), and Python's handler is back after."""
+    from evfab._solve_watch import Presses
+
+    w = evfab.compile(evfab.loads(slow_to_prove))
+    real, runs, counted = _plan_explain.run, [0], threading.Event()
+    on_sigint = Presses._on_sigint
+
+    def noting(self: Presses, *args: Any) -> None:
+        on_sigint(self, *args)
+        counted.set()
+
+    def run(*args: Any) -> Any:
+        runs[0] += 1
+        if runs[0] == 2:
+
+            def press_twice() -> None:
+                # Signals pending together are handled once: the second press waits for
+                # the first to be counted, as a person's would.
+                time.sleep(0.2)
+                os.kill(os.getpid(), signal.SIGINT)
+                counted.wait(10)
+                os.kill(os.getpid(), signal.SIGINT)
+
+            threading.Thread(target=press_twice, daemon=True).start()
+        return real(*args)
+
+    monkeypatch.setattr(Presses, "_on_sigint", noting)
+    monkeypatch.setattr(_plan_explain, "run", run)
+    with pytest.raises(KeyboardInterrupt):
+        plan(w, PlanOptions(capacity_values=False, alternatives=True))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_ctrl_c_after_a_re_solves_last_callback_still_stops_the_pricing(

@@ -172,8 +172,10 @@ def run(
             ``every`` seconds otherwise (MIPs only; see :mod:`evfab._solve_watch`).
             Returning True stops the solve at HiGHS's next interrupt check: the result is
             ``TIME_LIMIT`` with the best plan, or ``INTERRUPTED`` if there was none yet.
-            While it watches, Ctrl-C in the main thread stops the solve the same way; a
-            Ctrl-C after HiGHS's last check is reported to it once after the solve.
+            While it watches, Ctrl-C in the main thread stops the solve the same way (if
+            Python's default handler is in place; under a
+            :class:`evfab._solve_watch.Presses`, that counts instead); a Ctrl-C after
+            HiGHS's last check is reported to it once after the solve.
         every: Seconds between progress reports when no better plan is found.
 
     Returns:

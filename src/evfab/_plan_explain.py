@@ -105,6 +105,7 @@ def alternatives(
             return presses.count > 0
 
         for r in range(len(ids)):
+            presses.check()
             g = d.route_program[r]
             if each is not None and not presses.count:
                 each(r, len(ids))
@@ -120,6 +121,7 @@ def alternatives(
             h = new_highs()
             pass_milp(h, _with_bounds(m, lower, upper))
             res = run(h, getattr(opts, "time_limit", None), getattr(opts, "gap", None), watch)
+            presses.check()
             ok = res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
             rows.append(
                 {
@@ -251,10 +253,11 @@ def explain_choices(
             elif a["status"] not in ("optimal", "time_limit"):
                 lines.append(f"Using only {a['route']} is not feasible ({a['status']}).")
             elif a["delta"] < -1e-6 * max(1.0, abs(a["cost"])):
-                # Only when this plan is not proven optimal (stopped at its time limit).
+                # A plan is the best only within its gap (or stopped at its time limit).
                 lines.append(
                     f"Using only {a['route']} would cost {_money(-a['delta'])} {cur} less "
-                    "(discounted; this plan's solve stopped before proving it the best)."
+                    "(discounted; the plan is the best only within the solver's gap or "
+                    "time limit)."
                 )
             elif a["status"] == "time_limit":
                 # A stopped re-solve's cost is only an upper bound.

@@ -62,18 +62,23 @@ def print_comparison(
         header_style="bold",
         box=box.SIMPLE_HEAD,
     )
-    for col in ("program", "route", "state", "earliest SOP"):
-        rt.add_column(col, no_wrap=True)  # ids and dates stay whole; the reason wraps
-    rt.add_column("why, after", overflow="fold", ratio=1)
-    for r in records(c.routes):
+    for col in ("#", "program", "route", "state", "earliest SOP"):
+        rt.add_column(col, overflow="fold")
+    # The reasons are long sentences: listed under the table, by row number, rather than
+    # squeezed into a column.
+    why = []
+    for i, r in enumerate(records(c.routes), start=1):
         rt.add_row(
+            str(i),
             r["program"],
             r["route"],
             _pair(r["state_before"], r["state_after"]),
             _pair(r["sop_before"], r["sop_after"]),
-            _cell(r["why_after"]),
         )
+        why.append(f"  {i}. {_cell(r['why_after'])}")
     console.print(rt)
+    if why:
+        console.print("Why, after:\n" + "\n".join(why), highlight=False, soft_wrap=False)
     rows = c.programs if every else c.changed_programs()
     which = "Programs" if every else "Programs whose plan or odds changed"
     pt = Table(

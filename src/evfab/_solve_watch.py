@@ -158,10 +158,13 @@ class Watch:
 class Presses:
     """Ctrl-C counted instead of raised, for work that stops cleanly on a first press.
 
-    Used as a context manager in the main thread while Python's default handler is in
-    place (elsewhere it counts nothing); the second press raises ``KeyboardInterrupt``.
-    A :class:`Watch` inside it leaves Ctrl-C to it: its progress function reads
-    :attr:`count` to ask HiGHS to stop.
+    Used as a context manager; it counts only in the main thread while Python's default
+    handler is in place (elsewhere nothing is installed and presses raise as usual). The
+    handler only counts: raising from it while HiGHS runs would surface inside a callback,
+    where HiGHS turns it into a solver error. The caller calls :meth:`check` where aborting
+    is safe (a second press raises ``KeyboardInterrupt`` there). A :class:`Watch` inside it
+    leaves Ctrl-C to it; its progress function reads :attr:`count` to ask HiGHS to stop, which
+    takes effect at the next progress report (at most ``every`` seconds later).
     """
 
     def __init__(self) -> None:
@@ -188,6 +191,9 @@ class Presses:
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
         self.count += 1
+
+    def check(self) -> None:
+        """Raise ``KeyboardInterrupt`` if Ctrl-C was pressed twice."""
         if self.count > 1:
             raise KeyboardInterrupt
 

@@ -462,7 +462,8 @@ def _start(
     uniform, happened = events
     for e in t.events:
         if e.by_date and e.at is not None:
-            # A licence granted on a date gets the approval chance in force then.
+            # A licence granted on a date gets the approval chance (and the minimum
+            # capacity: a chance of 0 or 1) in force then.
             when = _path_days(world, e.at, col, months, memo)
             since = np.array([_days(world, d) for d, _ in e.by_date])
             chance = np.array([p for _, p in e.by_date])
