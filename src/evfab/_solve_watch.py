@@ -68,11 +68,14 @@ class Watch:
         self._last = -float("inf")
         self._asked = False  # the progress function asked to stop
         self._told = False  # the progress function has seen ``stopping``
-        self.presses = 0
-        """Ctrl-C presses during the solve."""
         self.error: BaseException | None = None
         """What the progress function raised (re-raised by :meth:`finish`)."""
-        self._previous: Any = None
+        self._ctrl_c = Presses()
+
+    @property
+    def presses(self) -> int:
+        """Ctrl-C presses during the solve."""
+        return self._ctrl_c.count
 
     @property
     def stopping(self) -> bool:
@@ -85,11 +88,7 @@ class Watch:
         self._h.setCallback(self._callback, None)
         self._h.startCallback(_CB.kCallbackMipImprovingSolution)
         self._h.startCallback(_CB.kCallbackMipInterrupt)
-        if (
-            threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
-        ):
-            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        self._ctrl_c.__enter__()
         return self
 
     def __exit__(
@@ -98,12 +97,8 @@ class Watch:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        self._ctrl_c.__exit__(kind, exc, tb)
         self._h.setCallback(None, None)
-
-    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
-        self.presses += 1
 
     def _callback(self, kind: int, message: str, out: Any, data_in: Any, user: Any) -> None:
         improving = int(kind) == int(_CB.kCallbackMipImprovingSolution)
