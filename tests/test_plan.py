@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -300,32 +299,38 @@ def test_a_second_ctrl_c_during_pricing_aborts(
     from evfab._solve_watch import Presses
 
     w = evfab.compile(evfab.loads(slow_to_prove))
-    real, runs, counted = _plan_explain.run, [0], threading.Event()
+    real, runs = _plan_explain.run, [0]
     on_sigint = Presses._on_sigint
 
-    def noting(self: Presses, *args: Any) -> None:
+    def press_again(self: Presses, *args: Any) -> None:
+        # The first press, once counted, is followed by a second at once (signals pending
+        # together are handled once, so it is sent only after the first is counted).
         on_sigint(self, *args)
-        counted.set()
+        if self.count == 1:
+            os.kill(os.getpid(), signal.SIGINT)
 
     def run(*args: Any) -> Any:
         runs[0] += 1
-        if runs[0] == 2:
-
-            def press_twice() -> None:
-                # Signals pending together are handled once: the second press waits for
-                # the first to be counted, as a person's would.
-                time.sleep(0.2)
-                os.kill(os.getpid(), signal.SIGINT)
-                counted.wait(10)
-                os.kill(os.getpid(), signal.SIGINT)
-
-            threading.Thread(target=press_twice, daemon=True).start()
+        if runs[0] == 2:  # the first press from another thread, while HiGHS runs
+            threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
         return real(*args)
 
-    monkeypatch.setattr(Presses, "_on_sigint", noting)
+    monkeypatch.setattr(Presses, "_on_sigint", press_again)
     monkeypatch.setattr(_plan_explain, "run", run)
     with pytest.raises(KeyboardInterrupt):
         plan(w, PlanOptions(capacity_values=False, alternatives=True))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_while_capacity_values_are_worked_out_keeps_the_plan(
+    xiaomi: evfab.Scenario,
+) -> None:
+    w = evfab.compile(xiaomi)
+    full = plan(w, PlanOptions(alternatives=True))
+    step = _press_ctrl_c_at("capacity values (the LP with the plan's choices fixed)")
+    r = plan(w, PlanOptions(alternatives=True, on_step=step))
+    assert r.objective == full.objective and len(r.capacity_values) == len(full.capacity_values)
+    assert set(r.alternatives["status"]) == {"not_priced"}
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 

@@ -87,8 +87,7 @@ def watching(console: Console, show: bool, currency: str) -> Iterator[Watching]:
 
         def step(what: str) -> None:
             if live is not None:
-                hint = " (Ctrl-C stops the pricing and keeps the plan)" if "pricing" in what else ""
-                live.update(f"plan found; {what} ...{hint}")
+                live.update(f"plan found; {what} ... (Ctrl-C stops this and keeps the plan)")
 
         yield Watching(progress, step)
 

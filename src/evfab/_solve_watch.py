@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, ClassVar
 
 import highspy
 
@@ -157,22 +157,33 @@ class Presses:
     handler is in place (elsewhere nothing is installed and presses raise as usual). The
     handler only counts: raising from it while HiGHS runs would surface inside a callback,
     where HiGHS turns it into a solver error. The caller calls :meth:`check` where aborting
-    is safe (a second press raises ``KeyboardInterrupt`` there). A :class:`Watch` inside it
-    leaves Ctrl-C to it; its progress function reads :attr:`count` to ask HiGHS to stop, which
-    takes effect at the next progress report (at most ``every`` seconds later).
+    is safe (a second press raises ``KeyboardInterrupt`` there). Nested inside another one
+    (a :class:`Watch`'s inside the planner's post-solve steps, say), it shares the outer
+    one's count.
     """
 
+    _active: ClassVar[Presses | None] = None
+    """The one whose handler is installed, if any."""
+
     def __init__(self) -> None:
-        self.count = 0
-        """Ctrl-C presses so far."""
+        self._count = 0
+        self._outer: Presses | None = None
         self._previous: Any = None
 
+    @property
+    def count(self) -> int:
+        """Ctrl-C presses so far."""
+        return self._outer.count if self._outer is not None else self._count
+
     def __enter__(self) -> Presses:
-        if (
+        if Presses._active is not None:
+            self._outer = Presses._active
+        elif (
             threading.current_thread() is threading.main_thread()
             and signal.getsignal(signal.SIGINT) is signal.default_int_handler
         ):
             self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+            Presses._active = self
         return self
 
     def __exit__(
@@ -183,9 +194,11 @@ class Presses:
     ) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
+            Presses._active = None
+        self._outer = None
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
-        self.count += 1
+        self._count += 1
 
     def check(self) -> None:
         """Raise ``KeyboardInterrupt`` if Ctrl-C was pressed twice."""

@@ -28,7 +28,7 @@ from evfab._highs import SolveStatus, new_highs, pass_milp, run
 from evfab._plan_model import FloatArray, IntArray, PlanInputs, build_milp
 from evfab._plan_tables import prepare_beside, write_back
 from evfab._route_table import RouteTable, RouteView, route_table
-from evfab._solve_watch import Progress, ProgressFn
+from evfab._solve_watch import Presses, Progress, ProgressFn
 from evfab._world import World, add_months, year_fractions
 from evfab.rules import Route
 
@@ -53,9 +53,10 @@ class PlanOptions:
             ``time_limit``, or ``interrupted`` if it had none; a stop asked for, even one
             HiGHS finishes before, leaves the alternatives unpriced); while it watches,
             Ctrl-C does the same and a second Ctrl-C raises
-            ``KeyboardInterrupt``. The re-solve for capacity values is not watched; while
-            alternatives are priced, Ctrl-C stops the pricing (see
-            :func:`evfab._plan_explain.alternatives`).
+            ``KeyboardInterrupt``. After the solve, Ctrl-C stops the work after it, not the
+            plan: the capacity values' LP finishes, the alternatives are left unpriced or
+            their pricing stops (see :func:`evfab._plan_explain.alternatives`); a second
+            Ctrl-C raises ``KeyboardInterrupt``.
         on_step: Called with a few words as the planner moves on after the solve
             ("capacity values ...", then "pricing alternative 3 of 12" before each
             re-solve), so that a caller can say what the wait is for.
@@ -383,26 +384,30 @@ def plan(
     chosen, tables = write_back(d, ix, m, sol, ready)
     t4 = time.perf_counter()
     step = opts.on_step or (lambda _: None)
-    if opts.capacity_values:
-        step("capacity values (the LP with the plan's choices fixed)")
-    values = (
-        explain.capacity_values(d, ix, m, sol)
-        if opts.capacity_values
-        else _empty(["plant", "year", "value_per_car", "binding"])
-    )
-    do_alt = opts.alternatives
-    if do_alt is None:
-        do_alt = len(ix.routes) <= opts.max_alternatives
-    alternatives = (
-        _empty(["program", "route", "cost", "delta", "status"])
-        if not do_alt
-        # Whoever stopped the solve wants the plan now: the alternatives are not priced.
-        else explain.not_priced(d, ix)
-        if stopped
-        else explain.alternatives(
-            d, ix, m, sol, opts, lambda i, n: step(f"pricing alternative {i + 1:,} of {n:,}")
+    # A Ctrl-C from here on stops the re-solves after the plan, not the plan (a second one
+    # aborts): the capacity values' LP ends, and the alternatives are left unpriced.
+    with Presses() as presses:
+        if opts.capacity_values:
+            step("capacity values (the LP with the plan's choices fixed)")
+        values = (
+            explain.capacity_values(d, ix, m, sol)
+            if opts.capacity_values
+            else _empty(["plant", "year", "value_per_car", "binding"])
         )
-    )
+        presses.check()
+        do_alt = opts.alternatives
+        if do_alt is None:
+            do_alt = len(ix.routes) <= opts.max_alternatives
+        alternatives = (
+            _empty(["program", "route", "cost", "delta", "status"])
+            if not do_alt
+            # Whoever stopped the solve wants the plan now: the alternatives are not priced.
+            else explain.not_priced(d, ix)
+            if stopped or presses.count
+            else explain.alternatives(
+                d, ix, m, sol, opts, lambda i, n: step(f"pricing alternative {i + 1:,} of {n:,}")
+            )
+        )
     shortfalls = explain.shortfalls(world, d, ix, tables["unmet"], table)
     explanations = explain.explain_choices(
         world, ix.programs, chosen, alternatives, table, ready.unusable
