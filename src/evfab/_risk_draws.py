@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    from evfab.risk import RiskOptions
+    from evfab._risk_types import RiskOptions
 
 AnyFloat = npt.NDArray[np.floating[Any]]
 FloatArray = npt.NDArray[np.float64]

@@ -1,0 +1,222 @@
+"""The risk engine's summaries: percentiles, odds, expected cost and SOP drivers per route."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from evfab._risk_types import (
+    DRIVER_SAMPLES,
+    Acc,
+    AnyFloat,
+    Compiled,
+    FloatArray,
+    Recipe,
+    RiskOptions,
+    RiskResult,
+    days_since,
+    route_key,
+    timing_of,
+)
+from evfab._timing import DAYS_PER_MONTH
+from evfab._world import World
+from evfab.rules import Route
+
+
+def _expected_fixed(
+    world: World, r: Route, comp: Compiled, ecol: dict[str, int], sop: FloatArray
+) -> float:
+    """Expected one-off payments: each offer's fee times its chance of being concluded, and
+    the badge waiver when the route starts; discounted to as_of."""
+    total = 0.0
+    y0 = int(world.years[0])
+    for o in r.offers:
+        row = world.offer(o)
+        key = f"offer:{o}:success"
+        p = float(comp.event_p[ecol[key]]) if key in ecol else 1.0
+        year = (world.as_of + dt.timedelta(days=row["lead_months"].mode * DAYS_PER_MONTH)).year
+        total += float(row["fixed_fee"]) * p / (1.0 + world.discount_rate) ** max(0, year - y0)
+    if r.badge_waiver_fee:
+        total += r.badge_waiver_fee * float(np.isfinite(sop).mean())
+    return total
+
+
+def _date(world: World, days: float) -> dt.date | None:
+    return None if not np.isfinite(days) else world.as_of + dt.timedelta(days=round(float(days)))
+
+
+def _weighted_percentiles(
+    values: FloatArray, counts: npt.NDArray[np.int64], qs: list[float]
+) -> FloatArray:
+    """Percentiles (lower method) of columns of ``values`` whose rows occur ``counts`` times."""
+    total = counts.sum()
+    # NOTE: rows that never occur cannot be picked (the first row whose cumulative count
+    # reaches a rank adds to it); dropping them first leaves a few hundred SOP days of the
+    # thousands tabulated, and all columns are sorted in one call.
+    seen = counts > 0
+    values, counts = values[seen], counts[seen]
+    order = np.argsort(values, axis=0, kind="stable")
+    cum = np.cumsum(counts[order], axis=0)
+    cols = np.arange(values.shape[1])
+    out = np.empty((len(qs), values.shape[1]))
+    for i, q in enumerate(qs):
+        # The smallest value whose cumulative count reaches rank floor(q * (total - 1)) + 1.
+        rank = int(np.floor(q / 100 * (total - 1))) + 1
+        out[i] = values[order[(cum >= rank).argmax(axis=0), cols], cols]
+    return out
+
+
+def summarise(
+    world: World,
+    routes: list[Route],
+    opts: RiskOptions,
+    comp: Compiled,
+    col: dict[str, int],
+    ecol: dict[str, int],
+    recipes: dict[int, Recipe],
+    acc: dict[str, Acc],
+    months_keep: AnyFloat,
+    discount: FloatArray,
+    n_keep: int,
+    n_days: int,
+) -> RiskResult:
+    rows, vol_rows = [], []
+    cdf: dict[str, FloatArray] = {}
+    drivers: dict[str, list[tuple[str, float]]] = {}
+    n = opts.samples
+    g_pos = {str(g): i for i, g in enumerate(world.programs.index)}
+    # np.percentile's "lower" method picks sorted index floor((n - 1) q).
+    q_index = np.floor((n - 1) * (np.array([10, 50, 90]) / 100)).astype(np.intp)
+    for r in routes:
+        rec = recipes[id(timing_of(r))]
+        if rec.cdf is None:
+            head = rec.sop[:DRIVER_SAMPLES].copy()
+            # NOTE: one in-place sort per recipe serves the percentiles, the odds and the
+            # CDF chart (the drivers keep the unsorted head). np.percentile, two boolean
+            # means and np.sort's fresh copy over N samples took half of a 1M-sample call.
+            rec.sop.sort()
+            rec.cdf = rec.sop[:: max(1, len(rec.sop) // 2000)].copy()
+            rec.drivers = _drivers(r, comp, col, months_keep[:DRIVER_SAMPLES], head)
+        srt = rec.sop
+        p10, p50, p90 = srt[q_index]
+        target = days_since(world, r.target_sop)
+        a = acc.get(route_key(r))
+        if a is None:
+            assert rec.table_never is not None
+            if rec.day_counts is None:
+                # How many samples started on each day (index = day since as_of); the
+                # last bin counts those that never started.
+                # NOTE: the SOPs are sorted whole days, so a binary search per day boundary
+                # counts them without another pass over every sample.
+                edges = np.searchsorted(srt, np.arange(n_days + 1) - 0.5)
+                day_counts = np.append(np.diff(edges), len(srt) - edges[-1])
+                # NOTE: only the days some sample starts on (a few hundred of thousands)
+                # count, for every program of the recipe.
+                seen = day_counts > 0
+                rec.day_counts, rec.day_avail = day_counts[seen], rec.table_never[seen]
+            counts, t_avail = rec.day_counts, rec.day_avail
+            assert t_avail is not None
+            t_built = np.minimum(t_avail, world.demand[g_pos[r.program]][None, :])
+            avail_mean = counts @ t_avail / n
+            built_mean = counts @ t_built / n
+            variable = float(counts @ (t_built @ discount)) * r.unit_cost / n
+            if rec.avail_percentiles is None:  # the same for every program of the recipe
+                rec.avail_percentiles = _weighted_percentiles(t_avail, counts, [10, 50, 90])
+            pa = rec.avail_percentiles
+            pb = _weighted_percentiles(t_built, counts, [10, 50, 90])
+        else:
+            avail_mean, built_mean = a.avail_sum / n, a.built_sum / n
+            variable = a.variable_cost / n
+            pa = np.percentile(a.avail_keep[:n_keep], [10, 50, 90], axis=0, method="lower")
+            pb = np.percentile(a.built_keep[:n_keep], [10, 50, 90], axis=0, method="lower")
+        rows.append(
+            {
+                "program": r.program,
+                "route": r.id,
+                "p_success": float(np.searchsorted(srt, np.inf)) / n,
+                "nominal_sop": r.earliest_sop,
+                "sop_p10": _date(world, p10),
+                "sop_p50": _date(world, p50),
+                "sop_p90": _date(world, p90),
+                "target_sop": r.target_sop,
+                "p_on_target": float(np.searchsorted(srt, target, side="right")) / n,
+                "expected_cars": float(avail_mean.sum()),
+                "expected_built": float(built_mean.sum()),
+                "expected_cost": variable + _expected_fixed(world, r, comp, ecol, srt),
+                "weakest_status": r.weakest_status,
+                "warnings": list(r.warnings),
+            }
+        )
+        for j, y in enumerate(world.years):
+            vol_rows.append(
+                {
+                    "program": r.program,
+                    "route": r.id,
+                    "year": int(y),
+                    "available_p10": float(pa[0, j]),
+                    "available_p50": float(pa[1, j]),
+                    "available_p90": float(pa[2, j]),
+                    "available_mean": float(avail_mean[j]),
+                    "built_p10": float(pb[0, j]),
+                    "built_p50": float(pb[1, j]),
+                    "built_p90": float(pb[2, j]),
+                    "built_mean": float(built_mean[j]),
+                }
+            )
+        key = route_key(r)
+        cdf[key] = rec.cdf.copy()  # each program's own array (at most ~2,000 points)
+        drivers[key] = list(rec.drivers or [])
+    return RiskResult(
+        scenario=world.name,
+        samples=n,
+        seed=opts.seed,
+        summary=pd.DataFrame(rows),
+        volumes=pd.DataFrame(vol_rows),
+        sop_samples=cdf,
+        drivers=drivers,
+        seconds=0.0,
+        as_of=world.as_of,
+    )
+
+
+def _drivers(
+    r: Route, comp: Compiled, col: dict[str, int], months: AnyFloat, sop: FloatArray
+) -> list[tuple[str, float]]:
+    """Durations whose draws move the route's SOP most: Spearman rank correlation, top 3."""
+    ok = np.isfinite(sop)
+    # A SOP that does not vary (set by a fixed plant date, say) has no drivers.
+    if ok.sum() < 10 or np.ptp(sop[ok]) == 0:
+        return []
+    sop_rank = _ranks(sop[ok])
+    out = []
+    for s in timing_of(r).steps():
+        x = months[ok, col[s.key]]
+        if np.ptp(x) == 0:
+            continue
+        rho = float(np.corrcoef(_ranks(x), sop_rank)[0, 1])
+        if np.isfinite(rho):
+            out.append((s.label, rho))
+    out.sort(key=lambda t: -abs(t[1]))
+    return out[:3]
+
+
+def _ranks(x: AnyFloat) -> FloatArray:
+    """Ranks with ties sharing their average rank, as Spearman's coefficient needs.
+
+    (SOPs tie often: every sample whose SOP is set by the same fixed date gets it. Ranking
+    ties by sample order instead adds noise that dilutes the coefficient.)
+    """
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    first = np.concatenate([[True], xs[1:] != xs[:-1]])
+    starts = np.flatnonzero(first)
+    sizes = np.diff(np.append(starts, len(x)))
+    out = np.empty(len(x))
+    out[order] = np.repeat(starts + (sizes - 1) / 2, sizes)
+    return out
+
+
+__all__ = ["summarise"]
