@@ -15,6 +15,7 @@ drawn alike and a difference in odds is the change's, not sampling noise.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,15 +159,7 @@ def _route_changes(before: list[Route], after: list[Route]) -> pd.DataFrame:
     rows = []
     for key in list(old) + [k for k in new if k not in old]:
         b, a = old.get(key), new.get(key)
-        if (
-            b is not None
-            and a is not None
-            and (_state(b), b.earliest_sop)
-            == (
-                _state(a),
-                a.earliest_sop,
-            )
-        ):
+        if b is not None and a is not None and _seen(b) == _seen(a):
             continue
         why = None if a is None else (a.sop_driver if a.usable else "; ".join(a.why))
         rows.append(
@@ -195,6 +188,11 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
 
 def _state(r: Route) -> str:
     return "usable" if r.usable else "legal, not usable" if r.legal else "illegal"
+
+
+def _seen(r: Route) -> tuple[str, dt.date]:
+    """What a comparison of routes looks at: state and earliest SOP."""
+    return _state(r), r.earliest_sop
 
 
 def _odds(
