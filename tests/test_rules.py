@@ -229,6 +229,12 @@ def test_dormant_own_licence_alive_when_production_starts() -> None:
     assert routes(d)["own:newco-bev@own:np"].legal
 
 
+def _illegal(r: Route, sop: dt.date, *why: str) -> None:
+    """``r`` is illegal, shows ``sop`` as its date and gives exactly the reasons ``why``."""
+    assert not r.legal and r.earliest_sop == sop
+    assert r.why == why
+
+
 def _lapsing() -> dict[str, Any]:
     """NewCo's licence, dormant since 2021-06, is withdrawn on 2022-06-01 under a 12-month
     exit rule; its plant, under construction since 2021-01, is ready on 2022-09-01."""
@@ -241,9 +247,9 @@ def _lapsing() -> dict[str, Any]:
 
 def test_dormant_licence_lapses_before_the_plant_is_ready() -> None:
     d = _lapsing()
-    r = routes(d)["own:newco-bev@own:np"]
-    assert not r.legal and r.earliest_sop == D(2022, 9, 1)
-    assert r.why == (
+    _illegal(
+        routes(d)["own:newco-bev@own:np"],
+        D(2022, 9, 1),
         "licence newco-bev, dormant since 2021-06-01, is withdrawn on 2022-06-01 under the "
         "12-month exit rule (since 2015-01-01), before production can start on 2022-09-01",
     )
@@ -351,9 +357,9 @@ def test_a_pending_application_overtaken_by_a_halt_waits_for_the_lift() -> None:
     assert r.sop_driver.endswith("held until new licences are granted again from 2023-01-01 (Lift)")
     # Without the lift the application is never granted.
     d["policy"].pop()
-    r = routes(d)["applied:newco-bev@own:np"]
-    assert not r.legal and r.earliest_sop == D(2022, 6, 1)
-    assert r.why == (
+    _illegal(
+        routes(d)["applied:newco-bev@own:np"],
+        D(2022, 6, 1),
         "new licences are not granted from 2022-03-01 (Halt), before the licence could be "
         "granted on 2022-06-01, and no later period grants them again; apply is not a route",
     )
@@ -373,8 +379,9 @@ def test_a_halt_before_the_grant_makes_an_application_illegal() -> None:
         {"since": "2023-01-01", "name": "Halt", "new_licences": False, "sources": ["s2"]}
     )
     r = routes(d)["apply:apply@own:np"]
-    assert not r.legal and r.earliest_sop == D(2023, 2, 1)
-    assert r.why == (
+    _illegal(
+        r,
+        D(2023, 2, 1),
         "new licences are not granted from 2023-01-01 (Halt), before the licence could be "
         "granted on 2023-02-01, and no later period grants them again; apply is not a route",
     )

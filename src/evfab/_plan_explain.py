@@ -132,9 +132,11 @@ def alternatives(
                     "status": res.status.value,
                 }
             )
-    return pd.DataFrame(rows, columns=["program", "route", "cost", "delta", "status"])
+    return pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
 
 
+ALTERNATIVE_COLUMNS = ["program", "route", "cost", "delta", "status"]
+"""Columns of :func:`alternatives`."""
 NOT_PRICED = "not_priced"
 """Status of an alternative left unpriced because the pricing was stopped (Ctrl-C)."""
 
@@ -161,16 +163,8 @@ def not_priced(d: PlanInputs, ix: object) -> pd.DataFrame:
     """
     ids: list[str] = ix.routes.ids  # type: ignore[attr-defined]
     programs: list[str] = ix.programs  # type: ignore[attr-defined]
-    return pd.DataFrame(
-        {
-            "program": [programs[g] for g in d.route_program.tolist()],
-            "route": ids,
-            "cost": np.full(len(ids), np.nan),
-            "delta": np.full(len(ids), np.nan),
-            "status": [NOT_PRICED] * len(ids),
-        },
-        columns=["program", "route", "cost", "delta", "status"],
-    )
+    rows = [_unpriced(programs[g], r) for g, r in zip(d.route_program.tolist(), ids, strict=True)]
+    return pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
 
 
 def _money(x: float) -> str:

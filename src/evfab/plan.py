@@ -399,7 +399,7 @@ def plan(
         if do_alt is None:
             do_alt = len(ix.routes) <= opts.max_alternatives
         alternatives = (
-            _empty(["program", "route", "cost", "delta", "status"])
+            _empty(explain.ALTERNATIVE_COLUMNS)
             if not do_alt
             # Whoever stopped the solve wants the plan now: the alternatives are not priced.
             else explain.not_priced(d, ix)
