@@ -26,6 +26,9 @@ def test_progress_text_before_and_after_the_first_plan() -> None:
     assert "1,234 nodes" in later
     stopping = progress_text(Progress(80.0, 2.5e9, 2.4e9, 0.04, 1300, stopping=True), "CNY")
     assert "stopping at the solver's next check; Ctrl-C again to abort" in stopping
+    late = Progress(80.0, 2.5e9, 2.5e9, 0.0, 1300, stopping=True, finished=True)
+    assert "solve already finished" in progress_text(late, "CNY")
+    assert "next check" not in progress_text(late, "CNY")
 
 
 def test_watching_says_once_that_it_stops_and_never_stops_itself() -> None:
@@ -37,6 +40,15 @@ def test_watching_says_once_that_it_stops_and_never_stops_itself() -> None:
         live.step("capacity values")
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert text.count("stopping: the best plan found so far will be shown") == 1
+
+
+def test_watching_says_a_late_stop_keeps_the_finished_solve() -> None:
+    console = Console(file=io.StringIO(), width=200)
+    with watching(console, show=False, currency="EUR") as live:
+        live.progress(Progress(3.0, 1e6, 1e6, 0.0, 5, stopping=True, finished=True))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "the solve had already finished" in text
+    assert "best plan found so far" not in text
 
 
 @pytest.fixture(scope="module")

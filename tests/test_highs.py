@@ -6,6 +6,7 @@ import itertools
 import math
 import os
 import signal
+from typing import Any
 
 import pytest
 
@@ -129,3 +130,29 @@ def test_a_stop_before_any_plan_is_interrupted_not_an_error(generated_milp) -> N
     assert sol.status is SolveStatus.INTERRUPTED
     assert math.isnan(sol.objective)
     assert len(sol.col_value) == 0
+
+
+class _PressAfterRun:
+    """A HiGHS instance whose ``run()`` is followed by a Ctrl-C (after its last check)."""
+
+    def __init__(self, h: Any) -> None:
+        self._h = h
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._h, name)
+
+    def run(self) -> Any:
+        status = self._h.run()
+        os.kill(os.getpid(), signal.SIGINT)
+        return status
+
+
+def test_a_ctrl_c_after_the_last_check_is_told_as_finished(milp) -> None:  # type: ignore[no-untyped-def]
+    seen: list[Progress] = []
+    h = new_highs()
+    pass_milp(h, milp)
+    sol = run(_PressAfterRun(h), None, 1e-6, seen.append)
+    assert sol.status is SolveStatus.OPTIMAL
+    assert [p.finished for p in seen if p.stopping] == [True]
+    assert not any(p.finished for p in seen if not p.stopping)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

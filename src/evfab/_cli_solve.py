@@ -29,11 +29,12 @@ def progress_text(p: Progress, currency: str) -> str:
         if math.isfinite(p.objective)
         else f"no plan yet, bound {bound}"
     )
-    how = (
-        "stopping at the solver's next check; Ctrl-C again to abort"
-        if p.stopping
-        else "Ctrl-C stops with the best plan"
-    )
+    if p.finished:
+        how = "solve already finished; stopping after it; Ctrl-C again to abort"
+    elif p.stopping:
+        how = "stopping at the solver's next check; Ctrl-C again to abort"
+    else:
+        how = "Ctrl-C stops with the best plan"
     return f"solving the plan with HiGHS: {p.seconds:,.0f} s, {best}, {p.nodes:,} nodes ({how})"
 
 
@@ -78,7 +79,10 @@ def watching(console: Console, show: bool, currency: str) -> Iterator[Watching]:
             if p.stopping and not told:
                 told = True
                 console.print(
-                    "[yellow]stopping: the best plan found so far will be shown "
+                    "[yellow]stopping: the solve had already finished; its plan will be "
+                    "shown without the work that follows it (Ctrl-C again to abort)[/]"
+                    if p.finished
+                    else "[yellow]stopping: the best plan found so far will be shown "
                     "(Ctrl-C again to abort)[/]"
                 )
             if live is not None:

@@ -38,6 +38,8 @@ class Progress:
         nodes: Branch-and-bound nodes explored.
         stopping: A stop was asked for (Ctrl-C or the progress function); HiGHS ends at
             its next interrupt check.
+        finished: HiGHS had already returned when the stop was asked for (a Ctrl-C after
+            its last check): the solve's result stands, the stop applies to what follows.
     """
 
     seconds: float
@@ -46,6 +48,7 @@ class Progress:
     gap: float
     nodes: int
     stopping: bool = False
+    finished: bool = False
 
 
 ProgressFn = Callable[[Progress], bool | None]
@@ -132,7 +135,7 @@ class Watch:
         """End the watch once HiGHS has returned.
 
         A Ctrl-C after HiGHS's last callback is still told to the progress function, once,
-        with ``last`` (the solve's final state, marked stopping). Then what the progress
+        with ``last`` (the solve's final state, marked stopping and finished). Then what the progress
         function raised is raised, or ``KeyboardInterrupt`` on a second Ctrl-C.
 
         Args:
@@ -141,7 +144,7 @@ class Watch:
         if self.presses and not self._told and self.error is None:
             self._told = True
             try:
-                self._fn(dataclasses.replace(last, stopping=True))
+                self._fn(dataclasses.replace(last, stopping=True, finished=True))
             except BaseException as e:
                 self.error = e
         if self.error is not None:
