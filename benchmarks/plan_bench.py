@@ -124,13 +124,14 @@ def pyomo_build(d: PlanInputs) -> Any:
     lost: list[float] = d.lost_margin.tolist()
     min_fill: list[float] = d.min_fill.tolist()
     single: list[bool] = d.single_source.tolist()
-    prog_company: list[int] = d.program_company.tolist()
     prog: list[int] = d.route_program.tolist()
     plant: list[int] = d.route_plant.tolist()
     cap: list[list[float]] = d.route_cap.tolist()
     unit_cost: list[float] = d.route_unit_cost.tolist()
-    route_fixed: list[float] = d.route_fixed.tolist()
-    route_year: list[int] = d.route_year.tolist()
+    waiver: list[int] = d.route_waiver.tolist()
+    waiver_fee: list[float] = d.waiver_fee.tolist()
+    waiver_offer: list[int] = d.waiver_offer.tolist()
+    keep_year: list[int] = d.route_keep_year.tolist()
     ptr: list[int] = d.route_offer_ptr.tolist()
     idx: list[int] = d.route_offer_idx.tolist()
     access: list[int] = d.route_access.tolist()
@@ -138,6 +139,7 @@ def pyomo_build(d: PlanInputs) -> Any:
     offer_fixed: list[float] = d.offer_fixed.tolist()
     offer_year: list[int] = d.offer_year.tolist()
     offer_company: list[int] = d.offer_company.tolist()
+    access_offer: list[int] = d.access_offer.tolist()
     access_cap: list[list[float]] = d.access_cap.tolist()
     exclusive: list[list[int]] = d.exclusive.tolist()
     budget: list[float] = d.budget.tolist()
@@ -187,11 +189,14 @@ def pyomo_build(d: PlanInputs) -> Any:
         return module_cap[o][y] * m.modules[o] if o in m.MO else 0
 
     def needs_z(r: int) -> bool:
-        k = len(offers_of[r])
-        return k > 1 or route_fixed[r] > 0 or single[prog[r]]
+        return len(offers_of[r]) > 1 or waiver[r] >= 0
 
     m.ZR = pyo.Set(initialize=[r for r in m.R if needs_z(r)])
     m.z = pyo.Var(m.ZR, within=pyo.Binary)
+    m.W = pyo.RangeSet(0, len(waiver_fee) - 1)
+    m.w = pyo.Var(m.W, within=pyo.Binary)
+    m.KR = pyo.Set(initialize=[r for r in m.R if keep_year[r] >= 0])
+    m.k = pyo.Var(m.KR, within=pyo.Binary)
 
     def switch(m: Any, r: int) -> Any:
         """The binary that switches route r on: its z, its only offer's x, or none."""
@@ -210,14 +215,19 @@ def pyomo_build(d: PlanInputs) -> Any:
         q_by_py[plant[r], y].append(r)
         if access[r] >= 0:
             q_by_oy[access[r], y].append(r)
+    # Single-source programs: a binary per (program, plant, year) where it has a choice.
+    plants_gy: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for r, y in m.QI:
+        if single[prog[r]]:
+            plants_gy[prog[r], y].add(plant[r])
+    m.SI = pyo.Set(
+        dimen=3,
+        initialize=[(g, p, y) for (g, y), ps in plants_gy.items() if len(ps) > 1 for p in ps],
+    )
+    m.s = pyo.Var(m.SI, within=pyo.Binary)
     x_by_company: dict[int, list[int]] = defaultdict(list)
     for o in m.O:
         x_by_company[offer_company[o]].append(o)
-    z_by_company: dict[int, list[int]] = defaultdict(list)
-    z_by_program: dict[int, list[int]] = defaultdict(list)
-    for r in m.ZR:
-        z_by_company[prog_company[prog[r]]].append(r)
-        z_by_program[prog[r]].append(r)
 
     # -- constraints
     def demand_rule(m: Any, g: int, y: int) -> Any:
@@ -235,10 +245,11 @@ def pyomo_build(d: PlanInputs) -> Any:
 
     m.OY = pyo.Set(dimen=2, initialize=sorted(q_by_oy))
 
-    def access_rule(m: Any, o: int, y: int) -> Any:
-        c = access_cap[o][y]
+    def access_rule(m: Any, a: int, y: int) -> Any:
+        c = access_cap[a][y]
         c = 0.0 if c != c else c  # NaN: the offer brings no capacity that year
-        return sum(m.q[r, y] for r in q_by_oy[o, y]) - c * m.x[o] - module_capacity(m, o, y) <= 0
+        o = access_offer[a]
+        return sum(m.q[r, y] for r in q_by_oy[a, y]) - c * m.x[o] - module_capacity(m, o, y) <= 0
 
     m.access = pyo.Constraint(m.OY, rule=access_rule)
 
@@ -251,6 +262,10 @@ def pyomo_build(d: PlanInputs) -> Any:
 
     m.LINK = pyo.Set(dimen=2, initialize=[(r, o) for r in m.ZR for o in offers_of[r]])
     m.link = pyo.Constraint(m.LINK, rule=lambda m, r, o: m.z[r] - m.x[o] <= 0)
+
+    m.waiver = pyo.Constraint(
+        [r for r in m.ZR if waiver[r] >= 0], rule=lambda m, r: m.z[r] - m.w[waiver[r]] <= 0
+    )
 
     m.module_link = pyo.Constraint(
         m.MO, rule=lambda m, o: m.modules[o] - module_max[o] * m.x[o] <= 0
@@ -265,7 +280,7 @@ def pyomo_build(d: PlanInputs) -> Any:
 
     def budget_rule(m: Any, k: int) -> Any:
         terms = [offer_fixed[o] * m.x[o] for o in x_by_company[k]]
-        terms += [route_fixed[r] * m.z[r] for r in z_by_company[k]]
+        terms += [waiver_fee[v] * m.w[v] for v in m.W if offer_company[waiver_offer[v]] == k]
         terms += [module_fee[o] * m.modules[o] for o in x_by_company[k] if o in m.MO]
         if not terms:
             return pyo.Constraint.Skip
@@ -273,13 +288,30 @@ def pyomo_build(d: PlanInputs) -> Any:
 
     m.budget = pyo.Constraint(m.CB, rule=budget_rule)
 
-    m.GS = pyo.Set(initialize=[g for g in m.G if single[g]])
+    def sourcing_rule(m: Any, r: int, y: int) -> Any:
+        if (prog[r], plant[r], y) not in m.SI:
+            return pyo.Constraint.Skip
+        big = min(cap[r][y], demand[prog[r]][y])
+        return m.q[r, y] - big * m.s[prog[r], plant[r], y] <= 0
 
-    def single_rule(m: Any, g: int) -> Any:
-        zs = [m.z[r] for r in z_by_program[g]]
-        return sum(zs) <= 1 if zs else pyo.Constraint.Skip
+    m.sourcing = pyo.Constraint(m.QI, rule=sourcing_rule)
+    m.GY = pyo.Set(dimen=2, initialize=sorted(gy for gy, ps in plants_gy.items() if len(ps) > 1))
+    m.single = pyo.Constraint(
+        m.GY, rule=lambda m, g, y: sum(m.s[g, p, y] for p in plants_gy[g, y]) <= 1
+    )
 
-    m.single = pyo.Constraint(m.GS, rule=single_rule)
+    def keep_after_rule(m: Any, r: int, y: int) -> Any:
+        if r not in m.KR or y <= keep_year[r]:
+            return pyo.Constraint.Skip
+        return m.q[r, y] - min(cap[r][y], demand[prog[r]][y]) * m.k[r] <= 0
+
+    m.keep_after = pyo.Constraint(m.QI, rule=keep_after_rule)
+    m.keep = pyo.Constraint(
+        m.KR,
+        rule=lambda m, r: m.k[r]
+        - sum(m.q[r, y] for y in m.Y if (r, y) in m.QI and y <= keep_year[r])
+        <= 0,
+    )
 
     # -- objective: discounted cost
     m.cost = pyo.Objective(
@@ -287,7 +319,7 @@ def pyomo_build(d: PlanInputs) -> Any:
         + sum(lost[g] * disc[y] * m.u[g, y] for g, y in m.UI)
         + sum(offer_fixed[o] * disc[offer_year[o]] * m.x[o] for o in m.O)
         + sum(module_fee[o] * disc[offer_year[o]] * m.modules[o] for o in m.MO)
-        + sum(route_fixed[r] * disc[route_year[r]] * m.z[r] for r in m.ZR),
+        + sum(waiver_fee[v] * disc[offer_year[waiver_offer[v]]] * m.w[v] for v in m.W),
         sense=pyo.minimize,
     )
     return m

@@ -481,7 +481,7 @@ def test_nothing_chosen_gives_empty_text_tables() -> None:
 
 @given(st.lists(st.integers(min_value=-5, max_value=40), max_size=60))
 def test_first_seen_is_distinct_values_in_order_of_first_appearance(values: list[int]) -> None:
-    from evfab.plan import _first_seen
+    from evfab._plan_inputs import _first_seen
 
     got = _first_seen(np.array(values, np.int64))
     assert got.dtype == np.int64

@@ -10,20 +10,30 @@ Columns:
     u[g, y]  unmet demand of program g in year y;
     x[o]     offer o is taken (binary);
     m[o]     extra capacity modules of build offer o (integer, 0..max);
-    z[r]     route r is used (binary; only for routes that need several offers, pay a
-             route fee, or belong to a single-source program; a route needing one
-             offer is switched by that offer's x).
+    w[v]     badge waiver v is bought (binary; one per agreement whose clause is waived);
+    z[r]     route r is used (binary; only for routes that need several offers or a
+             waiver; a route needing one offer is switched by that offer's x);
+    s[g,p,y] single-source program g builds at plant p in year y (binary; only where g
+             could build at several plants that year);
+    k[r]     route r keeps its licence past the dormancy deadline (binary; only routes
+             whose licence is withdrawn within the horizon unless it produces).
 Rows:
     demand       sum_r q[r, y] + u[g, y] = demand[g, y]
     plant        sum_r q[r, y] - module_cap[o, y] m[o] <= free capacity of the plant in year y
-    access       sum_r q[r, y] - cap[o, y] x[o] - module_cap[o, y] m[o] <= 0 for offers
-                 that bring capacity
+    access       sum_r q[r, y] - cap[a, y] x[o] - module_cap[o, y] m[o] <= 0 for each
+                 (offer o, plant) pair a through which an offer brings capacity
     modules      m[o] - max[o] x[o] <= 0
     activation   q[r, y] - min(cap[r, y], demand[g, y]) z[r] <= 0  (x[o] for one-offer routes)
     link         z[r] - x[o] <= 0 for every offer the route needs
+    waiver       z[r] - w[v] <= 0 for routes that carry the own badge under waiver v
     exclusive    x[a] + x[b] <= 1
-    budget       sum_o fee[o] x[o] + sum_r waiver[r] z[r] <= budget[company]
-    single       sum_r z[r] <= 1 per single-source program
+    budget       sum_o fee[o] x[o] + sum_v fee[v] w[v] + sum_o module_fee[o] m[o]
+                 <= budget[company]
+    sourcing     q[r, y] - min(cap[r, y], demand[g, y]) s[g, plant(r), y] <= 0
+    single       sum_p s[g, p, y] <= 1 per single-source program and year
+    keep         q[r, y] - min(cap[r, y], demand[g, y]) k[r] <= 0 for years after the
+                 deadline's; k[r] - sum_{y <= deadline's year} q[r, y] <= 0 (a licence
+                 is kept by producing under it, at least a car, before it is withdrawn)
 """
 
 from __future__ import annotations
@@ -48,22 +58,27 @@ class PlanInputs:
         demand: Demand, programs x years (G, Y).
         lost_margin: Penalty per unmet car, per program (G).
         min_fill: Share of demand that must be met, per program (G).
-        single_source: Whether a program must use one route, per program (G).
+        single_source: Whether a program builds each year at one plant, per program (G).
         program_company: Company index of each program (G).
         route_program: Program index of each usable route (R).
         route_plant: Plant index of each route (R).
-        route_cap: Capacity of each route by year (R, Y).
+        route_cap: Capacity of each route by year, after its SOP and ramp-up (R, Y).
         route_unit_cost: Cost per car on each route, incl. fees and logistics (R).
-        route_fixed: Route-specific one-off fee, e.g. a badge waiver (R).
-        route_year: Year index when the route's one-off fees are paid (R).
         route_offer_ptr: CSR pointer into ``route_offer_idx`` (R + 1).
         route_offer_idx: Offer indices each route needs.
-        route_access: Offer index that brings the route's plant capacity, or -1 (R).
+        route_access: Access pair (offer, plant) that brings the route's plant capacity,
+            or -1 (R).
+        route_waiver: Badge waiver the route needs, or -1 (R).
+        route_keep_year: Last year index in which the route must produce to keep its
+            licence (dormancy rule), or -1 (R).
         plant_free: Free capacity of each plant by year (P, Y).
         offer_fixed: One-off fee of each offer (O).
         offer_year: Year index when each offer's fee is paid (O).
         offer_company: Company index of each offer's taker (O).
-        access_cap: Capacity an offer brings by year, NaN if none (O, Y).
+        access_offer: Offer of each access pair (A).
+        access_cap: Capacity an access pair brings by year, NaN if none (A, Y).
+        waiver_offer: Offer whose badge clause each waiver drops (W).
+        waiver_fee: One-off fee of each waiver, paid in its offer's year (W).
         exclusive: Pairs of offers that exclude each other (E, 2).
         budget: Capital budget per company, inf if none (C).
         module_cap: Capacity one extra module of a build offer adds by year, 0 if none (O, Y).
@@ -83,16 +98,19 @@ class PlanInputs:
     route_plant: IntArray
     route_cap: FloatArray
     route_unit_cost: FloatArray
-    route_fixed: FloatArray
-    route_year: IntArray
     route_offer_ptr: IntArray
     route_offer_idx: IntArray
     route_access: IntArray
+    route_waiver: IntArray
+    route_keep_year: IntArray
     plant_free: FloatArray
     offer_fixed: FloatArray
     offer_year: IntArray
     offer_company: IntArray
+    access_offer: IntArray
     access_cap: FloatArray
+    waiver_offer: IntArray
+    waiver_fee: FloatArray
     exclusive: IntArray
     budget: FloatArray
     module_cap: FloatArray
@@ -115,6 +133,9 @@ class Milp:
         u_program, u_year: Program and year of each ``u`` column.
         z_route: Route of each ``z`` column.
         plant_row_plant, plant_row_year: Plant and year of each ``plant`` row.
+        s_q, s_col_of_q: ``q`` columns a sourcing binary switches, and that binary's column.
+        s_group: (Program, year) group of each ``s`` column.
+        k_route, k_of_route: Route of each ``k`` column; ``k`` column of each route or -1.
     """
 
     cost: list[FloatArray] = field(default_factory=list)
@@ -140,6 +161,11 @@ class Milp:
     m_of_offer: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     plant_row_plant: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     plant_row_year: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    s_q: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    s_col_of_q: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    s_group: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    k_route: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    k_of_route: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def add_cols(
         self, name: str, cost: FloatArray, lower: FloatArray, upper: FloatArray, integer: bool
@@ -296,19 +322,72 @@ def add_route_variables(m: Milp, d: PlanInputs) -> None:
     offer's x directly; ``z_of_route`` then points at the x column.
     """
     n_offers = np.diff(d.route_offer_ptr)
-    single = d.single_source[d.route_program]
     # NOTE: reusing x for one-offer routes halves the binaries of facility-location-like
     # models (every OR-Library route is such a route) without changing the optimum.
-    need = (n_offers > 1) | (d.route_fixed > 0) | single | ((n_offers == 0) & single)
+    need = (n_offers > 1) | (d.route_waiver >= 0)
     z = np.nonzero(need)[0].astype(np.int64)
     m.z_route = z
     m.z_of_route = np.full(len(d.route_program), -1, np.int64)
-    cost = d.route_fixed[z] * d.discount[d.route_year[z]]
-    start = m.add_cols("z", cost, np.zeros(len(z)), np.ones(len(z)), integer=True)
+    start = m.add_cols("z", np.zeros(len(z)), np.zeros(len(z)), np.ones(len(z)), integer=True)
     m.z_of_route[z] = start + np.arange(len(z))
     via_x = (n_offers == 1) & ~need
     x0 = m.col_blocks["x"][0]
     m.z_of_route[via_x] = x0 + d.route_offer_idx[d.route_offer_ptr[:-1][via_x]]
+
+
+def add_waiver_variables(m: Milp, d: PlanInputs) -> None:
+    """w[v]: buy badge waiver v (binary), paying its fee once in its offer's year."""
+    n = len(d.waiver_fee)
+    if n == 0:
+        m.add_no_cols("w")
+        return
+    cost = d.waiver_fee * d.discount[d.offer_year[d.waiver_offer]]
+    m.add_cols("w", cost, np.zeros(n), np.ones(n), integer=True)
+
+
+def add_sourcing_variables(m: Milp, d: PlanInputs) -> None:
+    """s[g, p, y]: single-source program g builds at plant p in year y (binary), only
+    where g could build at several plants that year."""
+    qs = np.nonzero(d.single_source[d.route_program[m.q_route]])[0]
+    n_p, n_y = len(d.plant_free), len(d.years)
+    g = d.route_program[m.q_route[qs]]
+    key = (g * n_p + d.route_plant[m.q_route[qs]]) * n_y + m.q_year[qs]
+    uniq, inv = np.unique(key, return_inverse=True)
+    gy = (uniq // (n_p * n_y)) * n_y + uniq % n_y
+    _, of_group, counts = np.unique(gy, return_inverse=True, return_counts=True)
+    kept = np.nonzero(counts[of_group] > 1)[0]
+    if len(kept) == 0:
+        m.add_no_cols("s")
+        return
+    pos = np.full(len(uniq), -1, np.int64)
+    pos[kept] = np.arange(len(kept))
+    on = pos[inv] >= 0
+    n = len(kept)
+    start = m.add_cols("s", np.zeros(n), np.zeros(n), np.ones(n), integer=True)
+    m.s_q = qs[on].astype(np.int64)
+    m.s_col_of_q = start + pos[inv[on]]
+    _, m.s_group = np.unique(of_group[kept], return_inverse=True)
+
+
+def add_keep_variables(m: Milp, d: PlanInputs) -> None:
+    """k[r]: route r keeps a licence the dormancy rule would withdraw (binary)."""
+    r = np.nonzero(d.route_keep_year >= 0)[0].astype(np.int64)
+    m.k_route = r
+    m.k_of_route = np.full(len(d.route_program), -1, np.int64)
+    if len(r) == 0:
+        m.add_no_cols("k")
+        return
+    start = m.add_cols("k", np.zeros(len(r)), np.zeros(len(r)), np.ones(len(r)), integer=True)
+    m.k_of_route[r] = start + np.arange(len(r))
+
+
+def _big(m: Milp, d: PlanInputs, qi: IntArray) -> FloatArray:
+    """min(route capacity, demand) of the ``q`` columns ``qi``: a tight big-M."""
+    big: FloatArray = np.minimum(
+        d.route_cap[m.q_route[qi], m.q_year[qi]],
+        d.demand[d.route_program[m.q_route[qi]], m.q_year[qi]],
+    )
+    return big
 
 
 def add_demand_constraints(m: Milp, d: PlanInputs) -> None:
@@ -352,13 +431,14 @@ def add_plant_capacity_constraints(m: Milp, d: PlanInputs) -> None:
 def add_access_constraints(m: Milp, d: PlanInputs) -> None:
     """Capacity that comes through an offer (contract, stake, build, purchase) exists only if taken."""
     q0, x0 = m.col_blocks["q"][0], m.col_blocks["x"][0]
-    o = d.route_access[m.q_route]
-    has = o >= 0
+    a = d.route_access[m.q_route]
+    has = a >= 0
     qi = np.nonzero(has)[0]
-    key = o[has] * len(d.years) + m.q_year[has]
+    key = a[has] * len(d.years) + m.q_year[has]
     uniq, local = np.unique(key, return_inverse=True)
-    uo, uy = uniq // len(d.years), uniq % len(d.years)
-    cap = d.access_cap[uo, uy]
+    ua, uy = uniq // len(d.years), uniq % len(d.years)
+    uo = d.access_offer[ua]
+    cap = d.access_cap[ua, uy]
     n = len(uniq)
     mod = np.nonzero(m.m_of_offer[uo] >= 0)[0]
     rows = np.concatenate([local, np.arange(n), mod])
@@ -376,10 +456,7 @@ def add_activation_constraints(m: Milp, d: PlanInputs) -> None:
     qi = np.nonzero(zcol >= 0)[0]
     # NOTE: big-M = min(route capacity, demand) keeps the relaxation tight
     # (like x_ij <= d_j y_i in facility location).
-    big = np.minimum(
-        d.route_cap[m.q_route[qi], m.q_year[qi]],
-        d.demand[d.route_program[m.q_route[qi]], m.q_year[qi]],
-    )
+    big = _big(m, d, qi)
     n = len(qi)
     rows = np.concatenate([np.arange(n), np.arange(n)])
     cols = np.concatenate([q0 + qi, zcol[qi]])
@@ -408,6 +485,20 @@ def add_link_constraints(m: Milp, d: PlanInputs) -> None:
     m.add_rows("link", n, rows, cols, vals, np.full(n, -np.inf), np.zeros(n))
 
 
+def add_waiver_links(m: Milp, d: PlanInputs) -> None:
+    """A route carries the own badge only if its agreement's waiver is bought."""
+    r = np.nonzero(d.route_waiver >= 0)[0]
+    if len(r) == 0:
+        m.add_no_rows("waiver")
+        return
+    w0 = m.col_blocks["w"][0]
+    n = len(r)
+    rows = np.concatenate([np.arange(n), np.arange(n)])
+    cols = np.concatenate([m.z_of_route[r], w0 + d.route_waiver[r]])
+    vals = np.concatenate([np.ones(n), -np.ones(n)])
+    m.add_rows("waiver", n, rows, cols, vals, np.full(n, -np.inf), np.zeros(n))
+
+
 def add_exclusion_constraints(m: Milp, d: PlanInputs) -> None:
     """Mutually exclusive offers: at most one of each pair."""
     n = len(d.exclusive)
@@ -430,35 +521,61 @@ def add_budget_constraints(m: Milp, d: PlanInputs) -> None:
     local = np.full(len(d.budget), -1, np.int64)
     local[limited] = np.arange(len(limited))
     xo = np.nonzero(local[d.offer_company] >= 0)[0]
-    zr = m.z_route[(local[d.program_company[d.route_program[m.z_route]]] >= 0)]
+    wv = np.nonzero(local[d.offer_company[d.waiver_offer]] >= 0)[0]
     mo = m.m_offer[local[d.offer_company[m.m_offer]] >= 0]
     rows = np.concatenate(
         [
             local[d.offer_company[xo]],
-            local[d.program_company[d.route_program[zr]]],
+            local[d.offer_company[d.waiver_offer[wv]]],
             local[d.offer_company[mo]],
         ]
     )
-    cols = np.concatenate([x0 + xo, m.z_of_route[zr], m.m_of_offer[mo]])
-    vals = np.concatenate([d.offer_fixed[xo], d.route_fixed[zr], d.module_fee[mo]])
+    cols = np.concatenate([x0 + xo, m.col_blocks["w"][0] + wv, m.m_of_offer[mo]])
+    vals = np.concatenate([d.offer_fixed[xo], d.waiver_fee[wv], d.module_fee[mo]])
     n = len(limited)
     m.add_rows("budget", n, rows, cols, vals, np.full(n, -np.inf), d.budget[limited])
 
 
 def add_single_source_constraints(m: Milp, d: PlanInputs) -> None:
-    """A single-source program uses at most one route."""
-    single = np.nonzero(d.single_source)[0]
-    if len(single) == 0:
+    """A single-source program builds each year at one plant (any routes there)."""
+    n = len(m.s_q)
+    if n == 0:
+        m.add_no_rows("sourcing")
         m.add_no_rows("single")
         return
-    local = np.full(len(d.single_source), -1, np.int64)
-    local[single] = np.arange(len(single))
-    zr = m.z_route[local[d.route_program[m.z_route]] >= 0]
-    rows = local[d.route_program[zr]]
-    n = len(single)
+    q0 = m.col_blocks["q"][0]
+    rows = np.concatenate([np.arange(n), np.arange(n)])
+    cols = np.concatenate([q0 + m.s_q, m.s_col_of_q])
+    vals = np.concatenate([np.ones(n), -_big(m, d, m.s_q)])
+    m.add_rows("sourcing", n, rows, cols, vals, np.full(n, -np.inf), np.zeros(n))
+    s0, s1 = m.col_blocks["s"]
+    k = int(m.s_group.max()) + 1
     m.add_rows(
-        "single", n, rows, m.z_of_route[zr], np.ones(len(zr)), np.full(n, -np.inf), np.ones(n)
+        "single", k, m.s_group, np.arange(s0, s1), np.ones(s1 - s0), np.full(k, -np.inf), np.ones(k)
     )
+
+
+def add_keep_constraints(m: Milp, d: PlanInputs) -> None:
+    """A licence the dormancy rule withdraws is kept only by producing under it (at least
+    a car) by the deadline's year; production after that needs it kept."""
+    if len(m.k_route) == 0:
+        m.add_no_rows("keep")
+        return
+    q0 = m.col_blocks["q"][0]
+    k = m.k_of_route[m.q_route]
+    on = k >= 0
+    after = np.nonzero(on & (m.q_year > d.route_keep_year[m.q_route]))[0]
+    before = np.nonzero(on & (m.q_year <= d.route_keep_year[m.q_route]))[0]
+    n_a, n_k = len(after), len(m.k_route)
+    local = np.full(len(d.route_program), -1, np.int64)
+    local[m.k_route] = np.arange(n_k)
+    rows = np.concatenate(
+        [np.arange(n_a), np.arange(n_a), n_a + np.arange(n_k), n_a + local[m.q_route[before]]]
+    )
+    cols = np.concatenate([q0 + after, k[after], m.k_of_route[m.k_route], q0 + before])
+    vals = np.concatenate([np.ones(n_a), -_big(m, d, after), np.ones(n_k), -np.ones(len(before))])
+    n = n_a + n_k
+    m.add_rows("keep", n, rows, cols, vals, np.full(n, -np.inf), np.zeros(n))
 
 
 def build_milp(d: PlanInputs) -> Milp:
@@ -476,13 +593,18 @@ def build_milp(d: PlanInputs) -> Milp:
     add_offer_variables(m, d)
     add_module_variables(m, d)
     add_route_variables(m, d)
+    add_waiver_variables(m, d)
+    add_sourcing_variables(m, d)
+    add_keep_variables(m, d)
     add_demand_constraints(m, d)
     add_plant_capacity_constraints(m, d)
     add_access_constraints(m, d)
     add_activation_constraints(m, d)
     add_link_constraints(m, d)
+    add_waiver_links(m, d)
     add_module_links(m, d)
     add_exclusion_constraints(m, d)
     add_budget_constraints(m, d)
     add_single_source_constraints(m, d)
+    add_keep_constraints(m, d)
     return m

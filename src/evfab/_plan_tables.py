@@ -26,7 +26,7 @@ from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs
 from evfab._world import World
 
 if TYPE_CHECKING:
-    from evfab.plan import Index
+    from evfab._plan_inputs import Index
 
 T = TypeVar("T")
 
@@ -95,8 +95,7 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
     program_ids = np.array(ix.programs, dtype=object)
     plant_ids = np.array(ix.plants, dtype=object)
     offer_rows = [world.offer(o) for o in ix.offers]
-    rows = np.array([world.plant_row[p] for p in ix.plants], np.int64).reshape(len(ix.plants))
-    committed = world.committed[rows].astype(np.float64)
+    committed = ix.plant_committed
     capacity = d.plant_free + committed
     keep = capacity > 0
     pi, yi = np.nonzero(keep)
@@ -131,7 +130,6 @@ def _cost_terms(
     plant_cost, logistics = ix.plant_cost, ix.logistics
     fees = d.route_unit_cost - plant_cost - logistics
     df = d.discount
-    zr = m.z_route
     lost = d.lost_margin[m.u_program]
     # "modules" is the number of modules built per offer, not a column block (modules_built).
     return list(
@@ -142,7 +140,7 @@ def _cost_terms(
                     ("x", d.offer_fixed, d.offer_fixed * df[d.offer_year]),
                     ("modules", d.module_fee, d.module_fee * df[d.offer_year]),
                 ],
-                [("z", d.route_fixed[zr], d.route_fixed[zr] * df[d.route_year[zr]])],
+                [("w", d.waiver_fee, d.waiver_fee * df[d.offer_year[d.waiver_offer]])],
                 [("q", plant_cost[r], plant_cost[r] * df[y])],
                 [("q", fees[r], fees[r] * df[y])],
                 [("q", logistics[r], logistics[r] * df[y])],
@@ -313,14 +311,21 @@ def write_back(
     used_py = np.zeros((len(ix.plants), len(years)))
     np.add.at(used_py, (d.route_plant[qr], qy), q[used])
     used_at = used_py[p.util_at]
+    capacity = p.util_capacity
+    built = d.plant_module_offer >= 0
+    if built.any():  # extra modules built add to their plant's capacity
+        extra = np.zeros((len(ix.plants), len(years)))
+        o = d.plant_module_offer[built]
+        extra[built] = d.module_cap[o] * modules[o][:, None]
+        capacity = capacity + extra[p.util_at]
     utilization = frame(
         {
             "plant": p.util_plant,
             "year": p.util_year,
             "used": used_at,
             "committed": p.util_committed,
-            "capacity": p.util_capacity,
-            "utilization": (used_at + p.util_committed) / p.util_capacity,
+            "capacity": capacity,
+            "utilization": (used_at + p.util_committed) / capacity,
         },
         text=("plant",),
     )
@@ -340,7 +345,7 @@ def _costs(m: Milp, v: FloatArray, modules: FloatArray, p: Prepared) -> pd.DataF
     for block in ("q", "u"):
         b0, b1 = m.col_blocks[block]
         col[block] = v[b0:b1]
-    for block in ("x", "z"):
+    for block in ("x", "w"):
         b0, b1 = m.col_blocks[block]
         col[block] = np.round(v[b0:b1])
     rows: list[tuple[str, float, float]] = []

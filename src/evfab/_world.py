@@ -346,16 +346,19 @@ class World:
         row: FloatArray = self._capacities([(plant, start, since)])[0]
         return row
 
-    def plant_capacities(self, keys: Sequence[tuple[str, dt.date | None]]) -> FloatArray:
+    def plant_capacities(
+        self, keys: Sequence[tuple[str, dt.date | None]], since: dt.date | None = None
+    ) -> FloatArray:
         """Capacity by year of many plants at once, each as :meth:`plant_capacity` gives it.
 
         Args:
             keys: (plant id, construction start or None) pairs.
+            since: Count capacity only from this date (None: from each phase's ready date).
 
         Returns:
             Vehicles per year, one row per key (K, Y), before committed load.
         """
-        return self._capacities([(p, s, None) for p, s in keys])
+        return self._capacities([(p, s, since) for p, s in keys])
 
     def _capacities(self, keys: Sequence[tuple[str, dt.date | None, dt.date | None]]) -> FloatArray:
         """Capacity by year of (plant, start, since) keys (K, Y), as a new array."""

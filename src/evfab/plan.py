@@ -14,22 +14,20 @@ Steps, kept apart (build, solve, write back, post-process):
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from evfab._frames import empty_frame
-from evfab._gc import paused_gc
 from evfab._highs import SolveStatus, new_highs, pass_milp, run
-from evfab._plan_model import FloatArray, IntArray, PlanInputs, build_milp
+from evfab._plan_inputs import plan_inputs
+from evfab._plan_model import IntArray, build_milp
 from evfab._plan_tables import prepare_beside, write_back
-from evfab._route_table import RouteTable, RouteView, route_table
+from evfab._route_table import RouteTable, route_table
 from evfab._solve_watch import Presses, Progress, ProgressFn
-from evfab._world import World, add_months, year_fractions
+from evfab._world import World
 from evfab.rules import Route
 
 PlanStatus = SolveStatus
@@ -69,23 +67,6 @@ class PlanOptions:
     max_alternatives: int = 60
     progress: ProgressFn | None = field(default=None, compare=False)
     on_step: Callable[[str], None] | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
-class Index:
-    """Ids behind the array positions of :class:`PlanInputs`."""
-
-    programs: list[str]
-    routes: RouteView
-    plants: list[str]
-    offers: list[str]
-    companies: list[str]
-    table: RouteTable
-    """Every route, usable or not."""
-    plant_cost: FloatArray
-    """Production cost per car of each usable route's plant."""
-    logistics: FloatArray
-    """Logistics cost per car of each usable route."""
 
 
 @dataclass(frozen=True)
@@ -136,178 +117,6 @@ class PlanResult:
     def ok(self) -> bool:
         """True when a plan exists (optimal, or stopped at the time limit with one)."""
         return self.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
-
-
-def _year_index(world: World, d: dt.date) -> int:
-    y = min(max(d.year, int(world.years[0])), int(world.years[-1]))
-    return y - int(world.years[0])
-
-
-def _first_seen(values: IntArray) -> IntArray:
-    """Distinct values in order of first appearance."""
-    # NOTE: pandas' hash-based unique keeps that order without sorting: 10x faster than
-    # np.unique + argsort at 20,000 routes, a quarter faster at 800.
-    out: IntArray = pd.unique(np.asarray(values, np.int64))
-    return out
-
-
-def _local(rows: IntArray, size: int) -> IntArray:
-    """Map from a world row to its position in ``rows`` (-1 if absent)."""
-    out = np.full(size, -1, np.int64)
-    out[rows] = np.arange(len(rows))
-    return out
-
-
-@paused_gc()
-def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[PlanInputs, Index]:
-    """Convert a World and its routes into the planner's arrays (usable routes only).
-
-    Args:
-        world: The compiled world.
-        routes: A :class:`~evfab._route_table.RouteTable` or routes from
-            :func:`evfab.rules.derive_routes`.
-
-    Returns:
-        The arrays and the ids behind their positions.
-    """
-    table = RouteTable.from_routes(world, routes)
-    ta = table.arrays
-    # NOTE: everything per route is gathered from the (few) templates with index arrays;
-    # a Python loop per route was most of the planner's fixed cost on small models.
-    sel = np.nonzero(ta.usable[table.template])[0]
-    rt = table.template[sel]
-    programs = list(world.program_ids)
-    companies = list(world.company_ids)
-    c_of = {c: i for i, c in enumerate(companies)}
-    plant_rows = _first_seen(ta.plant[rt])
-    plant_pos = _local(plant_rows, len(world.plant_ids))
-    # Offers each usable route needs, flattened in route order.
-    n_off = ta.offer_ptr[rt + 1] - ta.offer_ptr[rt]
-    ptr = np.zeros(len(sel) + 1, np.int64)
-    ptr[1:] = np.cumsum(n_off)
-    within = np.arange(int(ptr[-1])) - np.repeat(ptr[:-1], n_off)
-    flat = ta.offer_idx[np.repeat(ta.offer_ptr[rt], n_off) + within]
-    offer_rows = _first_seen(flat)
-    offer_pos = _local(offer_rows, len(world.offer_ids))
-    offers = [world.offer_ids[i] for i in offer_rows]
-    plants = [world.plant_ids[i] for i in plant_rows]
-    years = world.years
-    n_y = len(years)
-    discount = (1.0 + world.discount_rate) ** -(years - years[0]).astype(np.float64)
-    # Each needed offer's row, read once: signing year, fee and taker here; exclusions and
-    # modules below.
-    o_of = {o: i for i, o in enumerate(offers)}
-    offer_info = [world.offer(o) for o in offers]
-    offer_year = np.array(
-        [_year_index(world, add_months(world.as_of, r["lead_months"].mode)) for r in offer_info],
-        np.int64,
-    ).reshape(len(offers))
-    offer_fixed = np.array([float(r["fixed_fee"]) for r in offer_info], np.float64)
-    offer_company = np.array([c_of[str(r["to"])] for r in offer_info], np.int64)
-    route_cap = ta.cap[rt]
-    # Routes on own plants need no access offer (-1); the others map to their offer's column.
-    access = np.full(len(rt), -1, np.int64)
-    has_access = ta.access[rt] >= 0
-    access[has_access] = offer_pos[ta.access[rt][has_access]]
-    access_cap = np.full((len(offers), n_y), np.nan)
-    has = access >= 0
-    np.fmax.at(access_cap, access[has], route_cap[has])
-    plant_free = np.zeros((len(plants), n_y))
-    build_lead: dict[str, float] = {}
-    for rows_ in world.offers_by_taker.values():
-        for _, row in rows_:
-            if row["kind"] == "build_plant":
-                build_lead.setdefault(str(row["detail"]["plant"]), float(row["lead_months"].mode))
-    keys = [
-        (
-            pid,
-            add_months(world.as_of, build_lead[pid])
-            if world.plant(pid)["status"] == "planned" and pid in build_lead
-            else None,
-        )
-        for pid in plants
-    ]
-    if plants:
-        cap = world.plant_capacities(keys) - world.committed[plant_rows]
-        plant_free = np.clip(cap, 0.0, None)
-    # An exclusion may be declared on either offer (or both): keep each pair once.
-    pairs = sorted(
-        {
-            (min(i, o_of[x]), max(i, o_of[x]))
-            for i, (o, r) in enumerate(zip(offers, offer_info, strict=True))
-            for x in r["excludes"]
-            if x in o_of and x != o
-        }
-    )
-    budget = np.array(
-        [
-            float(b) if b is not None and b == b else np.inf
-            for b in world.column("companies", "capital_budget")
-        ]
-    )
-    # Optional extra modules of build offers, ready with the plant's first phase.
-    module_cap = np.zeros((len(offers), n_y))
-    module_max = np.zeros(len(offers))
-    module_fee = np.zeros(len(offers))
-    plant_module_offer = np.full(len(plants), -1, np.int64)
-    for i, row in enumerate(offer_info):
-        det = row["detail"]
-        if row["kind"] != "build_plant" or not det.get("max_modules"):
-            continue
-        start = add_months(world.as_of, row["lead_months"].mode)
-        first = world.first_ready(str(det["plant"]), start)
-        module_cap[i] = float(det["module_capacity"]) * year_fractions(first, years)
-        module_max[i] = float(det["max_modules"])
-        module_fee[i] = float(det["module_fee"])
-        p = plant_pos[world.plant_row[str(det["plant"])]]
-        if p >= 0:
-            plant_module_offer[p] = i
-    extra = has.copy()
-    extra[has] = module_max[access[has]] > 0
-    route_cap[extra] = (
-        route_cap[extra] + module_max[access[extra]][:, None] * module_cap[access[extra]]
-    )
-    local_flat = offer_pos[flat]
-    route_year = np.where(
-        n_off > 0,
-        offer_year[local_flat[np.minimum(ptr[:-1], len(flat) - 1)]] if len(flat) else 0,
-        0,
-    )
-    plant_cost = np.array(world.column("plants", "unit_cost"), np.float64)[ta.plant[rt]]
-    logistics = table.logistics(sel)
-    inputs = PlanInputs(
-        years=years,
-        discount=discount,
-        demand=world.demand.astype(np.float64),
-        lost_margin=np.array(world.column("programs", "lost_margin"), np.float64),
-        min_fill=np.array(world.column("programs", "min_fill"), np.float64),
-        single_source=np.array(world.column("programs", "single_source"), bool),
-        program_company=np.array([c_of[c] for c in world.column("programs", "company")], np.int64),
-        route_program=table.program[sel],
-        route_plant=plant_pos[ta.plant[rt]],
-        route_cap=route_cap,
-        route_unit_cost=ta.unit_cost[rt] + logistics,
-        route_fixed=ta.waiver_fee[rt],
-        route_year=route_year.astype(np.int64),
-        route_offer_ptr=ptr,
-        route_offer_idx=local_flat,
-        route_access=access,
-        plant_free=plant_free,
-        offer_fixed=offer_fixed,
-        offer_year=offer_year,
-        offer_company=offer_company,
-        access_cap=access_cap,
-        exclusive=np.array(pairs, np.int64).reshape(-1, 2),
-        budget=budget,
-        module_cap=module_cap,
-        module_max=module_max,
-        module_fee=module_fee,
-        plant_module_offer=plant_module_offer,
-    )
-    ix = Index(
-        programs, RouteView(table, sel), plants, offers, companies, table, plant_cost, logistics
-    )
-    return inputs, ix
 
 
 _empty = empty_frame

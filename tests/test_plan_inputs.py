@@ -1,0 +1,258 @@
+"""What the planner's inputs settle per route, offer and plant, checked against plans
+worked out by hand (each scenario is small enough to do so)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import evfab
+from evfab.generate import generate
+from evfab.plan import PlanOptions, PlanResult, plan
+
+HEAD = """\
+name: t
+discount_rate: 0.0
+sources:
+  - {id: a, status: assumption, note: test}
+"""
+FAST = PlanOptions(alternatives=False)
+
+
+def _plan(body: str, opts: PlanOptions = FAST) -> PlanResult:
+    r = plan(evfab.compile(evfab.loads(HEAD + body)), opts)
+    assert r.ok, r.status
+    return r
+
+
+def _cars(r: PlanResult, by: str) -> dict[object, float]:
+    out: dict[object, float] = r.production.groupby(by)["cars"].sum().round(3).to_dict()
+    return out
+
+
+def test_buying_a_company_brings_each_of_its_plants_capacity() -> None:
+    # 100k + 60k bought for 1m against 150k wanted at 10k lost margin a car: build all.
+    r = _plan("""\
+as_of: 2030-01-01
+horizon: 2030
+policy:
+  - {since: 2020-01-01, contract_manufacturing: true, sources: [a]}
+companies:
+  - {id: oldco, name: OldCo, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: old-bev, holder: oldco, status: held, sources: [a]}
+plants:
+  - {id: pa, name: PA, operator: oldco, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+  - {id: pb, name: PB, operator: oldco, status: operating, opened: 2020-01, phases: [{capacity: 60000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 150000}, badge: any, lost_margin: 10000}
+offers:
+  - {id: buy, kind: acquire_company, to: n1, target: oldco, fixed_fee: 1000000, lead_months: 0, closing_months: 0, transfer_months: 0, sources: [a]}
+""")
+    assert r.objective == pytest.approx(1e6)
+    assert r.unmet.empty
+    assert sum(_cars(r, "plant").values()) == pytest.approx(150_000)
+
+
+_MODULES = """\
+as_of: 2030-01-01
+horizon: 2033
+policy:
+  - {since: 2020-01-01, new_licences: true, review_months: 24, approval_probability: 1.0, min_capacity: 0, sources: [a]}
+companies:
+  - {id: n1, name: N1, kind: newcomer}
+plants:
+  - {id: np, name: New plant, operator: n1, status: planned, phases: [{capacity: 100000, months: 12}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2031-01, demand: {2031: 150000, 2032: 150000, 2033: 150000}, badge: own, lost_margin: 10000}
+offers:
+  - {id: build, kind: build_plant, to: n1, plant: np, fixed_fee: 1000000, lead_months: 0, module_capacity: 50000, max_modules: 1, module_fee: 1000000, sources: [a]}
+  - {id: apply, kind: apply_licence, to: n1, fixed_fee: 0, lead_months: 0, sources: [a]}
+"""
+
+
+def test_extra_modules_add_capacity_only_from_the_routes_start() -> None:
+    # The licence comes in 2032 (24 months' review): nothing can be built in 2031, with or
+    # without the module; 2032-33 build 150k each (plant + module).
+    r = _plan(_MODULES)
+    assert _cars(r, "year") == {2032: 150_000, 2033: 150_000}
+    assert r.objective == pytest.approx(150_000 * 10_000 + 2e6)
+    # The utilization table counts the module built in the plant's capacity.
+    util = r.utilization.set_index("year")
+    assert util.loc[2032, "capacity"] == pytest.approx(150_000)
+    assert util.loc[2032, "utilization"] == pytest.approx(1.0)
+
+
+def test_a_dormant_licence_must_produce_before_it_is_withdrawn() -> None:
+    # Dormant since 2029-06 under a 24-month exit rule: withdrawn 2031-06-01. The program
+    # wants cars only in 2033, so the bought licence is gone by then: buying is no use.
+    body = """\
+as_of: 2030-01-01
+horizon: 2033
+policy:
+  - {since: 2020-01-01, dormant_exit_months: 24, sources: [a]}
+companies:
+  - {id: oldco, name: OldCo, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: old-bev, holder: oldco, status: held, dormant_since: 2029-06, sources: [a]}
+plants:
+  - {id: pa, name: PA, operator: oldco, status: idle, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2031-01, demand: {DEMAND}, badge: any, lost_margin: 10000}
+offers:
+  - {id: buy, kind: acquire_company, to: n1, target: oldco, fixed_fee: 1000000, lead_months: 0, closing_months: 0, transfer_months: 0, sources: [a]}
+"""
+    late = _plan(body.replace("{DEMAND}", "{2033: 100000}"))
+    assert late.production.empty and late.objective == pytest.approx(1e9)
+    # With a few cars wanted in 2031 (before the withdrawal), building them keeps it.
+    kept = _plan(body.replace("{DEMAND}", "{2031: 1000, 2033: 100000}"))
+    assert _cars(kept, "year") == {2031: 1000, 2033: 100_000}
+    assert kept.objective == pytest.approx(1e6)
+
+
+def test_a_part_year_first_year_shares_the_plants_part_year_capacity() -> None:
+    # as_of 2030-07-02: 183 of 365 days left, so the plant has 50,137 cars for both.
+    r = _plan("""\
+as_of: 2030-07-02
+horizon: 2030
+policy:
+  - {since: 2020-01-01, contract_manufacturing: true, sources: [a]}
+companies:
+  - {id: host, name: Host, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+  - {id: n2, name: N2, kind: newcomer}
+licences:
+  - {id: host-bev, holder: host, status: held, sources: [a]}
+plants:
+  - {id: hp, name: Host plant, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}], committed: {2030: 20000}}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 50000}, badge: any, lost_margin: 30000}
+  - {id: g2, company: n2, name: G2, target_sop: 2030-01, demand: {2030: 50000}, badge: any, lost_margin: 20000}
+offers:
+  - {id: cm1, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 5000, lead_months: 0, sources: [a]}
+  - {id: cm2, kind: contract_manufacturing, to: n2, host: host, plant: hp, fee_per_unit: 5000, lead_months: 0, sources: [a]}
+""")
+    part = 183 / 365
+    free = (100_000 - 20_000) * part
+    assert sum(_cars(r, "program").values()) == pytest.approx(free)
+    row = r.utilization.iloc[0]
+    assert row["capacity"] == pytest.approx(100_000 * part)
+    assert row["committed"] == pytest.approx(20_000 * part)
+    assert row["utilization"] == pytest.approx(1.0)
+
+
+def test_a_planned_plant_is_ready_with_the_fastest_build_offer() -> None:
+    r = _plan("""\
+as_of: 2030-01-01
+horizon: 2032
+policy:
+  - {since: 2020-01-01, sources: [a]}
+companies:
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: n1-bev, holder: n1, status: held, sources: [a]}
+plants:
+  - {id: np, name: New plant, operator: n1, status: planned, phases: [{capacity: 100000, months: 0}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 100000, 2031: 100000, 2032: 100000}, badge: own, lost_margin: 10000}
+offers:
+  - {id: build-slow, kind: build_plant, to: n1, plant: np, fixed_fee: 1000000, lead_months: 12, excludes: [build-fast], sources: [a]}
+  - {id: build-fast, kind: build_plant, to: n1, plant: np, fixed_fee: 2000000, lead_months: 0, sources: [a]}
+""")
+    assert list(r.offers["offer"]) == ["build-fast"]
+    assert r.unmet.empty and r.objective == pytest.approx(2e6)
+
+
+def test_single_source_is_one_plant_a_year_not_one_route_for_ever() -> None:
+    # Contract A ends 2031-01, contract B starts 2031: A in 2030, B in 2031.
+    r = _plan("""\
+as_of: 2030-01-01
+horizon: 2031
+policy:
+  - {since: 2020-01-01, contract_manufacturing: true, sources: [a]}
+companies:
+  - {id: host, name: Host, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: host-bev, holder: host, status: held, sources: [a]}
+plants:
+  - {id: pa, name: PA, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+  - {id: pb, name: PB, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 50000, 2031: 50000}, badge: any, lost_margin: 10000, single_source: true}
+offers:
+  - {id: cma, kind: contract_manufacturing, to: n1, host: host, plant: pa, fee_per_unit: 1000, lead_months: 0, until: 2031-01, sources: [a]}
+  - {id: cmb, kind: contract_manufacturing, to: n1, host: host, plant: pb, fee_per_unit: 1000, lead_months: 12, sources: [a]}
+""")
+    by = r.production.groupby("year")["plant"].unique().to_dict()
+    assert {y: list(p) for y, p in by.items()} == {2030: ["pa"], 2031: ["pb"]}
+    assert r.objective == pytest.approx(1e8)
+
+
+_WAIVER = """\
+as_of: 2030-01-01
+horizon: 2030
+policy:
+  - {since: 2020-01-01, contract_manufacturing: true, sources: [a]}
+companies:
+  - {id: partner, name: Partner, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: p-bev, holder: partner, status: held, sources: [a]}
+plants:
+  - {id: pa, name: PA, operator: n1, status: operating, opened: 2020-01, phases: [{capacity: 50000, ready: 2020-01}]}
+  - {id: pb, name: PB, operator: n1, status: operating, opened: 2020-01, phases: [{capacity: 50000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 100000}, badge: own, lost_margin: 10000}
+offers:
+  - {id: umb, kind: licence_umbrella, to: n1, partner: partner, plants: [pa, pb], fee_per_unit: 1000, badge: co_brand, badge_waiver_fee: 100000000, lead_months: 0, sources: [a]}
+"""
+
+
+def test_a_badge_waiver_is_paid_once_per_agreement() -> None:
+    # One umbrella over two plants: 100k cars at 1,000 + one 100m waiver.
+    r = _plan(_WAIVER)
+    assert _cars(r, "plant") == {"pa": 50_000, "pb": 50_000}
+    assert r.objective == pytest.approx(100_000 * 1_000 + 1e8)
+    costs = r.costs.set_index("category")["undiscounted"]
+    assert costs["badge waivers"] == pytest.approx(1e8)
+
+
+def test_a_waiver_counts_once_against_the_budget() -> None:
+    r = _plan(_WAIVER.replace("kind: newcomer}", "kind: newcomer, capital_budget: 150000000}"))
+    assert r.objective == pytest.approx(100_000 * 1_000 + 1e8)
+
+
+def test_a_ramp_up_limits_the_first_year() -> None:
+    # A 12-month linear ramp from 2030-01-01 averages half the rate over 2030.
+    r = _plan("""\
+as_of: 2030-01-01
+horizon: 2031
+policy: [{since: 2020-01-01, sources: [a]}]
+companies: [{id: c1, name: C1, kind: automaker}]
+licences: [{id: c1-bev, holder: c1, status: held, sources: [a]}]
+plants:
+  - {id: p1, name: P1, operator: c1, status: operating, sources: [a], phases: [{capacity: 100000, ready: 2020-01-01}]}
+programs:
+  - {id: g1, company: c1, name: G1, target_sop: 2030-01, badge: own, lost_margin: 10000, ramp_months: 12, demand: {2030: 100000, 2031: 100000}, sources: [a]}
+""")
+    cars = _cars(r, "year")
+    assert cars[2030] == pytest.approx(50_000, rel=2e-3)
+    assert cars[2031] == pytest.approx(100_000, rel=2e-3)  # at full rate after ~1 year
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+def test_single_source_programs_build_at_one_plant_a_year(seed: int) -> None:
+    data = generate(programs=8, plants=5, years=4, seed=seed)
+    for g in data["programs"]:
+        g["single_source"] = True
+    r = plan(evfab.compile(evfab.Scenario.model_validate(data)), FAST)
+    assert r.ok
+    plants = r.production.groupby(["program", "year"])["plant"].nunique()
+    assert (plants <= 1).all()
+    assert isinstance(r.production, pd.DataFrame)
