@@ -144,3 +144,96 @@ def test_plan_json_shape() -> None:
         "explanations",
         "shortfalls",
     }
+
+
+_CROWDED = """\
+name: crowded
+as_of: 2030-01-01
+horizon: 2030
+sources:
+  - {id: a, status: assumption, note: test}
+policy:
+  - {since: 2020-01-01, contract_manufacturing: true, sources: [a]}
+companies:
+  - {id: host, name: Host, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: host-bev, holder: host, status: held, sources: [a]}
+plants:
+  - {id: hp, name: HP, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 150000}, badge: any, lost_margin: 30000, min_fill: 0.9}
+offers:
+  - {id: cm1, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 5000, lead_months: 0, sources: [a]}
+"""
+
+
+def test_solver_options_are_checked() -> None:
+    for args in (("--time-limit", "0"), ("--time-limit", "-1"), ("--gap", "-0.1"), ("--gap", "2")):
+        res = run("plan", "xiaomi-2022", *args)
+        assert res.returncode == 2, (args, res.stderr)
+        assert args[0] in res.stderr
+    assert run("compare", "xiaomi-2022", "xiaomi-2022", "--time-limit", "-1").returncode == 2
+    assert run("compare", "xiaomi-2022", "xiaomi-2022", "-n", "5").returncode == 2
+    assert run("generate", "-o", "x.yaml", "--seed", "-5").returncode == 2
+
+
+def test_risk_and_sources_of_an_infeasible_plan_exit_3(write_scenario) -> None:  # type: ignore[no-untyped-def]
+    path = str(write_scenario(_CROWDED))
+    for args in (("risk", path, "--plan", "-n", "100"), ("sources", path, "plan")):
+        res = run(*args)
+        assert res.returncode == 3, (args, res.stderr)
+        assert "no plan meets every program's minimum production" in res.stderr
+        assert "g1" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_no_usable_route_exits_3(write_scenario) -> None:  # type: ignore[no-untyped-def]
+    path = str(
+        write_scenario(
+            _CROWDED.replace("contract_manufacturing: true", "contract_manufacturing: false")
+        )
+    )
+    res = run("risk", path, "-n", "100")
+    assert res.returncode == 3, res.stderr
+    assert "no usable route" in res.stderr and "evfab routes" in res.stderr
+
+
+def test_every_unknown_route_is_named() -> None:
+    res = run("risk", "xiaomi-2022", "-r", "nope", "-r", "nope2")
+    assert res.returncode == 2
+    assert "'nope'" in res.stderr and "'nope2'" in res.stderr
+
+
+def test_compare_reports_the_problems_of_both_files(write_scenario) -> None:  # type: ignore[no-untyped-def]
+    a = write_scenario("name: a\nas_of: 2022-01-01\nhorizon: 2020\npolicy: []\n", "a.yaml")
+    b = write_scenario("name: b\nas_of: 2022-01-01\nhorizon: 2020\npolicy: []\n", "b.yaml")
+    res = run("compare", str(a), str(b))
+    assert res.returncode == 2
+    assert f"{a}:" in res.stderr and f"{b}:" in res.stderr
+
+
+def test_output_paths_that_cannot_be_written_exit_2(tmp_path: Path) -> None:
+    res = run("schema", "-o", str(tmp_path))
+    assert res.returncode == 2
+    assert "is a folder" in res.stderr and "internal error" not in res.stderr
+    # A missing folder for a single output file is made.
+    res = run("generate", "-o", str(tmp_path / "new" / "deep" / "g.yaml"), "--programs", "3")
+    assert res.returncode == 0, res.stderr
+
+
+def test_debug_is_accepted_after_the_command(write_scenario) -> None:  # type: ignore[no-untyped-def]
+    bad = write_scenario("name: x\nas_of: 2022-01-01\nhorizon: 2020\npolicy: []\n")
+    res = run("validate", str(bad), "--debug")
+    assert "No such option" not in res.stderr
+    assert "Traceback" in res.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly() -> None:
+    p = subprocess.Popen(
+        [EVFAB, "routes", "china-ev"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert p.stdout is not None and p.stderr is not None
+    p.stdout.read(10)
+    p.stdout.close()
+    assert p.wait(timeout=120) in (-13, 141, 0)
+    assert b"error" not in p.stderr.read()

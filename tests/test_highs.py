@@ -156,3 +156,10 @@ def test_a_ctrl_c_after_the_last_check_is_told_as_finished(milp) -> None:  # typ
     assert [p.finished for p in seen if p.stopping] == [True]
     assert not any(p.finished for p in seen if not p.stopping)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_time_limit_before_any_plan_is_no_plan_not_an_error(generated_milp) -> None:  # type: ignore[no-untyped-def]
+    sol = solve(generated_milp, time_limit=1e-9)
+    assert sol.status in (SolveStatus.NO_PLAN, SolveStatus.TIME_LIMIT)
+    if sol.status is SolveStatus.NO_PLAN:
+        assert len(sol.col_value) == 0 and math.isnan(sol.objective)

@@ -19,14 +19,17 @@ from evfab._solve_watch import Progress, ProgressFn, Watch
 class SolveStatus(StrEnum):
     """Outcome of a solve, in planner words.
 
+    ``OPTIMAL`` means proven optimal within the requested gap (``gap`` says how close).
     ``TIME_LIMIT`` means stopped before optimality was proven, with a plan and its gap: at
     the time limit, or on request (a progress function, or Ctrl-C while one watches).
-    ``INTERRUPTED`` means stopped on request before any plan was found.
+    ``INTERRUPTED`` means stopped on request before any plan was found; ``NO_PLAN`` means
+    the time (or another solver limit) ran out before any plan was found.
     """
 
     OPTIMAL = "optimal"
     TIME_LIMIT = "time_limit"
     INTERRUPTED = "interrupted"
+    NO_PLAN = "no_plan"
     INFEASIBLE = "infeasible"
     UNBOUNDED = "unbounded"
     ERROR = "error"
@@ -210,7 +213,7 @@ def run(
             )
         )
     stopped = watch.stopping and h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
-    if stopped and sol.status is SolveStatus.ERROR:  # stopped before HiGHS had a plan
+    if stopped and sol.status is SolveStatus.NO_PLAN:  # stopped before HiGHS had a plan
         return dataclasses.replace(sol, status=SolveStatus.INTERRUPTED)
     return sol
 
@@ -225,7 +228,7 @@ def _read(h: Any, seconds: float) -> Solution:
     col = np.asarray(sol.col_value, np.float64) if has_value else np.zeros(0)
     dual = np.asarray(sol.row_dual, np.float64) if bool(sol.dual_valid) else np.zeros(0)
     if status is SolveStatus.TIME_LIMIT and not has_value:
-        status = SolveStatus.ERROR
+        status = SolveStatus.NO_PLAN
     obj = float(info.objective_function_value) if has_value else float("nan")
     # HiGHS reports -1 MIP nodes when it solved an LP (also for integrality all zero).
     is_mip = int(info.mip_node_count) >= 0

@@ -8,21 +8,22 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from evfab._errors import EvfabError
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the new one, never half.
 
-    Args:
-        path: Destination file; its folder must exist.
-        data: Bytes to write.
-    """
-    target = Path(path)
+class OutputError(EvfabError, OSError):
+    """An output file or folder cannot be written (CLI exit code 2); nothing was changed."""
+
+
+def _staged(target: Path, data: bytes) -> Path:
+    """``data`` in a new temporary file beside ``target`` (synced), ready to replace it."""
     fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
     # mkstemp creates the file 0600; give it the mode a plain open() would (0666 less umask).
     umask = os.umask(0)
@@ -33,9 +34,41 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def _cannot(path: Path, exc: OSError) -> OutputError:
+    why = exc.strerror or str(exc)
+    return OutputError(f"cannot write {path}: {why}")
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never half.
+
+    Args:
+        path: Destination file; its folder must exist.
+        data: Bytes to write.
+
+    Raises:
+        OutputError: The file cannot be written (a folder of that name, no such folder,
+            no permission); nothing was changed.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a folder (give a file name)")
+    try:
+        tmp = _staged(target, data)
+    except OSError as exc:
+        raise _cannot(target, exc) from exc
+    try:
+        os.replace(tmp, target)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _cannot(target, exc) from exc
         raise
 
 
@@ -47,6 +80,77 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         text: Text to write.
     """
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_file(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically, making its folder first if it is missing.
+
+    Args:
+        path: Destination file.
+        text: Text to write (UTF-8).
+
+    Returns:
+        The path written.
+
+    Raises:
+        OutputError: The file or its folder cannot be written; nothing was changed.
+    """
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot(target, exc) from exc
+    atomic_write_text(target, text)
+    return target
+
+
+def write_files(
+    folder: str | Path, files: dict[str, bytes], owned: Iterable[str] = ()
+) -> list[Path]:
+    """Write a set of output files into ``folder``, all or none.
+
+    Every file is written to a temporary file first; only when all are written are they
+    moved into place. Files named in ``owned`` that this set does not write (left by an
+    earlier run, say a table this run has no rows for) are removed, so that the folder
+    never mixes two runs.
+
+    Args:
+        folder: Output folder (made if missing).
+        files: File name -> contents.
+        owned: Names of every file this kind of output may write.
+
+    Returns:
+        The paths written, in the order given.
+
+    Raises:
+        OutputError: The folder or a file cannot be written; nothing was changed.
+    """
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"cannot write into {out}: it is a file, not a folder (give a folder)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot(out, exc) from exc
+    for name in files:
+        if (out / name).is_dir():
+            raise OutputError(f"cannot write {out / name}: it is a folder (move it away)")
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, data in files.items():
+            try:
+                staged.append((_staged(out / name, data), out / name))
+            except OSError as exc:
+                raise _cannot(out / name, exc) from exc
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in staged:
+        os.replace(tmp, target)
+    for name in set(owned) - set(files):
+        (out / name).unlink(missing_ok=True)
+    return [target for _, target in staged]
 
 
 def to_jsonable(obj: Any) -> Any:

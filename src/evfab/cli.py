@@ -1,18 +1,22 @@
 """The ``evfab`` command line: thin commands over the public API.
 
-Exit codes: 0 success; 1 internal error (a bug); 2 invalid input; 3 infeasible plan;
+Exit codes: 0 success; 1 internal error (a bug); 2 invalid input (a scenario, an option,
+an output path that cannot be written); 3 nothing can be built (no plan meets the hard
+constraints, or no route is usable); 4 the time limit ran out before any plan was found;
 130 interrupted (Ctrl-C; while HiGHS solves a plan, the first Ctrl-C stops it with its best
-plan instead, the second aborts).
-Tracebacks are shown only with ``--debug``.
+plan instead, the second aborts); 141 the reader of the output went away (``| head``).
+Tracebacks are shown only with ``--debug`` (anywhere on the command line).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +27,9 @@ from evfab._errors import EvfabError, PlanInfeasibleError, ScenarioError
 from evfab._load import bundled, load
 from evfab._scenario import Scenario
 from evfab.rules import derive_routes
+
+if TYPE_CHECKING:
+    from evfab.plan import PlanResult
 
 app = typer.Typer(
     add_completion=False,
@@ -42,6 +49,24 @@ FileArg = Annotated[
 ]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON (see docs/json.md).")
+]
+MAX_SAMPLES = 10_000_000
+"""Most Monte Carlo samples a run may ask for (memory grows with them)."""
+
+
+def _positive(value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise typer.BadParameter("must be more than 0 seconds")
+    return value
+
+
+TimeLimitOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--time-limit",
+        callback=_positive,
+        help="Seconds before the solver stops with its best plan (more than 0).",
+    ),
 ]
 
 JSON_VERSION = 1
@@ -130,11 +155,16 @@ def plan_cmd(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write CSV tables and PNG charts into this folder.")
     ] = None,
-    time_limit: Annotated[
-        float | None,
-        typer.Option("--time-limit", help="Seconds before the solver stops with its best plan."),
-    ] = None,
-    gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap at which to stop.")] = 1e-6,
+    time_limit: TimeLimitOpt = None,
+    gap: Annotated[
+        float,
+        typer.Option(
+            "--gap",
+            min=0.0,
+            max=1.0,
+            help="Relative MIP gap at which to stop (0-1; 0.01 stops within 1% of the optimum).",
+        ),
+    ] = 1e-6,
     alternatives: Annotated[
         bool | None,
         typer.Option(
@@ -164,6 +194,8 @@ def plan_cmd(
     if result.status is PlanStatus.INTERRUPTED:
         err.print("stopped before the solver had found any plan; nothing was written")
         raise typer.Exit(130)
+    if result.status is PlanStatus.NO_PLAN:
+        _plan_or_fail(result)
     if out_dir is not None:
         from evfab._charts import write_plan_outputs
 
@@ -176,14 +208,7 @@ def plan_cmd(
         sys.stdout.write(_io.dumps({**_envelope("plan", s), **plan_json(result)}))
     else:
         print_plan(out, world, result)
-    if result.status.value == "infeasible":
-        lines = "\n".join(f"  - {e}" for e in result.shortfalls["explanation"])
-        raise PlanInfeasibleError(
-            "no plan meets every program's minimum production:\n"
-            + (lines or "  (no shortfall could be located)")
-        )
-    if not result.ok:
-        raise EvfabError(f"the solver stopped without a plan ({result.status.value})")
+    _plan_or_fail(result)
 
 
 @app.command()
@@ -196,14 +221,15 @@ def compare(
     samples: Annotated[
         int,
         typer.Option(
-            "--samples", "-n", min=0, help="Monte Carlo samples per plan for P(on time); 0: none."
+            "--samples",
+            "-n",
+            min=0,
+            max=MAX_SAMPLES,
+            help="Monte Carlo samples per plan for P(on time): 0 (none) or at least 100.",
         ),
     ] = 20_000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed of both risk runs.")] = 0,
-    time_limit: Annotated[
-        float | None,
-        typer.Option("--time-limit", help="Seconds before each solve stops with its best plan."),
-    ] = None,
+    time_limit: TimeLimitOpt = None,
     every: Annotated[
         bool, typer.Option("--all", help="List every program, not only those that changed.")
     ] = False,
@@ -214,7 +240,9 @@ def compare(
     from evfab.compare import compare as run_compare
     from evfab.plan import PlanOptions
 
-    s_before, s_after = load(before), load(after)
+    if 0 < samples < 100:
+        raise typer.BadParameter("use 0 (no risk runs) or at least 100", param_hint="--samples")
+    s_before, s_after = _load_all(before, after)
     if s_before.currency != s_after.currency:
         raise typer.BadParameter(
             f"it counts money in {s_after.currency}, the base in {s_before.currency} "
@@ -245,7 +273,9 @@ def generate(
         int | None, typer.Option("--companies", min=2, help="Companies (default programs/4).")
     ] = None,
     years: Annotated[int, typer.Option("--years", min=1, max=50, help="Planning years.")] = 10,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same file.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Random seed; same seed, same file.")
+    ] = 0,
 ) -> None:
     """Write a valid synthetic industry scenario (newcomers, licensed makers with idle plants, offers)."""
     from evfab.generate import generate_yaml
@@ -253,7 +283,7 @@ def generate(
     text = generate_yaml(
         programs=programs, plants=plants, companies=companies, years=years, seed=seed
     )
-    _io.atomic_write_text(output, text)
+    _io.write_file(output, text)
     s = load(output)
     err.print(
         f"wrote {output}: {len(s.programs)} programs, {len(s.plants)} plants, {len(s.companies)} companies, "
@@ -274,7 +304,7 @@ def risk(
         bool, typer.Option("--plan", help="Sample the routes the planner chooses.")
     ] = False,
     samples: Annotated[
-        int, typer.Option("--samples", "-n", min=100, help="Monte Carlo samples.")
+        int, typer.Option("--samples", "-n", min=100, max=MAX_SAMPLES, help="Monte Carlo samples.")
     ] = 20_000,
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="Random seed; same seed, same result.")
@@ -319,21 +349,34 @@ def risk(
             PlanOptions(alternatives=False, capacity_values=False),
             routes=derive_routes(world),
         )
-        chosen = set(result.choices["route"]) if result.ok else set()
-        chosen_programs = set(result.choices["program"]) if result.ok else set()
+        _plan_or_fail(result)
+        chosen = set(result.choices["route"])
+        chosen_programs = set(result.choices["program"])
         picked = [r for r in all_routes if r.id in chosen and r.program in chosen_programs]
+        if not picked:
+            raise PlanInfeasibleError(
+                "the plan builds no car"
+                + (f" of program {program}" if program else "")
+                + " (every route costs more than the margin its cars would earn): nothing to sample"
+            )
     elif route:
         known = {r.id for r in all_routes}
         missing = [x for x in route if x not in known]
         if missing:
+            names = ", ".join(repr(x) for x in missing)
             raise typer.BadParameter(
-                f"unknown route {missing[0]!r}; see `evfab routes {file}`", param_hint="--route"
+                f"unknown route{'s' if len(missing) > 1 else ''} {names}; see `evfab routes {file}`",
+                param_hint="--route",
             )
         picked = [r for r in all_routes if r.id in set(route)]
     else:
         picked = [r for r in all_routes if r.usable]
     if not picked:
-        raise EvfabError("no usable route to sample (see `evfab routes` for why)")
+        raise PlanInfeasibleError(
+            "no usable route"
+            + (f" for program {program}" if program else "")
+            + f": nothing to sample (`evfab routes {file}` says why each route is not usable)"
+        )
     opts = RiskOptions(
         samples=samples,
         seed=seed,
@@ -441,7 +484,8 @@ def _sources_of(s: Scenario, world: object, ident: str | None) -> tuple[str, lis
         from evfab.plan import PlanOptions, plan
 
         result = plan(world, PlanOptions(alternatives=False, capacity_values=False), routes=routes)
-        chosen = set(result.choices["route"]) if result.ok else set()
+        _plan_or_fail(result)
+        chosen = set(result.choices["route"])
         ids = list(dict.fromkeys(x for r in routes if r.id in chosen for x in r.sources))
         return "the plan's chosen routes", ids
     matches = [r for r in routes if r.id == ident]
@@ -470,7 +514,7 @@ def import_orlib_cap(
     from evfab.orlib import read_cap, scenario_yaml
 
     inst = read_cap(file, capacity)
-    _io.atomic_write_text(output, scenario_yaml(inst))
+    _io.write_file(output, scenario_yaml(inst))
     err.print(
         f"wrote {output}: {len(inst.capacity)} facilities as build offers, {len(inst.demand)} customers as programs"
     )
@@ -487,7 +531,7 @@ def schema(
     if output is None:
         sys.stdout.write(text)
     else:
-        _io.atomic_write_text(output, text)
+        _io.write_file(output, text)
         err.print(f"wrote {output}")
 
 
@@ -495,7 +539,13 @@ def schema(
 def demo(
     samples: Annotated[
         int,
-        typer.Option("--samples", "-n", min=100, help="Monte Carlo samples for the risk table."),
+        typer.Option(
+            "--samples",
+            "-n",
+            min=100,
+            max=MAX_SAMPLES,
+            help="Monte Carlo samples for the risk table.",
+        ),
     ] = 20_000,
 ) -> None:
     """The bundled xiaomi-2022 scenario: its routes, the least-cost plan, and the risk of each route."""
@@ -530,11 +580,62 @@ def demo(
     )
 
 
+def _load_all(*files: str) -> list[Scenario]:
+    """Load several scenarios, reporting the problems of all of them at once."""
+    loaded, problems = [], []
+    for f in files:
+        try:
+            loaded.append(load(f))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return loaded
+
+
+def _plan_or_fail(result: PlanResult) -> None:
+    """Raise what the CLI reports when a plan has none (infeasible, no plan in time)."""
+    if result.status.value == "infeasible":
+        lines = "\n".join(f"  - {e}" for e in result.shortfalls["explanation"])
+        raise PlanInfeasibleError(
+            "no plan meets every program's minimum production:\n"
+            + (lines or "  (no shortfall could be located)")
+        )
+    if result.status.value == "no_plan":
+        raise NoPlanError("the time limit ran out before the solver found any plan")
+    if not result.ok:
+        raise EvfabError(f"the solver stopped without a plan ({result.status.value})")
+
+
+class NoPlanError(EvfabError):
+    """The time limit ran out before any plan was found (CLI exit code 4)."""
+
+
 def main() -> None:
     """Console entry point: run the app and map errors to exit codes."""
     debug = "--debug" in sys.argv[1:]
+    if debug:  # accepted anywhere on the line, as users type it
+        sys.argv = [sys.argv[0], "--debug", *(a for a in sys.argv[1:] if a != "--debug")]
+    if hasattr(signal, "SIGPIPE"):
+        # NOTE: when the reader goes away (`evfab plan x | head`), end quietly as Unix tools
+        # do (killed by SIGPIPE, status 141); click would catch the error and exit 1.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         app()
+    except BrokenPipeError:  # where there is no SIGPIPE
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)
+    except _io.OutputError as exc:
+        if debug:
+            raise
+        err.print(f"error: {exc}; nothing was written", markup=False, soft_wrap=True)
+        sys.exit(2)
+    except NoPlanError as exc:
+        if debug:
+            raise
+        err.print(f"error: {exc} (raise --time-limit)", markup=False, soft_wrap=True)
+        sys.exit(4)
     except ScenarioError as exc:
         if debug:
             raise

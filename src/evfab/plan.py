@@ -169,6 +169,7 @@ def plan(
             if sol.status is SolveStatus.INFEASIBLE
             else _empty(["program", "year", "missing", "explanation"])
         )
+        timings["write_back"] = 0.0  # no plan to write back; the keys stay the same
         timings["post"] = time.perf_counter() - t3
         return PlanResult(
             world.name,
