@@ -216,6 +216,12 @@ def test_output_paths_that_cannot_be_written_exit_2(tmp_path: Path) -> None:
     res = run("schema", "-o", str(tmp_path))
     assert res.returncode == 2
     assert "is a folder" in res.stderr and "internal error" not in res.stderr
+    (tmp_path / "f").write_text("keep me")
+    res = run("plan", "xiaomi-2022", "--out", str(tmp_path / "f"), "--no-alternatives")
+    assert res.returncode == 2, res.stderr
+    assert "not a folder" in res.stderr
+    assert "Chosen routes" in res.stdout  # the plan is shown before the files are written
+    assert (tmp_path / "f").read_text() == "keep me"
     # A missing folder for a single output file is made.
     res = run("generate", "-o", str(tmp_path / "new" / "deep" / "g.yaml"), "--programs", "3")
     assert res.returncode == 0, res.stderr
@@ -237,3 +243,16 @@ def test_a_reader_that_goes_away_ends_the_output_quietly() -> None:
     p.stdout.close()
     assert p.wait(timeout=120) in (-13, 141, 0)
     assert b"error" not in p.stderr.read()
+
+
+def test_risk_charts_of_many_routes_stay_readable(tmp_path: Path) -> None:
+    import struct
+
+    scen = tmp_path / "g.yaml"
+    assert run("generate", "-o", str(scen), "--programs", "30", "--seed", "1").returncode == 0
+    res = run("risk", str(scen), "-n", "200", "--out", str(tmp_path / "o"))
+    assert res.returncode == 0, res.stderr
+    for name in ("sop_cdf.png", "volume_fan.png"):
+        head = (tmp_path / "o" / name).read_bytes()[:24]
+        width, height = struct.unpack(">II", head[16:24])
+        assert width < 2500 and height < 2500, (name, width, height)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evfab._io import atomic_write_bytes
+from evfab._io import atomic_write_bytes, write_files
 from evfab._world import World, add_months
 from evfab.plan import PlanResult
 from evfab.risk import RiskResult
@@ -25,23 +25,32 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(fig: object, path: Path) -> None:
+def _save(fig: object, path: Path | None) -> bytes:
+    """The figure as PNG bytes, also written to ``path`` (atomically) if one is given."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")  # type: ignore[attr-defined]
-    atomic_write_bytes(path, buf.getvalue())
+    if path is not None:
+        atomic_write_bytes(path, buf.getvalue())
+    return buf.getvalue()
 
 
-def timeline_chart(world: World, result: PlanResult, path: Path, max_programs: int = 40) -> None:
+def timeline_chart(
+    world: World, result: PlanResult, path: Path | None = None, max_programs: int = 40
+) -> bytes:
     """Each program's milestones: deals signed, earliest SOP, target SOP, and production by year.
 
     Args:
         world: The compiled world.
         result: A plan.
-        path: PNG file to write.
+        path: PNG file to write (None: only return it).
         max_programs: Show at most this many programs (largest demand first).
+
+    Returns:
+        The chart as PNG bytes.
     """
     plt = _pyplot()
     progs = list(world.programs.index)
+    n_all = len(progs)
     total = dict(zip(progs, world.demand.sum(axis=1), strict=True))
     progs = sorted(progs, key=lambda g: -total[g])[:max_programs]
     fig, ax = plt.subplots(figsize=(10, 0.55 * len(progs) + 1.6))
@@ -57,10 +66,12 @@ def timeline_chart(world: World, result: PlanResult, path: Path, max_programs: i
             for year in world.years:
                 cars = float(prod.get((g, int(year)), 0.0))
                 if cars > 0:
+                    # The first year's bar starts at as_of: nothing is built before it.
+                    start = max(dt.date(int(year), 1, 1), world.as_of)
                     ax.barh(
                         y,
-                        dt.timedelta(days=365),
-                        left=dt.date(int(year), 1, 1),
+                        dt.date(int(year) + 1, 1, 1) - start,
+                        left=start,
                         height=0.5 * cars / peak + 0.1,
                         color="tab:blue",
                         alpha=0.35,
@@ -93,22 +104,27 @@ def timeline_chart(world: World, result: PlanResult, path: Path, max_programs: i
     ax.axvline(world.as_of, color="grey", ls="--", lw=1)
     ax.text(world.as_of, len(progs) - 0.4, " as of", color="grey", fontsize=8)
     ax.set_yticks(range(len(progs)), [str(g) for g in reversed(progs)])
-    ax.set_title(f"{world.name}: milestones and production (bar height ~ cars per year)")
+    shown = f" ({len(progs)} of {n_all} programs, most demand first)" if n_all > len(progs) else ""
+    ax.set_title(f"{world.name}: milestones and production (bar height ~ cars per year){shown}")
     handles, labels = ax.get_legend_handles_labels()
     uniq = dict(zip(labels, handles, strict=True))
     ax.legend(uniq.values(), uniq.keys(), loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
-    _save(fig, path)
+    png = _save(fig, path)
     plt.close(fig)
+    return png
 
 
-def utilization_chart(result: PlanResult, path: Path, max_plants: int = 60) -> None:
+def utilization_chart(result: PlanResult, path: Path | None = None, max_plants: int = 60) -> bytes:
     """Plant x year heatmap of utilization (own load plus planned production over capacity).
 
     Args:
         result: A plan.
-        path: PNG file to write.
+        path: PNG file to write (None: only return it).
         max_plants: Show at most this many plants (busiest first).
+
+    Returns:
+        The chart as PNG bytes.
     """
     plt = _pyplot()
     u = result.utilization
@@ -116,7 +132,10 @@ def utilization_chart(result: PlanResult, path: Path, max_plants: int = 60) -> N
     if len(u):
         table = u.pivot_table(index="plant", columns="year", values="utilization", aggfunc="mean")
         used = u.groupby("plant")["used"].sum().reindex(table.index).fillna(0)
+        n_all = len(table)
         table = table.loc[used.sort_values(ascending=False).index[:max_plants]]
+        if n_all > len(table):
+            ax.set_xlabel(f"the {len(table)} busiest of {n_all} plants (utilization.csv has all)")
         im = ax.imshow(table.to_numpy(np.float64), aspect="auto", cmap="YlOrRd", vmin=0, vmax=1)
         ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns])
         ax.set_yticks(range(len(table.index)), [str(i) for i in table.index])
@@ -125,73 +144,125 @@ def utilization_chart(result: PlanResult, path: Path, max_plants: int = 60) -> N
                 ax.text(c, r, f"{val:.0%}", ha="center", va="center", fontsize=7)
         fig.colorbar(im, ax=ax, label="utilization")
     ax.set_title(f"{result.scenario}: plant utilization by year")
-    _save(fig, path)
+    png = _save(fig, path)
     plt.close(fig)
+    return png
 
 
-def write_plan_outputs(world: World, result: PlanResult, out: Path) -> list[Path]:
-    """Write the plan's tables as CSV and its charts as PNG into ``out`` (atomically).
+PLAN_FILES = (
+    "choices.csv",
+    "offers.csv",
+    "production.csv",
+    "unmet.csv",
+    "utilization.csv",
+    "costs.csv",
+    "capacity_values.csv",
+    "alternatives.csv",
+    "shortfalls.csv",
+    "timeline.png",
+    "utilization.png",
+    "plan.json",
+)
+"""Every file :func:`write_plan_outputs` may write (``plan.json`` comes from the caller)."""
+RISK_FILES = ("risk_routes.csv", "risk_volumes.csv", "sop_cdf.png", "volume_fan.png", "risk.json")
+"""Every file :func:`write_risk_outputs` may write (``risk.json`` comes from the caller)."""
+
+
+def write_plan_outputs(
+    world: World, result: PlanResult, out: Path, extra: dict[str, bytes] | None = None
+) -> list[Path]:
+    """Write the plan's tables as CSV and its charts as PNG into ``out``, all or none.
+
+    Everything is made before anything is written. A plan without a solution (infeasible,
+    unbounded, error) has no tables but its shortfalls, so only ``shortfalls.csv`` is
+    written; the files of :data:`PLAN_FILES` this plan does not have are removed from
+    ``out``, so that the folder never mixes this plan with an earlier one.
 
     Args:
         world: The compiled world.
         result: A plan.
         out: Folder (created if missing).
+        extra: More files to write with them (name -> contents), e.g. ``plan.json``.
 
     Returns:
         The files written.
+
+    Raises:
+        OutputError: ``out`` or a file in it cannot be written; nothing was changed.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    tables: dict[str, pd.DataFrame] = {
-        "choices": result.choices,
-        "offers": result.offers,
-        "production": result.production,
-        "unmet": result.unmet,
-        "utilization": result.utilization,
-        "costs": result.costs,
-        "capacity_values": result.capacity_values,
-        "alternatives": result.alternatives,
-        "shortfalls": result.shortfalls,
-    }
-    tables["choices"] = result.choices.assign(warnings=result.choices["warnings"].map(" | ".join))
-    for name, table in tables.items():
-        path = out / f"{name}.csv"
-        atomic_write_bytes(path, table.to_csv(index=False).encode("utf-8"))
-        written.append(path)
+    tables: dict[str, pd.DataFrame] = {"shortfalls": result.shortfalls}
     if result.ok:
-        timeline_chart(world, result, out / "timeline.png")
-        utilization_chart(result, out / "utilization.png")
-        written += [out / "timeline.png", out / "utilization.png"]
-    return written
+        tables = {
+            "choices": result.choices.assign(warnings=result.choices["warnings"].map(" | ".join)),
+            "offers": result.offers,
+            "production": result.production,
+            "unmet": result.unmet,
+            "utilization": result.utilization,
+            "costs": result.costs,
+            "capacity_values": result.capacity_values,
+            "alternatives": result.alternatives,
+            **tables,
+        }
+    files = {f"{name}.csv": t.to_csv(index=False).encode("utf-8") for name, t in tables.items()}
+    if result.ok:
+        files["timeline.png"] = timeline_chart(world, result)
+        files["utilization.png"] = utilization_chart(result)
+    return write_files(out, files | (extra or {}), owned=PLAN_FILES)
 
 
-def write_risk_outputs(res: RiskResult, out: Path) -> list[Path]:
-    """Write risk tables (CSV) and charts (PNG: SOP CDF per route, volume fan chart) into ``out``.
+def write_risk_outputs(
+    res: RiskResult, out: Path, extra: dict[str, bytes] | None = None
+) -> list[Path]:
+    """Write risk tables (CSV) and charts (PNG: SOP CDF per route, volume fan chart) into
+    ``out``, all or none.
 
     Args:
         res: A risk result.
         out: Folder (created if missing).
+        extra: More files to write with them (name -> contents), e.g. ``risk.json``.
 
     Returns:
         The files written.
+
+    Raises:
+        OutputError: ``out`` or a file in it cannot be written; nothing was changed.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
     summary = res.summary.assign(warnings=res.summary["warnings"].map(" | ".join))
-    for name, table in (("risk_routes", summary), ("risk_volumes", res.volumes)):
-        path = out / f"{name}.csv"
-        atomic_write_bytes(path, table.to_csv(index=False).encode("utf-8"))
-        written.append(path)
-    sop_cdf_chart(res, out / "sop_cdf.png")
-    volume_fan_chart(res, out / "volume_fan.png")
-    return [*written, out / "sop_cdf.png", out / "volume_fan.png"]
+    files = {
+        f"{name}.csv": table.to_csv(index=False).encode("utf-8")
+        for name, table in (("risk_routes", summary), ("risk_volumes", res.volumes))
+    }
+    files["sop_cdf.png"] = sop_cdf_chart(res, None)
+    files["volume_fan.png"] = volume_fan_chart(res, None)
+    return write_files(out, files | (extra or {}), owned=RISK_FILES)
 
 
-def sop_cdf_chart(res: RiskResult, path: Path) -> None:
-    """P(SOP <= date) for every route, with each route's target marked."""
+MAX_CHART_ROUTES = 20
+"""Routes drawn in the risk charts (the first ones of the table; its CSV has all)."""
+
+
+def _shown(res: RiskResult) -> str:
+    n = len(res.summary)
+    return (
+        f" (routes 1-{MAX_CHART_ROUTES} of {n}; risk_routes.csv has all)"
+        if n > MAX_CHART_ROUTES
+        else ""
+    )
+
+
+def sop_cdf_chart(res: RiskResult, path: Path | None = None) -> bytes:
+    """P(SOP <= date) for the first :data:`MAX_CHART_ROUTES` routes, targets marked.
+
+    Args:
+        res: A risk result.
+        path: PNG file to write (None: only return it).
+
+    Returns:
+        The chart as PNG bytes.
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(10, 5.5))
-    for i, row in enumerate(res.summary.to_dict("records")):
+    for i, row in enumerate(res.summary.head(MAX_CHART_ROUTES).to_dict("records")):
         days = res.sop_samples[res.key(str(row["program"]), str(row["route"]))]
         n = len(days)
         finite = days[np.isfinite(days)]
@@ -210,17 +281,33 @@ def sop_cdf_chart(res: RiskResult, path: Path) -> None:
             )
     ax.set_ylim(0, 1)
     ax.set_ylabel("P(SOP on or before date)")
-    ax.set_title(f"{res.scenario}: start of production, {res.samples:,} samples (diamond = target)")
+    ax.set_title(
+        f"{res.scenario}: start of production, {res.samples:,} samples (diamond = target)"
+        + _shown(res),
+        fontsize=10,
+    )
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
-    _save(fig, path)
+    if len(ax.get_lines()):
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    png = _save(fig, path)
     plt.close(fig)
+    return png
 
 
-def volume_fan_chart(res: RiskResult, path: Path) -> None:
-    """Cars available by year per route: P10-P90 band and P50 line."""
+def volume_fan_chart(res: RiskResult, path: Path | None = None) -> bytes:
+    """Cars available by year for the first :data:`MAX_CHART_ROUTES` routes: P10-P90 band,
+    P50 line and mean.
+
+    Args:
+        res: A risk result.
+        path: PNG file to write (None: only return it).
+
+    Returns:
+        The chart as PNG bytes.
+    """
     plt = _pyplot()
-    routes = list(zip(res.summary["program"], res.summary["route"], strict=True))
+    head = res.summary.head(MAX_CHART_ROUTES)
+    routes = list(zip(head["program"], head["route"], strict=True))
     cols = min(4, len(routes))
     rows_n = (len(routes) + cols - 1) // cols
     fig, axes = plt.subplots(
@@ -243,7 +330,9 @@ def volume_fan_chart(res: RiskResult, path: Path) -> None:
         axes[k // cols][k % cols].axis("off")
     fig.suptitle(
         f"{res.scenario}: thousand cars available per year (band P10-P90, line P50, dashed mean)"
+        + _shown(res)
     )
     fig.tight_layout()
-    _save(fig, path)
+    png = _save(fig, path)
     plt.close(fig)
+    return png

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import dataclasses
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from evfab._frames import empty_frame, records
+from evfab._frames import records
 from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run, solve
-from evfab._plan_model import FloatArray, Milp, PlanInputs
-from evfab._route_table import RouteTable
+from evfab._options import _licence_options, _plant_options
+from evfab._plan_model import Milp, PlanInputs
+
+# The shortfalls live in their own module; the planner reaches them through this one.
+from evfab._plan_shortfalls import (
+    SHORTFALL_COLUMNS,
+    _money,
+    _with_bounds,
+    shortfalls,
+    shortfalls_when_infeasible,
+)
+from evfab._route_table import RouteTable, route_table
 from evfab._solve_watch import Presses, Progress
 from evfab._world import World
-from evfab.rules import Route
-
-
-def _with_bounds(m: Milp, lower: FloatArray, upper: FloatArray) -> Milp:
-    """A copy of ``m`` with new column bounds (blocks kept)."""
-    return dataclasses.replace(m, lower=[lower], upper=[upper])
 
 
 def capacity_values(d: PlanInputs, ix: object, m: Milp, sol: Solution) -> pd.DataFrame:
@@ -167,12 +170,6 @@ def not_priced(d: PlanInputs, ix: object) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
 
 
-def _money(x: float) -> str:
-    a = abs(x)
-    s = f"{a / 1e9:.2f}bn" if a >= 1e9 else f"{a / 1e6:.1f}m" if a >= 1e6 else f"{a:,.0f}"
-    return ("-" if x < 0 else "") + s
-
-
 def unusable_reasons(programs: list[str], routes: RouteTable) -> dict[str, list[str]]:
     """Sentences on each program's unusable routes, read from their templates.
 
@@ -225,6 +222,7 @@ def explain_choices(
         rows_of.setdefault(str(g), []).append(i)
     route_of, cars_of = chosen["route"], chosen["cars"]
     mor_of, badge_of, first_of = chosen["manufacturer"], chosen["badge"], chosen["first_year"]
+    counts = route_counts(world, routes)
     alts_by: dict[str, list[dict[str, Any]]] = {}
     for a in records(alts) if len(alts) else []:
         alts_by.setdefault(str(a["program"]), []).append(a)
@@ -238,7 +236,7 @@ def explain_choices(
                 f"badge {badge_of[i]}, first production {first_of[i]}."
             )
         if not mine:
-            lines.append("Builds nothing: no usable route pays for itself against the lost margin.")
+            lines.append(nothing_built(world, g, routes, counts))
         for a in alts_by.get(g, []):
             if a["route"] in chosen_routes:
                 continue
@@ -275,162 +273,88 @@ def explain_choices(
     return out
 
 
-@dataclass(frozen=True)
-class _Context:
-    """Precomputed lookups for explaining many shortfalls quickly."""
-
-    table: RouteTable | None
-    free: FloatArray  # plants x years, free capacity of every plant in the world
-    plant_ids: list[str]
-    made: dict[str, list[Route]] = field(default_factory=dict)
-
-    def of_program(self, g: str) -> list[Route]:
-        """Routes of program ``g`` (made once)."""
-        if g not in self.made:
-            self.made[g] = self.table.of_program(g) if self.table is not None else []
-        return self.made[g]
+def route_counts(world: World, routes: RouteTable) -> dict[str, tuple[int, int]]:
+    """Program id -> its number of routes, and of usable routes."""
+    n = len(world.program_ids)
+    usable = routes.arrays.usable[routes.template]
+    every = np.bincount(routes.program, minlength=n).tolist()
+    ok = np.bincount(routes.program[usable], minlength=n).tolist()
+    return {str(g): (a, b) for g, a, b in zip(world.program_ids, every, ok, strict=True)}
 
 
-def _context(world: World, routes: RouteTable) -> _Context:
-    ids = list(world.plant_ids)
-    free = np.zeros((len(ids), len(world.years)))
-    built = [i for i, pid in enumerate(ids) if world.plant(pid)["status"] != "planned"]
-    if built:
-        cap = world.plant_capacities([(ids[i], None) for i in built])
-        free[built] = np.clip(cap - world.committed[built], 0.0, None)
-    return _Context(routes, free, ids)
-
-
-def _where_from(world: World, g: str, year: int, ctx: _Context, limit: int = 5) -> list[str]:
-    """Where missing capacity could come from, most promising first."""
-    hints: list[str] = []
-    mine = ctx.of_program(g)
-    for r in mine:
-        cap = r.capacity.get(year, 0)
-        if not r.usable and cap > 0:
-            hints.append(f"route {r.id} ({cap:,} cars in {year}), now blocked: {'; '.join(r.why)}")
-        elif r.usable and cap == 0 and r.earliest_sop.year > year:
-            hints.append(
-                f"route {r.id} starts only {r.earliest_sop:%Y-%m}; faster deals would help"
-            )
-        elif r.usable and (end := r.timing and r.timing.until) and end.year <= year:
-            hints.append(
-                f"route {r.id}, whose agreement with {r.manufacturer_name} ends on "
-                f"{end:%Y-%m-%d}; a renewal would help"
-            )
-    used = {r.plant for r in mine}
-    y = year - int(world.years[0])
-    if 0 <= y < len(world.years):
-        col = ctx.free[:, y]
-        order = np.argsort(-col, kind="stable")
-        shown = 0
-        for i in order:
-            if col[i] <= 0 or shown >= 3:
-                break
-            pid = ctx.plant_ids[i]
-            if pid in used:
-                continue
-            op = world.company_name(str(world.plant(pid)["operator"]))
-            hints.append(
-                f"idle capacity at {pid} ({op}, {col[i]:,.0f} free in {year}) through a contract or stake"
-            )
-            shown += 1
-    return hints[:limit]
-
-
-def _explain_row(
-    world: World, g: str, year: int, missing: float, demand: float, ctx: _Context
+def nothing_built(
+    world: World, g: str, routes: RouteTable, counts: dict[str, tuple[int, int]]
 ) -> str:
+    """Why program ``g`` builds nothing, in one sentence.
+
+    Args:
+        world: The compiled world.
+        g: Program id.
+        routes: Every route the plan was given.
+        counts: :func:`route_counts` of ``world`` and ``routes``.
+
+    Returns:
+        The sentence: no usable route pays for itself, or why it has no usable route.
+    """
+    n_all, n_ok = counts[g]
+    if n_ok:
+        return "Builds nothing: no usable route pays for itself against the lost margin."
+    if n_all:
+        # The reason most of its routes share, as `evfab routes` gives it.
+        rows = np.nonzero(routes.program == list(world.program_ids).index(g))[0]
+        whys = [w for i in rows.tolist() for w in routes.templates[int(routes.template[i])].why]
+        if not whys:
+            return "Builds nothing: it has no usable route."
+        main, k = Counter(whys).most_common(1)[0]
+        if n_all == 1:
+            rid = routes.templates[int(routes.template[rows[0]])].id
+            why = f"its one route, {rid}, is not usable: {main}"
+        elif k == n_all:
+            why = f"none of its {n_all} routes is usable: {main}"
+        else:
+            why = f"none of its {n_all} routes is usable; the commonest reason, for {k}: {main}"
+        return f"Builds nothing: it has no usable route ({why})."
+    return f"Builds nothing: it has no route at all: {_why_no_route(world, g)}."
+
+
+def _why_no_route(world: World, g: str) -> str:
+    """Why a program has no route: no licence option, no plant option, or none that pair."""
+    derived = len(route_table(world, g).program)
+    if derived:
+        return f"the planner was given none of its {derived} routes (see `evfab routes`)"
     prog = world.program_rows[g]
-    company = world.company_name(str(prog["company"]))
-    legal = sum(r.capacity.get(year, 0) for r in ctx.of_program(g) if r.usable)
-    text = (
-        f"{prog['name']} ({g}, {company}) in {year}: {missing:,.0f} of {demand:,.0f} cars cannot be built; "
-        f"usable routes offer at most {legal:,.0f} cars of legal capacity that year."
-    )
-    hints = _where_from(world, g, year, ctx)
-    if hints:
-        text += " Could come from: " + "; ".join(hints) + "."
-    else:
-        text += " No plant or offer in the scenario could supply them."
-    return text
+    c, scope = str(prog["company"]), str(prog["scope"])
+    who = world.company_name(c) + (" or its group" if len(world.affiliates(c)) > 1 else "")
+    lics = _licence_options(world, c, scope, world.policy_at(world.as_of))
+    plants = _plant_options(world, c)
+    held = ", ".join(dict.fromkeys(lic.licence_id for lic in lics))
+    if not lics and not plants:
+        return f"{who} holds no {scope} licence and has no plant, and no offer to it brings either"
+    if not lics:
+        return (
+            f"{who} holds no {scope} licence, and no offer to it brings one (an application, a "
+            "licensed company to buy, contract manufacturing or a partner's licence)"
+        )
+    if not plants:
+        return (
+            f"{who} has a licence ({held}) but no plant, and no offer to it brings one (a plant "
+            "to build, a stake, a company with plants, or contract manufacturing)"
+        )
+    names = ", ".join(dict.fromkeys(p.plant for p in plants))
+    return f"none of {who}'s licences ({held}) can be used at its plants ({names})"
 
 
-def shortfalls(
-    world: World, d: PlanInputs, ix: object, unmet: pd.DataFrame, routes: RouteTable
-) -> pd.DataFrame:
-    """Explain every program-year with unmet demand.
-
-    Args:
-        world: The compiled world.
-        d: Planner arrays.
-        ix: Index of ids.
-        unmet: The plan's unmet-demand table.
-        routes: Every route.
-
-    Returns:
-        Columns program, year, missing, explanation.
-    """
-    ctx = _context(world, routes) if len(unmet) else _Context(None, np.zeros((0, 0)), [])
-    rows = [
-        {
-            "program": u["program"],
-            "year": int(u["year"]),
-            "missing": float(u["cars"]),
-            "explanation": _explain_row(
-                world, str(u["program"]), int(u["year"]), float(u["cars"]), float(u["demand"]), ctx
-            ),
-        }
-        for u in (records(unmet) if len(unmet) else [])
-    ]
-    cols = ["program", "year", "missing", "explanation"]
-    return pd.DataFrame(rows, columns=cols) if rows else empty_frame(cols)
-
-
-def shortfalls_when_infeasible(
-    world: World, d: PlanInputs, ix: object, m: Milp, routes: RouteTable
-) -> pd.DataFrame:
-    """Why no plan meets every program's minimum fill: re-solve with the minimums relaxed.
-
-    Args:
-        world: The compiled world.
-        d: Planner arrays.
-        ix: Index of ids.
-        m: The infeasible model.
-        routes: Every route.
-
-    Returns:
-        Columns program, year, missing (cars below the required minimum), explanation.
-    """
-    v = m.vectors()
-    u0, u1 = m.col_blocks["u"]
-    upper = v["upper"].copy()
-    demand = d.demand[m.u_program, m.u_year]
-    upper[u0:u1] = demand
-    # Price the shortfall heavily so the relaxed plan fills every minimum it can.
-    lower = v["lower"]
-    relaxed = _with_bounds(m, lower, upper)
-    cost = v["cost"].copy()
-    cost[u0:u1] += 1e3 * (1.0 + np.abs(cost).max(initial=1.0))
-    relaxed = dataclasses.replace(relaxed, cost=[cost])
-    res = solve(relaxed)
-    rows = []
-    ctx = _context(world, routes)
-    if res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
-        u = res.col_value[u0:u1]
-        need = u - (1.0 - d.min_fill[m.u_program]) * demand
-        for k in np.nonzero(need > 0.5)[0]:
-            g = str(world.program_ids[m.u_program[k]])
-            year = int(d.years[m.u_year[k]])
-            rows.append(
-                {
-                    "program": g,
-                    "year": year,
-                    "missing": float(need[k]),
-                    "explanation": _explain_row(
-                        world, g, year, float(need[k]), float(demand[k]), ctx
-                    )
-                    + f" The program must build at least {d.min_fill[m.u_program[k]]:.0%} of demand.",
-                }
-            )
-    return pd.DataFrame(rows, columns=["program", "year", "missing", "explanation"])
+__all__ = [
+    "ALTERNATIVE_COLUMNS",
+    "NOT_PRICED",
+    "SHORTFALL_COLUMNS",
+    "alternatives",
+    "capacity_values",
+    "explain_choices",
+    "not_priced",
+    "nothing_built",
+    "route_counts",
+    "shortfalls",
+    "shortfalls_when_infeasible",
+    "unusable_reasons",
+]

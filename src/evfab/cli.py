@@ -196,18 +196,20 @@ def plan_cmd(
         raise typer.Exit(130)
     if result.status is PlanStatus.NO_PLAN:
         _plan_or_fail(result)
+    payload = _io.dumps({**_envelope("plan", s), **plan_json(result)})
+    # The plan is shown before files are written: a folder that cannot be written loses
+    # nothing the run found.
+    if json_out:
+        sys.stdout.write(payload)
+    else:
+        print_plan(out, world, result)
     if out_dir is not None:
         from evfab._charts import write_plan_outputs
 
-        written = write_plan_outputs(world, result, out_dir)
-        _io.atomic_write_text(
-            out_dir / "plan.json", _io.dumps({**_envelope("plan", s), **plan_json(result)})
+        written = write_plan_outputs(
+            world, result, out_dir, extra={"plan.json": payload.encode("utf-8")}
         )
-        err.print(f"wrote {len(written) + 1} files to {out_dir}")
-    if json_out:
-        sys.stdout.write(_io.dumps({**_envelope("plan", s), **plan_json(result)}))
-    else:
-        print_plan(out, world, result)
+        err.print(f"wrote {len(written)} files to {out_dir}")
     _plan_or_fail(result)
 
 
@@ -399,16 +401,17 @@ def risk(
                 world, picked, opts, progress=lambda done: bar.update(task, completed=done)
             )
     payload = {**_envelope("risk", s), **risk_json(res)}
-    if out_dir is not None:
-        from evfab._charts import write_risk_outputs
-
-        written = write_risk_outputs(res, out_dir)
-        _io.atomic_write_text(out_dir / "risk.json", _io.dumps(payload))
-        err.print(f"wrote {len(written) + 1} files to {out_dir}")
     if json_out:
         sys.stdout.write(_io.dumps(payload))
     else:
         print_risk(out, world, res)
+    if out_dir is not None:
+        from evfab._charts import write_risk_outputs
+
+        written = write_risk_outputs(
+            res, out_dir, extra={"risk.json": _io.dumps(payload).encode("utf-8")}
+        )
+        err.print(f"wrote {len(written)} files to {out_dir}")
 
 
 @app.command()

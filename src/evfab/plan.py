@@ -218,7 +218,9 @@ def plan(
                 d, ix, m, sol, opts, lambda i, n: step(f"pricing alternative {i + 1:,} of {n:,}")
             )
         )
-    shortfalls = explain.shortfalls(world, d, ix, tables["unmet"], table)
+    shortfalls = explain.shortfalls(
+        world, d, ix, tables["unmet"], table, production=tables["production"]
+    )
     explanations = explain.explain_choices(
         world, ix.programs, chosen, alternatives, table, ready.unusable
     )

@@ -1,0 +1,356 @@
+"""The planner's explanations: shortfalls, infeasibility causes, programs that build nothing,
+and what `evfab plan --out` writes for a plan without a solution."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import evfab
+from evfab._plan_explain import shortfalls
+from evfab._route_table import route_table
+from evfab.plan import PlanStatus, plan, plan_inputs
+
+EVFAB = str(Path(sys.executable).parent / "evfab")
+
+_HEAD = """\
+as_of: 2030-01-01
+horizon: 2030
+discount_rate: 0.0
+sources:
+  - {id: a, status: assumption, note: test}
+policy:
+  - {since: 2020-01-01, contract_manufacturing: true, sources: [a]}
+"""
+
+BUDGET = (
+    "name: budgetinf\n"
+    + _HEAD
+    + """\
+companies:
+  - {id: host, name: Host, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer, capital_budget: 1000000}
+licences:
+  - {id: host-bev, holder: host, status: held, sources: [a]}
+plants:
+  - {id: hp, name: HP, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 50000}, badge: any, lost_margin: 10000, min_fill: 0.5}
+offers:
+  - {id: cm1, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 1000, fixed_fee: 2000000, lead_months: 0, sources: [a]}
+"""
+)
+"""/tmp/review_plan/budget_inf.yaml: the only contract's 2m fee exceeds N1's 1m budget."""
+
+EXCLUSIVE = (
+    "name: exclinf\n"
+    + _HEAD
+    + """\
+companies:
+  - {id: host, name: Host, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: host-bev, holder: host, status: held, sources: [a]}
+plants:
+  - {id: pa, name: PA, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+  - {id: pb, name: PB, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 50000}, badge: any, lost_margin: 10000, min_fill: 0.5}
+offers:
+  - {id: cma, kind: contract_manufacturing, to: n1, host: host, plant: pa, fee_per_unit: 1000, capacity: {2030: 10000}, lead_months: 0, excludes: [cmb], sources: [a]}
+  - {id: cmb, kind: contract_manufacturing, to: n1, host: host, plant: pb, fee_per_unit: 1000, capacity: {2030: 20000}, lead_months: 0, sources: [a]}
+"""
+)
+"""/tmp/review_plan/excl_inf.yaml: 25,000 cars needed, 10,000 + 20,000 on offer, but not both."""
+
+SHARED = (
+    "name: shared\n"
+    + _HEAD
+    + """\
+companies:
+  - {id: host, name: Host, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+  - {id: n2, name: N2, kind: newcomer}
+licences:
+  - {id: host-bev, holder: host, status: held, sources: [a]}
+  - {id: n1-bev, holder: n1, status: held, sources: [a]}
+plants:
+  - {id: p1, name: P1, operator: n1, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+  - {id: hp, name: HP, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 240000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 150000}, badge: any, lost_margin: 30000}
+  - {id: g2, company: n2, name: G2, target_sop: 2030-01, demand: {2030: 200000}, badge: any, lost_margin: 30000}
+offers:
+  - {id: umb, kind: licence_umbrella, to: n1, partner: host, plants: [p1], fee_per_unit: 1000, lead_months: 0, sources: [a]}
+  - {id: cm2, kind: contract_manufacturing, to: n2, host: host, plant: hp, fee_per_unit: 1000, lead_months: 0, sources: [a]}
+"""
+)
+"""As /tmp/review_plan/xiaomi_short.yaml: two routes of g1 share its plant P1 (100,000 cars),
+and g2 uses 200,000 of HP's 240,000 free cars."""
+
+NO_ROUTE = (
+    "name: noroute\n"
+    + _HEAD
+    + """\
+companies:
+  - {id: host, name: Host, kind: automaker}
+  - {id: maker1, name: Maker1, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: host-bev, holder: host, status: held, sources: [a]}
+  - {id: maker1-bev, holder: maker1, status: held, sources: [a]}
+plants:
+  - {id: hp, name: HP, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g3, company: maker1, name: G3, target_sop: 2030-01, demand: {2030: 28000}, badge: co_brand, lost_margin: 18000}
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 10000}, badge: own, lost_margin: 18000}
+offers:
+  - {id: cm1, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 1000, badge: host, lead_months: 0, sources: [a]}
+"""
+)
+"""As program g3 of /tmp/review_plan/gen5.yaml: Maker1 holds a licence but has no plant and
+no offer; N1's only route gives the host's badge to a program that needs its own."""
+
+
+def _plan(text: str) -> evfab.plan.PlanResult:
+    return plan(evfab.compile(evfab.loads(text)))
+
+
+def _shortfall(text: str) -> str:
+    r = _plan(text)
+    assert len(r.shortfalls) == 1, r.shortfalls
+    return str(r.shortfalls["explanation"].iloc[0])
+
+
+# --- 1. `evfab plan --out` on a plan without a solution ------------------------------------
+
+
+@pytest.mark.parametrize("text", [BUDGET, EXCLUSIVE])
+def test_out_dir_on_an_infeasible_plan_exits_3_and_writes_the_explanation(
+    text: str, write_scenario, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out"
+    res = subprocess.run(
+        [EVFAB, "plan", str(write_scenario(text)), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 3, res.stderr
+    assert "internal error" not in res.stderr
+    assert "G1 (g1, N1) in 2030" in res.stderr
+    # Only what an infeasible plan has: its explanation, as CSV and in plan.json.
+    assert sorted(p.name for p in out.iterdir()) == ["plan.json", "shortfalls.csv"]
+    data = json.loads((out / "plan.json").read_text())
+    assert data["status"] == "infeasible"
+    assert data["shortfalls"][0]["program"] == "g1"
+    csv = (out / "shortfalls.csv").read_text()
+    assert csv.startswith("program,year,missing,explanation\n") and "G1 (g1, N1)" in csv
+
+
+def test_out_dir_keeps_no_table_of_an_earlier_plan(write_scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out"
+    feasible = write_scenario(BUDGET.replace("min_fill: 0.5", "min_fill: 0.0"), "ok.yaml")
+    res = subprocess.run(
+        [EVFAB, "plan", str(feasible), "--out", str(out)], capture_output=True, text=True
+    )
+    assert res.returncode == 0, res.stderr
+    assert {"choices.csv", "production.csv", "timeline.png"} <= {p.name for p in out.iterdir()}
+    (out / "notes.txt").write_text("mine")
+    res = subprocess.run(
+        [EVFAB, "plan", str(write_scenario(BUDGET)), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 3, res.stderr
+    # The earlier plan's tables and charts would read as this plan's: they are gone; a
+    # file evfab does not write stays.
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "plan.json", "shortfalls.csv"]
+
+
+# --- 2. infeasibility names budgets and exclusive offers -----------------------------------
+
+
+def test_infeasible_plan_names_the_binding_budget() -> None:
+    r = _plan(BUDGET)
+    assert r.status is PlanStatus.INFEASIBLE
+    text = " ".join(r.shortfalls["explanation"])
+    assert "25,000 of 50,000 cars cannot be built" in text
+    assert (
+        "N1's capital budget of 1.0m CNY binds: meeting every minimum needs 2.0m CNY of "
+        "one-off spending (offer cm1: 2.0m)." in text
+    )
+    assert "No plant or offer in the scenario could supply them" not in text
+
+
+def test_infeasible_plan_names_the_exclusive_offers() -> None:
+    r = _plan(EXCLUSIVE)
+    assert r.status is PlanStatus.INFEASIBLE
+    text = " ".join(r.shortfalls["explanation"])
+    assert "at most 30,000 cars of legal capacity that year, at 2 plants" in text
+    assert (
+        "Offers cma and cmb exclude each other, yet meeting every minimum needs both: "
+        "cma (contract manufacturing at PA) and cmb (contract manufacturing at PB)." in text
+    )
+    assert "No plant or offer in the scenario could supply them" not in text
+
+
+def test_infeasible_plan_needing_both_budget_and_exclusion_lifted_says_so() -> None:
+    # Each contract costs 1m against a 1.5m budget, and they exclude each other: lifting
+    # either the budget or the exclusion alone still leaves one contract, 20,000 cars short
+    # of the 25,000 minimum at best.
+    text = EXCLUSIVE.replace(
+        "{id: n1, name: N1, kind: newcomer}",
+        "{id: n1, name: N1, kind: newcomer, capital_budget: 1500000}",
+    ).replace("fee_per_unit: 1000, capacity", "fee_per_unit: 1000, fixed_fee: 1000000, capacity")
+    r = _plan(text)
+    assert r.status is PlanStatus.INFEASIBLE
+    why = " ".join(r.shortfalls["explanation"])
+    assert "N1's capital budget of 1.5m CNY binds: meeting every minimum needs 2.0m CNY" in why
+    assert "Offers cma and cmb exclude each other" in why
+    assert "Only lifting both the budget and the exclusion would be enough." in why
+
+
+def test_infeasible_plan_lifted_by_either_budget_or_exclusion_says_so() -> None:
+    # A third contract at PC (20,000 cars) costs 2m against a 1m budget: with the budget
+    # lifted, cmb and cmc give 40,000 cars; with the exclusion lifted, cma and cmb 30,000.
+    text = EXCLUSIVE.replace(
+        "{id: n1, name: N1, kind: newcomer}",
+        "{id: n1, name: N1, kind: newcomer, capital_budget: 1000000}",
+    ).replace(
+        "programs:",
+        "  - {id: pc, name: PC, operator: host, status: operating, opened: 2020-01, "
+        "phases: [{capacity: 100000, ready: 2020-01}]}\nprograms:",
+    )
+    text += (
+        "  - {id: cmc, kind: contract_manufacturing, to: n1, host: host, plant: pc, "
+        "fee_per_unit: 1000, fixed_fee: 2000000, capacity: {2030: 20000}, lead_months: 0, "
+        "sources: [a]}\n"
+    )
+    r = _plan(text)
+    assert r.status is PlanStatus.INFEASIBLE
+    why = " ".join(r.shortfalls["explanation"])
+    assert "N1's capital budget of 1.0m CNY binds: meeting every minimum needs 2.0m CNY" in why
+    assert "(offer cmc: 2.0m)" in why
+    assert "Offers cma and cmb exclude each other" in why
+    assert "Lifting the budget or the exclusion alone would be enough." in why
+
+
+def test_infeasible_on_capacity_alone_names_no_budget_or_exclusion() -> None:
+    # A budget that is not binding and no exclusion: capacity is the cause.
+    text = BUDGET.replace("capital_budget: 1000000", "capital_budget: 5000000").replace(
+        "min_fill: 0.5",
+        "min_fill: 0.5}\n  - {id: g2, company: n1, name: G2, target_sop: 2030-01, "
+        "demand: {2030: 200000}, badge: any, lost_margin: 10000, min_fill: 0.9",
+    )
+    r = _plan(text)
+    assert r.status is PlanStatus.INFEASIBLE
+    why = " ".join(r.shortfalls["explanation"])
+    assert "capital budget" not in why and "exclude" not in why
+
+
+def test_shortfall_of_a_feasible_plan_names_a_blocking_budget_and_exclusion() -> None:
+    budget = _shortfall(BUDGET.replace("min_fill: 0.5", "min_fill: 0.0"))
+    assert (
+        "N1's capital budget of 1.0m CNY is below the one-off fees of its only route with "
+        "capacity that year (partner:cm1@partner:hp, needs 2.0m)." in budget
+    )
+    assert "No plant or offer in the scenario could supply them" not in budget
+    exclusive = _shortfall(EXCLUSIVE.replace("min_fill: 0.5", "min_fill: 0.0"))
+    assert "Offers cma and cmb, which its routes need, exclude each other." in exclusive
+    assert "No plant or offer in the scenario could supply them" not in exclusive
+
+
+# --- 3. capacity counted once per plant; idle capacity net of the plan ----------------------
+
+
+def test_shortfall_counts_each_plant_once_and_idle_capacity_net_of_the_plan() -> None:
+    text = _shortfall(SHARED)
+    assert text.startswith("G1 (g1, N1) in 2030: 50,000 of 150,000 cars cannot be built")
+    # Two routes on P1 (own licence, umbrella) share its 100,000 cars.
+    assert (
+        "usable routes offer at most 100,000 cars of legal capacity that year, at 1 plant." in text
+    )
+    # G2 builds 200,000 of HP's 240,000 free cars in the plan.
+    assert "idle capacity at hp (Host, 40,000 free in 2030)" in text
+    assert "240,000" not in text
+
+
+def test_shortfalls_given_the_production_table_net_out_exactly_what_the_plan_builds() -> None:
+    world = evfab.compile(evfab.loads(SHARED))
+    r = plan(world)
+    table = route_table(world)
+    d, ix = plan_inputs(world, table)
+    exact = shortfalls(world, d, ix, r.unmet, table, production=r.production)
+    assert "idle capacity at hp (Host, 40,000 free in 2030)" in exact["explanation"].iloc[0]
+    # Had the plan built less at HP, more would be idle there.
+    less = r.production.assign(
+        cars=r.production["cars"].where(r.production["plant"] != "hp", 150000)
+    )
+    text = shortfalls(world, d, ix, r.unmet, table, production=less)["explanation"].iloc[0]
+    assert "idle capacity at hp (Host, 90,000 free in 2030)" in text
+
+
+def test_single_source_program_counts_its_best_plant() -> None:
+    text = SHARED.replace(
+        "demand: {2030: 150000}, badge: any, lost_margin: 30000}",
+        "demand: {2030: 200000}, badge: any, lost_margin: 30000, single_source: true}",
+    )
+    # A second plant of N1's: 60,000 more cars, but a single-source program uses one plant.
+    text = text.replace(
+        "  - {id: hp,",
+        "  - {id: p2, name: P2, operator: n1, status: operating, opened: 2020-01, "
+        "phases: [{capacity: 60000, ready: 2020-01}]}\n  - {id: hp,",
+    )
+    assert "at most 100,000 cars of legal capacity that year, at 1 plant." in _shortfall(text)
+    plain = _shortfall(text.replace(", single_source: true", ""))
+    assert "at most 160,000 cars of legal capacity that year, at 2 plants." in plain
+
+
+# --- 4. programs that build nothing ---------------------------------------------------------
+
+
+def test_program_without_any_route_is_told_why() -> None:
+    r = _plan(NO_ROUTE)
+    assert r.ok
+    g3 = r.explanations["g3"]
+    assert g3 == [
+        "Builds nothing: it has no route at all: Maker1 has a licence (maker1-bev) but no "
+        "plant, and no offer to it brings one (a plant to build, a stake, a company with "
+        "plants, or contract manufacturing)."
+    ]
+    assert not any("pays for itself" in line for line in g3)
+    short = dict(zip(r.shortfalls["program"], r.shortfalls["explanation"], strict=True))
+    assert short["g3"].startswith(
+        "G3 (g3, Maker1) in 2030: 28,000 of 28,000 cars cannot be built; it has no usable route."
+    )
+
+
+def test_program_with_no_usable_route_is_told_the_main_reason() -> None:
+    r = _plan(NO_ROUTE)
+    assert r.explanations["g1"][0] == (
+        "Builds nothing: it has no usable route (its one route, partner:cm1@partner:hp, is "
+        "not usable: program needs its own badge; the offer gives the Host badge and no waiver)."
+    )
+
+
+def test_program_with_usable_routes_that_do_not_pay_keeps_the_old_sentence() -> None:
+    text = NO_ROUTE.replace("badge: own, lost_margin: 18000", "badge: any, lost_margin: 10")
+    r = _plan(text)
+    assert r.explanations["g1"][0] == (
+        "Builds nothing: no usable route pays for itself against the lost margin."
+    )
+
+
+def test_program_without_a_licence_or_plant_is_told_so() -> None:
+    text = NO_ROUTE.replace(
+        "  - {id: maker1-bev, holder: maker1, status: held, sources: [a]}\n", ""
+    )
+    r = _plan(text)
+    assert r.explanations["g3"] == [
+        "Builds nothing: it has no route at all: Maker1 holds no bev_passenger licence and "
+        "has no plant, and no offer to it brings either."
+    ]
