@@ -138,9 +138,7 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     extra = access >= 0
     extra[extra] = mods.size[access_offer[access[extra]]] > 0
     if extra.any():
-        route_cap[extra] += _route_modules(
-            world, special, mods, access_offer[access[extra]], extra
-        )
+        route_cap[extra] += _route_modules(world, special, mods, access_offer[access[extra]], extra)
     route_cap = special.ramped(route_cap)
     local_flat = offer_pos[flat]
     waiver, waiver_offer, waiver_fee = _waivers(ta.waiver_fee[rt], local_flat, ptr)
@@ -241,14 +239,15 @@ def _plant_free(
         for pid in plants
     ]
     full = world.plant_capacities(keys)
-    # The routes' capacities count from as_of (a part-year first year), net of the
-    # operator's load as a share of the year's capacity: the plant row does the same, and
-    # the load is the year's load over that part.
-    since = world.plant_capacities(keys, since=world.as_of)
     load = world.committed[plant_rows].astype(np.float64).reshape(full.shape)
-    part = np.divide(since, full, out=np.ones_like(full), where=full > 0)
-    load = load * part
-    return np.clip(since - load, 0.0, None), load
+    if world.as_of != dt.date(int(world.years[0]), 1, 1):
+        # The routes' capacities count from as_of (a part-year first year), net of the
+        # operator's load as a share of the year's capacity: the plant row does the same,
+        # and the load is the year's load over that part.
+        since = world.plant_capacities(keys, since=world.as_of)
+        load = load * np.divide(since, full, out=np.ones_like(full), where=full > 0)
+        full = since
+    return np.clip(full - load, 0.0, None), load
 
 
 @dataclass(frozen=True)
@@ -337,16 +336,19 @@ class _Special:
     def keep_year(self) -> IntArray:
         """Per usable route, the last year in which it must produce to keep a licence the
         dormancy rule withdraws, or -1 (no such licence, or withdrawn after the horizon)."""
-        years = self.world.years
-        out = np.full(len(self.rt), -1, np.int64)
-        for t in np.unique(self.rt).tolist():
-            timing = self.table.templates[t].timing
-            when = timing.deadline if timing is not None else None
-            if when is None:
-                continue
-            last = (when - dt.timedelta(days=1)).year
-            if last < int(years[-1]):
-                out[self.rt == t] = max(last - int(years[0]), 0)
+        first, end = int(self.world.years[0]), int(self.world.years[-1])
+        # NOTE: per template (a few), not per route; most scenarios have no such licence.
+        keep = [
+            -1
+            if w is None or (w - dt.timedelta(days=1)).year >= end
+            else max((w - dt.timedelta(days=1)).year - first, 0)
+            for w in (
+                t.timing.deadline if t.timing is not None else None for t in self.table.templates
+            )
+        ]
+        if max(keep, default=-1) < 0:
+            return np.full(len(self.rt), -1, np.int64)
+        out: IntArray = np.array(keep, np.int64)[self.rt]
         return out
 
 

@@ -348,6 +348,9 @@ def add_waiver_variables(m: Milp, d: PlanInputs) -> None:
 def add_sourcing_variables(m: Milp, d: PlanInputs) -> None:
     """s[g, p, y]: single-source program g builds at plant p in year y (binary), only
     where g could build at several plants that year."""
+    if not d.single_source.any():
+        m.add_no_cols("s")
+        return
     qs = np.nonzero(d.single_source[d.route_program[m.q_route]])[0]
     n_p, n_y = len(d.plant_free), len(d.years)
     g = d.route_program[m.q_route[qs]]
