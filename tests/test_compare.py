@@ -58,6 +58,45 @@ def test_a_halt_moves_the_applications_and_the_plan_bridges_it(halted: Any) -> N
     assert 0.5 < row["p_on_time_before"] < 0.8 and row["p_on_time_after"] > 0.7
 
 
+def test_the_odds_say_which_route_and_how_much_of_the_plan_gets_built(halted: Any) -> None:
+    row = halted.programs.set_index("program").loc["xiaomi-ev"]
+    own, bridge = APPLIED[1], "partner:baic-umbrella@own:yizhuang"
+    # Under the halt Xiaomi's own route cannot start on time; the best route is the bridge.
+    assert row["route_odds_after"][own] == 0.0
+    assert row["p_on_time_after"] == row["route_odds_after"][bridge] > 0.7
+    assert row["route_odds_before"] == {own: row["p_on_time_before"]}
+    # The share of the plan's cars expected to be built weighs each route by its cars.
+    assert 0.5 < row["delivered_before"] < 0.9 and 0.5 < row["delivered_after"] < 0.9
+    nio = halted.programs.set_index("program").loc["nio-jac-line"]
+    assert nio["delivered_before"] == nio["delivered_after"] == 1.0
+
+
+def test_the_table_says_what_its_odds_mean(halted: Any) -> None:
+    from rich.console import Console
+
+    from evfab._report_compare import comparison_json, print_comparison
+
+    console = Console(width=120, record=True)
+    print_comparison(console, halted)
+    text = " ".join(console.export_text().split())
+    for header in ("routes used (P(on time))", "P(on time),", "best route", "delivered"):
+        assert header in text
+    assert "applied:xiaomi-bev@own:yizhuang (0%)" in text
+    assert "'best route' is the highest of them, whatever share of the plan's cars" in text
+    prog = {p["program"]: p for p in comparison_json(halted)["programs"]}["xiaomi-ev"]
+    assert set(prog["route_odds_after"]) == {APPLIED[1], "partner:baic-umbrella@own:yizhuang"}
+
+
+def test_risk_samples_are_none_or_at_least_the_risk_engines_minimum() -> None:
+    CompareOptions(risk_samples=0)
+    CompareOptions(risk_samples=100)
+    for n in (1, 99, -1):
+        with pytest.raises(ValueError, match="neither 0"):
+            CompareOptions(risk_samples=n)
+    with pytest.raises(ValueError, match="seed"):
+        CompareOptions(seed=-1)
+
+
 def test_a_scenario_compared_with_itself_changes_nothing() -> None:
     w = _world(_xiaomi())
     c = compare(w, _world(_xiaomi()), CompareOptions(risk_samples=2000))
@@ -75,6 +114,8 @@ def test_programs_and_routes_of_one_side_only() -> None:
     assert isinstance(p.loc["nio-models", "first_year_after"], int)
     assert math.isnan(p.loc["nio-models", "built_before"])
     assert p[["p_on_time_before", "p_on_time_after"]].isna().all().all()  # no risk run
+    assert p[["delivered_before", "delivered_after"]].isna().all().all()
+    assert p["route_odds_after"].isna().all()
     gone = c.routes[c.routes["route"] == "acquired:buy-dormant-maker@acquired:dormant-plant"]
     assert len(gone) == 1 and gone["sop_after"].isna().all()
 

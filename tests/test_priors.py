@@ -13,7 +13,7 @@ import yaml
 
 import evfab
 from conftest import MINIMAL
-from evfab.priors import calibrate, fit
+from evfab.priors import calibrate, fit, left_out
 
 
 def test_fit_single_case() -> None:
@@ -90,3 +90,41 @@ def test_calibrate_uses_ended_cases_not_resting_on_denied_claims() -> None:
 
 def test_calibrate_without_history_is_empty() -> None:
     assert calibrate(evfab.loads(MINIMAL)) == []
+
+
+def test_left_out_says_why_a_case_is_not_used() -> None:
+    assert left_out(_with_history()) == {
+        "still-running": "no end date (not over by as_of)",
+        "denied-deal": "rests on a denied claim: d1",
+        "denied-licence": "rests on a denied claim: d1",
+    }
+
+
+def test_calibrating_nothing_says_so_and_how_to_add_history() -> None:
+    from rich.console import Console
+
+    from evfab._report_risk import print_calibration
+
+    console = Console(width=120, record=True)
+    s = evfab.loads(MINIMAL)
+    print_calibration(console, s, calibrate(s))
+    text = console.export_text()
+    assert text.startswith("Nothing to fit: minimal has no `history` of observed cases.")
+    assert "add a `history` section" in text and "sources: [nio-jac-agreement]" in text
+    assert "Duration priors fitted" not in text and "Priors in use" in text
+    d: dict[str, Any] = yaml.safe_load(MINIMAL)
+    d["history"] = [
+        {
+            "id": "open",
+            "company": "newco",
+            "kind": "own_plant",
+            "start": "2021-01-01",
+            "sources": ["s1"],
+        }
+    ]
+    s = evfab.loads(yaml.safe_dump(d, sort_keys=False))
+    console = Console(width=120, record=True)
+    print_calibration(console, s, calibrate(s))
+    text = console.export_text()
+    assert "none of the 1 cases in minimal's `history` can be used" in text
+    assert "open: no end date" in text

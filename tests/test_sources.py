@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import evfab
-from evfab._report_risk import source_rows
+from evfab._report_risk import print_sources, source_rows, stated_dates
 
 EVFAB = str(Path(sys.executable).parent / "evfab")
 
@@ -68,3 +68,46 @@ def test_cli_sources_table_and_unknown_id() -> None:
     bad = subprocess.run([EVFAB, "sources", "xiaomi-2022", "nope"], capture_output=True, text=True)
     assert bad.returncode == 2
     assert "not an entity" in bad.stderr
+
+
+def test_month_only_dates_keep_their_precision() -> None:
+    assert stated_dates("xiaomi-2022") == {
+        "ndrc-halt-2017": "2017-06",
+        "nio-first-delivery": "2018-06",
+        "nio-fee": "2025-07",
+    }
+    w = evfab.compile(evfab.load("xiaomi-2022"))
+    dates = {
+        r["id"]: r["date"]
+        for r in source_rows(w, list(w.sources.index), dates=stated_dates("xiaomi-2022"))
+    }
+    assert dates["nio-fee"] == "2025-07" and dates["hyundai-denial"] == "2022-08-26"
+    assert dates["a-approval"] is None
+
+
+@pytest.mark.parametrize("name", sorted(evfab.bundled()))
+def test_policy_periods_count_among_what_cites_a_source(name: str) -> None:
+    s = evfab.load(name)
+    w = evfab.compile(s)
+    rows = source_rows(w, list(w.sources.index), scenario=s)
+    assert [r["id"] for r in rows if not r["cited_by"]] == []
+    halt = {r["id"]: r["cited_by"] for r in rows}["ndrc-halt-2017"]
+    assert "policy NDRC halt of new BEV approvals (since 2017-06-01)" in halt
+    # Without the scenario, the periods that set a rule still count.
+    rows = source_rows(w, ["ndrc-halt-2017"])
+    assert "policy NDRC halt of new BEV approvals (since 2017-06-01)" in rows[0]["cited_by"]
+
+
+def test_the_table_folds_urls_instead_of_cutting_them() -> None:
+    from rich.console import Console
+
+    s = evfab.load("xiaomi-2022")
+    w = evfab.compile(s)
+    rows = source_rows(w, list(w.sources.index), scenario=s)
+    console = Console(width=120, record=True)
+    print_sources(console, "every source in the scenario", rows)
+    text = console.export_text()
+    assert text.startswith(f"Every source in the scenario ({len(rows)})")
+    assert "…" not in text
+    longest = max((r["url"] for r in rows), key=len)
+    assert len(longest) > 60 and longest[:30] in text and longest[-12:] in text

@@ -87,28 +87,51 @@ def print_comparison(
         header_style="bold",
         box=box.SIMPLE_HEAD,
     )
-    for col in ("program", "routes used", "first year", "cars built", "cars unmet", "P(on time)"):
-        pt.add_column(
-            col, overflow="fold", justify="left" if col.startswith(("p", "r")) else "right"
-        )
+    for col, justify in (
+        ("program", "left"),
+        ("routes used (P(on time))", "left"),
+        ("first year", "right"),
+        ("cars built", "right"),
+        ("cars unmet", "right"),
+        ("P(on time),\nbest route", "left"),
+        ("plan\ndelivered", "left"),
+    ):
+        pt.add_column(col, overflow="fold", justify=justify)  # type: ignore[arg-type]
     for r in records(rows):
         pt.add_row(
             r["program"],
-            # None: no such program, or no plan ("-"); "": a plan that uses no route.
-            _pair(
-                r["routes_before"] if r["routes_before"] != "" else "(none)",
-                r["routes_after"] if r["routes_after"] != "" else "(none)",
-            ),
+            _routes_pair(r),
             _pair(r["first_year_before"], r["first_year_after"]),
             _pair(r["built_before"], r["built_after"], ",.0f"),
             _pair(r["unmet_before"], r["unmet_after"], ",.0f"),
             _pair(r["p_on_time_before"], r["p_on_time_after"], ".0%"),
+            _pair(r["delivered_before"], r["delivered_after"], ".0%"),
         )
     pt.caption = (
-        "P(on time): the best odds among the routes a plan uses of starting by the program's "
-        "target (risk engine, one seed for both: shared durations are drawn alike)"
+        "P(on time): each route's chance of starting by the program's target; 'best route' is "
+        "the highest of them, whatever share of the plan's cars that route has. Plan delivered: "
+        "the expected share of the plan's cars built, each route capped by the cars the plan "
+        "gives it each year (no re-planning within a sample). Risk engine, one seed for both: "
+        "shared durations are drawn alike."
     )
+    pt.caption_justify = "left"
     console.print(pt)
+
+
+def _routes_side(routes: str | None, odds: dict[str, float] | None) -> list[str]:
+    """One line per route of one side, with its chance of starting on time if known."""
+    if routes is None:
+        return ["-"]
+    if routes == "":
+        return ["(none)"]
+    return [f"{x} ({odds[x]:.0%})" if odds and x in odds else x for x in routes.split(", ")]
+
+
+def _routes_pair(r: dict[str, Any]) -> str:
+    """The routes a program's plans use, before (and after, when they or their odds differ)."""
+    before = _routes_side(r["routes_before"], r["route_odds_before"])
+    after = _routes_side(r["routes_after"], r["route_odds_after"])
+    return "\n".join(before if before == after else [*before, "->", *after])
 
 
 def comparison_json(c: Comparison) -> dict[str, Any]:

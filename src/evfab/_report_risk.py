@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,10 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 from evfab._frames import records
+from evfab._load import resolve
 from evfab._report import STATUS_STYLE, money, status_text
-from evfab._scenario import Scenario
+from evfab._scenario import CaseKind, Scenario
 from evfab._world import World
-from evfab.priors import PRIORS, Prior
+from evfab._yamlsrc import read_yaml
+from evfab.priors import PRIOR_SOURCE_ID, PRIORS, Prior, left_out
 from evfab.risk import RiskResult
 
 
@@ -23,15 +28,41 @@ def _ym(d: dt.date | None) -> str:
     return "never" if d is None else d.strftime("%Y-%m")
 
 
+def _run_words(res: RiskResult) -> str:
+    """The options a run can be repeated with: samples, seed, demand spread and correlation."""
+    words = f"{res.samples:,} samples, seed {res.seed}, "
+    if res.demand_spread > 0:
+        words += f"demand drawn within +/-{res.demand_spread:.0%}"
+        if res.demand_correlation > 0:
+            words += f" (correlation {res.demand_correlation:g})"
+    else:
+        words += "demand fixed"
+        if res.demand_correlation > 0:
+            words += f" (correlation {res.demand_correlation:g} given, without effect)"
+    return words
+
+
 def print_risk(console: Console, world: World, res: RiskResult) -> None:
     """Print SOP distributions, odds of meeting the target, volumes and expected cost per route."""
     console.print(
         Text.assemble(
             ("Risk", "bold"),
-            f" for {res.scenario}: {res.samples:,} samples, seed {res.seed}, "
+            f" for {res.scenario}: {_run_words(res)}; "
             f"{res.route_samples_per_second / 1e6:.1f}M route-samples/s",
         )
     )
+    if res.demand_basis == "allocation":
+        console.print(
+            "Routes as allocated: each builds up to the cars allocated to it each year (with "
+            "--plan, the plan's), so their volumes and costs add up to the allocation's.",
+            markup=False,
+        )
+    else:
+        console.print(
+            "Routes as alternatives: each may build up to its program's whole demand (with "
+            "--plan, up to the cars the plan gives it).",
+            markup=False,
+        )
     t = Table(
         header_style="bold",
         title="Start of production (SOP) and odds",
@@ -73,30 +104,16 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
             status_text(str(r["weakest_status"])),
         )
     console.print(t)
-    vol = res.volumes
-    years = sorted(vol["year"].unique())
-    years = [y for y in years if vol[vol["year"] == y]["available_p90"].max() > 0][:7] or years[:7]
-    v = Table(
-        header_style="bold",
-        title="Cars available by year: P50 (P10-P90)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-    )
-    v.add_column("#", justify="right")
-    for y in years:
-        v.add_column(str(y), justify="right")
-    for i, r in enumerate(rows, 1):
-        # Programs of one company share route ids: a route's rows are its program's.
-        sub = vol[(vol["program"] == r["program"]) & (vol["route"] == r["route"])]
-        sub = sub.set_index("year")
-        cells = []
-        for y in years:
-            p10, p50, p90 = (
-                float(sub.at[y, c]) for c in ("available_p10", "available_p50", "available_p90")
-            )
-            cells.append(f"{p50 / 1e3:,.0f}k\n[dim]{p10 / 1e3:,.0f}-{p90 / 1e3:,.0f}k[/]")
-        v.add_row(str(i), *cells)
-    console.print(v)
+    _print_volumes(console, res, rows)
+    if res.demand_basis == "allocation" and rows:
+        built = sum(float(r["expected_built"]) for r in rows)
+        allocated = sum(float(r["demand"]) for r in rows)
+        share = f" ({built / allocated:.0%})" if allocated > 0 else ""
+        cost = sum(float(r["expected_cost"]) for r in rows)
+        console.print(
+            f"Together: {built:,.0f} of the {allocated:,.0f} cars allocated expected to be "
+            f"built{share}; expected cost {money(cost)} {world.currency} (discounted)."
+        )
     lines = []
     for i, r in enumerate(rows, 1):
         key = res.key(str(r["program"]), str(r["route"]))
@@ -108,11 +125,22 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
             )
     for line in lines:
         console.print(Text(line, style="dim"))
-    shaky = {str(w) for r in rows for w in r["warnings"]}
-    for w in sorted(shaky):
+    shaky: dict[str, list[int]] = {}
+    for i, r in enumerate(rows, 1):
+        for w in r["warnings"]:
+            shaky.setdefault(str(w), []).append(i)
+    for w, nums in sorted(shaky.items()):
+        # Worded as the routes table words them: "routes 2, 3 rest on a denied claim: ...".
+        label = "route " if len(nums) == 1 else "routes "
+        if len(nums) > 1 and w.startswith("rests "):
+            w = "rest " + w.removeprefix("rests ")
         console.print(
-            Text("! " + w, style=STATUS_STYLE["denied"] if "denied claim" in w else "magenta")
+            Text("! " + label + ", ".join(map(str, nums)) + " ", style="bold").append(
+                w, style=STATUS_STYLE["denied"] if "denied claim" in w else "magenta"
+            )
         )
+    for note in res.notes:
+        console.print(Text("note: " + note, style="yellow"))
     console.print(
         Text(
             "P(starts): all deals concluded, licences granted (while new licences are), dormant "
@@ -124,11 +152,84 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
     )
 
 
+def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]) -> None:
+    """Cars available by year (with an allocation: cars built, and the cars allocated),
+    every year: in as many tables one after another as the width needs; leading years in
+    which no route has cars are left out, and a line says so."""
+    vol = res.volumes
+    allocated = res.demand_basis == "allocation"
+    what = "built" if allocated else "available"
+    years = sorted(int(y) for y in vol["year"].unique())
+    by_year = vol.groupby("year")
+    has_cars = by_year[f"{what}_mean"].max() + (by_year["demand"].max() if allocated else 0)
+    first = next((i for i, y in enumerate(years) if has_cars[y] > 0), len(years))
+    skipped, years = years[:first], years[first:]
+    cells: dict[int, list[list[str]]] = {}
+    for i, r in enumerate(rows, 1):
+        # Programs of one company share route ids: a route's rows are its program's.
+        sub = vol[(vol["program"] == r["program"]) & (vol["route"] == r["route"])]
+        sub = sub.set_index("year")
+        cells[i] = []
+        for y in years:
+            p10, p50, p90 = (float(sub.at[y, f"{what}_p{q}"]) for q in (10, 50, 90))
+            lines = [f"{p50 / 1e3:,.0f}k", f"{p10 / 1e3:,.0f}-{p90 / 1e3:,.0f}k"]
+            if allocated:
+                lines.append(f"of {float(sub.at[y, 'demand']) / 1e3:,.0f}k")
+            cells[i].append(lines)
+    widths = [
+        max([len(str(y))] + [len(line) for c in cells.values() for line in c[j]])
+        for j, y in enumerate(years)
+    ]
+    # NOTE: rich squeezes columns that do not fit, wrapping "240-240k" over two lines; a
+    # table per block of years that fits keeps every cell whole.
+    index_width = len(str(len(rows))) + 3
+    blocks: list[list[int]] = []
+    used = console.width
+    for j, w in enumerate(widths):
+        if used + w + 3 > console.width:
+            blocks.append([])
+            used = index_width
+        blocks[-1].append(j)
+        used += w + 3
+    title = (
+        "Cars built by year, capped by the cars allocated: P50 (P10-P90), of the allocation"
+        if allocated
+        else "Cars available by year: P50 (P10-P90)"
+    )
+    for k, block in enumerate(blocks or [[]]):
+        v = Table(
+            header_style="bold",
+            title=title
+            if k == 0
+            else f"Cars {what} by year (continued: {years[block[0]]}-{years[block[-1]]})",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+        )
+        v.add_column("#", justify="right")
+        for j in block:
+            v.add_column(str(years[j]), justify="right", no_wrap=True)
+        for i, c in cells.items():
+            v.add_row(str(i), *(_dim_after_first(c[j]) for j in block))
+        console.print(v)
+    if skipped:
+        gap = str(skipped[0]) if len(skipped) == 1 else f"{skipped[0]}-{skipped[-1]}"
+        console.print(Text(f"{gap} left out: no route has cars then.", style="dim"))
+
+
+def _dim_after_first(lines: list[str]) -> Text:
+    """A volume cell: P50, then the other lines dimmed."""
+    return Text(lines[0]).append("".join("\n" + x for x in lines[1:]), style="dim")
+
+
 def risk_json(res: RiskResult) -> dict[str, Any]:
     """The risk result as JSON-ready data (shape documented in docs/json.md)."""
     return {
         "samples": res.samples,
         "seed": res.seed,
+        "demand_spread": res.demand_spread,
+        "demand_correlation": res.demand_correlation,
+        "demand_basis": res.demand_basis,
+        "notes": list(res.notes),
         "seconds": res.seconds,
         "route_samples_per_second": res.route_samples_per_second,
         "routes": [
@@ -151,7 +252,10 @@ def drivers(v: list[tuple[str, float]]) -> list[dict[str, Any]]:
 
 
 def print_calibration(console: Console, s: Scenario, fitted: list[Prior]) -> None:
-    """Print fitted priors next to the ones in use."""
+    """Print fitted priors next to the ones in use, or why there is nothing to fit."""
+    if not fitted:
+        _print_nothing_to_fit(console, s)
+        return
     t = Table(
         title=f"Duration priors fitted on {s.name} (months; min = 0.75 x shortest, mode = median, max = 1.5 x longest)",
         title_justify="left",
@@ -173,6 +277,8 @@ def print_calibration(console: Console, s: Scenario, fitted: list[Prior]) -> Non
             Text("yes" if same else f"no: {in_use}", style="green" if same else "yellow"),
         )
     console.print(t)
+    for case, reason in left_out(s).items():
+        console.print(Text(f"case {case} left out: {reason}", style="dim"))
     console.print(
         Text(
             "These priors are the defaults when a scenario gives no duration: contract manufacturing leads, "
@@ -182,27 +288,144 @@ def print_calibration(console: Console, s: Scenario, fitted: list[Prior]) -> Non
     )
 
 
-def source_rows(world: World, ids: list[str]) -> list[dict[str, Any]]:
-    """Source details for ``ids`` in the given order, with the entities citing each."""
+def _print_nothing_to_fit(console: Console, s: Scenario) -> None:
+    """Why a scenario fits no prior, how to give it cases, and the priors that stay in use."""
+    if not s.history:
+        why = f"{s.name} has no `history` of observed cases."
+    else:
+        skipped = left_out(s)
+        why = f"none of the {len(s.history)} cases in {s.name}'s `history` can be used:\n" + (
+            "\n".join(f"  - {case}: {reason}" for case, reason in skipped.items())
+        )
+    kinds = ", ".join(k.value for k in CaseKind)
+    console.print(Text.assemble(("Nothing to fit", "bold yellow"), ": ", why))
+    console.print(
+        "To fit priors, add a `history` section with one entry per observed case: "
+        f"id, company, kind ({kinds}), start and end dates (a case not over by as_of has no "
+        "end and is not used) and sources, e.g.\n"
+        "  history:\n"
+        "    - {id: nio-jac, company: nio, kind: contract_manufacturing, start: 2016-05-23,\n"
+        "       end: 2018-06-28, sources: [nio-jac-agreement]}\n"
+        "(`evfab calibrate china-ev` fits the bundled cases; `evfab schema` describes the fields.)",
+        highlight=False,
+        markup=False,
+    )
+    t = Table(
+        title="Priors in use (months), unchanged",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("route kind", "min", "mode", "max"):
+        t.add_column(col, justify="left" if col == "route kind" else "right")
+    for kind, (lo, mid, hi) in PRIORS.items():
+        t.add_row(kind, f"{lo:g}", f"{mid:g}", f"{hi:g}")
+    console.print(t)
+
+
+_MONTH_ONLY = re.compile(r"^(\d{4})-(\d{1,2})$")
+"""A date given with its month only (the schema reads it as the first of the month)."""
+
+
+def stated_dates(file: str | Path) -> dict[str, str]:
+    """Source dates the scenario gives with a month only (``2018-06``), by source id.
+
+    A scenario's dates are read as days (``YYYY-MM`` as the first of the month), so the
+    precision a source was given with survives only in the file itself.
+
+    Args:
+        file: The scenario file, or the name of a bundled scenario.
+
+    Returns:
+        ``{source id: "YYYY-MM"}`` for every source whose date has no day.
+    """
+    data = read_yaml(resolve(file)).data
+    out: dict[str, str] = {}
+    items = data.get("sources") if isinstance(data, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("date"), str):
+            continue
+        m = _MONTH_ONLY.match(item["date"].strip())
+        if m and 1 <= int(m.group(2)) <= 12:
+            out[str(item.get("id"))] = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    return out
+
+
+def _policy_label(since: dt.date, name: str) -> str:
+    when = since.isoformat()
+    return f"policy {name} (since {when})" if name else f"policy period since {when}"
+
+
+def _policy_cites(world: World, scenario: Scenario | None) -> list[tuple[str, str]]:
+    """(source id, policy period) for every source a policy period cites."""
+    out: list[tuple[str, str]] = []
+    if scenario is not None:
+        for period in scenario.policy:
+            label = _policy_label(period.since, period.name)
+            out += [(x, label) for x in dict.fromkeys(period.sources)]
+    else:
+        for p in world.policy:
+            # Without the scenario: a period's sources are those of the rules it sets
+            # (rule_sources holds, for each rule, the sources of the period that set it).
+            own = (
+                x
+                for rule, (since, _) in p.set_on.items()
+                if since == p.since
+                for x in p.rule_sources.get(rule, ())
+            )
+            out += [(x, _policy_label(p.since, p.name)) for x in dict.fromkeys(own)]
+    prior = PRIOR_SOURCE_ID.format(kind="licence_application")
+    out += [(prior, _policy_label(p.since, p.name)) for p in world.policy if p.review_is_prior]
+    return out
+
+
+def source_rows(
+    world: World,
+    ids: list[str],
+    *,
+    scenario: Scenario | None = None,
+    dates: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Source details for ``ids`` in the given order, with what cites each.
+
+    Args:
+        world: The compiled world.
+        ids: Source ids (ids the world does not know are left out).
+        scenario: The scenario of ``world``: with it, policy periods that set no rule
+            (and only cite sources) count among the citing too.
+        dates: Dates to show as given, by source id, such as the month-only dates of
+            :func:`stated_dates`; other dates are shown as ``YYYY-MM-DD``.
+
+    Returns:
+        One dict per source: id, status, publisher, date, url, note, cited_by (the
+        entities and policy periods citing it, e.g. ``offer o1``, ``policy MIIT Order 54
+        (since 2020-09-01)``; a review time left to the calibrated prior cites it from
+        the periods concerned) and flag (a denied, unclear or declined claim).
+    """
     citing: dict[str, list[str]] = {}
     for (kind, ident), cited in world.cites.items():
         for x in cited:
             citing.setdefault(x, []).append(f"{kind} {ident}")
+    for x, label in _policy_cites(world, scenario):
+        citing.setdefault(x, []).append(label)
     out = []
     for x in ids:
         if x not in world.sources.index:
             continue
         row = world.sources.loc[x]
         date = row["date"]
+        shown = (dates or {}).get(x)
+        if shown is None and isinstance(date, dt.date):
+            shown = date.isoformat()
         out.append(
             {
                 "id": x,
                 "status": str(row["status"]),
                 "publisher": str(row["publisher"]),
-                "date": date.isoformat() if isinstance(date, dt.date) else None,
+                "date": shown,
                 "url": str(row["url"]),
                 "note": str(row["note"]),
-                "cited_by": citing.get(x, []),
+                "cited_by": list(dict.fromkeys(citing.get(x, []))),
                 "flag": str(row["status"]) in ("denied", "unclear", "declined_to_comment"),
             }
         )
@@ -210,18 +433,24 @@ def source_rows(world: World, ids: list[str]) -> list[dict[str, Any]]:
 
 
 def print_sources(console: Console, label: str, rows: list[dict[str, Any]]) -> None:
-    """Print a source list, flagged claims first."""
-    t = Table(title=f"Sources of {label}", title_justify="left", header_style="bold")
-    for col in ("source", "status", "publisher, date", "what it says / url"):
-        t.add_column(col)
+    """Print a source list, flagged claims first; URLs fold onto further lines, never cut."""
+    title = label[:1].upper() + label[1:] if label.startswith("every ") else f"Sources of {label}"
+    t = Table(title=f"{title} ({len(rows)})", title_justify="left", header_style="bold")
+    t.add_column("source", overflow="fold")
+    t.add_column("status")
+    t.add_column("publisher, date", overflow="fold", max_width=22)
+    t.add_column("what it says / url", overflow="fold", ratio=1)
     order = np.argsort([0 if r["flag"] else 1 for r in rows], kind="stable")
     for k in order:
         r = rows[int(k)]
+        what = Text(r["note"])
+        if r["url"]:
+            what.append("\n" + r["url"], style="dim")
         t.add_row(
             ("! " if r["flag"] else "") + r["id"],
             status_text(r["status"]),
             f"{r['publisher']}\n{r['date'] or ''}",
-            f"{r['note']}\n[dim]{r['url']}[/]" if r["url"] else r["note"],
+            what,
         )
     console.print(t)
     flagged = [r["id"] for r in rows if r["flag"]]

@@ -82,12 +82,16 @@ def summarise(
     discount: FloatArray,
     n_keep: int,
     n_days: int,
+    demand: dict[str, FloatArray],
 ) -> RiskResult:
+    """The result: per route the odds, SOP percentiles, volumes, expected cost and drivers.
+
+    ``demand`` caps each route's cars built by year (keyed by :func:`route_key`).
+    """
     rows, vol_rows = [], []
     cdf: dict[str, FloatArray] = {}
     drivers: dict[str, list[tuple[str, float]]] = {}
     n = opts.samples
-    g_pos = {str(g): i for i, g in enumerate(world.programs.index)}
     # np.percentile's "lower" method picks sorted index floor((n - 1) q).
     q_index = np.floor((n - 1) * (np.array([10, 50, 90]) / 100)).astype(np.intp)
     for r in routes:
@@ -103,6 +107,7 @@ def summarise(
         srt = rec.sop
         p10, p50, p90 = srt[q_index]
         target = days_since(world, r.target_sop)
+        dem = demand[route_key(r)]
         a = acc.get(route_key(r))
         if a is None:
             assert rec.table_never is not None
@@ -119,7 +124,7 @@ def summarise(
                 rec.day_counts, rec.day_avail = day_counts[seen], rec.table_never[seen]
             counts, t_avail = rec.day_counts, rec.day_avail
             assert t_avail is not None
-            t_built = np.minimum(t_avail, world.demand[g_pos[r.program]][None, :])
+            t_built = np.minimum(t_avail, dem[None, :])
             avail_mean = counts @ t_avail / n
             built_mean = counts @ t_built / n
             variable = float(counts @ (t_built @ discount)) * r.unit_cost / n
@@ -145,6 +150,7 @@ def summarise(
                 "p_on_target": float(np.searchsorted(srt, target, side="right")) / n,
                 "expected_cars": float(avail_mean.sum()),
                 "expected_built": float(built_mean.sum()),
+                "demand": float(dem.sum()),
                 "expected_cost": variable + _expected_fixed(world, r, comp, ecol, srt),
                 "weakest_status": r.weakest_status,
                 "warnings": list(r.warnings),
@@ -164,6 +170,7 @@ def summarise(
                     "built_p50": float(pb[1, j]),
                     "built_p90": float(pb[2, j]),
                     "built_mean": float(built_mean[j]),
+                    "demand": float(dem[j]),
                 }
             )
         key = route_key(r)
@@ -173,6 +180,8 @@ def summarise(
         scenario=world.name,
         samples=n,
         seed=opts.seed,
+        demand_spread=opts.demand_spread,
+        demand_correlation=opts.demand_correlation,
         summary=pd.DataFrame(rows),
         volumes=pd.DataFrame(vol_rows),
         sop_samples=cdf,

@@ -24,6 +24,9 @@ KEEP_BYTES = 512 * 2**20
 each keeps fewer than :data:`VOLUME_SAMPLE_CAP` samples (at least :data:`MIN_KEEP`)."""
 MIN_KEEP = 2_000
 """The fewest samples volume percentiles use (unless fewer are drawn)."""
+MIN_SAMPLES = 100
+"""The fewest samples a run may draw: fewer make P10/P90 and the odds mere noise (the CLI's
+``--samples`` has the same bound)."""
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,14 @@ class RiskOptions:
     """How to sample.
 
     Attributes:
-        samples: Number of Monte Carlo samples.
+        samples: Number of Monte Carlo samples, at least :data:`MIN_SAMPLES`.
         seed: Seed of the run's random streams (a non-negative integer).
         demand_spread: Demand is drawn as demand x triangular(1 - s, 1, 1 + s); 0 keeps it fixed.
         demand_correlation: How much programs' demand draws move together, 0-1: in this
             share of samples every program takes one market-wide draw, otherwise each its
-            own (the rank correlation between two programs' demand is this number).
-        chunk: Samples per vectorised batch (bounds memory).
+            own (the rank correlation between two programs' demand is this number). It has
+            no effect without a ``demand_spread`` (the result's notes then say so).
+        chunk: Samples per vectorised batch (bounds memory), at least 1.
 
     Every duration, event, program demand and ramp-up draws from a stream of its own,
     made from ``seed`` and its name: its draws do not depend on which other routes,
@@ -54,6 +58,13 @@ class RiskOptions:
     chunk: int = 50_000
 
     def __post_init__(self) -> None:
+        if self.samples < MIN_SAMPLES:
+            raise ValueError(
+                f"samples {self.samples} is too few: draw at least {MIN_SAMPLES} "
+                "(fewer make the percentiles and odds noise)"
+            )
+        if self.chunk < 1:
+            raise ValueError(f"chunk {self.chunk} is not a positive number of samples")
         if not 0.0 <= self.demand_correlation <= 1.0:
             raise ValueError(f"demand_correlation {self.demand_correlation} is not within 0-1")
         if self.seed < 0:
@@ -71,9 +82,12 @@ class RiskResult:
         samples: Samples drawn.
         seed: Seed used.
         summary: One row per route: p_success, sop_p10/p50/p90 (dates, None = never),
-            nominal_sop, target_sop, p_on_target, expected_cars, expected_cost, weakest_status.
+            nominal_sop, target_sop, p_on_target, expected_cars, expected_built, demand
+            (cars over the horizon that cap expected_built: see ``demand_basis``),
+            expected_cost, weakest_status, warnings.
         volumes: One row per route and year: cars available p10/p50/p90 and mean; built
-            (available capped by demand) p10/p50/p90 and mean. Means use every sample;
+            (available capped by demand) p10/p50/p90 and mean; the demand that caps it
+            (before any demand spread). Means use every sample;
             percentiles of routes on the general path (a demand spread, a ramp-up, or
             phases still to be built) use the first samples,
             up to 200,000 in all or fewer with many routes (about 512 MB in all, at least
@@ -85,6 +99,15 @@ class RiskResult:
             move its SOP most (rank correlation).
         seconds: Wall time of the whole :func:`evfab.risk.sample_routes` call (setup, sampling and
             summaries), so that :attr:`route_samples_per_second` is what a caller gets.
+        as_of: The scenario date (SOP samples count days from it).
+        demand_spread: The options' demand spread (with ``samples`` and ``seed``, what a
+            run needs to be repeated).
+        demand_correlation: The options' demand correlation, as given (see ``notes``).
+        demand_basis: What caps each route's cars built: ``program`` (its program's
+            demand) or ``allocation`` (the cars an allocation, such as a plan's production,
+            gives that route; see :func:`evfab.risk.sample_routes`).
+        notes: Warnings about the run: options without effect, routes the allocation gives
+            no cars.
     """
 
     scenario: str
@@ -96,6 +119,10 @@ class RiskResult:
     drivers: dict[str, list[tuple[str, float]]]
     seconds: float
     as_of: dt.date = field(default=dt.date(2000, 1, 1))
+    demand_spread: float = 0.0
+    demand_correlation: float = 0.0
+    demand_basis: str = "program"
+    notes: tuple[str, ...] = ()
 
     @staticmethod
     def key(program: str, route: str) -> str:
@@ -177,6 +204,7 @@ __all__ = [
     "DRIVER_SAMPLES",
     "KEEP_BYTES",
     "MIN_KEEP",
+    "MIN_SAMPLES",
     "VOLUME_SAMPLE_CAP",
     "Acc",
     "AnyFloat",

@@ -343,8 +343,10 @@ def risk(
             param_hint="--program",
         )
     all_routes = derive_routes(world, program)
+    allocation = None
     if use_plan:
         from evfab.plan import PlanOptions, plan
+        from evfab.risk import plan_routes
 
         result = plan(
             world,
@@ -352,9 +354,8 @@ def risk(
             routes=derive_routes(world),
         )
         _plan_or_fail(result)
-        chosen = set(result.choices["route"])
-        chosen_programs = set(result.choices["program"])
-        picked = [r for r in all_routes if r.id in chosen and r.program in chosen_programs]
+        # The routes each program's plan uses, each capped by the cars the plan gives it.
+        picked, allocation = plan_routes(all_routes, result)
         if not picked:
             raise PlanInfeasibleError(
                 "the plan builds no car"
@@ -386,7 +387,7 @@ def risk(
         demand_correlation=demand_correlation,
     )
     if json_out or len(picked) * samples < 2_000_000:
-        res = sample_routes(world, picked, opts)
+        res = sample_routes(world, picked, opts, allocation=allocation)
     else:
         import dataclasses
 
@@ -398,7 +399,11 @@ def risk(
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task(f"sampling {len(picked)} routes", total=samples)
             res = sample_routes(
-                world, picked, opts, progress=lambda done: bar.update(task, completed=done)
+                world,
+                picked,
+                opts,
+                progress=lambda done: bar.update(task, completed=done),
+                allocation=allocation,
             )
     payload = {**_envelope("risk", s), **risk_json(res)}
     if json_out:
@@ -458,12 +463,12 @@ def sources(
     json_out: JsonOpt = False,
 ) -> None:
     """List the sources an entity, offer, route or the plan rests on, flagging denied and unclear claims."""
-    from evfab._report_risk import print_sources, source_rows
+    from evfab._report_risk import print_sources, source_rows, stated_dates
 
     s = load(file)
     world = compile_world(s)
     label, ids = _sources_of(s, world, ident)
-    rows = source_rows(world, ids)
+    rows = source_rows(world, ids, scenario=s, dates=stated_dates(file))
     if json_out:
         sys.stdout.write(_io.dumps({**_envelope("sources", s), "of": label, "sources": rows}))
         return

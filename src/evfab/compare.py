@@ -6,7 +6,15 @@ optionally the risk engine on each plan's routes, and reports what changed:
 
 * routes whose legality or earliest start of production changed (or that exist in one only);
 * per program: the routes its plan uses, its first production year, cars built and unmet,
-  and (with risk) the best chance among those routes of starting by its target date.
+  and, with risk, each of those routes' chance of starting by the program's target, the
+  best of them, and the share of the plan's cars expected to be built.
+
+Why two risk measures: the best route's chance says whether *some* route of the plan can
+start on time, however few cars the plan gives it (a bridge route for 60,000 cars counts
+as much as the main route); the expected share of the plan's cars built weighs each route
+by what the plan gives it, each route's cars capped by its own allocation, year by year
+(:func:`evfab.risk.sample_routes` with the plan's production as ``allocation``). Neither
+re-plans within a sample: a route that starts late does not hand its cars to another.
 
 The risk runs use one seed: every duration and event draws from a stream made from the seed
 and its name (see :class:`evfab._risk_draws.Streams`), so what the two scenarios share is
@@ -24,7 +32,7 @@ import pandas as pd
 
 from evfab._world import World
 from evfab.plan import PlanOptions, PlanResult, plan
-from evfab.risk import RiskOptions, RiskResult, sample_routes
+from evfab.risk import MIN_SAMPLES, RiskOptions, RiskResult, plan_routes, sample_routes
 from evfab.rules import Route, derive_routes
 
 ROUTE_COLUMNS = [
@@ -48,6 +56,10 @@ PROGRAM_COLUMNS = [
     "unmet_after",
     "p_on_time_before",
     "p_on_time_after",
+    "route_odds_before",
+    "route_odds_after",
+    "delivered_before",
+    "delivered_after",
 ]
 
 
@@ -58,9 +70,14 @@ class CompareOptions:
     Attributes:
         plan: Planner options for both plans (alternatives off by default: a comparison
             needs the plans, not every route priced).
-        risk_samples: Monte Carlo samples per plan for the odds of starting on time
-            (0: no risk run).
+        risk_samples: Monte Carlo samples per plan for the odds of starting on time:
+            0 for no risk run, otherwise at least :data:`evfab.risk.MIN_SAMPLES` (as
+            :class:`evfab.risk.RiskOptions` requires).
         seed: Seed of both risk runs (the same, so shared draws are alike).
+
+    Raises:
+        ValueError: If ``risk_samples`` is neither 0 nor at least ``MIN_SAMPLES``, or
+            ``seed`` is negative.
     """
 
     plan: PlanOptions = field(
@@ -68,6 +85,15 @@ class CompareOptions:
     )
     risk_samples: int = 20_000
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.risk_samples != 0 and self.risk_samples < MIN_SAMPLES:
+            raise ValueError(
+                f"risk_samples {self.risk_samples} is neither 0 (no risk run) nor at least "
+                f"{MIN_SAMPLES}"
+            )
+        if self.seed < 0:
+            raise ValueError(f"seed {self.seed} is negative")
 
 
 @dataclass(frozen=True)
@@ -85,11 +111,15 @@ class Comparison:
             state_after (``usable``, ``legal, not usable`` or ``illegal``), sop_before,
             sop_after, why_after (the other scenario's reason for the date, or why the
             route cannot be used there).
-        programs: One row per program of either scenario: the routes its plan uses (comma
-            separated), its first production year, cars built and unmet over the horizon,
-            and the best chance among those routes of starting by the target date (a lower
-            bound on the chance that one of them does; NaN without risk or without a
-            route); before and after.
+        programs: One row per program of either scenario, before and after: the routes
+            its plan uses (comma separated), its first production year, cars built and
+            unmet over the horizon; and, from the risk engine (NaN or None without risk or
+            without a route): ``p_on_time`` the *best single route's* chance of starting
+            by the program's target (a lower bound on the chance that some route of the
+            plan does; it says nothing of the others, however many cars the plan gives
+            them), ``route_odds`` each route's chance ({route: chance}), and
+            ``delivered`` the expected share of the plan's cars that get built, each route
+            capped by the cars the plan gives it each year (see the module docstring).
     """
 
     before: str
@@ -113,7 +143,15 @@ class Comparison:
         if p.empty:
             return p
         differs = np.zeros(len(p), bool)
-        for what in ("routes", "first_year", "built", "unmet", "p_on_time"):
+        for what in (
+            "routes",
+            "first_year",
+            "built",
+            "unmet",
+            "p_on_time",
+            "route_odds",
+            "delivered",
+        ):
             a, b = p[f"{what}_before"], p[f"{what}_after"]
             differs |= ~((a == b) | (a.isna() & b.isna())).to_numpy()
         return p[differs].reset_index(drop=True)
@@ -181,7 +219,7 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     pandas would turn None into NaN and years into floats), numbers as floats."""
     out = pd.DataFrame(rows, columns=columns, dtype=object)
     for col in columns:
-        if col.startswith(("built_", "unmet_", "p_on_time_")):
+        if col.startswith(("built_", "unmet_", "p_on_time_", "delivered_")):
             out[col] = out[col].astype(np.float64)
     return out
 
@@ -195,20 +233,47 @@ def _seen(r: Route) -> tuple[str, dt.date]:
     return _state(r), r.earliest_sop
 
 
-def _odds(
-    world: World, routes: list[Route], p: PlanResult, opts: CompareOptions
-) -> dict[str, float]:
-    """Per program, the best chance among the routes its plan uses of starting by the target
-    (empty without risk)."""
-    used = set(zip(p.choices["program"], p.choices["route"], strict=True))
-    picked = [r for r in routes if (r.program, r.id) in used]
+@dataclass(frozen=True)
+class _Odds:
+    """One plan's risk figures per program (empty without a risk run)."""
+
+    routes: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Each route's chance of starting by the program's target, by program and route."""
+    delivered: dict[str, float] = field(default_factory=dict)
+    """Expected share of the plan's cars built (NaN when the plan gives it none)."""
+
+    def best(self, program: str) -> float:
+        """The best route's chance (NaN without one)."""
+        odds = self.routes.get(program)
+        return max(odds.values()) if odds else np.nan
+
+
+def _odds(world: World, routes: list[Route], p: PlanResult, opts: CompareOptions) -> _Odds:
+    """Each program's routes' chances of starting by the target, and the expected share of
+    its planned cars built, the routes capped by the plan's allocation."""
+    picked, allocation = plan_routes(routes, p)
     if opts.risk_samples <= 0 or not picked:
-        return {}
+        return _Odds()
     res: RiskResult = sample_routes(
-        world, picked, RiskOptions(samples=opts.risk_samples, seed=opts.seed)
+        world,
+        picked,
+        RiskOptions(samples=opts.risk_samples, seed=opts.seed),
+        allocation=allocation,
     )
-    best = res.summary.groupby("program", sort=False)["p_on_target"].max()
-    return {str(g): float(v) for g, v in best.items()}
+    odds: dict[str, dict[str, float]] = {}
+    built: dict[str, float] = {}
+    planned: dict[str, float] = {}
+    s = res.summary
+    for g, route, on, cars, alloc in zip(
+        s["program"], s["route"], s["p_on_target"], s["expected_built"], s["demand"], strict=True
+    ):
+        odds.setdefault(str(g), {})[str(route)] = float(on)
+        built[str(g)] = built.get(str(g), 0.0) + float(cars)
+        planned[str(g)] = planned.get(str(g), 0.0) + float(alloc)
+    return _Odds(
+        routes=odds,
+        delivered={g: built[g] / planned[g] if planned[g] > 0 else np.nan for g in built},
+    )
 
 
 def _per_program(p: PlanResult) -> dict[str, dict[str, Any]]:
@@ -228,8 +293,8 @@ def _programs(
     after: World,
     plan_b: PlanResult,
     plan_a: PlanResult,
-    odds_b: dict[str, float],
-    odds_a: dict[str, float],
+    odds_b: _Odds,
+    odds_a: _Odds,
 ) -> pd.DataFrame:
     ids = list(
         dict.fromkeys(
@@ -251,7 +316,9 @@ def _programs(
             row[f"first_year_{side}"] = mine.get("first_year") if known else None
             row[f"built_{side}"] = mine.get("built", 0.0) if known else np.nan
             row[f"unmet_{side}"] = mine.get("unmet", 0.0) if known else np.nan
-            row[f"p_on_time_{side}"] = odds.get(g, np.nan)
+            row[f"p_on_time_{side}"] = odds.best(g)
+            row[f"route_odds_{side}"] = odds.routes.get(g)
+            row[f"delivered_{side}"] = odds.delivered.get(g, np.nan)
         rows.append(row)
     return _frame(rows, PROGRAM_COLUMNS)
 

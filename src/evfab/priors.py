@@ -107,14 +107,9 @@ def calibrate(s: Scenario) -> list[Prior]:
     """
     status = {src.id: src.status for src in s.sources}
     out = []
+    unused = left_out(s)
     for kind in CaseKind:
-        cases = [
-            c
-            for c in s.history
-            if c.kind is kind
-            and c.end is not None
-            and all(status[x] is not Status.DENIED for x in c.sources)
-        ]
+        cases = [c for c in s.history if c.kind is kind and c.id not in unused]
         if not cases:
             continue
         months = [_months(c.start, c.end) for c in cases if c.end is not None]
@@ -135,4 +130,25 @@ def calibrate(s: Scenario) -> list[Prior]:
                 status=weakest.value,
             )
         )
+    return out
+
+
+def left_out(s: Scenario) -> dict[str, str]:
+    """The observed cases :func:`calibrate` leaves out, and why.
+
+    Args:
+        s: A scenario.
+
+    Returns:
+        ``{case id: reason}``: a case with no end date (still running at as_of), or one
+        resting on a ``denied`` claim.
+    """
+    status = {src.id: src.status for src in s.sources}
+    out: dict[str, str] = {}
+    for c in s.history:
+        denied = [x for x in c.sources if status.get(x) is Status.DENIED]
+        if c.end is None:
+            out[c.id] = "no end date (not over by as_of)"
+        elif denied:
+            out[c.id] = f"rests on a denied claim: {', '.join(denied)}"
     return out

@@ -14,6 +14,11 @@ module samples the recipes, vectorised over samples with numpy:
    by year follows :func:`evfab._timing.capacity_by_year`, times an optional ramp-up;
 4. optionally demand is drawn too (a triangular factor around the scenario's demand).
 
+Each route builds the cars it has, up to a demand: by default its program's whole demand
+(each route priced as if it alone served the program, which is how alternatives compare),
+or, given an ``allocation`` such as a plan's production, the cars allocated to that route
+by year (so the routes of a plan add up to the plan; see :func:`sample_routes`).
+
 Same seed, same result: each uncertain quantity (a duration, an event, a program's demand
 or ramp-up) draws from a stream made from the run's seed and its name alone (see
 :class:`evfab._risk_draws.Streams`), so runs with one seed share the draws of everything
@@ -25,9 +30,11 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from evfab._risk_draws import ProgramDraws, Streams, triangular, triangular_cdf
 from evfab._risk_summary import summarise
@@ -35,6 +42,7 @@ from evfab._risk_types import (
     DRIVER_SAMPLES,
     KEEP_BYTES,
     MIN_KEEP,
+    MIN_SAMPLES,
     VOLUME_SAMPLE_CAP,
     Acc,
     AnyFloat,
@@ -58,6 +66,9 @@ from evfab._timing import (
 )
 from evfab._world import World
 from evfab.rules import Route
+
+if TYPE_CHECKING:
+    from evfab.plan import PlanResult
 
 
 def _compile(routes: list[Route]) -> Compiled:
@@ -125,6 +136,8 @@ def sample_routes(
     routes: list[Route],
     options: RiskOptions | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    allocation: pd.DataFrame | None = None,
 ) -> RiskResult:
     """Monte Carlo of every given route.
 
@@ -133,15 +146,35 @@ def sample_routes(
         routes: Routes to sample (from :func:`evfab.rules.derive_routes`).
         options: Sampling options.
         progress: Called with the number of samples done after each batch.
+        allocation: Cars each route is to build by year: rows of ``program``, ``route``,
+            ``year``, ``cars`` (other columns are ignored, rows of one route and year add
+            up), such as :attr:`evfab.plan.PlanResult.production` (see
+            :func:`plan_routes`). Each route's cars built are then capped by its own
+            allocation (times the demand factor, with a demand spread) instead of its
+            program's whole demand, so that the volumes and costs of a plan's routes add
+            up to the plan. The allocation is fixed: a route that starts late does not
+            hand its cars to another. Routes it leaves out build nothing (a note says so);
+            its rows for routes not sampled are ignored.
 
     Returns:
         The distributions.
+
+    Raises:
+        ValueError: If a route is given twice, or the allocation lacks a column, has a
+            year outside the horizon or a negative number of cars.
     """
     t0 = time.perf_counter()
     opts = options or RiskOptions()
     keys = [route_key(r) for r in routes]
     if len(set(keys)) < len(keys):
         raise ValueError("a route is given twice (same program and route id)")
+    demand, notes = _demands(world, routes, allocation)
+    if opts.demand_correlation > 0 and opts.demand_spread == 0:
+        notes.insert(
+            0,
+            f"demand correlation {opts.demand_correlation:g} has no effect without a demand "
+            "spread (demand is fixed); give a demand spread too",
+        )
     comp = _compile(routes)
     streams = Streams(opts.seed)
     duration_u = streams.uniforms("duration", comp.keys)
@@ -259,9 +292,7 @@ def sample_routes(
                 cars[~ok] = 0.0
             elif rec.table_never is None:
                 cars[~ok] = 0.0
-            built = np.minimum(
-                cars, world.demand[g_pos[r.program]][None, :] * demand_factor[:, None]
-            )
+            built = np.minimum(cars, demand[route_key(r)][None, :] * demand_factor[:, None])
             # NOTE: sums over samples as products with a vector of ones (BLAS): numpy's
             # sum over the long axis of an (N, years) array took a quarter of the run.
             ones = np.ones(n)
@@ -276,9 +307,87 @@ def sample_routes(
         if progress is not None:
             progress(done)
     res = summarise(
-        world, routes, opts, comp, col, ecol, recipes, acc, months_keep, discount, n_keep, n_days
+        world,
+        routes,
+        opts,
+        comp,
+        col,
+        ecol,
+        recipes,
+        acc,
+        months_keep,
+        discount,
+        n_keep,
+        n_days,
+        demand,
     )
-    return dataclasses.replace(res, seconds=time.perf_counter() - t0)
+    return dataclasses.replace(
+        res,
+        seconds=time.perf_counter() - t0,
+        demand_basis="program" if allocation is None else "allocation",
+        notes=tuple(notes),
+    )
+
+
+def _demands(
+    world: World, routes: list[Route], allocation: pd.DataFrame | None
+) -> tuple[dict[str, FloatArray], list[str]]:
+    """The cars that cap each route's cars built, by year (keyed by :func:`route_key`),
+    and notes about them."""
+    g_pos = {str(g): i for i, g in enumerate(world.programs.index)}
+    if allocation is None:
+        return {route_key(r): world.demand[g_pos[r.program]].astype(np.float64) for r in routes}, []
+    lacking = [c for c in ("program", "route", "year", "cars") if c not in allocation.columns]
+    if lacking:
+        raise ValueError(f"the allocation has no column {', '.join(map(repr, lacking))}")
+    years = world.years
+    out = {route_key(r): np.zeros(len(years)) for r in routes}
+    rows = zip(
+        allocation["program"],
+        allocation["route"],
+        allocation["year"],
+        allocation["cars"],
+        strict=True,
+    )
+    for program, route, year, cars in rows:
+        k = RiskResult.key(str(program), str(route))
+        if k not in out:
+            continue
+        if not years[0] <= int(year) <= years[-1]:
+            raise ValueError(
+                f"the allocation gives {k} cars in {int(year)}, outside the horizon "
+                f"{int(years[0])}-{int(years[-1])}"
+            )
+        if not float(cars) >= 0:
+            raise ValueError(f"the allocation gives {k} {cars} cars in {int(year)}")
+        out[k][int(year) - int(years[0])] += float(cars)
+    notes = [
+        f"the allocation gives {r.id} ({r.program}) no cars: it builds none"
+        for r in routes
+        if not out[route_key(r)].any()
+    ]
+    return out, notes
+
+
+def plan_routes(routes: list[Route], result: PlanResult) -> tuple[list[Route], pd.DataFrame]:
+    """The routes a plan uses and its allocation of cars to them, to sample them as planned.
+
+    A program's route is picked when the plan chooses that route *for that program*
+    (programs of one company share route ids).
+
+    Args:
+        routes: Routes to pick from (from :func:`evfab.rules.derive_routes`, perhaps of one
+            program only).
+        result: The plan.
+
+    Returns:
+        The routes the plan uses, in the order of ``routes``, and its production (the
+        ``allocation`` for :func:`sample_routes`); none and an empty table without a plan.
+    """
+    if not result.ok:
+        return [], result.production.iloc[0:0]
+    used = set(zip(result.choices["program"], result.choices["route"], strict=True))
+    return [r for r in routes if (r.program, r.id) in used], result.production
 
 
 def _fast(t: Timing, opts: RiskOptions, ramp: bool) -> bool:
@@ -358,9 +467,11 @@ __all__ = [
     "DRIVER_SAMPLES",
     "KEEP_BYTES",
     "MIN_KEEP",
+    "MIN_SAMPLES",
     "VOLUME_SAMPLE_CAP",
     "RiskOptions",
     "RiskResult",
+    "plan_routes",
     "sample_routes",
     "triangular",
 ]

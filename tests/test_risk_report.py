@@ -1,0 +1,102 @@
+"""The risk report (:func:`evfab._report_risk.print_risk`) and its JSON: every year shown,
+warnings that name their routes, the options a run can be repeated with, its notes."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from rich.console import Console
+
+import evfab
+from evfab._report_risk import print_risk, risk_json
+from evfab.risk import RiskOptions, RiskResult, sample_routes
+
+NIO = "partner:nio-jac@partner:jac-hefei"
+
+
+@pytest.fixture(scope="module")
+def xiaomi() -> evfab.World:
+    return evfab.compile(evfab.load("xiaomi-2022"))
+
+
+def _usable(w: evfab.World) -> list[evfab.Route]:
+    return [r for r in evfab.derive_routes(w) if r.usable]
+
+
+def _text(w: evfab.World, res: RiskResult, width: int = 120) -> str:
+    console = Console(width=width, record=True, highlight=False)
+    print_risk(console, w, res)
+    return console.export_text()
+
+
+def _year_headers(text: str) -> list[int]:
+    """The years heading the volume tables' columns."""
+    return [
+        int(y)
+        for line in text.splitlines()
+        if line.strip().startswith("#") and "route" not in line
+        for y in re.findall(r"\b(\d{4})\b", line)
+    ]
+
+
+@pytest.mark.parametrize("width", [120, 60])
+def test_the_volume_table_shows_every_year(xiaomi: evfab.World, width: int) -> None:
+    res = sample_routes(xiaomi, _usable(xiaomi), RiskOptions(samples=500))
+    text = _text(xiaomi, res, width)
+    assert _year_headers(text) == list(range(2022, 2031))  # not only the first seven
+    if width == 60:  # too narrow for nine years: the table continues below
+        assert "Cars available by year (continued: " in text
+
+
+def test_leading_years_without_cars_are_left_out_and_named(xiaomi: evfab.World) -> None:
+    late = [r for r in _usable(xiaomi) if r.id == "applied:xiaomi-bev@own:yizhuang"]
+    text = _text(xiaomi, sample_routes(xiaomi, late, RiskOptions(samples=500)))
+    assert _year_headers(text) == list(range(2024, 2031))
+    assert "2022-2023 left out: no route has cars then" in text
+
+
+def test_warnings_name_the_routes_they_concern(xiaomi: evfab.World) -> None:
+    res = sample_routes(xiaomi, _usable(xiaomi), RiskOptions(samples=500))
+    nums = [
+        i for i, w in enumerate(res.summary["warnings"], 1) if any("hyundai-denial" in x for x in w)
+    ]
+    assert len(nums) > 1
+    text = " ".join(_text(xiaomi, res).split())
+    assert f"! routes {', '.join(map(str, nums))} rest on a denied claim: hyundai-denial" in text
+    nio = 1 + list(res.summary["route"]).index(NIO)
+    assert re.search(rf"! routes (\d+, )*{nio} rest on an unclear claim: nio-fee", text)
+
+
+def test_the_header_and_json_carry_every_option_and_the_notes(xiaomi: evfab.World) -> None:
+    nio = [r for r in _usable(xiaomi) if r.id == NIO]
+    opts = RiskOptions(samples=500, seed=4, demand_correlation=0.5)
+    res = sample_routes(xiaomi, nio, opts)
+    data = risk_json(res)
+    assert {k: data[k] for k in ("samples", "seed", "demand_spread", "demand_correlation")} == {
+        "samples": 500,
+        "seed": 4,
+        "demand_spread": 0.0,
+        "demand_correlation": 0.5,
+    }
+    assert data["demand_basis"] == "program" and len(data["notes"]) == 1
+    text = _text(xiaomi, res)
+    assert "500 samples, seed 4, demand fixed (correlation 0.5 given, without effect)" in text
+    assert "note: demand correlation 0.5 has no effect without a demand spread" in text
+    spread = RiskOptions(samples=500, demand_spread=0.3, demand_correlation=0.5)
+    text = _text(xiaomi, sample_routes(xiaomi, nio, spread))
+    assert "demand drawn within +/-30% (correlation 0.5)" in text and "note:" not in text
+
+
+def test_an_allocation_shows_cars_built_of_the_cars_allocated(xiaomi: evfab.World) -> None:
+    nio = [r for r in _usable(xiaomi) if r.id == NIO]
+    allocation = pd.DataFrame(
+        {"program": "nio-jac-line", "route": NIO, "year": [2023, 2024], "cars": [5e4, 6e4]}
+    )
+    res = sample_routes(xiaomi, nio, RiskOptions(samples=500), allocation=allocation)
+    assert risk_json(res)["demand_basis"] == "allocation"
+    text = _text(xiaomi, res)
+    assert "Cars built by year, capped by the cars allocated" in text
+    assert "of 60k" in text and "2022 left out" in text
+    assert "Together: 110,000 of the 110,000 cars allocated expected to be built (100%)" in text
