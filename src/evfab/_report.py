@@ -1,11 +1,20 @@
-"""Rich renderings of evfab results for the terminal (used by the CLI only)."""
+"""Rich renderings of evfab results for the terminal (used by the CLI only).
+
+The ``routes`` and ``show`` reports must read on an 80-column terminal: dates and
+numbers never wrap or get cut (``no_wrap`` columns), names and ids fold, and a
+program's routes switch to a stacked layout (one text column per route, the figures
+beside it) when their panel is narrower than :data:`WIDE_ROUTES`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, cast
 
-from rich.console import Console, Group
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -23,18 +32,63 @@ STATUS_STYLE = {
     "denied": "bold red",
 }
 
+WIDE_ROUTES = 110
+"""Width inside a program's panel from which each route attribute gets its own column."""
+
+P_ROUTE = "P(deals &\napproval)"
+"""Header of the routes' success-chance column (see :attr:`Route.success_probability`)."""
+
+OVER_BUDGET = "over budget"
+"""Mark on the fixed cost of a route whose one-off cost exceeds its company's budget."""
+
 
 def money(x: float, currency: str = "") -> str:
-    """Compact money: 2.0bn, 650m, 9,000."""
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    if x >= 1e9:
-        s = f"{x / 1e9:.1f}bn"
-    elif x >= 1e6:
-        s = f"{x / 1e6:.0f}m"
+    """Compact money, to about three significant figures.
+
+    Amounts below a million are shown in full (``950,444``); from a million on, with
+    three significant figures and no trailing zeros (``1.04m``, ``12.7m``, ``650m``,
+    ``2.05bn``, ``2.5bn``); from a thousand billion on, in whole billions (``1,234bn``).
+
+    Args:
+        x: The amount.
+        currency: Appended after a space when given.
+
+    Returns:
+        The text, e.g. ``1.04m`` or ``-2.05bn CNY``.
+    """
+    a = abs(x)
+    if not math.isfinite(x):
+        s = str(a)
+    elif round(a) < 1e6:
+        s = f"{a:,.0f}"
+    elif a >= 1e12:
+        s = f"{a / 1e9:,.0f}bn"
     else:
-        s = f"{x:,.0f}"
+        r = float(f"{a:.3g}")  # rounded first, so 999.7m becomes 1bn, not 1000m
+        scale, unit = (1e9, "bn") if r >= 1e9 else (1e6, "m")
+        v = r / scale
+        decimals = max(0, 2 - math.floor(math.log10(v) + 1e-9))
+        s = f"{v:,.{decimals}f}"
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+        s += unit
+    sign = "-" if x < 0 and s != "0" else ""
     return f"{sign}{s}{' ' + currency if currency else ''}"
+
+
+def plural(n: float, word: str, many: str = "") -> str:
+    """A count with its noun in the right number: ``1 plant``, ``2 plants``, ``1.5 months``.
+
+    Args:
+        n: The count (integers get thousands separators, other numbers ``:g``).
+        word: The singular noun.
+        many: The plural, when it is not ``word + "s"``.
+
+    Returns:
+        The count and the noun.
+    """
+    count = f"{int(n):,}" if float(n).is_integer() else f"{n:g}"
+    return f"{count} {word if n == 1 else many or word + 's'}"
 
 
 def status_text(status: str) -> Text:
@@ -46,101 +100,237 @@ def _ym(d: dt.date) -> str:
     return d.strftime("%Y-%m")
 
 
+def _words(value: object) -> str:
+    """An enum value or id-like word for prose: ``under_construction`` -> ``under construction``."""
+    return str(getattr(value, "value", value)).replace("_", " ")
+
+
 _SOURCE_WORDS = {
     "own": "own",
     "applied": "own, applied for",
-    "apply": "apply",
+    "apply": "new licence",
     "acquired": "bought",
     "partner": "partner's",
     "build": "build",
     "stake": "stake in",
 }
 
+_BADGE_NEED = {"own": "own", "co_brand": "co-brand ok", "any": "any"}
 
-def _licence_cell(world: World, r: Route) -> Text:
-    t = Text(_SOURCE_WORDS[r.licence_source] + " ")
-    t.append(
-        r.manufacturer_name if r.licence_source in ("partner", "acquired") else r.licence,
-        style="bold",
-    )
+
+def _licence_cell(r: Route, sep: str = "\n") -> Text:
+    """Where the licence comes from: ``partner's BAIC`` and the offer behind it."""
+    t = Text(_SOURCE_WORDS[r.licence_source])
+    if r.licence_source in ("partner", "acquired"):
+        t.append(" ").append(r.manufacturer_name, style="bold")
+    elif r.licence_source != "apply":  # an application's licence id is its offer's
+        t.append(" ").append(r.licence, style="bold")
     if r.licence_source in ("partner", "acquired", "apply"):
-        t.append(f"\nvia {r.offers[0]}", style="dim")
+        t.append(f"{sep}via {r.offers[0]}", style="dim")
     return t
 
 
 def _plant_cell(world: World, r: Route) -> Text:
+    """Where the plant comes from: ``stake in Beijing Hyundai Plant No. 2``."""
     t = Text(_SOURCE_WORDS[r.plant_source] + " ")
     t.append(str(world.plants.at[r.plant, "name"]), style="bold")
     return t
 
 
-def routes_table(world: World, routes: list[Route], program: str) -> Panel:
-    """One panel per program: its routes, then why some are out and what is shaky."""
-    prog = world.programs.loc[program]
-    mine = [r for r in routes if r.program == program]
-    t = Table(expand=True, pad_edge=False, show_lines=True, header_style="bold", box=None)
-    t.add_column("#", justify="right")
-    t.add_column("licence")
-    t.add_column("plant")
-    t.add_column("legal", justify="center")
-    t.add_column("manufacturer\nof record")
-    t.add_column("badge")
-    t.add_column("earliest\nSOP", justify="right")
-    t.add_column("peak\ncars/yr", justify="right")
-    t.add_column("fixed +\nper car", justify="right")
-    t.add_column("P(deal)", justify="right")
-    t.add_column("claims")
-    notes: list[Text] = []
-    shaky: dict[str, list[int]] = {}
-    for i, r in enumerate(mine, 1):
-        ok = Text("yes", style="green") if r.legal else Text("no", style="bold red")
-        if r.legal and not r.usable:
-            ok = Text("yes*", style="yellow")
+def _badge_cell(r: Route, sep: str = "\n") -> Text:
+    t = Text(r.badge)
+    if r.names_manufacturer:
+        t.append(f"{sep}names {r.names_manufacturer}", style="dim")
+    return t
+
+
+def _over_budget(world: World, r: Route) -> float | None:
+    """The capital budget a route's one-off cost exceeds, or None.
+
+    Only routes whose offers are all taken by the program's company are checked: the
+    planner charges each offer to its taker's budget.
+    """
+    if r.fixed_cost <= 0 or r.company not in world.companies.index:
+        return None
+    raw: Any = world.companies.at[r.company, "capital_budget"]
+    if raw is None or raw != raw:  # None or NaN: no budget
+        return None
+    budget = float(raw)
+    takers = {str(world.offers.at[o, "to"]) for o in r.offers if o in world.offers.index}
+    if takers - {r.company} or r.fixed_cost <= budget:
+        return None
+    return budget
+
+
+class RoutesPanel:
+    """One program's routes in a panel, laid out for the width the panel gets.
+
+    From :data:`WIDE_ROUTES` columns inside the border, every attribute has its own
+    column; below, licence, plant, manufacturer of record, badge, capacity and claims
+    stack in one ``route`` column, so that legality, dates, money and chances keep
+    theirs and nothing is cut off.
+
+    Args:
+        world: The compiled scenario.
+        routes: Routes of any programs; only ``program``'s are shown.
+        program: Program id.
+    """
+
+    def __init__(self, world: World, routes: list[Route], program: str) -> None:
+        self.world = world
+        self.program = program
+        self.routes = [r for r in routes if r.program == program]
+        self.budgets = [_over_budget(world, r) for r in self.routes]
+
+    @property
+    def over_budget(self) -> bool:
+        """Whether any route's one-off cost exceeds its company's capital budget."""
+        return any(b is not None for b in self.budgets)
+
+    def heading(self) -> tuple[Text, str]:
+        """The program's name and id, and its target, peak demand and badge need."""
+        w = self.world
+        prog = w.programs.loc[self.program]
+        demand = w.demand[list(w.programs.index).index(self.program)]
+        peak = int(demand.max()) if len(demand) else 0
+        need = str(prog["badge"])
+        details = (
+            f"target SOP {_ym(cast(dt.date, prog['target_sop']))}, peak demand {peak:,}/yr, "
+            f"badge need: {_BADGE_NEED.get(need, _words(need))}"
+        )
+        return Text.assemble((str(prog["name"]), "bold"), f" ({self.program})"), details
+
+    def _cost(self, r: Route, budget: float | None) -> Text:
+        t = Text(f"{money(r.fixed_cost)}\n+{money(r.unit_cost)}")
+        if budget is not None:
+            t.stylize("bold red", 0, len(money(r.fixed_cost)))
+            t.append("\n" + OVER_BUDGET.replace(" ", "\n"), style="bold red")
+        return t
+
+    def _sop(self, r: Route) -> Text:
         sop = Text(_ym(r.earliest_sop), style="" if r.meets_target else "yellow")
         if not r.meets_target:
             sop.append("\nlate", style="yellow")
-        badge = Text(r.badge)
-        if r.names_manufacturer:
-            badge.append(f"\nnames {r.names_manufacturer}", style="dim")
-        t.add_row(
-            str(i),
-            _licence_cell(world, r),
-            _plant_cell(world, r),
-            ok,
-            r.manufacturer_name,
-            badge,
-            sop,
-            f"{max(r.capacity.values(), default=0):,}",
-            f"{money(r.fixed_cost)}\n+{money(r.unit_cost)}",
-            f"{r.success_probability:.0%}",
-            status_text(r.weakest_status),
-        )
-        for why in r.why:
+        return sop
+
+    @staticmethod
+    def _legal(r: Route) -> Text:
+        if not r.legal:
+            return Text("no", style="bold red")
+        return Text("yes", style="green") if r.usable else Text("yes*", style="yellow")
+
+    def _columns(self, t: Table, wide: bool) -> None:
+        t.add_column("#", justify="right", no_wrap=True, overflow="fold")
+        if wide:
+            t.add_column("licence", overflow="fold")
+            t.add_column("plant", overflow="fold")
+        else:
+            t.add_column("route", overflow="fold", ratio=1)
+        t.add_column("legal", justify="center", no_wrap=True, overflow="fold")
+        if wide:
+            t.add_column("manufacturer\nof record,\nbadge", overflow="fold")
+        t.add_column("earliest\nSOP", justify="right", no_wrap=True, overflow="fold")
+        if wide:
+            t.add_column("peak\ncars/yr", justify="right", no_wrap=True, overflow="fold")
+        t.add_column("fixed +\nper car", justify="right", no_wrap=True, overflow="fold")
+        t.add_column(P_ROUTE, justify="right", no_wrap=True, overflow="fold")
+        if wide:
+            t.add_column("claims", no_wrap=True, overflow="fold")
+
+    def table(self, wide: bool) -> Table:
+        """The routes as a table: one column per attribute if ``wide``, else stacked."""
+        t = Table(expand=True, pad_edge=False, show_lines=True, header_style="bold", box=None)
+        self._columns(t, wide)
+        for i, (r, budget) in enumerate(zip(self.routes, self.budgets, strict=True), 1):
+            peak = max(r.capacity.values(), default=0)
+            p = f"{r.success_probability:.0%}"
+            if wide:
+                t.add_row(
+                    str(i),
+                    _licence_cell(r),
+                    _plant_cell(self.world, r),
+                    self._legal(r),
+                    Text(r.manufacturer_name + "\nbadge ").append_text(_badge_cell(r, ", ")),
+                    self._sop(r),
+                    f"{peak:,}",
+                    self._cost(r, budget),
+                    p,
+                    status_text(r.weakest_status),
+                )
+                continue
+            route = Text("licence: ").append_text(_licence_cell(r, " "))
+            route.append("\nplant: ").append_text(_plant_cell(self.world, r))
+            route.append(f"\nmanufacturer of record {r.manufacturer_name}; badge ")
+            route.append_text(_badge_cell(r, ", "))
+            route.append(f"\npeak {peak:,}/yr; claims: ").append_text(status_text(r.weakest_status))
+            t.add_row(str(i), route, self._legal(r), self._sop(r), self._cost(r, budget), p)
+        return t
+
+    def notes(self) -> list[Text]:
+        """Why routes are out or over budget, then the shaky claims they rest on."""
+        notes: list[Text] = []
+        shaky: dict[str, list[int]] = {}
+        cur = self.world.currency
+        for i, (r, budget) in enumerate(zip(self.routes, self.budgets, strict=True), 1):
+            for why in r.why:
+                notes.append(
+                    Text(f"{i}. ", style="bold").append(
+                        why, style="red" if not r.legal else "yellow"
+                    )
+                )
+            if budget is not None:
+                notes.append(
+                    Text(f"{i}. ", style="bold").append(
+                        f"{OVER_BUDGET}: its one-off cost of {money(r.fixed_cost, cur)} exceeds "
+                        f"{self.world.company_name(r.company)}'s capital budget of "
+                        f"{money(budget, cur)}, so no plan can take it",
+                        style="red",
+                    )
+                )
+            for w in r.warnings:
+                shaky.setdefault(w, []).append(i)
+        for w, nums in shaky.items():
+            label = "route " if len(nums) == 1 else "routes "
+            if len(nums) > 1 and w.startswith("rests "):
+                w = "rest " + w.removeprefix("rests ")
             notes.append(
-                Text(f"{i}. ", style="bold").append(why, style="red" if not r.legal else "yellow")
+                Text(label + ", ".join(map(str, nums)) + " ", style="bold").append(
+                    w, style=STATUS_STYLE["denied"] if "denied claim" in w else "magenta"
+                )
             )
-        for w in r.warnings:
-            shaky.setdefault(w, []).append(i)
-    for w, nums in shaky.items():
-        label = "route " if len(nums) == 1 else "routes "
-        if len(nums) > 1 and w.startswith("rests "):
-            w = "rest " + w.removeprefix("rests ")
-        notes.append(
-            Text(label + ", ".join(map(str, nums)) + " ", style="bold").append(
-                w, style=STATUS_STYLE["denied"] if "denied claim" in w else "magenta"
-            )
-        )
-    demand = world.demand[list(world.programs.index).index(program)]
-    peak = int(demand.max()) if len(demand) else 0
-    title = (
-        f"[bold]{prog['name']}[/] ({program}): target SOP {_ym(cast(dt.date, prog['target_sop']))}, "
-        f"peak demand {peak:,}/yr, badge: {prog['badge'].replace('_', '-')}"
-    )
-    body: list[Any] = [t]
-    if notes:
-        body.append(Text(""))
-        body.extend(notes)
-    return Panel(Group(*body), title=title, title_align="left", border_style="blue")
+        return notes
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """Render as a panel laid out for ``options.max_width``."""
+        width = options.max_width
+        name, details = self.heading()
+        body: list[Any] = []
+        # A panel crops a long title: put the details in the body when they would not fit.
+        if cell_len(f"{name.plain}: {details}") + 6 <= width:
+            title = name.append(f": {details}")
+        else:
+            title = name
+            body.append(Text(details))
+        body.append(self.table(wide=width - 4 >= WIDE_ROUTES))
+        notes = self.notes()
+        if notes:
+            body.append(Text(""))
+            body.extend(notes)
+        yield Panel(Group(*body), title=title, title_align="left", border_style="blue")
+
+
+def routes_table(world: World, routes: list[Route], program: str) -> RoutesPanel:
+    """One panel per program: its routes, then why some are out and what is shaky.
+
+    Args:
+        world: The compiled scenario.
+        routes: Routes of any programs; only ``program``'s are shown.
+        program: Program id.
+
+    Returns:
+        A renderable that lays itself out for the width it is printed at.
+    """
+    return RoutesPanel(world, routes, program)
 
 
 def policy_line(world: World) -> Text:
@@ -148,11 +338,11 @@ def policy_line(world: World) -> Text:
     p = world.policy_at(world.as_of)
     parts = [
         f"new licences {'granted' if p.new_licences else 'NOT granted'}",
-        f"review {p.review.mode:g} months",
+        f"review {plural(p.review.mode, 'month')}",
         f"min capacity {p.min_capacity:,}/yr" if p.min_capacity else "no minimum capacity",
         f"contract manufacturing {'allowed' if p.contract_manufacturing else 'NOT allowed'}",
         "car names its manufacturer of record" if p.badge_names_manufacturer else "no badge rule",
-        f"dormant licences withdrawn after {p.dormant_exit_months} months"
+        f"dormant licences withdrawn after {plural(p.dormant_exit_months, 'month')}"
         if p.dormant_exit_months
         else "no exit rule",
     ]
@@ -167,8 +357,32 @@ def policy_line(world: World) -> Text:
     return line
 
 
+def routes_key(over_budget: bool = False) -> Text:
+    """What the routes tables' marks and columns mean.
+
+    Args:
+        over_budget: Whether to explain the over-budget mark.
+
+    Returns:
+        The key, dim.
+    """
+    parts = [
+        "legal yes* = allowed by the regime but unfit for the program",
+        "earliest SOP from the modes of all durations",
+        "fixed + per car = one-off fees and prices, then plant cost and fees per car",
+        "P(deals & approval) = chance that every deal the route needs closes and every "
+        "licence it waits for is approved (their product)",
+        "claims = weakest status of the sources the route rests on",
+    ]
+    if over_budget:
+        parts.append(
+            f"{OVER_BUDGET} = one-off cost above the company's capital budget: no plan can take it"
+        )
+    return Text("; ".join(parts) + ".", style="dim")
+
+
 def print_routes(console: Console, world: World, routes: list[Route]) -> None:
-    """Print every program's routes."""
+    """Print every program's routes, then the key to the tables."""
     console.print(
         Text.assemble(
             ("Routes", "bold"),
@@ -176,120 +390,215 @@ def print_routes(console: Console, world: World, routes: list[Route]) -> None:
         )
     )
     console.print(policy_line(world))
-    for program in dict.fromkeys(r.program for r in routes):
-        console.print(routes_table(world, routes, program))
-    console.print(
-        Text(
-            "legal yes* = allowed by the regime but unfit for the program; earliest SOP from the modes of all "
-            "durations; claims = weakest source status the route rests on.",
-            style="dim",
-        )
+    panels = [routes_table(world, routes, p) for p in dict.fromkeys(r.program for r in routes)]
+    for panel in panels:
+        console.print(panel)
+    console.print(routes_key(any(p.over_budget for p in panels)))
+
+
+def _show_table(title: str, caption: str = "") -> Table:
+    """A table of ``evfab show``: a rule under the header only and two-space gaps, so that
+    80 columns leave room for the text columns."""
+    return Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        header_style="bold",
+        caption=caption or None,
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
     )
 
 
-def print_show(console: Console, s: Scenario, world: World) -> None:
-    """Summary tables of a scenario."""
-    console.print(
-        Text.assemble(
-            (s.title or s.name, "bold"), f"  as of {s.as_of}, horizon {s.horizon}, {s.currency}"
-        )
+def _demand_text(demand: dict[int, int]) -> str:
+    """Demand by year, runs of equal years merged: ``2024: 60,000; 2027-2030: 300,000``."""
+    runs: list[list[int]] = []
+    for year, cars in sorted(demand.items()):
+        if runs and runs[-1][1] == year - 1 and runs[-1][2] == cars:
+            runs[-1][1] = year
+        else:
+            runs.append([year, year, cars])
+    return "; ".join(f"{a}{'-' + str(b) if b > a else ''}: {cars:,}" for a, b, cars in runs)
+
+
+_TERMS = {
+    "host": "host {}",
+    "partner": "partner {}",
+    "target": "buys {}",
+    "plant": "plant {}",
+    "plants": "plants {}",
+    "share": "{} share",
+    "fee_per_unit": "{}/car",
+    "fixed_fee": "{} fixed",
+    "badge": "badge {}",
+    "badge_waiver_fee": "{} to waive the badge",
+}
+
+
+def _offer_terms(o: Any) -> str:
+    """An offer's main terms in words: ``host jac, plant jac-hefei, 9,000/car, badge host``."""
+    terms = []
+    for key, form in _TERMS.items():
+        v = getattr(o, key, None)
+        if v in (None, 0, 0.0, "", []):
+            continue
+        if key in ("fee_per_unit", "fixed_fee", "badge_waiver_fee"):
+            v = money(float(v))
+        elif key == "share":
+            v = f"{float(v):.0%}"
+        elif key == "plants":
+            v = ", ".join(v)
+        elif key == "badge":
+            v = _words(v).replace("co brand", "co-brand")
+        terms.append(form.format(v))
+    return ", ".join(terms)
+
+
+def _policy_table(world: World) -> Table:
+    pt = _show_table(
+        "Policy timeline",
+        "review: months, min/mode/max; names maker: the car must name its manufacturer of "
+        "record; exit: months after which a dormant licence is withdrawn",
     )
-    pt = Table(title="Policy timeline", title_justify="left", header_style="bold")
-    for col in (
-        "since",
-        "rule",
-        "new licences",
-        "review (months)",
-        "min capacity",
-        "contract mfg",
-        "names MoR",
-        "exit (months)",
-    ):
-        pt.add_column(col)
+    pt.add_column("since", no_wrap=True, overflow="fold")
+    pt.add_column("rule", overflow="fold")
+    pt.add_column("new\nlicences", no_wrap=True, overflow="fold")
+    pt.add_column("review", no_wrap=True, overflow="fold")
+    pt.add_column("min\ncapacity", justify="right", no_wrap=True, overflow="fold")
+    pt.add_column("contract\nmfg", no_wrap=True, overflow="fold")
+    pt.add_column("names\nmaker", no_wrap=True, overflow="fold")
+    pt.add_column("exit", justify="right", no_wrap=True, overflow="fold")
     for p in world.policy:
         pt.add_row(
             str(p.since),
-            p.name,
+            p.name or "-",
             "yes" if p.new_licences else "no",
             f"{p.review.min:g}/{p.review.mode:g}/{p.review.max:g}",
-            f"{p.min_capacity:,}",
+            f"{p.min_capacity:,}" if p.min_capacity else "-",
             "yes" if p.contract_manufacturing else "no",
             "yes" if p.badge_names_manufacturer else "no",
             str(p.dormant_exit_months or "-"),
         )
-    console.print(pt)
-    ct = Table(title="Companies and licences", title_justify="left", header_style="bold")
-    for col in ("company", "kind", "parent / owners", "licences"):
-        ct.add_column(col)
+    return pt
+
+
+def _companies_table(s: Scenario, world: World) -> Table:
+    ct = _show_table(
+        "Companies and licences",
+        f"capital budget: most the company can spend on one-off fees, prices and capex "
+        f"over the horizon, {s.currency} (- = no limit)",
+    )
+    ct.add_column("company", overflow="fold")
+    ct.add_column("kind", overflow="fold")
+    ct.add_column("capital\nbudget", justify="right", no_wrap=True, overflow="fold")
+    ct.add_column("licences", overflow="fold")
     for c in s.companies:
-        lic = ", ".join(
-            f"{x.id} ({x.scope}, {x.status.value})" for x in s.licences if x.holder == c.id
+        kind = Text(_words(c.kind))
+        if c.parent:
+            kind.append(f" in {world.company_name(c.parent)}")
+        if c.owners:
+            owners = ", ".join(f"{world.company_name(o.company)} {o.share:.0%}" for o in c.owners)
+            kind.append(f"; owners {owners}")
+        lic = "\n".join(
+            f"{x.id} ({_words(x.scope)}, {x.status.value})" for x in s.licences if x.holder == c.id
         )
-        own = c.parent or ", ".join(f"{o.company} {o.share:.0%}" for o in c.owners)
-        ct.add_row(f"{c.name} [dim]({c.id})[/]", c.kind.value, own or "-", lic or "-")
-    console.print(ct)
-    plt = Table(title="Plants (capacity in cars/year)", title_justify="left", header_style="bold")
-    for col in ("plant", "operator", "status", "phases", "committed", "cost/car"):
-        plt.add_column(col)
+        budget = "-" if c.capital_budget is None else money(c.capital_budget)
+        ct.add_row(Text(c.name).append(f" ({c.id})", style="dim"), kind, budget, lic or "-")
+    return ct
+
+
+def _plants_table(s: Scenario, world: World) -> Table:
+    plt = _show_table(
+        "Plants (capacity in cars/yr)",
+        f"committed: the operator's own load in its peak year; cost per car in {s.currency}",
+    )
+    plt.add_column("plant, operator", overflow="fold")
+    plt.add_column("status", overflow="fold")
+    plt.add_column("capacity by phase", overflow="fold")
+    plt.add_column("committed", justify="right", no_wrap=True, overflow="fold")
+    plt.add_column("cost\nper car", justify="right", no_wrap=True, overflow="fold")
     for plant in s.plants:
-        phases = ", ".join(
-            f"{ph.capacity:,} {'@ ' + str(ph.ready) if ph.ready else '+' + format(ph.months.mode if ph.months else 0, 'g') + ' mo'}"
+        phases = "\n".join(
+            f"{ph.capacity:,} from {ph.ready}"
+            if ph.ready
+            else f"{ph.capacity:,} after {plural(ph.months.mode if ph.months else 0, 'month')}"
             for ph in plant.phases
         )
-        committed = f"{max(plant.committed.values()):,}/yr max" if plant.committed else "-"
+        name = Text(plant.name).append(f" ({plant.id})", style="dim")
+        name.append(f"\nrun by {world.company_name(plant.operator)}")
         plt.add_row(
-            f"{plant.name} [dim]({plant.id})[/]",
-            plant.operator,
-            plant.status.value,
+            name,
+            _words(plant.status),
             phases,
-            committed,
+            f"{max(plant.committed.values()):,}" if plant.committed else "-",
             money(plant.unit_cost),
         )
-    console.print(plt)
-    gt = Table(title="Programs", title_justify="left", header_style="bold")
-    for col in ("program", "company", "target SOP", "badge need", "demand (cars/yr)"):
-        gt.add_column(col)
+    return plt
+
+
+def _programs_table(s: Scenario, world: World) -> Table:
+    gt = _show_table("Programs")
+    gt.add_column("program", overflow="fold")
+    gt.add_column("company", overflow="fold")
+    gt.add_column("target\nSOP", no_wrap=True, overflow="fold")
+    gt.add_column("badge\nneed", no_wrap=True, overflow="fold")
+    gt.add_column("demand (cars/yr)", overflow="fold")
     for g in s.programs:
-        dem = ", ".join(f"{y}: {n:,}" for y, n in sorted(g.demand.items()))
         gt.add_row(
-            f"{g.name} [dim]({g.id})[/]", g.company, str(g.target_sop), g.badge.value, dem or "-"
+            Text(g.name).append(f" ({g.id})", style="dim"),
+            world.company_name(g.company),
+            str(g.target_sop),
+            _BADGE_NEED.get(g.badge.value, _words(g.badge)),
+            _demand_text(dict(g.demand)) or "-",
         )
-    console.print(gt)
-    ot = Table(title="Offers", title_justify="left", header_style="bold")
-    for col in ("offer", "kind", "to", "terms", "P(deal)", "claims"):
-        ot.add_column(col)
+    return gt
+
+
+def _offers_table(s: Scenario, world: World) -> Table:
+    ot = _show_table(
+        "Offers",
+        "P(deal) = chance the deal closes; a route's chance also counts licence approval",
+    )
+    ot.add_column("offer", no_wrap=True, overflow="fold")
+    ot.add_column("kind, taker", overflow="fold")
+    ot.add_column("terms", overflow="fold")
+    ot.add_column("P(deal)", justify="right", no_wrap=True, overflow="fold")
+    ot.add_column("claims", no_wrap=True, overflow="fold")
     for o in s.offers:
-        terms = []
-        for key in (
-            "host",
-            "partner",
-            "target",
-            "plant",
-            "share",
-            "fee_per_unit",
-            "fixed_fee",
-            "badge",
-        ):
-            v = getattr(o, key, None)
-            if v in (None, 0, 0.0, "") or (key == "fixed_fee" and not v):
-                continue
-            v = getattr(v, "value", v)
-            if key in ("fee_per_unit", "fixed_fee"):
-                v = money(float(v))
-            terms.append(f"{key}={v}")
         ot.add_row(
             o.id,
-            o.kind,
-            o.to,
-            " ".join(terms),
+            f"{_words(o.kind)} for {world.company_name(o.to)}",
+            _offer_terms(o) or "-",
             f"{o.success_probability:.0%}",
             status_text(world.weakest(list(o.sources)).value),
         )
-    console.print(ot)
+    return ot
+
+
+def print_show(console: Console, s: Scenario, world: World) -> None:
+    """Summary tables of a scenario: policy, companies, plants, programs, offers, sources."""
+    console.print(Text(s.title or s.name, style="bold"))
+    console.print(
+        Text(f"scenario {s.name} as of {s.as_of}, horizon {s.horizon}, money in {s.currency}")
+    )
+    for table in (
+        _policy_table(world),
+        _companies_table(s, world),
+        _plants_table(s, world),
+        _programs_table(s, world),
+        _offers_table(s, world),
+    ):
+        console.print()
+        console.print(table)
     counts: dict[str, int] = {}
     for src in s.sources:
         counts[src.status.value] = counts.get(src.status.value, 0) + 1
-    line = Text("Sources: ", style="bold")
-    for k, n in counts.items():
-        line.append(f"{n} ").append(status_text(k)).append("  ")
+    line = Text(plural(len(s.sources), "source"), style="bold")
+    line.append(": " if counts else "")
+    for j, (k, n) in enumerate(counts.items()):
+        line.append(", " if j else "").append(status_text(k)).append(f" {n:,}")
+    console.print()
     console.print(line)
