@@ -77,7 +77,7 @@ def test_routes_json_shape() -> None:
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert set(data) >= {"evfab", "json_version", "kind", "scenario", "as_of", "currency", "routes"}
-    assert data["kind"] == "routes" and data["json_version"] == 1
+    assert data["kind"] == "routes" and data["json_version"] == 2
     route = data["routes"][0]
     for key in (
         "program",

@@ -573,3 +573,20 @@ def test_golden_xiaomi_2022_plan(xiaomi: evfab.Scenario) -> None:
     assert got.keys() == want.keys()
     for key in want:
         assert got[key] == want[key], key
+
+
+def test_an_optimum_within_a_wide_gap_says_so(xiaomi: evfab.Scenario) -> None:
+    import dataclasses
+    import io
+
+    from rich.console import Console
+
+    from evfab._report_plan import print_plan
+
+    w = evfab.compile(xiaomi)
+    r = dataclasses.replace(plan(w, PlanOptions(alternatives=False)), gap=0.25)
+    console = Console(file=io.StringIO(), width=200)
+    print_plan(console, w, r)
+    head = console.file.getvalue().splitlines()[0]  # type: ignore[attr-defined]
+    assert "optimal, discounted total cost" in head
+    assert "(within the requested gap; gap 25.00%, bound" in head

@@ -13,7 +13,7 @@ import pytest
 import evfab
 from evfab._plan_explain import shortfalls
 from evfab._route_table import route_table
-from evfab.plan import PlanStatus, plan, plan_inputs
+from evfab.plan import PlanOptions, PlanStatus, plan, plan_inputs
 
 EVFAB = str(Path(sys.executable).parent / "evfab")
 
@@ -116,8 +116,8 @@ offers:
 no offer; N1's only route gives the host's badge to a program that needs its own."""
 
 
-def _plan(text: str) -> evfab.plan.PlanResult:
-    return plan(evfab.compile(evfab.loads(text)))
+def _plan(text: str, opts: PlanOptions | None = None) -> evfab.plan.PlanResult:
+    return plan(evfab.compile(evfab.loads(text)), opts)
 
 
 def _shortfall(text: str) -> str:
@@ -180,8 +180,8 @@ def test_infeasible_plan_names_the_binding_budget() -> None:
     text = " ".join(r.shortfalls["explanation"])
     assert "25,000 of 50,000 cars cannot be built" in text
     assert (
-        "N1's capital budget of 1.0m CNY binds: meeting every minimum needs 2.0m CNY of "
-        "one-off spending (offer cm1: 2.0m)." in text
+        "N1's capital budget of 1m CNY binds: meeting every minimum needs 2m CNY of "
+        "one-off spending (offer cm1: 2m)." in text
     )
     assert "No plant or offer in the scenario could supply them" not in text
 
@@ -209,7 +209,7 @@ def test_infeasible_plan_needing_both_budget_and_exclusion_lifted_says_so() -> N
     r = _plan(text)
     assert r.status is PlanStatus.INFEASIBLE
     why = " ".join(r.shortfalls["explanation"])
-    assert "N1's capital budget of 1.5m CNY binds: meeting every minimum needs 2.0m CNY" in why
+    assert "N1's capital budget of 1.5m CNY binds: meeting every minimum needs 2m CNY" in why
     assert "Offers cma and cmb exclude each other" in why
     assert "Only lifting both the budget and the exclusion would be enough." in why
 
@@ -233,8 +233,8 @@ def test_infeasible_plan_lifted_by_either_budget_or_exclusion_says_so() -> None:
     r = _plan(text)
     assert r.status is PlanStatus.INFEASIBLE
     why = " ".join(r.shortfalls["explanation"])
-    assert "N1's capital budget of 1.0m CNY binds: meeting every minimum needs 2.0m CNY" in why
-    assert "(offer cmc: 2.0m)" in why
+    assert "N1's capital budget of 1m CNY binds: meeting every minimum needs 2m CNY" in why
+    assert "(offer cmc: 2m)" in why
     assert "Offers cma and cmb exclude each other" in why
     assert "Lifting the budget or the exclusion alone would be enough." in why
 
@@ -255,8 +255,8 @@ def test_infeasible_on_capacity_alone_names_no_budget_or_exclusion() -> None:
 def test_shortfall_of_a_feasible_plan_names_a_blocking_budget_and_exclusion() -> None:
     budget = _shortfall(BUDGET.replace("min_fill: 0.5", "min_fill: 0.0"))
     assert (
-        "N1's capital budget of 1.0m CNY is below the one-off fees of its only route with "
-        "capacity that year (partner:cm1@partner:hp, needs 2.0m)." in budget
+        "N1's capital budget of 1m CNY is below the one-off fees of its only route with "
+        "capacity that year (partner:cm1@partner:hp, needs 2m)." in budget
     )
     assert "No plant or offer in the scenario could supply them" not in budget
     exclusive = _shortfall(EXCLUSIVE.replace("min_fill: 0.5", "min_fill: 0.0"))
@@ -337,11 +337,46 @@ def test_program_with_no_usable_route_is_told_the_main_reason() -> None:
     )
 
 
-def test_program_with_usable_routes_that_do_not_pay_keeps_the_old_sentence() -> None:
+def test_program_with_usable_routes_that_do_not_pay_names_the_cheapest() -> None:
     text = NO_ROUTE.replace("badge: own, lost_margin: 18000", "badge: any, lost_margin: 10")
     r = _plan(text)
     assert r.explanations["g1"][0] == (
-        "Builds nothing: no usable route pays for itself against the lost margin."
+        "Builds nothing: no usable route pays for itself: the cheapest per car, "
+        "partner:cm1@partner:hp, costs 1,000 CNY a car, against 10 CNY of margin lost per "
+        "car unbuilt."
+    )
+
+
+def test_program_whose_cheap_route_goes_to_others_is_told_so() -> None:
+    # Two programs on one 100k contract; g2 loses more per car unbuilt, so it gets it all.
+    r = _plan(
+        """\
+name: t
+as_of: 2030-01-01
+horizon: 2030
+discount_rate: 0.0
+sources:
+  - {id: a, status: assumption, note: test}
+policy:
+  - {since: 2020-01-01, contract_manufacturing: true, sources: [a]}
+companies:
+  - {id: host, name: Host, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: host-bev, holder: host, status: held, sources: [a]}
+plants:
+  - {id: hp, name: HP, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 100000}, badge: any, lost_margin: 20000}
+  - {id: g2, company: n1, name: G2, target_sop: 2030-01, demand: {2030: 100000}, badge: any, lost_margin: 30000}
+offers:
+  - {id: cm, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 1000, lead_months: 0, sources: [a]}
+"""
+    )
+    assert r.explanations["g1"][0] == (
+        "Builds nothing: the cheapest per car, partner:cm@partner:hp, costs 1,000 CNY a car, "
+        "less than the 20,000 CNY lost per car unbuilt, but the plan gives the capacity of its "
+        "routes to programs that lose more per car."
     )
 
 
@@ -354,3 +389,36 @@ def test_program_without_a_licence_or_plant_is_told_so() -> None:
         "Builds nothing: it has no route at all: Maker1 holds no bev_passenger licence and "
         "has no plant, and no offer to it brings either."
     ]
+
+
+def test_an_alternative_over_budget_is_said_to_be() -> None:
+    r = _plan(
+        """\
+name: t
+as_of: 2030-01-01
+horizon: 2030
+discount_rate: 0.0
+sources:
+  - {id: a, status: assumption, note: test}
+policy:
+  - {since: 2020-01-01, contract_manufacturing: true, sources: [a]}
+companies:
+  - {id: host, name: Host, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer, capital_budget: 1000000}
+licences:
+  - {id: host-bev, holder: host, status: held, sources: [a]}
+plants:
+  - {id: pa, name: PA, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+  - {id: pb, name: PB, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 50000}, badge: any, lost_margin: 20000}
+offers:
+  - {id: cm1, kind: contract_manufacturing, to: n1, host: host, plant: pa, fee_per_unit: 500, fixed_fee: 2000000, lead_months: 0, sources: [a]}
+  - {id: cm2, kind: contract_manufacturing, to: n1, host: host, plant: pb, fee_per_unit: 1000, lead_months: 0, sources: [a]}
+""",
+        PlanOptions(alternatives=True),
+    )
+    assert (
+        "Using only partner:cm1@partner:pa is not feasible: its one-off costs of 2m CNY "
+        "exceed N1's capital budget of 1m CNY." in r.explanations["g1"]
+    )

@@ -11,7 +11,8 @@ from rich.console import Console
 
 import evfab
 from conftest import mutate
-from evfab._report import money, plural, print_routes, print_show, routes_key
+from evfab._fmt import money, plural
+from evfab._report import print_routes, print_show, routes_key
 from evfab._world import compile_world
 from evfab.rules import derive_routes
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-from evfab._report import money
+from evfab._fmt import money
 from evfab._solve_watch import Progress, ProgressFn
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evfab._fmt import money
 from evfab._frames import records
 from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run, solve
 from evfab._options import _licence_options, _plant_options
@@ -17,7 +19,6 @@ from evfab._plan_model import Milp, PlanInputs
 # The shortfalls live in their own module; the planner reaches them through this one.
 from evfab._plan_shortfalls import (
     SHORTFALL_COLUMNS,
-    _money,
     _with_bounds,
     shortfalls,
     shortfalls_when_infeasible,
@@ -243,11 +244,14 @@ def explain_choices(
             if a["status"] in (NOT_PRICED, "interrupted"):
                 lines.append(f"Using only {a['route']} was not priced (the pricing was stopped).")
             elif a["status"] not in ("optimal", "time_limit"):
-                lines.append(f"Using only {a['route']} is not feasible ({a['status']}).")
+                lines.append(
+                    f"Using only {a['route']} is not feasible: "
+                    f"{_why_not_alone(world, g, str(a['route']), routes, str(a['status']))}."
+                )
             elif a["delta"] < -1e-6 * max(1.0, abs(a["cost"])):
                 # A plan is the best only within its gap (or stopped at its time limit).
                 lines.append(
-                    f"Using only {a['route']} would cost {_money(-a['delta'])} {cur} less "
+                    f"Using only {a['route']} would cost {money(-a['delta'])} {cur} less "
                     "(discounted; the plan is the best only within the solver's gap or "
                     "time limit)."
                 )
@@ -256,7 +260,7 @@ def explain_choices(
                 bound = (
                     "the same"
                     if a["delta"] <= 1e-6 * max(1.0, abs(a["cost"]))
-                    else f"{_money(a['delta'])} {cur} more"
+                    else f"{money(a['delta'])} {cur} more"
                 )
                 lines.append(
                     f"Using only {a['route']} would cost at most {bound} (discounted; its "
@@ -266,10 +270,30 @@ def explain_choices(
                 lines.append(f"Using only {a['route']} would cost the same (a tie).")
             else:
                 lines.append(
-                    f"Using only {a['route']} would cost {_money(a['delta'])} {cur} more (discounted)."
+                    f"Using only {a['route']} would cost {money(a['delta'])} {cur} more (discounted)."
                 )
+        lines.extend(_deadlines(world, g, routes, {str(a["route"]) for a in alts_by.get(g, [])}))
         lines.extend(unusable.get(g, []))
         out[g] = lines
+    return out
+
+
+def _deadlines(world: World, g: str, routes: RouteTable, ids: set[str]) -> list[str]:
+    """A sentence per route in ``ids`` whose licence the dormancy rule withdraws within the
+    horizon (the planner then needs production under it before that date)."""
+    if not ids:
+        return []
+    gi = list(world.program_ids).index(g)
+    end = dt.date(int(world.years[-1]), 12, 31)
+    out = []
+    for i in np.nonzero(routes.program == gi)[0].tolist():
+        t = routes.templates[int(routes.template[i])]
+        when = t.timing.deadline if t.timing is not None else None
+        if t.id in ids and when is not None and when <= end:
+            out.append(
+                f"{t.id}: licence {t.licence} is withdrawn on {when.isoformat()} under the "
+                "dormancy rule unless cars are built under it before then."
+            )
     return out
 
 
@@ -298,7 +322,7 @@ def nothing_built(
     """
     n_all, n_ok = counts[g]
     if n_ok:
-        return "Builds nothing: no usable route pays for itself against the lost margin."
+        return _unprofitable(world, g, routes)
     if n_all:
         # The reason most of its routes share, as `evfab routes` gives it.
         rows = np.nonzero(routes.program == list(world.program_ids).index(g))[0]
@@ -315,6 +339,61 @@ def nothing_built(
             why = f"none of its {n_all} routes is usable; the commonest reason, for {k}: {main}"
         return f"Builds nothing: it has no usable route ({why})."
     return f"Builds nothing: it has no route at all: {_why_no_route(world, g)}."
+
+
+def _unprofitable(world: World, g: str, routes: RouteTable) -> str:
+    """Why a program with usable routes builds nothing: the cheapest per car against the
+    margin lost per car unbuilt."""
+    gi = list(world.program_ids).index(g)
+    usable = routes.arrays.usable[routes.template]
+    rows = np.nonzero((routes.program == gi) & usable)[0]
+    per_car = routes.arrays.unit_cost[routes.template[rows]] + routes.logistics(rows)
+    best = int(np.argmin(per_car))
+    t = routes.templates[int(routes.template[rows[best]])]
+    margin = float(world.column("programs", "lost_margin")[gi])
+    cur = world.currency
+    cost = f"the cheapest per car, {t.id}, costs {per_car[best]:,.0f} {cur} a car"
+    if per_car[best] >= margin:
+        return (
+            f"Builds nothing: no usable route pays for itself: {cost}, against "
+            f"{margin:,.0f} {cur} of margin lost per car unbuilt."
+        )
+    one_off = t.fixed_cost + t.badge_waiver_fee
+    why = "the plan gives the capacity of its routes to programs that lose more per car"
+    if one_off > 0:
+        why += f", or finds their one-off costs (from {money(one_off)} {cur}) not worth the cars"
+    return (
+        f"Builds nothing: {cost}, less than the {margin:,.0f} {cur} lost per car unbuilt, "
+        f"but {why}."
+    )
+
+
+def _why_not_alone(world: World, g: str, rid: str, routes: RouteTable, status: str) -> str:
+    """Why no plan uses only route ``rid`` for program ``g`` (the re-solve's status)."""
+    if status != "infeasible":
+        return f"its re-solve ended {status.replace('_', ' ')}"
+    gi = list(world.program_ids).index(g)
+    rows = np.nonzero(routes.program == gi)[0]
+    t = next(
+        (
+            routes.templates[int(routes.template[i])]
+            for i in rows.tolist()
+            if routes.templates[int(routes.template[i])].id == rid
+        ),
+        None,
+    )
+    c = str(world.column("programs", "company")[gi])
+    budget = world.column("companies", "capital_budget")[list(world.company_ids).index(c)]
+    if t is not None and budget is not None and budget == budget:
+        spend = t.fixed_cost + t.badge_waiver_fee
+        if spend > float(budget):
+            return (
+                f"its one-off costs of {money(spend)} {world.currency} exceed "
+                f"{world.company_name(c)}'s capital budget of {money(float(budget))} {world.currency}"
+            )
+    if any(float(f) > 0 for f in world.column("programs", "min_fill")):
+        return "with it alone, some program's minimum production (min_fill) cannot be met"
+    return "no plan satisfies every constraint with it alone"
 
 
 def _why_no_route(world: World, g: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evfab._fmt import money
 from evfab._frames import empty_frame, records
 from evfab._highs import SolveStatus, solve
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs
@@ -30,13 +31,6 @@ from evfab.rules import Route
 def _with_bounds(m: Milp, lower: FloatArray, upper: FloatArray) -> Milp:
     """A copy of ``m`` with new column bounds (blocks kept)."""
     return dataclasses.replace(m, lower=[lower], upper=[upper])
-
-
-def _money(x: float) -> str:
-    """Compact money in words: 2.00bn, 650.0m, 9,000."""
-    a = abs(x)
-    s = f"{a / 1e9:.2f}bn" if a >= 1e9 else f"{a / 1e6:.1f}m" if a >= 1e6 else f"{a:,.0f}"
-    return ("-" if x < 0 else "") + s
 
 
 @dataclass(frozen=True)
@@ -328,9 +322,9 @@ def _causes_in_inputs(world: World, d: PlanInputs, ix: object, mine: IntArray, y
         )
         cheapest = "" if len(over) == 1 else "the cheapest, "
         out.append(
-            f"{world.company_name(companies[c])}'s capital budget of {_money(float(d.budget[c]))} "
+            f"{world.company_name(companies[c])}'s capital budget of {money(float(d.budget[c]))} "
             f"{world.currency} is below the one-off fees of {which} with capacity that year "
-            f"({cheapest}{_route_id(ix, r)}, needs {_money(fee)})."
+            f"({cheapest}{_route_id(ix, r)}, needs {money(fee)})."
         )
     needed = set(flat.tolist())
     for a, b in d.exclusive.tolist() if needed else ():
@@ -518,10 +512,10 @@ def _budget_causes(
                 if o >= 0:
                     offers.add(o)
         budget = float(d.budget[c])
-        spend = ", ".join(f"{label}: {_money(a)}" for label, a in items.items())
+        spend = ", ".join(f"{label}: {money(a)}" for label, a in items.items())
         text = (
-            f"{world.company_name(companies[c])}'s capital budget of {_money(budget)} "
-            f"{world.currency} binds: meeting every minimum needs {_money(budget + float(s[k]))} "
+            f"{world.company_name(companies[c])}'s capital budget of {money(budget)} "
+            f"{world.currency} binds: meeting every minimum needs {money(budget + float(s[k]))} "
             f"{world.currency} of one-off spending ({spend})."
         )
         mine = set(np.nonzero(d.program_company == c)[0].tolist())

@@ -9,7 +9,6 @@ beside it) when their panel is narrower than :data:`WIDE_ROUTES`.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any, cast
 
 from rich import box
@@ -19,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from evfab._fmt import money, plural
 from evfab._scenario import Scenario
 from evfab._world import World
 from evfab.rules import Route
@@ -40,55 +40,6 @@ P_ROUTE = "P(deals &\napproval)"
 
 OVER_BUDGET = "over budget"
 """Mark on the fixed cost of a route whose one-off cost exceeds its company's budget."""
-
-
-def money(x: float, currency: str = "") -> str:
-    """Compact money, to about three significant figures.
-
-    Amounts below a million are shown in full (``950,444``); from a million on, with
-    three significant figures and no trailing zeros (``1.04m``, ``12.7m``, ``650m``,
-    ``2.05bn``, ``2.5bn``); from a thousand billion on, in whole billions (``1,234bn``).
-
-    Args:
-        x: The amount.
-        currency: Appended after a space when given.
-
-    Returns:
-        The text, e.g. ``1.04m`` or ``-2.05bn CNY``.
-    """
-    a = abs(x)
-    if not math.isfinite(x):
-        s = str(a)
-    elif round(a) < 1e6:
-        s = f"{a:,.0f}"
-    elif a >= 1e12:
-        s = f"{a / 1e9:,.0f}bn"
-    else:
-        r = float(f"{a:.3g}")  # rounded first, so 999.7m becomes 1bn, not 1000m
-        scale, unit = (1e9, "bn") if r >= 1e9 else (1e6, "m")
-        v = r / scale
-        decimals = max(0, 2 - math.floor(math.log10(v) + 1e-9))
-        s = f"{v:,.{decimals}f}"
-        if "." in s:
-            s = s.rstrip("0").rstrip(".")
-        s += unit
-    sign = "-" if x < 0 and s != "0" else ""
-    return f"{sign}{s}{' ' + currency if currency else ''}"
-
-
-def plural(n: float, word: str, many: str = "") -> str:
-    """A count with its noun in the right number: ``1 plant``, ``2 plants``, ``1.5 months``.
-
-    Args:
-        n: The count (integers get thousands separators, other numbers ``:g``).
-        word: The singular noun.
-        many: The plural, when it is not ``word + "s"``.
-
-    Returns:
-        The count and the noun.
-    """
-    count = f"{int(n):,}" if float(n).is_integer() else f"{n:g}"
-    return f"{count} {word if n == 1 else many or word + 's'}"
 
 
 def status_text(status: str) -> Text:

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from evfab._fmt import money
 from evfab._frames import records
-from evfab._report import money
 from evfab.compare import Comparison
 from evfab.plan import PlanResult
 

@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from evfab._fmt import money
 from evfab._frames import records
-from evfab._report import money, status_text
+from evfab._report import status_text
 from evfab._world import World
 from evfab.plan import PlanResult
 
@@ -42,7 +43,8 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
     if r.ok:
         head.append(f", discounted total cost {money(r.objective)} {cur}")
         if r.gap > 1e-9:
-            head.append(f" (gap {r.gap:.2%}, bound {money(r.bound)})")
+            within = " within the requested gap;" if r.status.value == "optimal" else ""
+            head.append(f" ({within} gap {r.gap:.2%}, bound {money(r.bound)})".replace("( ", "("))
     console.print(head)
     console.print(
         Text(
@@ -162,7 +164,11 @@ def plan_json(r: PlanResult) -> dict[str, Any]:
         "gap": r.gap if r.ok else None,
         "size": r.size,
         "timings": r.timings,
-        "choices": records(r.choices),
+        # A list of offer ids, as `routes` gives them (the table keeps one text cell).
+        "choices": [
+            {**c, "offers": [o for o in str(c["offers"]).split(", ") if o]}
+            for c in records(r.choices)
+        ],
         "offers": records(r.offers),
         "production": records(r.production),
         "unmet": records(r.unmet),

@@ -14,9 +14,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from evfab._fmt import money
 from evfab._frames import records
 from evfab._load import resolve
-from evfab._report import STATUS_STYLE, money, status_text
+from evfab._report import STATUS_STYLE, status_text
 from evfab._scenario import CaseKind, Scenario
 from evfab._world import World
 from evfab._yamlsrc import read_yaml

@@ -69,7 +69,7 @@ TimeLimitOpt = Annotated[
     ),
 ]
 
-JSON_VERSION = 1
+JSON_VERSION = 2
 """Version of the ``--json`` shapes; bumped on any incompatible change."""
 
 
