@@ -24,6 +24,7 @@ from rich.console import Console
 from evfab import _io
 from evfab._api import compile as compile_world
 from evfab._errors import EvfabError, PlanInfeasibleError, ScenarioError
+from evfab._fmt import plural
 from evfab._load import bundled, load
 from evfab._scenario import Scenario
 from evfab.rules import derive_routes
@@ -104,8 +105,10 @@ def validate(files: Annotated[list[str], typer.Argument(help="Scenario files to 
             problems.extend(exc.problems)
             continue
         out.print(
-            f"[green]ok[/] {f}: {len(s.companies)} companies, {len(s.licences)} licences, {len(s.plants)} plants, "
-            f"{len(s.programs)} programs, {len(s.offers)} offers, {len(s.sources)} sources"
+            f"[green]ok[/] {f}: {plural(len(s.companies), 'company', 'companies')}, "
+            f"{plural(len(s.licences), 'licence')}, {plural(len(s.plants), 'plant')}, "
+            f"{plural(len(s.programs), 'program')}, {plural(len(s.offers), 'offer')}, "
+            f"{plural(len(s.sources), 'source')}"
         )
     if problems:
         raise ScenarioError(problems)
@@ -288,8 +291,9 @@ def generate(
     _io.write_file(output, text)
     s = load(output)
     err.print(
-        f"wrote {output}: {len(s.programs)} programs, {len(s.plants)} plants, {len(s.companies)} companies, "
-        f"{len(s.offers)} offers, {s.horizon - s.as_of.year + 1} years"
+        f"wrote {output}: {plural(len(s.programs), 'program')}, {plural(len(s.plants), 'plant')}, "
+        f"{plural(len(s.companies), 'company', 'companies')}, {plural(len(s.offers), 'offer')}, "
+        f"{plural(s.horizon - s.as_of.year + 1, 'year')}"
     )
 
 
