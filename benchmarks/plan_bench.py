@@ -308,9 +308,9 @@ def pyomo_build(d: PlanInputs) -> Any:
     m.keep_after = pyo.Constraint(m.QI, rule=keep_after_rule)
     m.keep = pyo.Constraint(
         m.KR,
-        rule=lambda m, r: m.k[r]
-        - sum(m.q[r, y] for y in m.Y if (r, y) in m.QI and y <= keep_year[r])
-        <= 0,
+        rule=lambda m, r: (
+            m.k[r] - sum(m.q[r, y] for y in m.Y if (r, y) in m.QI and y <= keep_year[r]) <= 0
+        ),
     )
 
     # -- objective: discounted cost

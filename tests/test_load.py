@@ -7,16 +7,19 @@ Business checks (stage 2) are tested in test_checks.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 import evfab
 from conftest import mutate
-from evfab._load import resolve
+from evfab import _scenario as sm
+from evfab._load import _bounds, resolve
 
 
 def problems_of(text: str) -> list[evfab.Problem]:
@@ -176,23 +179,23 @@ SCHEMA_CASES = [
         [("capacity: 100000", "capacity: 100k")],
         26,
         "plants[0].phases[0].capacity",
-        "valid integer",
+        "expected a whole number, got '100k'",
         "vehicles per year",
         id="capacity-with-unit",
     ),
     case(
         [("capacity: 100000", "capacity: 100,000")],
         26,
-        "plants[0].phases[0].0",  # in `{...}` the comma starts a new key, `000`
-        "unknown key",
-        "without thousands separators",
+        "plants[0].phases[0].capacity",  # in `{...}` the comma starts a new key, `000`
+        "`100,000` is one number written with thousands separators",
+        "write numbers without thousands separators: 100000",
         id="capacity-with-thousands-separator",
     ),
     case(
         [("capacity: 100000", "capacity: 1000.5")],
         26,
         "plants[0].phases[0].capacity",
-        "fractional part",
+        "1000.5 is not a whole number",
         "vehicles per year",
         id="fractional-capacity",
     ),
@@ -232,16 +235,16 @@ SCHEMA_CASES = [
         [("lost_margin: 50", "logistics: {old-plant: -1}")],
         36,
         "programs[0].logistics.old-plant",
-        "greater than or equal to 0, got -1",
-        "use 0 or more",
+        "must be greater than or equal to 0, got -1",
+        "use a number in the scenario's currency per vehicle between 0 and 10,000,000,000",
         id="negative-logistics-cost",
     ),
     case(
         [("horizon: 2026", "horizon: 3000")],
         3,
         "horizon",
-        "less than or equal to 2100, got 3000",
-        "last planning year",
+        "must be less than or equal to 2100, got 3000",
+        "the last planning year, a whole number between 1990 and 2100",
         id="horizon-out-of-range",
     ),
     case(
@@ -256,7 +259,7 @@ SCHEMA_CASES = [
         [append("currency: EURO")],
         47,
         "currency",
-        "at most 3 characters, got 'EURO'",
+        "'EURO' is not a currency code",
         "three-letter ISO code",
         id="currency-code",
     ),
@@ -314,15 +317,15 @@ SCHEMA_CASES = [
         [("min_capacity: 0", "dormant_exit_months: 0")],
         10,
         "policy[0].dormant_exit_months",
-        "greater than 0, got 0",
-        "months above 0",
+        "must be greater than 0, got 0",
+        "use a whole number of months between 1 and 600",
         id="zero-exit-months",
     ),
     case(
         [("lead_months: 6", "lead_months: {min: 1, mode: x, max: 3}")],
         45,
         "offers[0].lead_months.mode",
-        "valid number",
+        "expected a number, got 'x'",
         "months",
         id="duration-part-not-a-number",
     ),
@@ -363,7 +366,7 @@ SCHEMA_CASES = [
         [("name: New car", "name: 2024")],
         32,
         "programs[0].name",
-        "valid string, got 2024",
+        "expected text, got 2024",
         "put the value in quotes",
         id="name-not-text",
     ),
@@ -371,7 +374,7 @@ SCHEMA_CASES = [
         [("new_licences: true", "new_licences: maybe")],
         9,
         "policy[0].new_licences",
-        "valid boolean",
+        "expected true or false, got 'maybe'",
         "write true or false",
         id="not-a-boolean",
     ),
@@ -395,7 +398,7 @@ SCHEMA_CASES = [
         [("phases:\n      - {capacity: 100000, ready: 2010-01}", "phases: []\n      # none")],
         25,
         "plants[0].phases",
-        "at least 1 item",
+        "the list is empty",
         "add at least one entry",
         id="empty-phases",
     ),
@@ -420,6 +423,302 @@ def test_schema_problem_is_located(
     # No pydantic internals leak into what the user reads.
     for internal in ("function-", "[key]", "_Duration", "contract_manufacturing."):
         assert internal not in str(p)
+
+
+# --- bounds: values the engines cannot take are located problems -------------------------
+
+BOUNDS = [
+    # (mutation, line, path); each value passed `evfab validate` and crashed an engine
+    pytest.param(
+        ("lead_months: 6", "lead_months: 100000"), 45, "offers[0].lead_months", id="lead-months"
+    ),
+    pytest.param(
+        ("lead_months: 6", "lead_months: 1.0e+300"),
+        45,
+        "offers[0].lead_months",
+        id="lead-months-huge",
+    ),
+    pytest.param(
+        ("min_capacity: 0", "review_months: 100000"),
+        10,
+        "policy[0].review_months",
+        id="review-months",
+    ),
+    pytest.param(
+        ("min_capacity: 0", "dormant_exit_months: 200000"),
+        10,
+        "policy[0].dormant_exit_months",
+        id="dormant-exit-months",
+    ),
+    pytest.param(
+        ("fee_per_unit: 10", "fixed_fee: 1.0e+15"), 43, "offers[0].fixed_fee", id="fixed-fee"
+    ),
+    pytest.param(
+        ("kind: newcomer}", "kind: newcomer, capital_budget: 1.0e+15}"),
+        15,
+        "companies[0].capital_budget",
+        id="capital-budget",
+    ),
+    pytest.param(
+        ("lost_margin: 50", "lost_margin: 1.0e+308"),
+        36,
+        "programs[0].lost_margin",
+        id="lost-margin",
+    ),
+    pytest.param(
+        ("unit_cost: 100", "unit_cost: 1.0e+308"), 28, "plants[0].unit_cost", id="unit-cost"
+    ),
+    pytest.param(
+        ("fee_per_unit: 10", "fee_per_unit: 1.0e+300"),
+        43,
+        "offers[0].fee_per_unit",
+        id="fee-per-unit",
+    ),
+    pytest.param(
+        ("min_capacity: 0", "min_capacity: 100000000000000000000000"),
+        10,
+        "policy[0].min_capacity",
+        id="min-capacity",
+    ),
+    pytest.param(
+        ("lost_margin: 50", "ramp_months: {min: 1, mode: 2, max: 1.0e+300}"),
+        36,
+        "programs[0].ramp_months.max",
+        id="ramp-months",
+    ),
+]
+
+
+@pytest.mark.parametrize(("pair", "line", "path"), BOUNDS)
+def test_values_beyond_the_engines_are_refused(
+    minimal_text: str, pair: tuple[str, str], line: int, path: str
+) -> None:
+    (p,) = problems_of(mutate(minimal_text, pair))
+    assert (p.line, p.path) == (line, path)
+    assert p.message.startswith("must be less than or equal to ")
+    assert p.hint.startswith("use ") and " between " in p.hint
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        pytest.param(
+            "as_of: 2022-01-01",
+            "as_of: 0001-01-01",
+            2,
+            "as_of 0001-01-01 is outside 1990-2100",
+            id="as-of-year-1",
+        ),
+        pytest.param(
+            "as_of: 2022-01-01", "as_of: 2101-01-01", 2, "is outside 1990-2100", id="as-of-late"
+        ),
+        pytest.param(
+            "opened: 2010-01",
+            "opened: 1000-01",
+            24,
+            "1000-01-01 is outside 1900-2200",
+            id="old-date",
+        ),
+        pytest.param(
+            "target_sop: 2023-06",
+            "target_sop: 9999-12-31",
+            33,
+            "is outside 1900-2200",
+            id="far-date",
+        ),
+    ],
+)
+def test_dates_out_of_range_are_refused(
+    minimal_text: str, old: str, new: str, line: int, message: str
+) -> None:
+    problems = problems_of(mutate(minimal_text, (old, new)))
+    (p,) = [p for p in problems if p.line == line]
+    assert message in p.message
+    assert p.hint == "check the year"
+
+
+def test_values_at_the_bounds_run_through_every_engine(minimal_text: str) -> None:
+    from evfab.plan import plan
+    from evfab.risk import RiskOptions, sample_routes
+    from evfab.rules import derive_routes
+
+    text = mutate(
+        minimal_text,
+        ("as_of: 2022-01-01", "as_of: 1990-01-01"),
+        ("horizon: 2026", "horizon: 2100"),
+        ("since: 2015-01-01", "since: 1900-01-01"),
+        ("kind: newcomer}", "kind: newcomer, capital_budget: 1.0e+14}"),
+        ("opened: 2010-01", "opened: 1900-01"),
+        ("ready: 2010-01}", "ready: 1900-01}"),
+        ("committed: {2022: 20000}", "committed: {2022: 100000}"),
+        ("unit_cost: 100", "unit_cost: 1.0e+10"),
+        ("target_sop: 2023-06", "target_sop: 2100-06"),
+        ("demand: {2023: 10000, 2024: 50000}", "demand: {2099: 100000000}"),
+        ("lost_margin: 50", "lost_margin: 1.0e+10"),
+        ("fee_per_unit: 10", "fee_per_unit: 1.0e+10\n    fixed_fee: 1.0e+14"),
+        ("lead_months: 6", "lead_months: 600"),
+        (
+            "min_capacity: 0",
+            "min_capacity: 0\n    review_months: 600\n    dormant_exit_months: 600",
+        ),
+    )
+    world = evfab.compile(evfab.loads(text))
+    routes = derive_routes(world)
+    plan(world, routes=routes)
+    sample_routes(world, [r for r in routes if r.usable], RiskOptions(samples=200))
+
+
+MODELS = [
+    m
+    for m in vars(sm).values()
+    if isinstance(m, type) and issubclass(m, BaseModel) and m.__module__ == sm.__name__
+]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_bounded_field_states_its_bounds(model: type[BaseModel]) -> None:
+    said = {
+        600: "600",
+        1e14: "1e14",
+        1e10: "1e10",
+        1e8: "100 million",
+        1000: "1000",
+        1: "0-1",
+        2100: "2100",
+    }
+    for name, field in model.model_fields.items():
+        bounds = _bounds((name,), model)
+        if name in ("committed", "demand", "capacity", "logistics"):
+            bounds = _bounds((name, "2024"), model)
+        if "le" in bounds or "lt" in bounds:
+            limit = bounds.get("le", bounds.get("lt"))
+            doc = field.description or ""
+            assert said.get(limit, str(limit)) in doc or "below 1" in doc, (
+                model.__name__,
+                name,
+                doc,
+            )
+
+
+# --- what a problem says: the user's words, the value as written ---------------------------
+
+WORDING = [
+    # (mutation, path, what the message says, what the hint says)
+    pytest.param(
+        ("target_sop: 2023-06", "target_sop: 2024"),
+        "programs[0].target_sop",
+        "2024 is a number, not a date",
+        "YYYY-MM-DD",
+        id="year-as-date",
+    ),
+    pytest.param(
+        ("status: held, sources: [s1]}", "status: held, dormant_since: 2021-01-01T10:00:00}"),
+        "licences[0].dormant_since",
+        "has a time of day; a date has none",
+        "YYYY-MM-DD",
+        id="datetime",
+    ),
+    pytest.param(
+        ("{id: s1, status: confirmed,", "{id: s1, status: yes,"),
+        "sources[0].status",
+        "got 'yes'",
+        "listed values",
+        id="yes-as-written",
+    ),
+    pytest.param(
+        ("{id: newco, name: NewCo,", "{id: 007, name: NewCo,"),
+        "companies[0].id",
+        "expected text, got '007'",
+        "quotes",
+        id="007-as-written",
+    ),
+    pytest.param(
+        ("committed: {2022: 20000}", "committed: {2022.0: 20000}"),
+        "plants[0].committed.2022.0",
+        "key '2022.0' is not a year",
+        "keys are years",
+        id="float-year-key",
+    ),
+    pytest.param(
+        ("capacity: 100000", "capacity: 0"),
+        "plants[0].phases[0].capacity",
+        "must be greater than 0, got 0",
+        "use a whole number of vehicles per year between 1 and 100,000,000",
+        id="zero-capacity-hint",
+    ),
+    pytest.param(
+        ("kind: automaker}", "kind: automaker, owners: [{company: newco, share: 0}]}"),
+        "companies[1].owners[0].share",
+        "must be greater than 0, got 0",
+        "use a fraction between 0 and 1, above 0",
+        id="zero-share-hint",
+    ),
+    pytest.param(
+        ("lost_margin: 50", "lost_margin: 20,000"),
+        "programs[0].lost_margin",
+        "expected a number, got '20,000'",
+        "write numbers without thousands separators: 20000",
+        id="thousands-in-block",
+    ),
+    pytest.param(
+        ("demand: {2023: 10000, 2024: 50000}", "demand: {2023: 10000, 2024: 50,000}"),
+        "programs[0].demand.2024",
+        "thousands separators",
+        "write numbers without thousands separators: 50000",
+        id="thousands-in-flow",
+    ),
+    pytest.param(
+        ("phases:\n      - {capacity: 100000, ready: 2010-01}", "phases: []\n      # none"),
+        "plants[0].phases",
+        "the list is empty",
+        "add at least one entry",
+        id="empty-list",
+    ),
+]
+
+
+@pytest.mark.parametrize(("pair", "path", "message", "hint"), WORDING)
+def test_problems_speak_the_users_words(
+    minimal_text: str, pair: tuple[str, str], path: str, message: str, hint: str
+) -> None:
+    (p,) = [p for p in problems_of(mutate(minimal_text, pair)) if p.path == path]
+    assert message in p.message
+    assert hint in p.hint
+    for jargon in (
+        "Value error",
+        "Input should",
+        "after validation",
+        "Datetimes provided",
+        "[key]",
+    ):
+        assert jargon not in str(p)
+    assert "(" not in p.hint  # one pair of brackets around the hint, none inside
+
+
+def test_max_modules_gets_a_hint(minimal_text: str) -> None:
+    text = mutate(
+        minimal_text,
+        (
+            "    sources: [a1]\n",
+            "    sources: [a1]\n  - {id: bp, kind: build_plant, to: oldco, plant: old-plant, max_modules: 5000}\n",
+        ),
+    )
+    (p,) = [p for p in problems_of(text) if p.path == "offers[1].max_modules"]
+    assert p.hint == "use a whole number of modules between 0 and 1000"
+
+
+@pytest.mark.parametrize("date", ["2022-8-26", "2022-08-26", "2022-8", "2022-08"])
+def test_short_months_and_days_are_read_alike(minimal_text: str, date: str) -> None:
+    s = evfab.loads(mutate(minimal_text, ("target_sop: 2023-06", f"target_sop: {date}")))
+    assert s.programs[0].target_sop == dt.date(2022, 8, 26 if date.count("-") == 2 else 1)
+
+
+@pytest.mark.parametrize("code", ["eur", "€€€", "EURO", "E1R"])
+def test_currency_is_a_three_letter_code(minimal_text: str, code: str) -> None:
+    (p,) = problems_of(
+        mutate(minimal_text, ("horizon: 2026", f"horizon: 2026\ncurrency: '{code}'"))
+    )
+    assert (p.path, p.message) == ("currency", f"{code!r} is not a currency code")
 
 
 # --- whole files ------------------------------------------------------------------
@@ -464,7 +763,8 @@ def test_file_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(evfab.ScenarioError) as info:
         evfab.load(path)
     (p,) = info.value.problems
-    assert (p.line, p.message) == (0, "file is not UTF-8 text")
+    # The line of the bad byte, not 0: the user can find it.
+    assert (p.line, p.message) == (1, "file is not UTF-8 text: byte 0xeb in column 12 is not UTF-8")
     assert "UTF-8" in p.hint
 
 
@@ -516,14 +816,14 @@ def test_all_business_problems_reported_in_line_order(minimal_text: str) -> None
     ]
 
 
-def test_schema_problems_come_before_business_checks(minimal_text: str) -> None:
-    # A schema error stops before the business checks, which need typed data.
+def test_schema_problems_do_not_hide_business_checks(minimal_text: str) -> None:
+    # The business checks run on the entries that validated, so both are reported.
     text = mutate(
         minimal_text,
         ("unit_cost: 100", "unit_cots: 100"),
         ("sources: [a1]", "sources: [a2]"),
     )
-    assert [p.path for p in problems_of(text)] == ["plants[0].unit_cots"]
+    assert [p.path for p in problems_of(text)] == ["plants[0].unit_cots", "offers[0].sources[0]"]
 
 
 # --- how problems read ----------------------------------------------------------------

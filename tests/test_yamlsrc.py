@@ -6,11 +6,14 @@ never as a PyYAML exception or a crash.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 import evfab
 from conftest import mutate
-from evfab._yamlsrc import SourceDoc, format_path, parse_yaml
+from evfab._yamlsrc import SourceDoc, format_path, parse_yaml, read_yaml
 
 
 def parse_problems(text: str) -> list[evfab.Problem]:
@@ -116,24 +119,24 @@ SYNTAX = [
         ("fee_per_unit: 10", "fee_per_unit: 10: 11"),
         43,
         "",
-        "not valid YAML: mapping values are not allowed here",
-        "indentation",
+        "not valid YAML: a second `: ` on this line",
+        "put a value that contains `: ` in quotes",
         id="syntax-colon-in-value",
     ),
     pytest.param(
         ("    name: Old plant", "\tname: Old plant"),
         21,
         "",
-        "cannot start any token",
-        "indentation",
+        "a tab character is used for indentation",
+        "indent with spaces, not tabs",
         id="syntax-tab",
     ),
     pytest.param(
         ("status: operating", "status: *operating"),
         23,
         "",
-        "found undefined alias 'operating'",
-        "quoting",
+        "the alias `*operating` refers to no anchor `&operating` above it",
+        "put the value in quotes",
         id="undefined-alias",
     ),
     pytest.param(
@@ -212,8 +215,8 @@ SYNTAX = [
         ("    sources: [a1]\n", "    sources: [a1]\n---\nname: second\n"),
         47,
         "",
-        "but found another document",
-        "indentation",
+        "a second YAML document starts here (a `---` line)",
+        "keep one scenario per file",
         id="two-documents",
     ),
 ]
@@ -262,3 +265,240 @@ def test_quoted_and_tagged_scalars() -> None:
     assert doc.data["a"] == "5"
     assert doc.data["b"] == "2022-01-01"
     assert str(doc.data["c"]) == "2022-01-01" and not isinstance(doc.data["c"], str)
+
+
+# --- every YAML-level problem is kept for the one report ----------------------------
+
+
+def test_lenient_parse_returns_problems_with_the_data(minimal_text: str) -> None:
+    text = mutate(minimal_text, ("horizon: 2026", "horizon: 2026\nhorizon: 2027"))
+    doc = parse_yaml(text, "x.yaml", strict=False)
+    assert doc.data["horizon"] == 2026  # the first value is kept
+    assert [(p.line, p.path, p.message) for p in doc.problems] == [(4, "horizon", "duplicate key")]
+
+
+def test_values_keep_the_text_as_written() -> None:
+    doc = parse_yaml(
+        "a: yes\nb: 007\nc: 1.0e+3\nd: text\ne: 12\n{~: 1, yes: 2}: x\n", "x.yaml", strict=False
+    )
+    assert doc.texts == {("a",): "yes", ("b",): "007", ("c",): "1.0e+3"}
+
+
+def test_null_and_boolean_keys_keep_their_text() -> None:
+    doc = parse_yaml("m: {~: 1, yes: 2, 2_023: 3}\n", "x.yaml")
+    assert doc.data["m"] == {"~": 1, "yes": 2, "2023": 3}
+
+
+# --- hostile input: refused with a located problem, quickly ---------------------------
+
+
+def _bomb(levels: int) -> str:
+    lines = ["a0: &a0 [x,x,x,x,x,x,x,x,x,x]"]
+    for i in range(1, levels):
+        refs = ",".join([f"*a{i - 1}"] * 10)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    lines.append(f"name: *a{levels - 1}")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    # 340 bytes that stand for 10**7 values: PyYAML users know it as "billion laughs".
+    text = _bomb(7)
+    assert len(text) < 400
+    started = time.perf_counter()
+    problems = parse_problems(text)
+    assert time.perf_counter() - started < 5
+    (p,) = problems
+    assert (p.line, p.path) == (5, "a4")  # the top-level key where the limit was passed
+    assert "expand to more than 100,000 values" in p.message
+    assert "alias" in p.hint
+
+
+def test_merge_bomb_is_refused_quickly() -> None:
+    lines = ["m0: &m0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9, j: 10}"]
+    for i in range(1, 9):
+        merges = ", ".join([f"*m{i - 1}"] * 10)
+        lines.append(f"m{i}: &m{i} {{<<: [{merges}]}}")
+    started = time.perf_counter()
+    (p,) = parse_problems("\n".join(lines) + "\n")
+    assert time.perf_counter() - started < 5
+    assert "expand to more than" in p.message
+
+
+def test_a_few_aliases_are_fine(minimal_text: str) -> None:
+    text = mutate(
+        minimal_text,
+        ("    sources: [s1]\ncompanies:", "    sources: &cited [s1]\ncompanies:"),
+        (
+            "{id: oldco-bev, holder: oldco, status: held, sources: [s1]}",
+            "{id: oldco-bev, holder: oldco, status: held, sources: *cited}",
+        ),
+    )
+    assert evfab.loads(text).licences[0].sources == ["s1"]
+
+
+@pytest.mark.parametrize("depth", [100, 600, 900])
+def test_deep_nesting_is_a_located_problem(depth: int) -> None:
+    text = "name: " + "[" * depth + "]" * depth + "\n"
+    problems = parse_problems(text)  # no RecursionError
+    (p,) = problems
+    assert p.line == 1
+    assert "nested more than 64 levels deep" in p.message
+    assert "unclosed brackets" in p.hint
+
+
+def test_nesting_beyond_libyaml_is_a_located_problem() -> None:
+    text = "a: 1\nname: " + "[" * 5000 + "\n"
+    (p,) = parse_problems(text)
+    assert p.line == 2
+    assert "nest too deep" in p.message
+
+
+# --- syntax errors: where they start, in plain words ------------------------------------
+
+
+def test_unclosed_quote_is_reported_where_it_opens(minimal_text: str) -> None:
+    text = mutate(minimal_text, ("name: Old plant", "name: 'Old plant"))
+    (p,) = parse_problems(text)
+    assert p.line == 21  # not 47, the end of the file where PyYAML notices
+    assert p.message == (
+        "not valid YAML: a quoted value starts on this line but its closing quote is never found"
+    )
+    assert "closing quote" in p.hint
+
+
+def test_unclosed_bracket_is_reported_where_it_opens(minimal_text: str) -> None:
+    text = mutate(minimal_text, ("horizon: 2026", "horizon: [2026"))
+    (p,) = parse_problems(text)
+    assert p.line == 3
+    assert "the `[` opened on this line is not closed by `]`" in p.message
+    assert "close it with `]`" in p.hint
+
+
+@pytest.mark.parametrize(
+    ("pair", "line", "message", "hint"),
+    [
+        pytest.param(
+            ("    contract_manufacturing: true", "   contract_manufacturing: true"),
+            11,
+            "indented differently",
+            "same number of spaces",
+            id="dedented-key",
+        ),
+        pytest.param(
+            ("    status: operating", "      status: operating"),
+            23,
+            "a second `: ` on this line",
+            "indentation",
+            id="indented-key",
+        ),
+        pytest.param(
+            ("    name: New car", "    name: New car\n    - stray"),
+            33,
+            "a list item (`- `) where a key was expected",
+            "indent the list under its key",
+            id="stray-dash",
+        ),
+        pytest.param(
+            ("    name: New car", "    name: @home"),
+            32,
+            "a value cannot start with `@`",
+            "put the value in quotes",
+            id="reserved-character",
+        ),
+        pytest.param(
+            ("    name: New car", "    name"),
+            32,
+            "this line has no `:` after its key",
+            "key: value",
+            id="no-colon",
+        ),
+    ],
+)
+def test_syntax_errors_in_plain_words(
+    minimal_text: str, pair: tuple[str, str], line: int, message: str, hint: str
+) -> None:
+    (p,) = parse_problems(mutate(minimal_text, pair))
+    assert p.line == line
+    assert message in p.message
+    assert hint in p.hint
+    for jargon in ("<block", "block end", "simple key", "token", "while scanning", "while parsing"):
+        assert jargon not in p.message
+
+
+# --- line numbers as an editor counts them ---------------------------------------------
+
+
+@pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\x85"], ids=["U+2028", "U+2029", "NEL"])
+def test_unicode_line_separators_inside_quotes_do_not_shift_lines(
+    minimal_text: str, sep: str
+) -> None:
+    text = mutate(minimal_text, ("note: made up for tests", f'note: "made up{sep}for tests"'))
+    doc = parse_yaml(text, "x.yaml")
+    assert doc.lines[("plants", 0, "committed", "2022")] == 27
+    (p,) = [p for p in _load_problems(mutate(text, ("status: operating", "status: running")))]
+    assert (p.line, p.path) == (23, "plants[0].status")
+
+
+def test_unquoted_line_separator_gets_a_hint(minimal_text: str) -> None:
+    text = mutate(minimal_text, ("    name: Old plant", "    name: Old\u2028plant"))
+    (p,) = parse_problems(text)
+    assert p.line == 21
+    assert "invisible line break" in p.hint
+
+
+def test_old_mac_line_endings_keep_their_lines(minimal_text: str) -> None:
+    doc = parse_yaml(minimal_text.replace("\n", "\r"), "x.yaml")
+    assert doc.lines[("offers", 0, "lead_months")] == 45
+
+
+def _load_problems(text: str) -> list[evfab.Problem]:
+    with pytest.raises(evfab.ScenarioError) as info:
+        evfab.loads(text, file="x.yaml")
+    return info.value.problems
+
+
+# --- thousands separators inside `{...}` --------------------------------------------------
+
+
+def test_thousands_separators_in_flow_mappings(minimal_text: str) -> None:
+    text = mutate(
+        minimal_text,
+        ("demand: {2023: 10000, 2024: 50000}", "demand: {2023: 10,000, 2024: 1,050,000}"),
+    )
+    doc = parse_yaml(text, "x.yaml", strict=False)
+    assert doc.data["programs"][0]["demand"] == {"2023": 10000, "2024": 1050000}
+    problems = _load_problems(text)  # one line each; no "duplicate key", no "not a year"
+    assert [(p.line, p.path) for p in problems] == [
+        (34, "programs[0].demand.2023"),
+        (34, "programs[0].demand.2024"),
+    ]
+    assert "`10,000` is one number written with thousands separators" in problems[0].message
+    assert problems[0].hint == "write numbers without thousands separators: 10000"
+    assert problems[1].hint == "write numbers without thousands separators: 1050000"
+
+
+def test_a_three_digit_key_with_a_value_is_no_separator() -> None:
+    doc = parse_yaml("m: {2023: 50, 100: 7}\n", "x.yaml")
+    assert doc.data["m"] == {"2023": 50, "100": 7}
+
+
+# --- files that are not UTF-8 -----------------------------------------------------------------
+
+
+def test_latin1_file_is_located_at_the_bad_byte(tmp_path: Path, minimal_text: str) -> None:
+    path = tmp_path / "latin1.yaml"
+    text = mutate(minimal_text, ("name: Old plant", "name: Citroën plant"))
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(evfab.ScenarioError) as info:
+        read_yaml(path)
+    (p,) = info.value.problems
+    assert p.line == 21
+    assert "byte 0xeb" in p.message
+    assert "UTF-8" in p.hint
+
+
+def test_utf16_with_byte_order_mark_is_read(tmp_path: Path, minimal_text: str) -> None:
+    path = tmp_path / "utf16.yaml"
+    path.write_bytes(minimal_text.encode("utf-16"))
+    assert read_yaml(path).data["name"] == "minimal"

@@ -1,8 +1,13 @@
 """Second validation stage: cross-references and business rules.
 
-Each ``check_*`` function looks at one kind of problem in a schema-valid scenario
-and reports every occurrence through :class:`~evfab._check_report.Report`, with a hint
-saying how to fix it. The offer checks live in :mod:`evfab._checks_offers`.
+Each ``check_*`` function looks at one kind of problem and reports every occurrence
+through :class:`~evfab._check_report.Report`, with a hint saying how to fix it. The
+offer checks live in :mod:`evfab._checks_offers`.
+
+The checks also run when the schema stage failed, on the entries that did validate
+(see :class:`~evfab._check_report.Damage`): a part of a check that reads a failed value
+is skipped (``r.usable``), and so is one that depends on a reference already reported
+unknown, so that each mistake is reported once.
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel
 
-from evfab._check_report import Path, Report, fmt, ids, suggest
-from evfab._checks_offers import check_offers
+from evfab._check_report import Damage, Path, Report, fmt, ids, years_outside
+from evfab._checks_offers import check_offer_targets, check_offers
 from evfab._errors import Problem
 from evfab._scenario import (
     BuildPlant,
@@ -36,7 +41,7 @@ def check_unique_ids(s: Scenario, r: Report) -> None:
             if item.id in seen:
                 r.add(
                     (coll, i, "id"),
-                    f"duplicate id {item.id!r} (first used at {coll}[{seen[item.id]}])",
+                    f"duplicate id {item.id!r} (first used at {coll}[{r.index(coll, seen[item.id])}])",
                     "give each entry its own id",
                 )
             else:
@@ -57,8 +62,7 @@ def check_sources_defined(s: Scenario, r: Report) -> None:
     """Every cited source id must be defined under ``sources``."""
     known = ids(s.sources)
     for path, sid in _cited(s):
-        if sid not in known:
-            r.add(path, f"source {sid!r} is cited but not defined", suggest(sid, known, "sources"))
+        r.refer(path, sid, "sources", known)
 
 
 def check_source_fields(s: Scenario, r: Report) -> None:
@@ -79,17 +83,24 @@ def check_source_fields(s: Scenario, r: Report) -> None:
 
 
 def check_horizon(s: Scenario, r: Report) -> None:
-    """The horizon must not end before the scenario's date."""
-    if s.horizon < s.as_of.year:
+    """The horizon must not end before the scenario's date.
+
+    If it does, every year checked against the horizon later would be reported as well;
+    the horizon is marked bad instead, so this one line stands for all of them.
+    """
+    if r.usable("as_of", "horizon") and s.horizon < s.as_of.year:
         r.add(
             ("horizon",),
             f"horizon {s.horizon} is before as_of {s.as_of}",
             "set horizon to a later year",
         )
+        r.spoil("horizon")
 
 
 def check_policy_order(s: Scenario, r: Report) -> None:
     """Policy periods must be in date order, without two on one date."""
+    if not r.usable("policy"):
+        return
     for i in range(1, len(s.policy)):
         a, b = s.policy[i - 1].since, s.policy[i].since
         if b <= a:
@@ -98,7 +109,7 @@ def check_policy_order(s: Scenario, r: Report) -> None:
                 f"period starts {b}, not after the previous one ({a})",
                 "list policy periods in date order, one per date",
             )
-    if s.policy and s.policy[0].since > s.as_of:
+    if r.usable("as_of") and s.policy and s.policy[0].since > s.as_of:
         r.add(
             ("policy", 0, "since"),
             f"no policy is in force on as_of {s.as_of} (first period starts {s.policy[0].since})",
@@ -133,14 +144,10 @@ def check_company_refs(s: Scenario, r: Report) -> None:
     known = ids(s.companies)
     parent = {c.id: c.parent for c in s.companies}
     for i, c in enumerate(s.companies):
-        if c.parent is not None:
-            if c.parent not in known:
-                r.add(
-                    ("companies", i, "parent"),
-                    f"unknown company {c.parent!r}",
-                    suggest(c.parent, known, "companies"),
-                )
-            elif c.parent == c.id:
+        if c.parent is not None and r.refer(
+            ("companies", i, "parent"), c.parent, "companies", known
+        ):
+            if c.parent == c.id:
                 r.add(
                     ("companies", i, "parent"),
                     f"company {c.id!r} is its own parent",
@@ -158,15 +165,10 @@ def check_company_refs(s: Scenario, r: Report) -> None:
                         "break the cycle of `parent:` links",
                     )
         for j, sh in enumerate(c.owners):
-            if sh.company not in known:
+            path = ("companies", i, "owners", j, "company")
+            if r.refer(path, sh.company, "companies", known) and sh.company == c.id:
                 r.add(
-                    ("companies", i, "owners", j, "company"),
-                    f"unknown company {sh.company!r}",
-                    suggest(sh.company, known, "companies"),
-                )
-            elif sh.company == c.id:
-                r.add(
-                    ("companies", i, "owners", j, "company"),
+                    path,
                     f"company {c.id!r} cannot own itself",
                     "remove this owner",
                 )
@@ -176,6 +178,35 @@ def check_company_refs(s: Scenario, r: Report) -> None:
                 f"joint venture {c.id!r} lists {len(c.owners)} owner(s)",
                 "list at least two owners with their shares",
             )
+
+
+def check_ownership_cycles(s: Scenario, r: Report) -> None:
+    """Companies must not own each other in a circle (two joint ventures as each other's owners)."""
+    owners = {c.id: [sh.company for sh in c.owners if sh.company != c.id] for c in s.companies}
+    index = {c.id: i for i, c in enumerate(s.companies)}
+    reported: set[frozenset[str]] = set()
+    for start in owners:
+        # Depth-first from `start` along owner links, looking for a way back to it.
+        stack: list[tuple[str, tuple[str, ...]]] = [(start, (start,))]
+        seen: set[str] = set()
+        while stack:
+            cur, chain = stack.pop()
+            for nxt in owners.get(cur, []):
+                if nxt == start:
+                    ring = frozenset(chain)
+                    if ring not in reported:
+                        reported.add(ring)
+                        loop = f"{chain[0]!r} is owned by " + ", which is owned by ".join(
+                            repr(c) for c in (*chain[1:], start)
+                        )
+                        r.add(
+                            ("companies", index[start], "owners"),
+                            f"companies own each other in a circle: {loop}",
+                            "remove one of these owner entries to break the circle",
+                        )
+                elif nxt not in seen and nxt in owners:
+                    seen.add(nxt)
+                    stack.append((nxt, (*chain, nxt)))
 
 
 def _check_shares(r: Report, path: Path, owners: Sequence[object], what: str) -> None:
@@ -204,14 +235,16 @@ def check_owner_shares(s: Scenario, r: Report) -> None:
 
 
 def check_licences(s: Scenario, r: Report) -> None:
-    """Licence holders must exist; applications need a date on or before as_of."""
+    """Licence holders must exist; only applications have a date, on or before as_of."""
     known = ids(s.companies)
+    dated = r.usable("as_of")
     for i, lic in enumerate(s.licences):
-        if lic.holder not in known:
+        r.refer(("licences", i, "holder"), lic.holder, "companies", known)
+        if lic.status is LicenceStatus.HELD and lic.applied_on is not None:
             r.add(
-                ("licences", i, "holder"),
-                f"unknown company {lic.holder!r}",
-                suggest(lic.holder, known, "companies"),
+                ("licences", i, "applied_on"),
+                f"licence {lic.id!r} is held, but has an application date",
+                "remove `applied_on:`, or set `status: applied` if it is still under review",
             )
         if lic.status is LicenceStatus.APPLIED and lic.applied_on is None:
             r.add(
@@ -219,7 +252,7 @@ def check_licences(s: Scenario, r: Report) -> None:
                 f"licence {lic.id!r} is applied for but has no `applied_on` date",
                 "add `applied_on: YYYY-MM-DD`",
             )
-        if lic.applied_on is not None and lic.applied_on > s.as_of:
+        if dated and lic.applied_on is not None and lic.applied_on > s.as_of:
             r.add(
                 ("licences", i, "applied_on"),
                 f"application date {lic.applied_on} is after as_of {s.as_of}",
@@ -231,7 +264,7 @@ def check_licences(s: Scenario, r: Report) -> None:
                 "only a held licence can be dormant",
                 "remove `dormant_since:` or set `status: held`",
             )
-        if lic.dormant_since is not None and lic.dormant_since > s.as_of:
+        if dated and lic.dormant_since is not None and lic.dormant_since > s.as_of:
             r.add(
                 ("licences", i, "dormant_since"),
                 f"dormant since {lic.dormant_since}, after as_of {s.as_of}",
@@ -243,23 +276,21 @@ def check_plants(s: Scenario, r: Report) -> None:
     """Plants: known operator and owners, coherent phases and dates, committed load within capacity."""
     known = ids(s.companies)
     built = {o.plant for o in s.offers if isinstance(o, BuildPlant)}
+    # An offer that failed the schema may still be the build offer: it is reported already.
+    built |= {
+        str(o.get("plant"))
+        for o in r.ghosts("offers").values()
+        if isinstance(o, dict) and o.get("kind") == "build_plant"
+    }
+    dated = r.usable("as_of")
     for i, p in enumerate(s.plants):
         base = ("plants", i)
-        if p.operator not in known:
-            r.add(
-                (*base, "operator"),
-                f"unknown company {p.operator!r}",
-                suggest(p.operator, known, "companies"),
-            )
+        r.refer((*base, "operator"), p.operator, "companies", known)
         for j, sh in enumerate(p.owners):
-            if sh.company not in known:
-                r.add(
-                    (*base, "owners", j, "company"),
-                    f"unknown company {sh.company!r}",
-                    suggest(sh.company, known, "companies"),
-                )
+            r.refer((*base, "owners", j, "company"), sh.company, "companies", known)
         if (
-            p.opened is not None
+            dated
+            and p.opened is not None
             and p.opened > s.as_of
             and p.status in (PlantStatus.OPERATING, PlantStatus.IDLE)
         ):
@@ -267,6 +298,18 @@ def check_plants(s: Scenario, r: Report) -> None:
                 (*base, "opened"),
                 f"plant is {p.status.value} but opens {p.opened}, after as_of {s.as_of}",
                 "set status to under_construction or planned, or fix the date",
+            )
+        if (
+            dated
+            and p.opened is not None
+            and p.opened <= s.as_of
+            and p.status in (PlantStatus.UNDER_CONSTRUCTION, PlantStatus.PLANNED)
+        ):
+            r.add(
+                (*base, "opened"),
+                f"plant is {p.status.value} but opened {p.opened}, on or before as_of {s.as_of}",
+                "set `status: operating` or `idle`, or give the future opening date, or remove "
+                "`opened:`",
             )
         if p.status is PlantStatus.PLANNED and p.id not in built:
             r.add(
@@ -316,14 +359,15 @@ def check_plants(s: Scenario, r: Report) -> None:
                     "replace `ready:` with `months:`",
                 )
         total = sum(ph.capacity for ph in p.phases)
+        years = r.usable("as_of", "horizon")
+        if years:
+            years_outside(
+                r, (*base, "committed"), p.committed, s.as_of.year, s.horizon, "committed"
+            )
         for year, load in p.committed.items():
-            if not s.as_of.year <= year <= s.horizon:
-                r.add(
-                    (*base, "committed", str(year)),
-                    f"year {year} is outside {s.as_of.year}-{s.horizon}",
-                    "keep committed years within the scenario",
-                )
-            elif load > total:
+            if years and not s.as_of.year <= year <= s.horizon:
+                continue
+            if load > total:
                 r.add(
                     (*base, "committed", str(year)),
                     f"committed load {fmt(load)} exceeds the plant's capacity of {fmt(total)}/year",
@@ -337,32 +381,17 @@ def check_programs(s: Scenario, r: Report) -> None:
     plants = ids(s.plants)
     for i, g in enumerate(s.programs):
         base = ("programs", i)
-        if g.company not in known:
-            r.add(
-                (*base, "company"),
-                f"unknown company {g.company!r}",
-                suggest(g.company, known, "companies"),
-            )
-        if g.target_sop.year > s.horizon:
+        r.refer((*base, "company"), g.company, "companies", known)
+        if r.usable("horizon") and g.target_sop.year > s.horizon:
             r.add(
                 (*base, "target_sop"),
                 f"target SOP {g.target_sop} is after the horizon ({s.horizon})",
                 "extend `horizon:` or move the SOP",
             )
-        for year in g.demand:
-            if not s.as_of.year <= year <= s.horizon:
-                r.add(
-                    (*base, "demand", str(year)),
-                    f"demand year {year} is outside {s.as_of.year}-{s.horizon}",
-                    "keep demand years within the scenario",
-                )
+        if r.usable("as_of", "horizon"):
+            years_outside(r, (*base, "demand"), g.demand, s.as_of.year, s.horizon, "demand")
         for pid in g.logistics:
-            if pid not in plants:
-                r.add(
-                    (*base, "logistics", pid),
-                    f"unknown plant {pid!r}",
-                    suggest(pid, plants, "plants"),
-                )
+            r.refer((*base, "logistics", pid), pid, "plants", plants)
 
 
 def check_history(s: Scenario, r: Report) -> None:
@@ -373,12 +402,7 @@ def check_history(s: Scenario, r: Report) -> None:
     """
     known = ids(s.companies)
     for i, c in enumerate(s.history):
-        if c.company not in known:
-            r.add(
-                ("history", i, "company"),
-                f"unknown company {c.company!r}",
-                suggest(c.company, known, "companies"),
-            )
+        r.refer(("history", i, "company"), c.company, "companies", known)
         if c.end is not None and c.end < c.start:
             r.add(
                 ("history", i, "end"),
@@ -401,27 +425,30 @@ CHECKS: tuple[Callable[[Scenario, Report], None], ...] = (
     check_policy_order,
     check_duration_order,
     check_company_refs,
+    check_ownership_cycles,
     check_owner_shares,
     check_licences,
     check_plants,
     check_programs,
     check_offers,
+    check_offer_targets,
     check_history,
 )
 """Every business check, run in this order; all run even when earlier ones fail."""
 
 
-def run_checks(s: Scenario, doc: SourceDoc) -> list[Problem]:
+def run_checks(s: Scenario, doc: SourceDoc, damage: Damage | None = None) -> list[Problem]:
     """Run every check and return the problems found.
 
     Args:
-        s: A schema-valid scenario.
+        s: A schema-valid scenario, or what validated of an invalid one.
         doc: The document it was read from, for line numbers.
+        damage: What failed the schema, if anything; the checks work around it.
 
     Returns:
         All problems, possibly empty.
     """
-    report = Report(doc)
+    report = Report(doc, damage or Damage())
     for check in CHECKS:
         check(s, report)
     return report.problems

@@ -1,13 +1,16 @@
 """Load a scenario file: parse YAML, validate the schema, then run the business checks.
 
-All problems of a stage are reported together, each located ``file:line: key.path``.
-The business checks run only on a schema-valid scenario, since they need typed data.
+Every problem of every stage is reported together, each located ``file:line: key.path``:
+YAML problems that still let the text be read (a duplicate key) do not stop the schema
+stage, and when the schema stage fails the business checks still run on the entries that
+did validate (:mod:`evfab._load_partial`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from evfab import _scenario as sm
 from evfab._checks import run_checks
 from evfab._errors import Problem, ScenarioError
+from evfab._load_partial import partial
 from evfab._yamlsrc import SourceDoc, format_path, is_date, parse_yaml, read_yaml
 
 
@@ -138,15 +142,42 @@ def _yaml_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _shown(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+def _shown(value: Any, text: str | None = None) -> str:
+    """The value as the user wrote it (``yes``, ``007``), else as read."""
+    if text:
+        return repr(text)
+    if value is None or isinstance(value, list | dict):
+        return _yaml_type(value)
+    shown = repr(value) if isinstance(value, str) else str(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
-def _message(err: dict[str, Any], raw: tuple[str | int, ...]) -> str:
-    """Say what is wrong in the scenario's words, not pydantic's."""
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
+"""``100,000``: a number written with thousands separators (YAML reads it as text)."""
+
+_CONSTRAINTS = {
+    "greater_than": "greater than {gt}",
+    "greater_than_equal": "greater than or equal to {ge}",
+    "less_than": "less than {lt}",
+    "less_than_equal": "less than or equal to {le}",
+}
+_NUMBER_KINDS = frozenset(
+    {"int_parsing", "float_parsing", "int_from_float", "int_type", "float_type", "finite_number"}
+)
+
+
+def _message(err: dict[str, Any], raw: tuple[str | int, ...], text: str | None) -> str:
+    """Say what is wrong in the scenario's words, not pydantic's.
+
+    Args:
+        err: One pydantic error.
+        raw: Its location, pydantic's parts included.
+        text: The value as written in the file, where YAML read it as something that
+            prints differently.
+    """
     kind, msg, value = err["type"], err["msg"], err.get("input")
     ctx = err.get("ctx") or {}
-    scalar = isinstance(value, str | int | float | dt.date)
+    shown = _shown(value, text)
     if kind == "extra_forbidden":
         return "unknown key"
     if kind == "missing":
@@ -155,32 +186,180 @@ def _message(err: dict[str, Any], raw: tuple[str | int, ...]) -> str:
         return f"unknown offer kind {ctx.get('tag')!r}"
     if kind == "union_tag_not_found":
         return "offer has no `kind`"
+    if kind == "value_error":  # our own validators word their messages for the user
+        return str(ctx.get("error", msg))
     if "[key]" in raw:
-        return f"key {_shown(value)} is not a year" if kind.startswith("int") else f"key: {msg}"
+        return f"key {shown} is not a year" if kind.startswith("int") else f"key: {msg}"
     if kind == "string_pattern_mismatch":
-        return f"{_shown(value)} is not a valid id"
+        if raw[-1:] == ("currency",):
+            return f"{shown} is not a currency code"
+        return f"{shown} is not a valid id"
+    if kind == "string_too_short" and not value:
+        return "must not be empty"
     if kind.startswith(("date", "datetime")):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return f"{_shown(value)} is a number, not a date"
-        if isinstance(value, str):
-            return f"{value!r} is not a valid date"
-        return str(msg)
+        return f"expected a date, got {shown if text else _yaml_type(value)}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         if _model_at(raw) is sm._Duration:
             return f"expected months (a number, or min/mode/max), got {_yaml_type(value)}"
         return f"expected a mapping of `key: value` lines, got {_yaml_type(value)}"
     if kind == "list_type":
         return f"expected a list, got {_yaml_type(value)}"
-    if scalar and "got " not in msg:
-        return f"{msg}, got {_shown(value)}"
-    return str(msg)
+    if kind == "too_short":
+        n = ctx.get("min_length", 1)
+        return "the list is empty" if not value else f"the list needs at least {n} entries"
+    if kind in _CONSTRAINTS:
+        limits = {k: _num(v) if isinstance(v, int | float) else v for k, v in ctx.items()}
+        return f"must be {_CONSTRAINTS[kind].format(**limits)}, got {shown}"
+    if kind in ("int_parsing", "int_type"):
+        return f"expected a whole number, got {shown}"
+    if kind == "int_from_float":
+        return f"{shown} is not a whole number (it has a fractional part)"
+    if kind in ("float_parsing", "float_type"):
+        return f"expected a number, got {shown}"
+    if kind == "finite_number":
+        return f"{shown} is not a finite number"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"expected true or false, got {shown}"
+    if kind == "string_type":
+        return f"expected text, got {shown}"
+    if kind == "enum":
+        return f"expected one of {ctx.get('expected', '')}, got {shown}"
+    msg = str(msg).removeprefix("Input should be ")
+    if value is None or isinstance(value, str | int | float | dt.date):
+        return f"{msg}, got {shown}"
+    return msg
 
 
-def _hint(err: dict[str, Any], path: tuple[str | int, ...], raw: tuple[str | int, ...]) -> str:
+_FRACTIONS = frozenset({"share", "capacity_share", "min_fill"})
+_MONEY = frozenset({"fixed_fee", "module_fee", "badge_waiver_fee", "capital_budget"})
+_PER_CAR = frozenset({"fee_per_unit", "lost_margin", "unit_cost"})
+_VEHICLES = frozenset({"capacity", "min_capacity", "module_capacity"})
+_DATE_FIELDS = frozenset(
+    {
+        "as_of",
+        "since",
+        "ready",
+        "opened",
+        "target_sop",
+        "applied_on",
+        "dormant_since",
+        "construction_start",
+        "until",
+        "date",
+        "start",
+        "end",
+    }
+)
+
+
+def _unit(field: str, path: tuple[str | int, ...]) -> str:
+    """What a number at ``path`` counts, to follow "a number": ``of months``, ``in ...``."""
+    if field in _YEAR_FIELDS or field.isdigit() or field in _VEHICLES:
+        return "of vehicles per year"
+    if field in ("min", "mode", "max") or field.endswith("months"):
+        return "of months"
+    if field in _MONEY:
+        return "in the scenario's currency"
+    if field in _PER_CAR or (len(path) >= 2 and path[-2] == "logistics"):
+        return "in the scenario's currency per vehicle"
+    if field == "max_modules":
+        return "of modules"
+    return ""
+
+
+def _number_hint(field: str, kind: str, raw: tuple[str | int, ...], unit: str) -> str:
+    """How to write the number at ``raw``: its unit and the range the schema allows."""
+    bounds = _bounds(raw)
+    if "probability" in field or field in _FRACTIONS:
+        above = ", above 0" if "gt" in bounds else ""
+        return f"use a fraction between 0 and 1{above}, e.g. 0.5 for 50 %"
+    if field == "discount_rate":
+        return "use a fraction of 1 a year, from 0 to below 1, e.g. 0.08 for 8 %"
+    if field == "horizon":
+        return "the last planning year, a whole number between 1990 and 2100, e.g. 2030"
+    if kind in _CONSTRAINTS and bounds:
+        return f"use {_range(bounds, unit)}"
+    return f"write a plain number{f' {unit}' if unit else ''}, without units or separators"
+
+
+def _bounds(raw: tuple[str | int, ...], root: type[BaseModel] = sm.Scenario) -> dict[str, float]:
+    """The numeric bounds (gt, ge, lt, le) of the schema type at ``raw`` under ``root``."""
+    tp: Any = root
+    metadata: list[Any] = []
+    for part in raw:
+        if _internal(part):
+            continue
+        metadata = []
+        while True:  # strip Optional and Annotated, keeping the constraints found on the way
+            if get_origin(tp) is Annotated:
+                metadata += list(get_args(tp)[1:])
+                tp = get_args(tp)[0]
+            elif get_origin(tp) in (Union, UnionType) and type(None) in get_args(tp):
+                tp = next(a for a in get_args(tp) if a is not type(None))
+            else:
+                break
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if not isinstance(part, str) or part not in tp.model_fields:
+                return {}
+            info = tp.model_fields[part]
+            tp = info.annotation
+            metadata = list(info.metadata)
+        elif get_origin(tp) is list:
+            tp = get_args(tp)[0]
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        elif get_origin(tp) in (Union, UnionType) and part in _OFFER_CLASSES:
+            tp = _OFFER_CLASSES[str(part)]
+        else:
+            return {}
+    while get_origin(tp) in (Annotated, Union, UnionType):
+        if get_origin(tp) is Annotated:
+            metadata += list(get_args(tp)[1:])
+            tp = get_args(tp)[0]
+        else:
+            tp = next((a for a in get_args(tp) if a is not type(None)), tp)
+    out: dict[str, float] = {"int": float(tp is int)}
+    for m in metadata:
+        for item in [m, *getattr(m, "metadata", [])]:
+            for key in ("gt", "ge", "lt", "le"):
+                if getattr(item, key, None) is not None:
+                    out[key] = float(getattr(item, key))
+    return out
+
+
+def _num(x: float) -> str:
+    """``100,000,000``; years and other numbers under 10,000 without a separator."""
+    if not float(x).is_integer():
+        return f"{x:g}"
+    return f"{x:,.0f}" if abs(x) >= 10_000 else f"{x:.0f}"
+
+
+def _range(b: dict[str, float], unit: str) -> str:
+    """``a whole number of vehicles per year between 1 and 100,000,000``, from bounds."""
+    whole = bool(b.get("int"))
+    lo: str | None = None
+    if "ge" in b:
+        lo = _num(b["ge"])
+    elif "gt" in b:
+        lo = _num(b["gt"] + 1) if whole else None
+    hi = _num(b["le"]) if "le" in b else None
+    what = ("a whole number" if whole else "a number") + (f" {unit}" if unit else "")
+    if lo is not None and hi is not None:
+        return f"{what} between {lo} and {hi}"
+    low = f"{lo} or more" if lo is not None else f"above {_num(b['gt'])}" if "gt" in b else ""
+    high = f"at most {hi}" if hi is not None else f"below {_num(b['lt'])}" if "lt" in b else ""
+    return ", ".join(x for x in (what, low, high) if x)
+
+
+def _hint(
+    err: dict[str, Any], path: tuple[str | int, ...], raw: tuple[str | int, ...], text: str | None
+) -> str:
     """Say how to fix it."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
+    value = err.get("input")
     field = next((p for p in reversed(path) if isinstance(p, str)), "")
+    unit = _unit(field, path)
     if kind == "missing":
         return f"add `{field}:`"
     if kind == "extra_forbidden":
@@ -193,52 +372,35 @@ def _hint(err: dict[str, Any], path: tuple[str | int, ...], raw: tuple[str | int
         return "add `kind:`, one of: " + ", ".join(_OFFER_KINDS)
     if "[key]" in raw:
         return "keys are years, e.g. 2024"
+    if isinstance(value, str) and _THOUSANDS.match(value.strip()):
+        return f"write numbers without thousands separators: {value.replace(',', '')}"
+    if field == "currency":
+        return "a three-letter ISO code in capitals, such as CNY, EUR or USD"
     if kind == "string_pattern_mismatch":
         return "use letters, digits, `_`, `-` and `.`, starting with a letter or digit"
     if kind == "string_type":
         return "put the value in quotes"
     if kind == "too_short":
         return "add at least one entry"
-    if kind.startswith(("date", "datetime")) or field in (
-        "as_of",
-        "since",
-        "ready",
-        "opened",
-        "target_sop",
-        "applied_on",
-        "dormant_since",
-        "construction_start",
-    ):
+    if kind == "string_too_short":
+        return "write a value, or remove the key if it is optional"
+    if field in _DATE_FIELDS or kind.startswith(("date", "datetime")):
+        if is_date(value) or "outside" in str(ctx.get("error", "")):
+            return "check the year"
         return "write dates as YYYY-MM-DD or YYYY-MM"
-    if "probability" in field or field in ("share", "capacity_share", "min_fill"):
-        return "a fraction between 0 and 1, e.g. 0.5 for 50 %"
-    if field == "discount_rate":
-        return "a fraction of 1 a year, e.g. 0.08 for 8 %"
-    if field == "horizon":
-        return "the last planning year, e.g. 2030"
-    if field == "currency":
-        return "a three-letter ISO code such as CNY"
+    if kind in _CONSTRAINTS or kind in _NUMBER_KINDS:
+        return _number_hint(field, kind, raw, unit)
     if field in _YEAR_FIELDS and kind == "dict_type":
         return "vehicles by year, e.g. `{2024: 50000, 2025: 80000}`"
-    if field in _YEAR_FIELDS or field.isdigit():
-        return "vehicles per year, a whole number"
-    if field in ("min", "mode", "max") or field.endswith("months"):
-        return "a number of months above 0" if kind == "greater_than" else "months, 0 or more"
+    if (
+        kind in ("model_type", "model_attributes_type", "dict_type")
+        and _model_at(raw) is sm._Duration
+    ):
+        return "months: a number, or `{min: 3, mode: 6, max: 12}`"
     if kind == "enum":
         return "use one of the listed values"
     if kind in ("bool_parsing", "bool_type"):
         return "write true or false"
-    if kind in ("greater_than", "greater_than_equal") and ctx.get("gt", ctx.get("ge")) == 0:
-        return "use a positive number" if kind == "greater_than" else "use 0 or more"
-    if kind in (
-        "int_parsing",
-        "float_parsing",
-        "int_from_float",
-        "int_type",
-        "float_type",
-        "finite_number",
-    ):
-        return "write a plain number without units or separators"
     if kind == "list_type":
         return "write a YAML list (lines starting with `- `, or `[a, b]`)"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
@@ -286,13 +448,14 @@ def _schema_problems(exc: ValidationError, doc: SourceDoc) -> list[Problem]:
             path = (*path, "kind")
         if path[-1:] in (("min",), ("mode",), ("max",)) and _is_number(_value_at(doc, path[:-1])):
             path = path[:-1]  # a bare number stands for all three: report it once
+        text = doc.texts.get(path)
         problems.append(
             Problem(
                 doc.file,
                 doc.line_of(path),
                 format_path(path),
-                _message(err, raw),
-                _hint(err, path, raw),
+                _message(err, raw, text),
+                _hint(err, path, raw, text),
             )
         )
     # One error per location is enough; unions can repeat the same one.
@@ -311,26 +474,37 @@ def validate_doc(doc: SourceDoc) -> sm.Scenario:
     Raises:
         ScenarioError: With every problem found.
     """
+    problems = list(doc.problems)
     if not isinstance(doc.data, dict):
-        raise ScenarioError(
-            [
-                Problem(
-                    doc.file,
-                    1,
-                    "",
-                    "a scenario must be a mapping of keys",
-                    "start with `name:`, `as_of:`, `horizon:` ...",
-                )
-            ]
+        problems.append(
+            Problem(
+                doc.file,
+                1,
+                "",
+                "a scenario must be a mapping of keys",
+                "start with `name:`, `as_of:`, `horizon:` ...",
+            )
         )
+        raise ScenarioError(problems)
     try:
         scenario = sm.Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError(_schema_problems(exc, doc)) from None
-    problems = run_checks(scenario, doc)
+        # A value the YAML stage already reported (a cycle, a tag) needs no second line.
+        said = [p.path for p in doc.problems if p.path]
+        problems += [p for p in _schema_problems(exc, doc) if not _under(p.path, said)]
+        valid = partial(doc.data, exc)
+        if valid is not None:
+            problems += run_checks(valid[0], doc, valid[1])
+        raise ScenarioError(problems) from None
+    problems += run_checks(scenario, doc)
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def _under(path: str, parents: list[str]) -> bool:
+    """Whether ``path`` is one of ``parents`` or inside one."""
+    return any(path == q or path.startswith((q + ".", q + "[")) for q in parents)
 
 
 def load(path: str | Path) -> sm.Scenario:
@@ -347,7 +521,7 @@ def load(path: str | Path) -> sm.Scenario:
     Raises:
         ScenarioError: With every problem found, each located file:line.
     """
-    return validate_doc(read_yaml(resolve(path)))
+    return validate_doc(read_yaml(resolve(path), strict=False))
 
 
 def loads(text: str, file: str = "<string>") -> sm.Scenario:
@@ -363,7 +537,7 @@ def loads(text: str, file: str = "<string>") -> sm.Scenario:
     Raises:
         ScenarioError: With every problem found.
     """
-    return validate_doc(parse_yaml(text, file))
+    return validate_doc(parse_yaml(text, file, strict=False))
 
 
 def bundled() -> dict[str, Path]:

@@ -14,31 +14,95 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
+
+MIN_DATE = dt.date(1900, 1, 1)
+"""Earliest date a scenario may give (``history`` reaches back to the first plants)."""
+MAX_DATE = dt.date(2200, 12, 31)
+"""Latest date a scenario may give."""
+MAX_MONTHS = 600
+"""Longest duration, months (50 years): longer is a typo, and would carry dates past 9999."""
+MAX_MONEY = 1e14
+"""Largest one-off amount (fee, price, capex, budget) in the scenario's currency: 100
+trillion, enough for any deal even in currencies of small unit; larger breaks the solver."""
+MAX_PER_CAR = 1e10
+"""Largest amount per vehicle (fee, cost, margin, logistics) in the scenario's currency."""
 
 
-def _parse_date(value: Any) -> Any:
-    """Accept YAML dates, ``YYYY-MM-DD`` and ``YYYY-MM`` (the first of that month)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
+def _to_date(value: Any) -> Any:
+    """Accept YAML dates, ``YYYY-MM-DD`` and ``YYYY-MM`` (the first of that month).
+
+    Month and day may have one digit (``2022-8-1``); numbers, times of day and other
+    text are refused with a message saying what was written.
+    """
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"{value} has a time of day; a date has none")
+    if isinstance(value, bool) or value is None:
+        return value  # pydantic says "expected a date"
+    if isinstance(value, int | float):
         # pydantic would read a number as seconds since 1970; in a scenario it is a typo.
         raise ValueError(f"{value!r} is a number, not a date")
     if isinstance(value, str):
-        m = _MONTH.match(value.strip())
-        if m:
-            year, month = int(m.group(1)), int(m.group(2))
-            if 1 <= month <= 12:
-                return dt.date(year, month, 1)
+        m = _DATE.match(value.strip())
+        if not m:
+            raise ValueError(f"{value!r} is not a valid date")
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
+        try:
+            return dt.date(year, month, day)
+        except ValueError as exc:  # month 13, 30 February ...
+            raise ValueError(f"{m.group(0)!r} is not a valid date: {exc}") from None
+    return value
+
+
+def _parse_date(value: Any) -> Any:
+    """A date between :data:`MIN_DATE` and :data:`MAX_DATE` (see :func:`_to_date`)."""
+    value = _to_date(value)
+    if isinstance(value, dt.date) and not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"{value} is outside {MIN_DATE.year}-{MAX_DATE.year}")
     return value
 
 
 Date = Annotated[dt.date, BeforeValidator(_parse_date)]
-"""A calendar date; ``YYYY-MM`` means the first day of that month."""
+"""A calendar date from 1900 to 2200; ``YYYY-MM`` means the first day of that month."""
+
+
+def _parse_as_of(value: Any) -> Any:
+    value = _to_date(value)
+    if isinstance(value, dt.date) and not 1990 <= value.year <= 2100:
+        raise ValueError(f"as_of {value} is outside 1990-2100, the years a scenario may plan")
+    return value
+
+
+AsOf = Annotated[dt.date, BeforeValidator(_parse_as_of)]
+"""The scenario's date, from 1990 to 2100 like ``horizon``."""
+
+
+def _parse_year(value: Any) -> Any:
+    """A year key: an integer, or text of digits only (YAML keys arrive as text)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(f"key {value!r} is not a year")
+
+
+Year = Annotated[int, BeforeValidator(_parse_year)]
+"""A calendar year used as a mapping key, e.g. ``2024``."""
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 """A number between 0 and 1."""
 
 Cars = Annotated[int, Field(ge=0, le=100_000_000)]
 """A number of vehicles (per year where the field says so); at most 100 million."""
+
+Months = Annotated[float, Field(ge=0, le=MAX_MONTHS)]
+"""A number of months, 0 to 600."""
+
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
+"""A one-off amount in the scenario's currency, 0 to 1e14."""
+
+PerCar = Annotated[float, Field(ge=0, le=MAX_PER_CAR)]
+"""An amount per vehicle in the scenario's currency, 0 to 1e10."""
 
 Id = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 """An identifier: letters, digits, ``_``, ``-`` and ``.``."""
@@ -77,14 +141,17 @@ def _fixed_duration(value: Any) -> Any:
 
 
 class _Duration(_Model):
-    """A duration in months as a triangular distribution; a single number means fixed."""
+    """A duration in months as a triangular distribution; a single number means fixed.
 
-    min: Annotated[float, Field(ge=0)]
-    """Shortest plausible duration, months."""
-    mode: Annotated[float, Field(ge=0)]
-    """Most likely duration, months; the nominal value used by the rules engine."""
-    max: Annotated[float, Field(ge=0)]
-    """Longest plausible duration, months."""
+    Each of min, mode and max is 0 to 600 months (50 years).
+    """
+
+    min: Months
+    """Shortest plausible duration, months (0-600)."""
+    mode: Months
+    """Most likely duration, months (0-600); the nominal value used by the rules engine."""
+    max: Months
+    """Longest plausible duration, months (0-600)."""
 
 
 Duration = Annotated[_Duration, BeforeValidator(_fixed_duration)]
@@ -102,7 +169,7 @@ class Source(_Model):
     url: str | None = None
     """Address of the document."""
     date: Date | None = None
-    """Publication date."""
+    """Publication date (1900-2200)."""
     note: str = ""
     """What the source says, or for an assumption the one-line reason for it."""
 
@@ -120,7 +187,7 @@ class PolicyPeriod(_Model):
     """
 
     since: Date
-    """Date the rules take effect."""
+    """Date the rules take effect (1900-2200)."""
     name: str = ""
     """Name of the rule or order, e.g. ``NDRC Order 22``."""
     new_licences: bool | None = None
@@ -129,14 +196,15 @@ class PolicyPeriod(_Model):
     """Time from a licence application to a decision, months."""
     approval_probability: Fraction | None = None
     """Chance an application is granted, 0-1."""
-    min_capacity: Annotated[int, Field(ge=0)] | None = None
-    """Minimum annual capacity of a plant behind a new licence, vehicles/year."""
+    min_capacity: Cars | None = None
+    """Minimum annual capacity of a plant behind a new licence, vehicles/year (0-100 million)."""
     contract_manufacturing: bool | None = None
     """Whether a licensed maker may build another company's cars (contract or entrusted)."""
     badge_names_manufacturer: bool | None = None
     """Whether the car must name the manufacturer of record (nameplate or tail badge)."""
-    dormant_exit_months: Annotated[int, Field(gt=0)] | None = None
-    """Months without output after which a licence is withdrawn; unset means no exit rule."""
+    dormant_exit_months: Annotated[int, Field(gt=0, le=MAX_MONTHS)] | None = None
+    """Months without output after which a licence is withdrawn (1-600); unset means no exit
+    rule."""
     sources: list[Id] = []
     """Ids of the sources behind these rules."""
 
@@ -170,8 +238,9 @@ class Company(_Model):
     """Id of the controlling group, if any."""
     owners: list[Share] = []
     """Shareholders (for joint ventures), fractions summing to at most 1."""
-    capital_budget: Annotated[float, Field(ge=0)] | None = None
-    """Most the company can spend on one-off fees, prices and capex over the horizon, currency."""
+    capital_budget: Money | None = None
+    """Most the company can spend on one-off fees, prices and capex over the horizon, currency
+    (0 to 1e14)."""
     sources: list[Id] = []
     """Ids of the sources behind this entry."""
 
@@ -193,13 +262,13 @@ class Licence(_Model):
     status: LicenceStatus
     """``held`` or ``applied`` (pending review)."""
     applied_on: Date | None = None
-    """Date of application, for ``applied`` licences."""
+    """Date of application, for ``applied`` licences only (1900-2200)."""
     review_months: Duration | None = None
     """Review time, months; defaults to the policy's."""
     approval_probability: Fraction | None = None
     """Chance of approval, 0-1; defaults to the policy's."""
     dormant_since: Date | None = None
-    """Date the holder last produced under it, if it is dormant."""
+    """Date the holder last produced under it, if it is dormant (1900-2200)."""
     sources: list[Id] = []
     """Ids of the sources behind this entry."""
 
@@ -215,9 +284,10 @@ class Phase(_Model):
     """A capacity step of a plant."""
 
     capacity: Annotated[int, Field(gt=0, le=100_000_000)]
-    """Capacity added by this phase, vehicles/year."""
+    """Capacity added by this phase, vehicles/year (1-100 million)."""
     ready: Date | None = None
-    """Date the phase can produce; for plants built through an offer use ``months`` instead."""
+    """Date the phase can produce (1900-2200); for plants built through an offer use ``months``
+    instead."""
     months: Duration | None = None
     """Build time after the construction start (or the build decision), months."""
 
@@ -238,16 +308,17 @@ class Plant(_Model):
     status: PlantStatus
     """Operating, idle, under construction or planned."""
     opened: Date | None = None
-    """Date the plant opened."""
+    """Date the plant opened (1900-2200); an ``under_construction`` plant opens after as_of."""
     construction_start: Date | None = None
-    """Date construction began (for plants under construction)."""
+    """Date construction began (for plants under construction), 1900-2200."""
     phases: Annotated[list[Phase], Field(min_length=1)]
     """Capacity phases, in order."""
-    committed: dict[int, Cars] = {}
-    """Load already committed by year (the operator's own models), vehicles/year."""
-    unit_cost: Annotated[float, Field(ge=0)] = 0.0
+    committed: dict[Year, Cars] = {}
+    """Load already committed by year (the operator's own models), vehicles/year (0-100 million)."""
+    unit_cost: PerCar = 0.0
     """Production cost per vehicle at this plant above the cheapest plant's, currency/vehicle
-    (leave 0 where plants cost the same; the planner compares it with ``lost_margin``)."""
+    (0 to 1e10; leave 0 where plants cost the same; the planner compares it with
+    ``lost_margin``)."""
     sources: list[Id] = []
     """Ids of the sources behind this entry."""
 
@@ -270,9 +341,9 @@ class Program(_Model):
     scope: Id = "bev_passenger"
     """Vehicle scope the program needs a licence for."""
     target_sop: Date
-    """Target start of production."""
-    demand: dict[int, Cars] = {}
-    """Cars wanted by year, vehicles/year."""
+    """Target start of production (1900-2200)."""
+    demand: dict[Year, Cars] = {}
+    """Cars wanted by year, vehicles/year (0-100 million)."""
     badge: BadgeNeed = BadgeNeed.OWN
     """Badge the car must carry: ``own``; ``co_brand`` (own or co-brand acceptable); ``any``."""
     single_source: bool = False
@@ -280,13 +351,14 @@ class Program(_Model):
     ramp_months: Duration | None = None
     """Months from start of production to full rate (linear ramp; the risk engine samples
     it); unset means full rate from the first day."""
-    lost_margin: Annotated[float, Field(ge=0)] = 0.0
-    """Margin lost per car of unmet demand, currency/vehicle; building pays when a route's
-    per-car cost (plant cost above the cheapest, fees, logistics) is below it."""
+    lost_margin: PerCar = 0.0
+    """Margin lost per car of unmet demand, currency/vehicle (0 to 1e10); building pays when a
+    route's per-car cost (plant cost above the cheapest, fees, logistics) is below it."""
     min_fill: Fraction = 0.0
     """Share of each year's demand that must be built (a hard constraint), 0-1."""
-    logistics: dict[str, Annotated[float, Field(ge=0)]] = {}
-    """Cost of getting a car from a plant (by plant id) to this program's market, currency/vehicle."""
+    logistics: dict[str, PerCar] = {}
+    """Cost of getting a car from a plant (by plant id) to this program's market,
+    currency/vehicle (0 to 1e10)."""
     sources: list[Id] = []
     """Ids of the sources behind this entry."""
 
@@ -307,8 +379,8 @@ class _OfferBase(_Model):
     calibrated prior for the offer's kind (``evfab calibrate``)."""
     success_probability: Fraction = 1.0
     """Chance the deal is concluded, 0-1."""
-    fixed_fee: Annotated[float, Field(ge=0)] = 0.0
-    """One-off payment (signing fee, price, capex), currency."""
+    fixed_fee: Money = 0.0
+    """One-off payment (signing fee, price, capex), currency (0 to 1e14)."""
     excludes: list[Id] = []
     """Ids of offers that cannot be taken together with this one."""
     note: str = ""
@@ -327,14 +399,16 @@ class ContractManufacturing(_OfferBase):
     """Id of the host's plant."""
     licence: Id | None = None
     """Id of the host licence used; defaults to the host's held licence for the scope."""
-    fee_per_unit: Annotated[float, Field(ge=0)] = 0.0
-    """Processing fee paid to the host per car, currency/vehicle."""
+    fee_per_unit: PerCar = 0.0
+    """Processing fee paid to the host per car, currency/vehicle (0 to 1e10)."""
     badge: BadgeTerms = BadgeTerms.HOST
     """Badge the contract requires: the host's, a co-brand, or the buyer's own."""
-    badge_waiver_fee: Annotated[float, Field(ge=0)] | None = None
-    """Fee to drop a host or co-brand clause and carry the buyer's own badge, currency."""
-    capacity: dict[int, Cars] = {}
-    """Maximum cars the host will build per year, vehicles/year; unset means plant capacity."""
+    badge_waiver_fee: Money | None = None
+    """Fee to drop a host or co-brand clause and carry the buyer's own badge, currency
+    (0 to 1e14)."""
+    capacity: dict[Year, Cars] = {}
+    """Maximum cars the host will build per year, vehicles/year (0-100 million); unset means
+    plant capacity."""
     until: Date | None = None
     """End of the contract: no cars are built under it from this date on (``YYYY-MM`` is
     the first of the month); unset means it runs to the horizon."""
@@ -350,12 +424,12 @@ class LicenceUmbrella(_OfferBase):
     """Id of the partner's licence; defaults to its held licence for the scope."""
     plants: Annotated[list[Id], Field(min_length=1)]
     """Ids of the plants (the buyer's own, to be built, or staked) it covers."""
-    fee_per_unit: Annotated[float, Field(ge=0)] = 0.0
-    """Fee paid to the partner per car, currency/vehicle."""
+    fee_per_unit: PerCar = 0.0
+    """Fee paid to the partner per car, currency/vehicle (0 to 1e10)."""
     badge: BadgeTerms = BadgeTerms.OWN
     """Badge the agreement requires."""
-    badge_waiver_fee: Annotated[float, Field(ge=0)] | None = None
-    """Fee to carry the buyer's own badge instead, currency."""
+    badge_waiver_fee: Money | None = None
+    """Fee to carry the buyer's own badge instead, currency (0 to 1e14)."""
     until: Date | None = None
     """End of the agreement: no cars are built under the partner's licence from this date
     on (``YYYY-MM`` is the first of the month); unset means it runs to the horizon."""
@@ -383,7 +457,7 @@ class PlantStake(_OfferBase):
     share: Annotated[float, Field(gt=0.0, le=1.0)]
     """Fraction of the plant bought, 0-1."""
     capacity_share: Fraction | None = None
-    """Fraction of the plant's free capacity the buyer may use; defaults to ``share``."""
+    """Fraction of the plant's free capacity the buyer may use, 0-1; defaults to ``share``."""
     closing_months: Duration = _Duration(min=0, mode=0, max=0)
     """Closing of the deal after it is agreed, months."""
 
@@ -395,12 +469,12 @@ class BuildPlant(_OfferBase):
     plant: Id
     """Id of the planned plant; its phases give build times in ``months``."""
     module_capacity: Annotated[int, Field(gt=0, le=100_000_000)] | None = None
-    """Capacity of one optional extra module the planner may add, vehicles/year (ready with
-    the first phase); unset means the plant comes only as its phases."""
+    """Capacity of one optional extra module the planner may add, vehicles/year (1-100 million;
+    ready with the first phase); unset means the plant comes only as its phases."""
     max_modules: Annotated[int, Field(ge=0, le=1000)] = 0
-    """Most extra modules that can be added."""
-    module_fee: Annotated[float, Field(ge=0)] = 0.0
-    """Capex of one module, currency."""
+    """Most extra modules that can be added, 0-1000."""
+    module_fee: Money = 0.0
+    """Capex of one module, currency (0 to 1e14)."""
 
 
 class ApplyLicence(_OfferBase):
@@ -449,7 +523,7 @@ class Case(_Model):
     kind: CaseKind
     """Which step it measures."""
     start: Date
-    """Date the step began (deal signed, construction start, application)."""
+    """Date the step began (deal signed, construction start, application), 1900-2200."""
     end: Date | None = None
     """Date it ended; unset if it had not ended by as_of (the case is then not used)."""
     note: str = ""
@@ -465,14 +539,14 @@ class Scenario(_Model):
     """Short name of the scenario."""
     title: str = ""
     """One-line description."""
-    as_of: Date
-    """The date the scenario describes; nothing can start before it."""
+    as_of: AsOf
+    """The date the scenario describes (1990-2100); nothing can start before it."""
     horizon: Annotated[int, Field(ge=1990, le=2100)]
-    """Last planning year."""
-    currency: Annotated[str, Field(min_length=3, max_length=3)] = "CNY"
-    """ISO currency code of every money figure."""
+    """Last planning year, 1990-2100."""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
+    """ISO 4217 code of every money figure: three capital letters, e.g. ``CNY``."""
     discount_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.08
-    """Annual discount rate for costs, fraction."""
+    """Annual discount rate for costs, fraction from 0 to below 1."""
     sources: list[Source] = []
     """Every source cited in the file."""
     policy: Annotated[list[PolicyPeriod], Field(min_length=1)]

@@ -13,6 +13,7 @@ the fixed cost; logistics cost per car = allocation cost / demand; no discountin
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,18 @@ import numpy.typing as npt
 import yaml
 
 from evfab._errors import Problem, ScenarioError
+from evfab._scenario import MAX_MONEY, MAX_PER_CAR
+
+MAX_UNITS = 100_000_000
+"""Largest capacity or demand evfab takes, vehicles a year (the scenario schema's limit)."""
+
+_LAYOUT = (
+    "the layout is 'm n'; m lines 'capacity fixed_cost'; per customer its demand, then m costs"
+)
+
+# NOTE: libyaml's emitter writes the same text as PyYAML's ~4x faster; capa/capb/capc
+# (1,000 customers x 100 facilities) otherwise spend most of their import writing YAML.
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass(frozen=True)
@@ -43,68 +56,195 @@ class CapInstance:
     cost: npt.NDArray[np.float64]
 
 
-def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
-    """Read an OR-Library ``cap*`` file.
+class _Tokens:
+    """The words of an instance file with their lines, read one by one with checks."""
 
-    Args:
-        path: The instance file.
-        capacity: Value for the word ``capacity`` (capa/capb/capc); required there.
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.words: list[str] = []
+        self.lines: list[int] = []
+        last = 1
+        for no, line in enumerate(text.splitlines(), 1):
+            parts = line.split()
+            self.words += parts
+            self.lines += [no] * len(parts)
+            if parts:
+                last = no
+        self.last_line = last
+        self.pos = 0
 
-    Returns:
-        The instance.
+    def fail(
+        self, where: str, message: str, hint: str = _LAYOUT, at: int | None = None
+    ) -> ScenarioError:
+        """A located problem at word ``at`` (default: the one just read)."""
+        i = self.pos - 1 if at is None else at
+        line = self.lines[i] if 0 <= i < len(self.lines) else self.last_line
+        return ScenarioError([Problem(self.file, line, where, message, hint)])
 
-    Raises:
-        ScenarioError: If the file is unreadable or malformed, or a capacity is needed.
-    """
-    p = Path(path)
+    def word(self, where: str, what: str) -> str:
+        if self.pos >= len(self.words):
+            raise self.fail(
+                where,
+                f"the file ends where {what} was expected ({len(self.words)} numbers in all)",
+                "the file is cut short: " + _LAYOUT,
+                at=len(self.words),
+            )
+        self.pos += 1
+        return self.words[self.pos - 1]
+
+    def number(self, where: str, what: str, *, lo: float = 0.0, above: bool = False) -> float:
+        """The next word as a finite number of at least ``lo`` (above it if ``above``)."""
+        text = self.word(where, what)
+        try:
+            x = float(text)
+        except ValueError:
+            raise self.fail(where, f"{what} is {text!r}, not a number") from None
+        if not math.isfinite(x):
+            raise self.fail(where, f"{what} is {text!r}, not a finite number")
+        if x < lo or (above and x == lo):
+            limit = f"above {lo:g}" if above else f"{lo:g} or more"
+            raise self.fail(where, f"{what} is {text}; it must be {limit}")
+        return x
+
+    def count(self, where: str, what: str) -> int:
+        """The next word as a whole number above 0."""
+        x = self.number(where, what, above=True)
+        if not x.is_integer():
+            raise self.fail(where, f"{what} is {self.words[self.pos - 1]}, not a whole number")
+        return int(x)
+
+
+def _units(tokens: _Tokens, where: str, what: str, x: float) -> None:
+    """Capacities and demands become whole vehicles a year in the scenario."""
+    if not x.is_integer():
+        raise tokens.fail(
+            where, f"{what} is {x:g}, not a whole number", "evfab counts whole vehicles"
+        )
+    if x > MAX_UNITS:
+        raise tokens.fail(where, f"{what} is {x:,.0f}, above evfab's limit of {MAX_UNITS:,}")
+
+
+def _read_text(p: Path) -> str:
     try:
-        tokens = p.read_text().split()
+        raw = p.read_bytes()
     except OSError as exc:
         raise ScenarioError(
             [Problem(str(p), 0, "", f"cannot read file: {exc.strerror}", "check the path")]
         ) from None
     try:
-        m, n = int(tokens[0]), int(tokens[1])
-        pos = 2
-        cap = np.empty(m)
-        fixed = np.empty(m)
-        for i in range(m):
-            word = tokens[pos]
-            if word.lower() == "capacity":
-                if capacity is None:
-                    raise ScenarioError(
-                        [
-                            Problem(
-                                str(p),
-                                0,
-                                "",
-                                "facility capacities are the word 'capacity'",
-                                "pass --capacity C (see capopt.txt)",
-                            )
-                        ]
-                    )
-                cap[i] = capacity
-            else:
-                cap[i] = float(word)
-            fixed[i] = float(tokens[pos + 1])
-            pos += 2
-        rest = np.array(tokens[pos : pos + n * (m + 1)], dtype=np.float64)
-        if len(rest) != n * (m + 1):
-            raise ValueError("file ends early")
-        block = rest.reshape(n, m + 1)
-    except (IndexError, ValueError) as exc:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
         raise ScenarioError(
             [
                 Problem(
                     str(p),
-                    0,
+                    line,
                     "",
-                    f"not an OR-Library cap file: {exc}",
-                    "expected 'm n', m facility lines, then n customers",
+                    f"not an OR-Library cap file: byte 0x{raw[exc.start]:02x} is not text",
+                    "an instance holds only numbers and the word 'capacity'",
                 )
             ]
         ) from None
-    return CapInstance(p.stem, cap, fixed, block[:, 0].copy(), block[:, 1:].copy())
+
+
+def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
+    """Read an OR-Library ``cap*`` file.
+
+    Every number is checked as it is read, so a problem is reported at its line: counts
+    must be whole and above 0, capacities above 0, costs and demands 0 or more, all
+    finite and within the scenario schema's limits.
+
+    Args:
+        path: The instance file.
+        capacity: Value for the word ``capacity`` (capa/capb/capc); required there, and
+            refused for instances that give their capacities as numbers.
+
+    Returns:
+        The instance.
+
+    Raises:
+        ScenarioError: If the file is unreadable or malformed, a capacity is missing,
+            out of range or not used.
+    """
+    p = Path(path)
+    where = str(p)
+    if capacity is not None and not (math.isfinite(capacity) and 0 < capacity <= MAX_UNITS):
+        raise ScenarioError(
+            [
+                Problem(
+                    where,
+                    0,
+                    "--capacity",
+                    f"the capacity must be above 0 and at most {MAX_UNITS:,}, got {capacity:g}",
+                    "pass the instance's capacity from capopt.txt, e.g. --capacity 8000",
+                )
+            ]
+        )
+    tokens = _Tokens(where, _read_text(p))
+    m = tokens.count("m", "the number of facilities (first number)")
+    n = tokens.count("n", "the number of customers (second number)")
+    cap = np.empty(m)
+    fixed = np.empty(m)
+    placeholder = False
+    for i in range(m):
+        at = f"facilities[{i}]"
+        word = tokens.word(f"{at}.capacity", f"facility {i + 1}'s capacity")
+        if word.lower() == "capacity":
+            placeholder = True
+            if capacity is None:
+                raise tokens.fail(
+                    f"{at}.capacity",
+                    "facility capacities are the word 'capacity'",
+                    "pass --capacity C (see capopt.txt)",
+                )
+            cap[i] = capacity
+        else:
+            tokens.pos -= 1
+            cap[i] = tokens.number(f"{at}.capacity", f"facility {i + 1}'s capacity", above=True)
+            _units(tokens, f"{at}.capacity", f"facility {i + 1}'s capacity", float(cap[i]))
+        fixed[i] = tokens.number(f"{at}.fixed_cost", f"facility {i + 1}'s fixed cost")
+        if fixed[i] > MAX_MONEY:
+            raise tokens.fail(
+                f"{at}.fixed_cost",
+                f"facility {i + 1}'s fixed cost is {fixed[i]:g}, above evfab's limit of {MAX_MONEY:g}",
+            )
+    if capacity is not None and not placeholder:
+        raise ScenarioError(
+            [
+                Problem(
+                    where,
+                    0,
+                    "--capacity",
+                    "--capacity is given, but this instance states every facility's capacity",
+                    "leave out --capacity: it is only for capa, capb and capc",
+                )
+            ]
+        )
+    demand = np.empty(n)
+    cost = np.empty((n, m))
+    for j in range(n):
+        at = f"customers[{j}]"
+        demand[j] = tokens.number(f"{at}.demand", f"customer {j + 1}'s demand")
+        _units(tokens, f"{at}.demand", f"customer {j + 1}'s demand", float(demand[j]))
+        for i in range(m):
+            cost[j, i] = tokens.number(
+                f"{at}.cost[{i}]", f"customer {j + 1}'s cost from facility {i + 1}"
+            )
+            if demand[j] > 0 and cost[j, i] / demand[j] > MAX_PER_CAR:
+                raise tokens.fail(
+                    f"{at}.cost[{i}]",
+                    f"customer {j + 1}'s cost from facility {i + 1} is {cost[j, i] / demand[j]:g} "
+                    f"per vehicle, above evfab's limit of {MAX_PER_CAR:g}",
+                )
+    if tokens.pos < len(tokens.words):
+        raise tokens.fail(
+            "",
+            f"unexpected {tokens.words[tokens.pos]!r} after the last of the {n} customers",
+            "the first line's m and n must match the file: " + _LAYOUT,
+            at=tokens.pos,
+        )
+    return CapInstance(p.stem, cap, fixed, demand, cost)
 
 
 def _num(x: float) -> float | int:
@@ -195,5 +335,36 @@ def to_scenario(inst: CapInstance, year: int = 2030) -> dict[str, Any]:
 
 
 def scenario_yaml(inst: CapInstance, year: int = 2030) -> str:
-    """The instance as scenario YAML text."""
-    return yaml.safe_dump(to_scenario(inst, year), sort_keys=False, width=120)
+    """The instance as scenario YAML text, checked to load as a valid scenario.
+
+    Args:
+        inst: The instance.
+        year: The single planning year.
+
+    Returns:
+        YAML text.
+
+    Raises:
+        ScenarioError: If the scenario would not load (each problem said as where it
+            would be in the written file); nothing should be written then.
+    """
+    from evfab._load import loads  # the loader imports the checks; only needed here
+
+    text = yaml.dump(to_scenario(inst, year), Dumper=_DUMPER, sort_keys=False, width=120)
+    try:
+        loads(text, file=f"<scenario from {inst.name}>")
+    except ScenarioError as exc:
+        raise ScenarioError(
+            [
+                Problem(
+                    p.file,
+                    p.line,
+                    p.path,
+                    p.message,
+                    (p.hint + "; " if p.hint else "")
+                    + "the instance gives a value evfab cannot plan",
+                )
+                for p in exc.problems
+            ]
+        ) from None
+    return text
