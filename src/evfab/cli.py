@@ -23,14 +23,17 @@ from rich.console import Console
 
 from evfab import _io
 from evfab._api import compile as compile_world
-from evfab._errors import EvfabError, PlanInfeasibleError, ScenarioError
+from evfab._cli_errors import load_all as _load_all
+from evfab._cli_errors import plan_or_fail as _plan_or_fail
+from evfab._cli_errors import report
+from evfab._errors import PlanInfeasibleError, ScenarioError
 from evfab._fmt import plural
 from evfab._load import bundled, load
 from evfab._scenario import Scenario
 from evfab.rules import derive_routes
 
 if TYPE_CHECKING:
-    from evfab.plan import PlanResult
+    pass
 
 app = typer.Typer(
     add_completion=False,
@@ -592,37 +595,6 @@ def demo(
     )
 
 
-def _load_all(*files: str) -> list[Scenario]:
-    """Load several scenarios, reporting the problems of all of them at once."""
-    loaded, problems = [], []
-    for f in files:
-        try:
-            loaded.append(load(f))
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise ScenarioError(problems)
-    return loaded
-
-
-def _plan_or_fail(result: PlanResult) -> None:
-    """Raise what the CLI reports when a plan has none (infeasible, no plan in time)."""
-    if result.status.value == "infeasible":
-        lines = "\n".join(f"  - {e}" for e in result.shortfalls["explanation"])
-        raise PlanInfeasibleError(
-            "no plan meets every program's minimum production:\n"
-            + (lines or "  (no shortfall could be located)")
-        )
-    if result.status.value == "no_plan":
-        raise NoPlanError("the time limit ran out before the solver found any plan")
-    if not result.ok:
-        raise EvfabError(f"the solver stopped without a plan ({result.status.value})")
-
-
-class NoPlanError(EvfabError):
-    """The time limit ran out before any plan was found (CLI exit code 4)."""
-
-
 def main() -> None:
     """Console entry point: run the app and map errors to exit codes."""
     debug = "--debug" in sys.argv[1:]
@@ -638,39 +610,7 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(141)
-    except _io.OutputError as exc:
-        if debug:
-            raise
-        err.print(f"error: {exc}; nothing was written", markup=False, soft_wrap=True)
-        sys.exit(2)
-    except NoPlanError as exc:
-        if debug:
-            raise
-        err.print(f"error: {exc} (raise --time-limit)", markup=False, soft_wrap=True)
-        sys.exit(4)
-    except ScenarioError as exc:
-        if debug:
-            raise
-        for p in exc.problems:
-            err.print(str(p), markup=False, highlight=False, soft_wrap=True)
-        n = len(exc.problems)
-        err.print(f"[red]{n} problem{'s' if n != 1 else ''}[/]; nothing was written.")
-        sys.exit(2)
-    except PlanInfeasibleError as exc:
-        if debug:
-            raise
-        err.print(str(exc), markup=False, soft_wrap=True)
-        sys.exit(3)
-    except EvfabError as exc:
-        if debug:
-            raise
-        err.print(f"error: {exc}", markup=False, soft_wrap=True)
-        sys.exit(1)
     except Exception as exc:
         if debug:
             raise
-        err.print(
-            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
-            markup=False,
-        )
-        sys.exit(1)
+        sys.exit(report(exc, err))
