@@ -132,6 +132,7 @@ def pyomo_build(d: PlanInputs) -> Any:
     waiver_fee: list[float] = d.waiver_fee.tolist()
     waiver_offer: list[int] = d.waiver_offer.tolist()
     keep_year: list[int] = d.route_keep_year.tolist()
+    keep_group: list[int] = d.route_keep_group.tolist()
     ptr: list[int] = d.route_offer_ptr.tolist()
     idx: list[int] = d.route_offer_idx.tolist()
     access: list[int] = d.route_access.tolist()
@@ -146,7 +147,7 @@ def pyomo_build(d: PlanInputs) -> Any:
     module_cap: list[list[float]] = d.module_cap.tolist()
     module_max: list[float] = d.module_max.tolist()
     module_fee: list[float] = d.module_fee.tolist()
-    plant_module_offer: list[int] = d.plant_module_offer.tolist()
+    module_plant: list[int] = d.module_plant.tolist()
     n_r, n_g, n_o = len(prog), len(demand), len(offer_fixed)
     offers_of: list[list[int]] = [idx[ptr[r] : ptr[r + 1]] for r in range(n_r)]
 
@@ -195,8 +196,9 @@ def pyomo_build(d: PlanInputs) -> Any:
     m.z = pyo.Var(m.ZR, within=pyo.Binary)
     m.W = pyo.RangeSet(0, len(waiver_fee) - 1)
     m.w = pyo.Var(m.W, within=pyo.Binary)
-    m.KR = pyo.Set(initialize=[r for r in m.R if keep_year[r] >= 0])
-    m.k = pyo.Var(m.KR, within=pyo.Binary)
+    m.KR = pyo.Set(initialize=[r for r in m.R if keep_group[r] >= 0])
+    m.KL = pyo.RangeSet(0, max(keep_group, default=-1))
+    m.k = pyo.Var(m.KL, within=pyo.Binary)
 
     def switch(m: Any, r: int) -> Any:
         """The binary that switches route r on: its z, its only offer's x, or none."""
@@ -238,7 +240,7 @@ def pyomo_build(d: PlanInputs) -> Any:
     m.PY = pyo.Set(dimen=2, initialize=sorted(q_by_py))
 
     def plant_rule(m: Any, p: int, y: int) -> Any:
-        extra = module_capacity(m, plant_module_offer[p], y) if plant_module_offer[p] >= 0 else 0
+        extra = sum(module_capacity(m, o, y) for o in m.MO if module_plant[o] == p)
         return sum(m.q[r, y] for r in q_by_py[p, y]) - extra <= free[p][y]
 
     m.plant = pyo.Constraint(m.PY, rule=plant_rule)
@@ -303,13 +305,21 @@ def pyomo_build(d: PlanInputs) -> Any:
     def keep_after_rule(m: Any, r: int, y: int) -> Any:
         if r not in m.KR or y <= keep_year[r]:
             return pyo.Constraint.Skip
-        return m.q[r, y] - min(cap[r][y], demand[prog[r]][y]) * m.k[r] <= 0
+        return m.q[r, y] - min(cap[r][y], demand[prog[r]][y]) * m.k[keep_group[r]] <= 0
 
     m.keep_after = pyo.Constraint(m.QI, rule=keep_after_rule)
     m.keep = pyo.Constraint(
-        m.KR,
-        rule=lambda m, r: (
-            m.k[r] - sum(m.q[r, y] for y in m.Y if (r, y) in m.QI and y <= keep_year[r]) <= 0
+        m.KL,
+        rule=lambda m, k: (
+            m.k[k]
+            - sum(
+                m.q[r, y]
+                for r in m.KR
+                if keep_group[r] == k
+                for y in m.Y
+                if (r, y) in m.QI and y <= keep_year[r]
+            )
+            <= 0
         ),
     )
 

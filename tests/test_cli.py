@@ -256,3 +256,22 @@ def test_risk_charts_of_many_routes_stay_readable(tmp_path: Path) -> None:
         head = (tmp_path / "o" / name).read_bytes()[:24]
         width, height = struct.unpack(">II", head[16:24])
         assert width < 2500 and height < 2500, (name, width, height)
+
+
+def test_out_is_written_even_when_the_reader_of_stdout_goes_away(tmp_path: Path) -> None:
+    p = subprocess.Popen(
+        [EVFAB, "plan", "xiaomi-2022", "--no-alternatives", "--out", str(tmp_path / "o")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert p.stdout is not None
+    p.stdout.read(10)
+    p.stdout.close()
+    p.wait(timeout=120)
+    assert (tmp_path / "o" / "plan.json").exists()
+
+
+def test_validate_does_not_speak_of_writing(write_scenario) -> None:  # type: ignore[no-untyped-def]
+    bad = write_scenario("name: x\nas_of: 2022-01-01\nhorizon: 2020\npolicy: []\n")
+    res = run("validate", str(bad))
+    assert res.returncode == 2 and "nothing was written" not in res.stderr

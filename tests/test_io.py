@@ -81,3 +81,12 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(
     monkeypatch.undo()
     atomic_write_text(target, "new")
     assert target.read_text() == "new"
+
+
+def test_write_files_changes_nothing_when_an_old_output_is_a_folder(tmp_path: Path) -> None:
+    from evfab._io import OutputError, write_files
+
+    (tmp_path / "old.csv").mkdir()
+    with pytest.raises(OutputError, match=r"old\.csv: it is a folder"):
+        write_files(tmp_path, {"new.csv": b"x"}, owned=("new.csv", "old.csv"))
+    assert not (tmp_path / "new.csv").exists()

@@ -422,3 +422,61 @@ offers:
         "Using only partner:cm1@partner:pa is not feasible: its one-off costs of 2m CNY "
         "exceed N1's capital budget of 1m CNY." in r.explanations["g1"]
     )
+
+
+def test_a_waiver_is_counted_once_in_the_explanation() -> None:
+    r = _plan(
+        """\
+name: t
+as_of: 2030-01-01
+horizon: 2030
+discount_rate: 0.0
+sources:
+  - {id: a, status: assumption, note: test}
+policy:
+  - {since: 2020-01-01, contract_manufacturing: true, sources: [a]}
+companies:
+  - {id: partner, name: Partner, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: p-bev, holder: partner, status: held, sources: [a]}
+plants:
+  - {id: pa, name: PA, operator: n1, status: operating, opened: 2020-01, phases: [{capacity: 50000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 100000}, badge: own, lost_margin: 1500}
+offers:
+  - {id: umb, kind: licence_umbrella, to: n1, partner: partner, plants: [pa], fee_per_unit: 1000, badge: co_brand, badge_waiver_fee: 100000000, lead_months: 0, sources: [a]}
+"""
+    )
+    assert "(from 100m CNY)" in r.explanations["g1"][0]
+
+
+def test_a_program_whose_licence_dies_before_it_wants_cars_is_told_so() -> None:
+    r = _plan(
+        """\
+name: t
+as_of: 2030-01-01
+horizon: 2033
+discount_rate: 0.0
+sources:
+  - {id: a, status: assumption, note: test}
+policy:
+  - {since: 2020-01-01, dormant_exit_months: 24, sources: [a]}
+companies:
+  - {id: oldco, name: OldCo, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: old-bev, holder: oldco, status: held, dormant_since: 2029-06, sources: [a]}
+plants:
+  - {id: pa, name: PA, operator: oldco, status: idle, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2031-01, demand: {2033: 100000}, badge: any, lost_margin: 10000}
+offers:
+  - {id: buy, kind: acquire_company, to: n1, target: oldco, fixed_fee: 1000000, lead_months: 0, closing_months: 0, transfer_months: 0, sources: [a]}
+"""
+    )
+    assert r.explanations["g1"][0] == (
+        "Builds nothing: its usable routes rest on licence old-bev, which the dormancy rule "
+        "withdraws on 2031-06-01 unless cars are built under it before then, and the program "
+        "wants no cars before 2033."
+    )

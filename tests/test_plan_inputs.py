@@ -256,3 +256,53 @@ def test_single_source_programs_build_at_one_plant_a_year(seed: int) -> None:
     plants = r.production.groupby(["program", "year"])["plant"].nunique()
     assert (plants <= 1).all()
     assert isinstance(r.production, pd.DataFrame)
+
+
+def test_every_build_offer_of_a_plant_brings_its_modules() -> None:
+    # Two exclusive build offers for one planned plant, each with a 50k module: the cheap one
+    # and its module (1m + 1m) give 150k a year.
+    r = _plan("""\
+as_of: 2030-01-01
+horizon: 2031
+policy:
+  - {since: 2020-01-01, sources: [a]}
+companies:
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: n1-bev, holder: n1, status: held, sources: [a]}
+plants:
+  - {id: np, name: New plant, operator: n1, status: planned, phases: [{capacity: 100000, months: 0}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 150000, 2031: 150000}, badge: own, lost_margin: 10000}
+offers:
+  - {id: build-a, kind: build_plant, to: n1, plant: np, fixed_fee: 1000000, lead_months: 0, module_capacity: 50000, max_modules: 1, module_fee: 1000000, sources: [a]}
+  - {id: build-b, kind: build_plant, to: n1, plant: np, fixed_fee: 5000000, lead_months: 0, module_capacity: 50000, max_modules: 1, module_fee: 1000000, excludes: [build-a], sources: [a]}
+""")
+    assert r.objective == pytest.approx(2e6)
+    assert list(r.offers["offer"]) == ["build-a"]
+    assert r.utilization["capacity"].tolist() == pytest.approx([150_000, 150_000])
+
+
+def test_cars_built_on_one_route_keep_the_licence_for_all() -> None:
+    # g1 builds 1,000 cars under the bought licence in 2031, before its withdrawal on
+    # 2031-06-01: g2 may then build under it in 2033.
+    r = _plan("""\
+as_of: 2030-01-01
+horizon: 2033
+policy:
+  - {since: 2020-01-01, dormant_exit_months: 24, sources: [a]}
+companies:
+  - {id: oldco, name: OldCo, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: old-bev, holder: oldco, status: held, dormant_since: 2029-06, sources: [a]}
+plants:
+  - {id: pa, name: PA, operator: oldco, status: idle, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2031-01, demand: {2031: 1000}, badge: any, lost_margin: 10000}
+  - {id: g2, company: n1, name: G2, target_sop: 2031-01, demand: {2033: 50000}, badge: any, lost_margin: 10000}
+offers:
+  - {id: buy, kind: acquire_company, to: n1, target: oldco, fixed_fee: 1000000, lead_months: 0, closing_months: 0, transfer_months: 0, sources: [a]}
+""")
+    assert r.objective == pytest.approx(1e6)
+    assert _cars(r, "program") == {"g1": 1000, "g2": 50_000}

@@ -3,6 +3,7 @@ of error (the codes are listed in :mod:`evfab.cli`)."""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -62,7 +63,9 @@ def report(exc: Exception, err: Console) -> int:
         for p in exc.problems:
             err.print(str(p), markup=False, highlight=False, soft_wrap=True)
         n = len(exc.problems)
-        err.print(f"[red]{n} problem{'s' if n != 1 else ''}[/]; nothing was written.")
+        writes = not (len(sys.argv) > 1 and "validate" in sys.argv[1:3])
+        tail = "; nothing was written." if writes else "."
+        err.print(f"[red]{n} problem{'s' if n != 1 else ''}[/]{tail}")
         return 2
     known: list[tuple[type[Exception], int, str]] = [
         (OutputError, 2, "error: {}; nothing was written"),

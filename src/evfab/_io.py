@@ -132,7 +132,8 @@ def write_files(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _cannot(out, exc) from exc
-    for name in files:
+    stale = sorted(set(owned) - set(files))
+    for name in [*files, *stale]:
         if (out / name).is_dir():
             raise OutputError(f"cannot write {out / name}: it is a folder (move it away)")
     staged: list[tuple[Path, Path]] = []
@@ -148,8 +149,11 @@ def write_files(
         raise
     for tmp, target in staged:
         os.replace(tmp, target)
-    for name in set(owned) - set(files):
-        (out / name).unlink(missing_ok=True)
+    for name in stale:
+        try:
+            (out / name).unlink(missing_ok=True)
+        except OSError as exc:  # checked above; a race with another process
+            raise _cannot(out / name, exc) from exc
     return [target for _, target in staged]
 
 

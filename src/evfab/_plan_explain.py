@@ -347,6 +347,26 @@ def _unprofitable(world: World, g: str, routes: RouteTable) -> str:
     gi = list(world.program_ids).index(g)
     usable = routes.arrays.usable[routes.template]
     rows = np.nonzero((routes.program == gi) & usable)[0]
+    wanted = np.nonzero(world.demand[gi] > 0)[0]
+    first = int(world.years[wanted[0]]) if len(wanted) else None
+    ts = [routes.templates[int(routes.template[i])] for i in rows.tolist()]
+    dead = [
+        t
+        for t in ts
+        if first is not None
+        and t.timing is not None
+        and t.timing.deadline is not None
+        and (t.timing.deadline - dt.timedelta(days=1)).year < first
+    ]
+    if dead and len(dead) == len(ts):
+        # Cars are built only against demand: none can keep such a licence alive.
+        t = dead[0]
+        assert t.timing is not None and t.timing.deadline is not None
+        return (
+            f"Builds nothing: its usable routes rest on licence {t.licence}, which the "
+            f"dormancy rule withdraws on {t.timing.deadline.isoformat()} unless cars are built "
+            f"under it before then, and the program wants no cars before {first}."
+        )
     per_car = routes.arrays.unit_cost[routes.template[rows]] + routes.logistics(rows)
     best = int(np.argmin(per_car))
     t = routes.templates[int(routes.template[rows[best]])]
@@ -358,7 +378,7 @@ def _unprofitable(world: World, g: str, routes: RouteTable) -> str:
             f"Builds nothing: no usable route pays for itself: {cost}, against "
             f"{margin:,.0f} {cur} of margin lost per car unbuilt."
         )
-    one_off = t.fixed_cost + t.badge_waiver_fee
+    one_off = t.fixed_cost
     why = "the plan gives the capacity of its routes to programs that lose more per car"
     if one_off > 0:
         why += f", or finds their one-off costs (from {money(one_off)} {cur}) not worth the cars"
@@ -385,7 +405,7 @@ def _why_not_alone(world: World, g: str, rid: str, routes: RouteTable, status: s
     c = str(world.column("programs", "company")[gi])
     budget = world.column("companies", "capital_budget")[list(world.company_ids).index(c)]
     if t is not None and budget is not None and budget == budget:
-        spend = t.fixed_cost + t.badge_waiver_fee
+        spend = t.fixed_cost
         if spend > float(budget):
             return (
                 f"its one-off costs of {money(spend)} {world.currency} exceed "

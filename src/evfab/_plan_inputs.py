@@ -133,13 +133,14 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
             for b in world.column("companies", "capital_budget")
         ]
     )
-    mods = _modules(world, offer_info, len(world.plant_ids))
+    mods = _modules(world, offer_info, plant_pos)
     special = _Special(world, table, rt, route_program)
     extra = access >= 0
     extra[extra] = mods.size[access_offer[access[extra]]] > 0
     if extra.any():
         route_cap[extra] += _route_modules(world, special, mods, access_offer[access[extra]], extra)
     route_cap = special.ramped(route_cap)
+    keep_year, keep_group = special.keep()
     local_flat = offer_pos[flat]
     waiver, waiver_offer, waiver_fee = _waivers(ta.waiver_fee[rt], local_flat, ptr)
     plant_cost = np.array(world.column("plants", "unit_cost"), np.float64)[ta.plant[rt]]
@@ -160,7 +161,8 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         route_offer_idx=local_flat,
         route_access=access,
         route_waiver=waiver,
-        route_keep_year=special.keep_year(),
+        route_keep_year=keep_year,
+        route_keep_group=keep_group,
         plant_free=plant_free,
         offer_fixed=offer_fixed,
         offer_year=offer_year,
@@ -174,7 +176,7 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         module_cap=mods.cap,
         module_max=mods.max,
         module_fee=mods.fee,
-        plant_module_offer=mods.plant_offer[plant_rows],
+        module_plant=mods.plant,
     )
     ix = Index(
         programs,
@@ -264,11 +266,11 @@ class _Modules:
     """Most modules (O)."""
     fee: FloatArray
     """Capex per module (O)."""
-    plant_offer: IntArray
-    """Build offer whose modules add to each plant, or -1 (P)."""
+    plant: IntArray
+    """Plan plant (position) whose capacity each offer's modules add to, or -1 (O)."""
 
 
-def _modules(world: World, offer_info: list[dict[str, object]], n_plants: int) -> _Modules:
+def _modules(world: World, offer_info: list[dict[str, object]], plant_pos: IntArray) -> _Modules:
     """The extra modules of the build offers among ``offer_info``."""
     n_o, n_y = len(offer_info), len(world.years)
     out = _Modules(
@@ -277,7 +279,7 @@ def _modules(world: World, offer_info: list[dict[str, object]], n_plants: int) -
         [None] * n_o,
         np.zeros(n_o),
         np.zeros(n_o),
-        np.full(n_plants, -1, np.int64),
+        np.full(n_o, -1, np.int64),
     )
     for i, row in enumerate(offer_info):
         det: dict[str, object] = row["detail"]  # type: ignore[assignment]
@@ -290,8 +292,7 @@ def _modules(world: World, offer_info: list[dict[str, object]], n_plants: int) -
         out.cap[i] = out.size[i] * year_fractions(first, world.years)
         out.max[i] = float(det["max_modules"])  # type: ignore[arg-type]
         out.fee[i] = float(det["module_fee"])  # type: ignore[arg-type]
-        p = world.plant_row[str(det["plant"])]
-        out.plant_offer[p] = i
+        out.plant[i] = plant_pos[world.plant_row[str(det["plant"])]]
     return out
 
 
@@ -333,23 +334,33 @@ class _Special:
         cap[rows] *= ramp_factor(sop, ramp[self.route_program[rows]], starts, ends)
         return cap
 
-    def keep_year(self) -> IntArray:
-        """Per usable route, the last year in which it must produce to keep a licence the
-        dormancy rule withdraws, or -1 (no such licence, or withdrawn after the horizon)."""
+    def keep(self) -> tuple[IntArray, IntArray]:
+        """Licences the dormancy rule withdraws within the horizon unless cars are built
+        under them: per usable route, the last year in which that can be done (or -1), and
+        the licence's group (or -1) — every route of one company under one such licence
+        shares it, so cars built on any of them keep it for all."""
         first, end = int(self.world.years[0]), int(self.world.years[-1])
         # NOTE: per template (a few), not per route; most scenarios have no such licence.
-        keep = [
-            -1
-            if w is None or (w - dt.timedelta(days=1)).year >= end
-            else max((w - dt.timedelta(days=1)).year - first, 0)
-            for w in (
-                t.timing.deadline if t.timing is not None else None for t in self.table.templates
-            )
+        year, key = [], []
+        for t in self.table.templates:
+            w = t.timing.deadline if t.timing is not None else None
+            last = (w - dt.timedelta(days=1)).year if w is not None else end
+            year.append(-1 if last >= end else max(last - first, 0))
+            key.append((t.company, t.licence, w))
+        none = np.full(len(self.rt), -1, np.int64)
+        if max(year, default=-1) < 0:
+            return none, none.copy()
+        ids: dict[object, int] = {}
+        group = [
+            ids.setdefault(k, len(ids)) if y >= 0 else -1 for k, y in zip(key, year, strict=True)
         ]
-        if max(keep, default=-1) < 0:
-            return np.full(len(self.rt), -1, np.int64)
-        out: IntArray = np.array(keep, np.int64)[self.rt]
-        return out
+        years, groups = np.array(year, np.int64)[self.rt], np.array(group, np.int64)[self.rt]
+        # Renumbered over the groups the usable routes use.
+        used = np.unique(groups[groups >= 0])
+        local = np.full(max(len(ids), 1), -1, np.int64)
+        local[used] = np.arange(len(used))
+        groups[groups >= 0] = local[groups[groups >= 0]]
+        return years, groups
 
 
 def _route_modules(

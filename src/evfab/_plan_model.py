@@ -15,8 +15,9 @@ Columns:
              waiver; a route needing one offer is switched by that offer's x);
     s[g,p,y] single-source program g builds at plant p in year y (binary; only where g
              could build at several plants that year);
-    k[r]     route r keeps its licence past the dormancy deadline (binary; only routes
-             whose licence is withdrawn within the horizon unless it produces).
+    k[l]     licence l is kept past its dormancy deadline (binary; one per company and
+             licence the dormancy rule withdraws within the horizon unless cars are built
+             under it).
 Rows:
     demand       sum_r q[r, y] + u[g, y] = demand[g, y]
     plant        sum_r q[r, y] - module_cap[o, y] m[o] <= free capacity of the plant in year y
@@ -31,9 +32,9 @@ Rows:
                  <= budget[company]
     sourcing     q[r, y] - min(cap[r, y], demand[g, y]) s[g, plant(r), y] <= 0
     single       sum_p s[g, p, y] <= 1 per single-source program and year
-    keep         q[r, y] - min(cap[r, y], demand[g, y]) k[r] <= 0 for years after the
-                 deadline's; k[r] - sum_{y <= deadline's year} q[r, y] <= 0 (a licence
-                 is kept by producing under it, at least a car, before it is withdrawn)
+    keep         q[r, y] - min(cap[r, y], demand[g, y]) k[l(r)] <= 0 for years after the
+                 deadline's; k[l] - sum_{r under l, y <= deadline's year} q[r, y] <= 0 (a
+                 licence is kept by building under it, at least a car, before it is withdrawn)
 """
 
 from __future__ import annotations
@@ -69,8 +70,9 @@ class PlanInputs:
         route_access: Access pair (offer, plant) that brings the route's plant capacity,
             or -1 (R).
         route_waiver: Badge waiver the route needs, or -1 (R).
-        route_keep_year: Last year index in which the route must produce to keep its
-            licence (dormancy rule), or -1 (R).
+        route_keep_year: Last year index in which cars must be built under the route's
+            licence to keep it (dormancy rule), or -1 (R).
+        route_keep_group: That licence (one per company and licence), or -1 (R).
         plant_free: Free capacity of each plant by year (P, Y).
         offer_fixed: One-off fee of each offer (O).
         offer_year: Year index when each offer's fee is paid (O).
@@ -84,7 +86,8 @@ class PlanInputs:
         module_cap: Capacity one extra module of a build offer adds by year, 0 if none (O, Y).
         module_max: Most modules per offer (O).
         module_fee: Capex per module (O).
-        plant_module_offer: Build offer whose modules add to each plant, or -1 (P).
+        module_plant: Plant whose capacity each offer's modules add to, or -1 (O); a
+            planned plant may have several build offers with modules.
     """
 
     years: IntArray
@@ -103,6 +106,7 @@ class PlanInputs:
     route_access: IntArray
     route_waiver: IntArray
     route_keep_year: IntArray
+    route_keep_group: IntArray
     plant_free: FloatArray
     offer_fixed: FloatArray
     offer_year: IntArray
@@ -116,7 +120,7 @@ class PlanInputs:
     module_cap: FloatArray
     module_max: FloatArray
     module_fee: FloatArray
-    plant_module_offer: IntArray
+    module_plant: IntArray
 
 
 @dataclass
@@ -373,15 +377,16 @@ def add_sourcing_variables(m: Milp, d: PlanInputs) -> None:
 
 
 def add_keep_variables(m: Milp, d: PlanInputs) -> None:
-    """k[r]: route r keeps a licence the dormancy rule would withdraw (binary)."""
-    r = np.nonzero(d.route_keep_year >= 0)[0].astype(np.int64)
+    """k[l]: licence l, which the dormancy rule would withdraw, is kept (binary)."""
+    r = np.nonzero(d.route_keep_group >= 0)[0].astype(np.int64)
     m.k_route = r
     m.k_of_route = np.full(len(d.route_program), -1, np.int64)
     if len(r) == 0:
         m.add_no_cols("k")
         return
-    start = m.add_cols("k", np.zeros(len(r)), np.zeros(len(r)), np.ones(len(r)), integer=True)
-    m.k_of_route[r] = start + np.arange(len(r))
+    n = int(d.route_keep_group.max()) + 1
+    start = m.add_cols("k", np.zeros(n), np.zeros(n), np.ones(n), integer=True)
+    m.k_of_route[r] = start + d.route_keep_group[r]
 
 
 def _big(m: Milp, d: PlanInputs, qi: IntArray) -> FloatArray:
@@ -416,16 +421,21 @@ def add_plant_capacity_constraints(m: Milp, d: PlanInputs) -> None:
     m.plant_row_year = (uniq % len(d.years)).astype(np.int64)
     rhs = d.plant_free[m.plant_row_plant, m.plant_row_year]
     n = len(uniq)
-    # A built plant's extra modules add capacity: - module_cap[o, y] m[o] on its rows.
-    offer = d.plant_module_offer[m.plant_row_plant]
-    has = offer >= 0
-    has[has] = m.m_of_offer[offer[has]] >= 0
+    # A built plant's extra modules add capacity: - module_cap[o, y] m[o] on its rows, for
+    # every build offer of that plant that has modules.
+    mo = m.m_offer[d.module_plant[m.m_offer] >= 0]
+    mk = (d.module_plant[mo][:, None] * len(d.years) + np.arange(len(d.years))[None, :]).ravel()
+    mo_k = np.repeat(mo, len(d.years))
+    my = np.tile(np.arange(len(d.years)), len(mo))
+    at = np.searchsorted(uniq, mk)
+    ok = at < n
+    ok[ok] = uniq[at[ok]] == mk[ok]
     m.add_rows(
         "plant",
         n,
-        np.concatenate([local, np.nonzero(has)[0]]),
-        np.concatenate([q0 + np.arange(len(m.q_route)), m.m_of_offer[offer[has]]]),
-        np.concatenate([np.ones(len(local)), -d.module_cap[offer[has], m.plant_row_year[has]]]),
+        np.concatenate([local, at[ok]]),
+        np.concatenate([q0 + np.arange(len(m.q_route)), m.m_of_offer[mo_k[ok]]]),
+        np.concatenate([np.ones(len(local)), -d.module_cap[mo_k[ok], my[ok]]]),
         np.full(n, -np.inf),
         rhs,
     )
@@ -569,13 +579,18 @@ def add_keep_constraints(m: Milp, d: PlanInputs) -> None:
     on = k >= 0
     after = np.nonzero(on & (m.q_year > d.route_keep_year[m.q_route]))[0]
     before = np.nonzero(on & (m.q_year <= d.route_keep_year[m.q_route]))[0]
-    n_a, n_k = len(after), len(m.k_route)
-    local = np.full(len(d.route_program), -1, np.int64)
-    local[m.k_route] = np.arange(n_k)
+    n_a = len(after)
+    k0, k1 = m.col_blocks["k"]
+    n_k = k1 - k0
     rows = np.concatenate(
-        [np.arange(n_a), np.arange(n_a), n_a + np.arange(n_k), n_a + local[m.q_route[before]]]
+        [
+            np.arange(n_a),
+            np.arange(n_a),
+            n_a + np.arange(n_k),
+            n_a + d.route_keep_group[m.q_route[before]],
+        ]
     )
-    cols = np.concatenate([q0 + after, k[after], m.k_of_route[m.k_route], q0 + before])
+    cols = np.concatenate([q0 + after, k[after], np.arange(k0, k1), q0 + before])
     vals = np.concatenate([np.ones(n_a), -_big(m, d, after), np.ones(n_k), -np.ones(len(before))])
     n = n_a + n_k
     m.add_rows("keep", n, rows, cols, vals, np.full(n, -np.inf), np.zeros(n))

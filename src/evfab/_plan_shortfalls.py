@@ -13,6 +13,7 @@ them would take. These re-solves are small next to the plan's own.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,8 +76,13 @@ def _context(
     free = np.zeros((len(ids), len(world.years)))
     built = [i for i, pid in enumerate(ids) if world.plant(pid)["status"] != "planned"]
     if built:
-        cap = world.plant_capacities([(ids[i], None) for i in built])
-        free[built] = np.clip(cap - world.committed[built], 0.0, None)
+        keys: list[tuple[str, dt.date | None]] = [(ids[i], None) for i in built]
+        cap = world.plant_capacities(keys)
+        load = world.committed[built].astype(np.float64)
+        # From as_of on, as the planner counts it (a part-year first year).
+        since = world.plant_capacities(keys, since=world.as_of)
+        load = load * np.divide(since, cap, out=np.ones_like(cap), where=cap > 0)
+        free[built] = np.clip(since - load, 0.0, None)
     if used is not None:
         # What the plan already builds at a plant is not idle there.
         free = np.clip(free - used, 0.0, None)
@@ -87,9 +93,8 @@ def _context(
 def _plant_capacity(d: PlanInputs) -> FloatArray:
     """Free capacity of each plan plant by year, with every extra module a build offer allows."""
     cap = d.plant_free.copy()
-    o = d.plant_module_offer
-    has = o >= 0
-    cap[has] += d.module_max[o[has], None] * d.module_cap[o[has]]
+    o = np.nonzero(d.module_plant >= 0)[0]
+    np.add.at(cap, d.module_plant[o], d.module_max[o, None] * d.module_cap[o])
     return cap
 
 

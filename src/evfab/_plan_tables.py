@@ -312,11 +312,10 @@ def write_back(
     np.add.at(used_py, (d.route_plant[qr], qy), q[used])
     used_at = used_py[p.util_at]
     capacity = p.util_capacity
-    built = d.plant_module_offer >= 0
-    if built.any():  # extra modules built add to their plant's capacity
+    built = np.nonzero((d.module_plant >= 0) & (modules > 0))[0]
+    if len(built):  # extra modules built add to their plant's capacity
         extra = np.zeros((len(ix.plants), len(years)))
-        o = d.plant_module_offer[built]
-        extra[built] = d.module_cap[o] * modules[o][:, None]
+        np.add.at(extra, d.module_plant[built], d.module_cap[built] * modules[built][:, None])
         capacity = capacity + extra[p.util_at]
     utilization = frame(
         {

@@ -203,19 +203,25 @@ def plan_cmd(
     if result.status is PlanStatus.NO_PLAN:
         _plan_or_fail(result)
     payload = _io.dumps({**_envelope("plan", s), **plan_json(result)})
-    # The plan is shown before files are written: a folder that cannot be written loses
-    # nothing the run found.
+    # Files first (a reader of stdout that goes away must not cost them), then the plan;
+    # a folder that cannot be written is reported after the plan is shown.
+    failed: _io.OutputError | None = None
+    if out_dir is not None:
+        from evfab._charts import write_plan_outputs
+
+        try:
+            written = write_plan_outputs(
+                world, result, out_dir, extra={"plan.json": payload.encode("utf-8")}
+            )
+            err.print(f"wrote {len(written)} files to {out_dir}")
+        except _io.OutputError as exc:
+            failed = exc
     if json_out:
         sys.stdout.write(payload)
     else:
         print_plan(out, world, result)
-    if out_dir is not None:
-        from evfab._charts import write_plan_outputs
-
-        written = write_plan_outputs(
-            world, result, out_dir, extra={"plan.json": payload.encode("utf-8")}
-        )
-        err.print(f"wrote {len(written)} files to {out_dir}")
+    if failed is not None:
+        raise failed
     _plan_or_fail(result)
 
 
@@ -413,17 +419,23 @@ def risk(
                 allocation=allocation,
             )
     payload = {**_envelope("risk", s), **risk_json(res)}
+    failed: _io.OutputError | None = None  # files first, then stdout (as for plan)
+    if out_dir is not None:
+        from evfab._charts import write_risk_outputs
+
+        try:
+            written = write_risk_outputs(
+                res, out_dir, extra={"risk.json": _io.dumps(payload).encode("utf-8")}
+            )
+            err.print(f"wrote {len(written)} files to {out_dir}")
+        except _io.OutputError as exc:
+            failed = exc
     if json_out:
         sys.stdout.write(_io.dumps(payload))
     else:
         print_risk(out, world, res)
-    if out_dir is not None:
-        from evfab._charts import write_risk_outputs
-
-        written = write_risk_outputs(
-            res, out_dir, extra={"risk.json": _io.dumps(payload).encode("utf-8")}
-        )
-        err.print(f"wrote {len(written)} files to {out_dir}")
+    if failed is not None:
+        raise failed
 
 
 @app.command()
