@@ -747,7 +747,14 @@ def test_file_not_found(tmp_path: Path) -> None:
     (p,) = info.value.problems
     assert (p.file, p.line, p.path) == (str(missing), 0, "")
     assert "cannot read file: No such file or directory" in p.message
-    assert p.hint == "check the path"
+    assert p.hint == "check the path; bundled scenarios: china-ev, xiaomi-2022"
+
+
+def test_a_mistyped_bundled_name_gets_the_closest() -> None:
+    with pytest.raises(evfab.ScenarioError) as info:
+        evfab.load("xiaomi-2023")
+    (p,) = info.value.problems
+    assert p.hint.startswith("did you mean xiaomi-2022? check the path")
 
 
 def test_directory_instead_of_file(tmp_path: Path) -> None:

@@ -521,7 +521,10 @@ def load(path: str | Path) -> sm.Scenario:
     Raises:
         ScenarioError: With every problem found, each located file:line.
     """
-    return validate_doc(read_yaml(resolve(path), strict=False))
+    p = resolve(path)
+    if not p.exists():
+        raise _missing(path)
+    return validate_doc(read_yaml(p, strict=False))
 
 
 def loads(text: str, file: str = "<string>") -> sm.Scenario:
@@ -552,3 +555,16 @@ def resolve(path: str | Path) -> Path:
     if not p.exists() and p.suffix == "" and str(path) in bundled():
         return bundled()[str(path)]
     return p
+
+
+def _missing(path: str | Path) -> ScenarioError:
+    """The error for a file that does not exist: the hint names the bundled scenarios (and
+    the closest, for a mistyped name)."""
+    names = sorted(bundled())
+    close = difflib.get_close_matches(Path(path).stem, names, n=1, cutoff=0.6)
+    hint = (f"did you mean {close[0]}? " if close else "") + (
+        f"check the path; bundled scenarios: {', '.join(names)}"
+    )
+    return ScenarioError(
+        [Problem(str(path), 0, "", "cannot read file: No such file or directory", hint)]
+    )
