@@ -140,7 +140,7 @@ def utilization_chart(result: PlanResult, path: Path | None = None, max_plants: 
         ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns])
         ax.set_yticks(range(len(table.index)), [str(i) for i in table.index])
         for (r, c), val in np.ndenumerate(table.to_numpy(np.float64)):
-            if len(table) <= 30 and not np.isnan(val):
+            if len(table) <= 30 and not np.isnan(val) and val > 0:  # "-" in the table
                 ax.text(c, r, f"{val:.0%}", ha="center", va="center", fontsize=7)
         fig.colorbar(im, ax=ax, label="utilization")
     ax.set_title(f"{result.scenario}: plant utilization by year")
