@@ -240,11 +240,28 @@ def _plant_free(
         )
         for pid in plants
     ]
+    return free_from_as_of(world, keys, plant_rows)
+
+
+def free_from_as_of(
+    world: World, keys: list[tuple[str, dt.date | None]], rows: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """Free capacity of plants by year from ``as_of`` on, and the committed load it leaves
+    out (K, Y) each.
+
+    Args:
+        world: The compiled world.
+        keys: (plant id, construction start or None) pairs.
+        rows: Each key's plant row in the world (for its committed load).
+
+    Returns:
+        Free capacity and committed load, cars per year.
+    """
     full = world.plant_capacities(keys)
-    load = world.committed[plant_rows].astype(np.float64).reshape(full.shape)
+    load = world.committed[rows].astype(np.float64).reshape(full.shape)
     if world.as_of != dt.date(int(world.years[0]), 1, 1):
         # The routes' capacities count from as_of (a part-year first year), net of the
-        # operator's load as a share of the year's capacity: the plant row does the same,
+        # operator's load as a share of the year's capacity: plants count the same way,
         # and the load is the year's load over that part.
         since = world.plant_capacities(keys, since=world.as_of)
         load = load * np.divide(since, full, out=np.ones_like(full), where=full > 0)

@@ -23,6 +23,7 @@ import pandas as pd
 from evfab._fmt import money
 from evfab._frames import empty_frame, records
 from evfab._highs import SolveStatus, solve
+from evfab._plan_inputs import free_from_as_of
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs
 from evfab._route_table import RouteTable
 from evfab._world import World
@@ -77,12 +78,8 @@ def _context(
     built = [i for i, pid in enumerate(ids) if world.plant(pid)["status"] != "planned"]
     if built:
         keys: list[tuple[str, dt.date | None]] = [(ids[i], None) for i in built]
-        cap = world.plant_capacities(keys)
-        load = world.committed[built].astype(np.float64)
         # From as_of on, as the planner counts it (a part-year first year).
-        since = world.plant_capacities(keys, since=world.as_of)
-        load = load * np.divide(since, cap, out=np.ones_like(cap), where=cap > 0)
-        free[built] = np.clip(since - load, 0.0, None)
+        free[built] = free_from_as_of(world, keys, np.array(built, np.int64))[0]
     if used is not None:
         # What the plan already builds at a plant is not idle there.
         free = np.clip(free - used, 0.0, None)
