@@ -12,7 +12,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
-from evfab._plan_model import Milp
+from evfab._milp import Milp
 from evfab._solve_watch import Progress, ProgressFn, Watch
 
 
