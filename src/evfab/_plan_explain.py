@@ -14,15 +14,11 @@ from evfab._fmt import money
 from evfab._frames import records
 from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run, solve
 from evfab._options import _licence_options, _plant_options
-from evfab._plan_model import Milp, PlanInputs
 
 # The shortfalls live in their own module; the planner reaches them through this one.
-from evfab._plan_shortfalls import (
-    SHORTFALL_COLUMNS,
-    _with_bounds,
-    shortfalls,
-    shortfalls_when_infeasible,
-)
+from evfab._plan_infeasible import shortfalls_when_infeasible
+from evfab._plan_model import Milp, PlanInputs
+from evfab._plan_shortfalls import SHORTFALL_COLUMNS, _with_bounds, shortfalls
 from evfab._route_table import RouteTable, route_table
 from evfab._solve_watch import Presses, Progress
 from evfab._world import World
