@@ -3,7 +3,6 @@ of error (the codes are listed in :mod:`evfab.cli`)."""
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -19,6 +18,10 @@ if TYPE_CHECKING:
 
 class NoPlanError(EvfabError):
     """The time limit ran out before any plan was found (CLI exit code 4)."""
+
+
+class CheckedScenarioError(ScenarioError):
+    """Problems found by a command that only checks (``validate``): nothing was to be written."""
 
 
 def load_all(*files: str) -> list[Scenario]:
@@ -63,8 +66,7 @@ def report(exc: Exception, err: Console) -> int:
         for p in exc.problems:
             err.print(str(p), markup=False, highlight=False, soft_wrap=True)
         n = len(exc.problems)
-        writes = not (len(sys.argv) > 1 and "validate" in sys.argv[1:3])
-        tail = "; nothing was written." if writes else "."
+        tail = "." if isinstance(exc, CheckedScenarioError) else "; nothing was written."
         err.print(f"[red]{n} problem{'s' if n != 1 else ''}[/]{tail}")
         return 2
     known: list[tuple[type[Exception], int, str]] = [
@@ -84,4 +86,4 @@ def report(exc: Exception, err: Console) -> int:
     return 1
 
 
-__all__ = ["NoPlanError", "load_all", "plan_or_fail", "report"]
+__all__ = ["CheckedScenarioError", "NoPlanError", "load_all", "plan_or_fail", "report"]

@@ -23,9 +23,9 @@ from rich.console import Console
 
 from evfab import _io
 from evfab._api import compile as compile_world
+from evfab._cli_errors import CheckedScenarioError, report
 from evfab._cli_errors import load_all as _load_all
 from evfab._cli_errors import plan_or_fail as _plan_or_fail
-from evfab._cli_errors import report
 from evfab._errors import PlanInfeasibleError, ScenarioError
 from evfab._fmt import plural
 from evfab._load import bundled, load
@@ -114,7 +114,7 @@ def validate(files: Annotated[list[str], typer.Argument(help="Scenario files to 
             f"{plural(len(s.sources), 'source')}"
         )
     if problems:
-        raise ScenarioError(problems)
+        raise CheckedScenarioError(problems)
 
 
 @app.command()
