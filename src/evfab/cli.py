@@ -14,7 +14,8 @@ import json
 import os
 import signal
 import sys
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -205,24 +206,33 @@ def plan_cmd(
     payload = _io.dumps({**_envelope("plan", s), **plan_json(result)})
     # Files first (a reader of stdout that goes away must not cost them), then the plan;
     # a folder that cannot be written is reported after the plan is shown.
-    failed: _io.OutputError | None = None
-    if out_dir is not None:
-        from evfab._charts import write_plan_outputs
+    from evfab._charts import write_plan_outputs
 
+    extra = {"plan.json": payload.encode("utf-8")}
+    with _files_first(out_dir, lambda to: write_plan_outputs(world, result, to, extra)):
+        if json_out:
+            sys.stdout.write(payload)
+        else:
+            print_plan(out, world, result)
+    _plan_or_fail(result)
+
+
+@contextmanager
+def _files_first(folder: Path | None, write: Callable[[Path], list[Path]]) -> Iterator[None]:
+    """Write a command's ``--out`` files, then run the block that prints its output.
+
+    Files come first, so that a reader of stdout that goes away (``| head``) does not cost
+    them; a folder that cannot be written is raised after the output is shown.
+    """
+    failed: _io.OutputError | None = None
+    if folder is not None:
         try:
-            written = write_plan_outputs(
-                world, result, out_dir, extra={"plan.json": payload.encode("utf-8")}
-            )
-            err.print(f"wrote {len(written)} files to {out_dir}")
+            err.print(f"wrote {len(write(folder))} files to {folder}")
         except _io.OutputError as exc:
             failed = exc
-    if json_out:
-        sys.stdout.write(payload)
-    else:
-        print_plan(out, world, result)
+    yield
     if failed is not None:
         raise failed
-    _plan_or_fail(result)
 
 
 @app.command()
@@ -419,23 +429,14 @@ def risk(
                 allocation=allocation,
             )
     payload = {**_envelope("risk", s), **risk_json(res)}
-    failed: _io.OutputError | None = None  # files first, then stdout (as for plan)
-    if out_dir is not None:
-        from evfab._charts import write_risk_outputs
+    from evfab._charts import write_risk_outputs
 
-        try:
-            written = write_risk_outputs(
-                res, out_dir, extra={"risk.json": _io.dumps(payload).encode("utf-8")}
-            )
-            err.print(f"wrote {len(written)} files to {out_dir}")
-        except _io.OutputError as exc:
-            failed = exc
-    if json_out:
-        sys.stdout.write(_io.dumps(payload))
-    else:
-        print_risk(out, world, res)
-    if failed is not None:
-        raise failed
+    extra = {"risk.json": _io.dumps(payload).encode("utf-8")}
+    with _files_first(out_dir, lambda to: write_risk_outputs(res, to, extra)):
+        if json_out:
+            sys.stdout.write(_io.dumps(payload))
+        else:
+            print_risk(out, world, res)
 
 
 @app.command()
