@@ -26,15 +26,24 @@ from evfab._load_partial import partial
 from evfab._yamlsrc import SourceDoc, format_path, is_date, parse_yaml, read_yaml
 
 
-def _unwrap_annotated(tp: Any) -> Any:
-    while get_origin(tp) is Annotated:
-        tp = get_args(tp)[0]
-    return tp
+def _strip(tp: Any, metadata: list[Any]) -> Any:
+    """Strip ``Annotated`` and ``| None`` from a type, adding the constraints found to ``metadata``."""
+    while True:
+        if get_origin(tp) is Annotated:
+            metadata += list(get_args(tp)[1:])
+            tp = get_args(tp)[0]
+            continue
+        if get_origin(tp) in (Union, UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            if len(args) == 1:
+                tp = args[0]
+                continue
+        return tp
 
 
 _OFFER_CLASSES: dict[str, type[BaseModel]] = {
     str(get_args(cls.model_fields["kind"].annotation)[0]): cls
-    for cls in get_args(_unwrap_annotated(sm.Offer))
+    for cls in get_args(_strip(sm.Offer, []))
 }
 """Offer class by ``kind``, read from the ``Offer`` union so new kinds need no change here."""
 _OFFER_KINDS = tuple(_OFFER_CLASSES)
@@ -86,31 +95,28 @@ def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return tuple(out)
 
 
-def _unwrap(tp: Any) -> Any:
-    """Strip ``Annotated`` and ``| None`` from a type."""
-    while True:
-        if get_origin(tp) is Annotated:
-            tp = get_args(tp)[0]
-            continue
-        if get_origin(tp) in (Union, UnionType):
-            args = [a for a in get_args(tp) if a is not type(None)]
-            if len(args) == 1:
-                tp = args[0]
-                continue
-        return tp
+def _walk(
+    loc: tuple[str | int, ...], root: type[BaseModel] = sm.Scenario
+) -> tuple[Any, list[Any]] | None:
+    """The schema type a (raw pydantic) ``loc`` points at under ``root``, and its constraints.
 
-
-def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
-    """The model that the (raw pydantic) ``loc`` points into, if any."""
-    tp: Any = sm.Scenario
+    Returns:
+        The type (``Annotated`` and ``| None`` stripped) and the constraint metadata of the
+        field or item it names; None if ``loc`` leaves the schema.
+    """
+    tp: Any = root
+    metadata: list[Any] = []
     for part in loc:
         if _internal(part):
             continue
-        tp = _unwrap(tp)
+        metadata = []
+        tp = _strip(tp, metadata)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             if not isinstance(part, str) or part not in tp.model_fields:
                 return None
-            tp = tp.model_fields[part].annotation
+            info = tp.model_fields[part]
+            tp = info.annotation
+            metadata = list(info.metadata)
         elif get_origin(tp) is list:
             tp = get_args(tp)[0]
         elif get_origin(tp) is dict:
@@ -119,7 +125,13 @@ def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
             tp = _OFFER_CLASSES[str(part)]
         else:
             return None
-    tp = _unwrap(tp)
+    return _strip(tp, metadata), metadata
+
+
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The model that the (raw pydantic) ``loc`` points into, if any."""
+    found = _walk(loc)
+    tp = None if found is None else found[0]
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
 
 
@@ -284,40 +296,10 @@ def _number_hint(field: str, kind: str, raw: tuple[str | int, ...], unit: str) -
 
 def _bounds(raw: tuple[str | int, ...], root: type[BaseModel] = sm.Scenario) -> dict[str, float]:
     """The numeric bounds (gt, ge, lt, le) of the schema type at ``raw`` under ``root``."""
-    tp: Any = root
-    metadata: list[Any] = []
-    for part in raw:
-        if _internal(part):
-            continue
-        metadata = []
-        while True:  # strip Optional and Annotated, keeping the constraints found on the way
-            if get_origin(tp) is Annotated:
-                metadata += list(get_args(tp)[1:])
-                tp = get_args(tp)[0]
-            elif get_origin(tp) in (Union, UnionType) and type(None) in get_args(tp):
-                tp = next(a for a in get_args(tp) if a is not type(None))
-            else:
-                break
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            if not isinstance(part, str) or part not in tp.model_fields:
-                return {}
-            info = tp.model_fields[part]
-            tp = info.annotation
-            metadata = list(info.metadata)
-        elif get_origin(tp) is list:
-            tp = get_args(tp)[0]
-        elif get_origin(tp) is dict:
-            tp = get_args(tp)[1]
-        elif get_origin(tp) in (Union, UnionType) and part in _OFFER_CLASSES:
-            tp = _OFFER_CLASSES[str(part)]
-        else:
-            return {}
-    while get_origin(tp) in (Annotated, Union, UnionType):
-        if get_origin(tp) is Annotated:
-            metadata += list(get_args(tp)[1:])
-            tp = get_args(tp)[0]
-        else:
-            tp = next((a for a in get_args(tp) if a is not type(None)), tp)
+    found = _walk(raw, root)
+    if found is None:
+        return {}
+    tp, metadata = found
     out: dict[str, float] = {"int": float(tp is int)}
     for m in metadata:
         for item in [m, *getattr(m, "metadata", [])]:
