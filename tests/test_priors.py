@@ -60,6 +60,8 @@ def _with_history() -> evfab.Scenario:
     case("denied-deal", "contract_manufacturing", "2019-01-01", "2019-02-01", ["s1", "d1"])
     case("tesla-shanghai", "own_plant", "2019-01-07", "2019-12-30", ["s1"])  # 357 days
     case("denied-licence", "licence_application", "2019-01-01", "2020-01-01", ["d1"])
+    # Over after the scenario's as_of (2022-01-01): its outcome was not known then.
+    case("later", "own_plant", "2021-01-01", "2022-01-02", ["s1"])
     return evfab.loads(yaml.safe_dump(d, sort_keys=False))
 
 
@@ -97,6 +99,7 @@ def test_left_out_says_why_a_case_is_not_used() -> None:
         "still-running": "no end date (not over by as_of)",
         "denied-deal": "rests on a denied claim: d1",
         "denied-licence": "rests on a denied claim: d1",
+        "later": "ends 2022-01-02, after as_of 2022-01-01 (not known then)",
     }
 
 

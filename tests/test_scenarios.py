@@ -118,8 +118,8 @@ CASES: dict[str, tuple[str, ...]] = {
     "contract_manufacturing": ("nio-jac", "xpeng-haima"),
     "acquisition_licence": ("li-lifan-licence",),
     "acquisition_delivery": ("li-lifan-delivery",),
-    "own_plant": ("tesla-shanghai-plant", "li-beijing-plant"),
-    "licence_application": ("tesla-licence", "xiaomi-licence"),
+    "own_plant": ("tesla-shanghai-plant",),
+    "licence_application": ("tesla-licence",),
 }
 """Case ids behind each prior, as documented in :mod:`evfab.priors`."""
 

@@ -9,7 +9,10 @@ constants below equal it). The fitting rule, for n observed durations in months:
 The spread is deliberately wide: there are few cases, and only the ones that reached
 production are observed (failed deals leave no end date), so the fit is optimistic.
 
-Cases behind each prior (months, from shared/data/china-ev-facts.csv):
+Cases behind each prior (months; the cases and their sources are in the ``history`` of the
+bundled ``china-ev`` scenario, most of the dates in shared/data/china-ev-facts.csv). Only
+cases over by china-ev's ``as_of`` (2022-12-31) are used: a later outcome would let a
+backtest at that date see its own future.
 
 - contract_manufacturing: Nio-JAC, deal 2016-05-23 -> first ES8 deliveries 2018-06-28
   (25.2); Xpeng-Haima, framework 2017-09-29 -> G3 launch 2018-12-12 (14.4).
@@ -17,10 +20,13 @@ Cases behind each prior (months, from shared/data/china-ev-facts.csv):
   2019-02-21 (2.1).
 - acquisition_delivery: Li Auto buys Lifan 2018-12-18 -> Li ONE deliveries 2019-12 (11.4).
 - own_plant: Tesla Shanghai groundbreaking 2019-01-07 -> first deliveries 2019-12-30
-  (11.7); Li Auto Beijing, construction 2021-10 -> production 2023-08 (22.0).
-- licence_application: Tesla agreement 2018-07-11 -> MIIT listing 2019-11-13 (16.1);
-  Xiaomi EV announced 2021-03-30 -> NDRC nod 2023-08-23 (28.8; the start is the
-  announcement, not a filing, so the case is `unclear`).
+  (11.7). (Li Auto Beijing, construction 2021-10 -> production 2023-08, ends after as_of.)
+- licence_application: Tesla agreement 2018-07-11 -> MIIT listing 2019-11-13 (16.1).
+  (Xiaomi EV announced 2021-03-30 -> NDRC nod 2023-08-23 ends after as_of; it would also
+  time Xiaomi's own application with its own outcome.)
+
+With one case a prior's spread is only 0.75x-1.5x of it: read such a prior as a
+placeholder to be replaced by the scenario's own durations.
 
 ``NEGOTIATION`` (3 / 6 / 12 months, an assumption: no case dates the talks themselves) is
 the default lead time of umbrella, stake, purchase, build and application offers.
@@ -64,8 +70,8 @@ PRIORS: dict[str, tuple[float, float, float]] = {
     "contract_manufacturing": (10.8, 19.8, 37.7),
     "acquisition_licence": (1.6, 2.1, 3.2),
     "acquisition_delivery": (8.6, 11.4, 17.1),
-    "own_plant": (8.8, 16.9, 33.0),
-    "licence_application": (12.1, 22.4, 43.2),
+    "own_plant": (8.8, 11.7, 17.6),
+    "licence_application": (12.1, 16.1, 24.1),
 }
 """Fitted priors (min, mode, max months) by route kind, as ``evfab calibrate`` prints them."""
 
@@ -96,8 +102,8 @@ def _months(a: dt.date, b: dt.date) -> float:
 def calibrate(s: Scenario) -> list[Prior]:
     """Fit a prior per route kind from the scenario's observed cases.
 
-    Cases without an end date (still running at as_of) are left out; so are cases whose
-    sources include a ``denied`` claim.
+    Cases that are not over by as_of (no end date, or one after as_of) are left out; so are
+    cases whose sources include a ``denied`` claim.
 
     Args:
         s: A scenario with a ``history`` section.
@@ -140,8 +146,9 @@ def left_out(s: Scenario) -> dict[str, str]:
         s: A scenario.
 
     Returns:
-        ``{case id: reason}``: a case with no end date (still running at as_of), or one
-        resting on a ``denied`` claim.
+        ``{case id: reason}``: a case with no end date (still running at as_of), one that
+        ends after as_of (its outcome was not known on the scenario's date: fitting on it
+        would let a backtest see its own future), or one resting on a ``denied`` claim.
     """
     status = {src.id: src.status for src in s.sources}
     out: dict[str, str] = {}
@@ -149,6 +156,8 @@ def left_out(s: Scenario) -> dict[str, str]:
         denied = [x for x in c.sources if status.get(x) is Status.DENIED]
         if c.end is None:
             out[c.id] = "no end date (not over by as_of)"
+        elif c.end > s.as_of:
+            out[c.id] = f"ends {c.end.isoformat()}, after as_of {s.as_of.isoformat()} (not known then)"
         elif denied:
             out[c.id] = f"rests on a denied claim: {', '.join(denied)}"
     return out
