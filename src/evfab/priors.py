@@ -157,7 +157,9 @@ def left_out(s: Scenario) -> dict[str, str]:
         if c.end is None:
             out[c.id] = "no end date (not over by as_of)"
         elif c.end > s.as_of:
-            out[c.id] = f"ends {c.end.isoformat()}, after as_of {s.as_of.isoformat()} (not known then)"
+            out[c.id] = (
+                f"ends {c.end.isoformat()}, after as_of {s.as_of.isoformat()} (not known then)"
+            )
         elif denied:
             out[c.id] = f"rests on a denied claim: {', '.join(denied)}"
     return out
