@@ -262,23 +262,25 @@ def sop_cdf_chart(res: RiskResult, path: Path | None = None) -> bytes:
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(10, 5.5))
+    # Every curve runs from as_of (0) to the horizon's end (its chance of starting at all),
+    # so that a route with one SOP date shows a step and one that never starts a flat line.
+    end = dt.date(int(res.volumes["year"].max()), 12, 31) if len(res.volumes) else res.as_of
     for i, row in enumerate(res.summary.head(MAX_CHART_ROUTES).to_dict("records")):
         days = res.sop_samples[res.key(str(row["program"]), str(row["route"]))]
-        n = len(days)
+        n = max(1, len(days))
         finite = days[np.isfinite(days)]
-        if len(finite):
-            dates = [res.as_of + dt.timedelta(days=float(d)) for d in finite]
-            ys = np.arange(1, len(finite) + 1) / n
-            (line,) = ax.step(
-                dates, ys, where="post", label=f"{i + 1}. {row['route']} ({row['program']})"
-            )
-            ax.plot(
-                row["target_sop"],
-                float(row["p_on_target"]),
-                marker="D",
-                color=line.get_color(),
-                ms=6,
-            )
+        dates = [res.as_of, *(res.as_of + dt.timedelta(days=float(d)) for d in finite), end]
+        ys = [0.0, *(np.arange(1, len(finite) + 1) / n), len(finite) / n]
+        (line,) = ax.step(
+            dates, ys, where="post", label=f"{i + 1}. {row['route']} ({row['program']})"
+        )
+        ax.plot(
+            row["target_sop"],
+            float(row["p_on_target"]),
+            marker="D",
+            color=line.get_color(),
+            ms=6,
+        )
     ax.set_ylim(0, 1)
     ax.set_ylabel("P(SOP on or before date)")
     ax.set_title(
@@ -306,6 +308,8 @@ def volume_fan_chart(res: RiskResult, path: Path | None = None) -> bytes:
         The chart as PNG bytes.
     """
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     head = res.summary.head(MAX_CHART_ROUTES)
     routes = list(zip(head["program"], head["route"], strict=True))
     cols = min(4, len(routes))
@@ -314,22 +318,24 @@ def volume_fan_chart(res: RiskResult, path: Path | None = None) -> bytes:
         rows_n, cols, figsize=(3.2 * cols, 2.6 * rows_n), squeeze=False, sharey=True
     )
     vol = res.volumes
+    # With a plan's allocation the tables report cars built (capped by the plan's cars);
+    # without one, cars available (each route alone serving its program).
+    what = "built" if res.demand_basis == "allocation" else "available"
     for k, (program, route) in enumerate(routes):
         ax = axes[k // cols][k % cols]
         # Programs of one company share route ids: a route's rows are its program's.
         sub = vol[(vol["program"] == program) & (vol["route"] == route)]
-        ax.fill_between(
-            sub["year"], sub["available_p10"] / 1e3, sub["available_p90"] / 1e3, alpha=0.3
-        )
-        ax.plot(sub["year"], sub["available_p50"] / 1e3, lw=2)
-        ax.plot(sub["year"], sub["available_mean"] / 1e3, lw=1, ls="--", color="grey")
+        ax.fill_between(sub["year"], sub[f"{what}_p10"] / 1e3, sub[f"{what}_p90"] / 1e3, alpha=0.3)
+        ax.plot(sub["year"], sub[f"{what}_p50"] / 1e3, lw=2)
+        ax.plot(sub["year"], sub[f"{what}_mean"] / 1e3, lw=1, ls="--", color="grey")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2024.5
         ax.set_title(f"{k + 1}. {route}"[:48] + f"\n{program}", fontsize=7)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
     for k in range(len(routes), rows_n * cols):
         axes[k // cols][k % cols].axis("off")
     fig.suptitle(
-        f"{res.scenario}: thousand cars available per year (band P10-P90, line P50, dashed mean)"
+        f"{res.scenario}: thousand cars {what} per year (band P10-P90, line P50, dashed mean)"
         + _shown(res)
     )
     fig.tight_layout()

@@ -48,11 +48,6 @@ class Index:
     """The operator's committed load at each plant by year, from ``as_of`` on (P, Y)."""
 
 
-def _year_index(world: World, d: dt.date) -> int:
-    y = min(max(d.year, int(world.years[0])), int(world.years[-1]))
-    return y - int(world.years[0])
-
-
 def _first_seen(values: IntArray) -> IntArray:
     """Distinct values in order of first appearance."""
     # NOTE: pandas' hash-based unique keeps that order without sorting: 10x faster than
@@ -110,7 +105,7 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     o_of = {o: i for i, o in enumerate(offers)}
     offer_info = [world.offer(o) for o in offers]
     offer_year = np.array(
-        [_year_index(world, add_months(world.as_of, r["lead_months"].mode)) for r in offer_info],
+        [world.payment_year(r) for r in offer_info],
         np.int64,
     ).reshape(len(offers))
     offer_fixed = np.array([float(r["fixed_fee"]) for r in offer_info], np.float64)

@@ -107,13 +107,17 @@ def print_comparison(
             _pair(r["p_on_time_before"], r["p_on_time_after"], ".0%"),
             _pair(r["delivered_before"], r["delivered_after"], ".0%"),
         )
-    pt.caption = (
-        "P(on time): each route's chance of starting by the program's target; 'best route' is "
-        "the highest of them, whatever share of the plan's cars that route has. Plan delivered: "
-        "the expected share of the plan's cars built, each route capped by the cars the plan "
-        "gives it each year (no re-planning within a sample). Risk engine, one seed for both: "
-        "shared durations are drawn alike."
-    )
+    odds = c.programs[["p_on_time_before", "p_on_time_after"]] if len(c.programs) else None
+    if odds is not None and not odds.notna().to_numpy().any():
+        pt.caption = "No risk run (--samples 0): no P(on time) or plan delivered."
+    else:
+        pt.caption = (
+            "P(on time): each route's chance of starting by the program's target; 'best route' "
+            "is the highest of them, whatever share of the plan's cars that route has. Plan "
+            "delivered: the expected share of the plan's cars built, each route capped by the "
+            "cars the plan gives it each year (no re-planning within a sample). Risk engine, "
+            "one seed for both: shared durations are drawn alike."
+        )
     pt.caption_justify = "left"
     console.print(pt)
 

@@ -110,7 +110,7 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
         built = sum(float(r["expected_built"]) for r in rows)
         allocated = sum(float(r["demand"]) for r in rows)
         share = f" ({built / allocated:.0%})" if allocated > 0 else ""
-        cost = sum(float(r["expected_cost"]) for r in rows)
+        cost = res.expected_cost_together
         console.print(
             f"Together: {built:,.0f} of the {allocated:,.0f} cars allocated expected to be "
             f"built{share}; expected cost {money(cost)} {world.currency} (discounted)."
@@ -231,6 +231,7 @@ def risk_json(res: RiskResult) -> dict[str, Any]:
         "demand_correlation": res.demand_correlation,
         "demand_basis": res.demand_basis,
         "notes": list(res.notes),
+        "expected_cost_together": res.expected_cost_together,
         "seconds": res.seconds,
         "route_samples_per_second": res.route_samples_per_second,
         "routes": [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -21,27 +22,52 @@ from evfab._risk_types import (
     route_key,
     timing_of,
 )
-from evfab._timing import DAYS_PER_MONTH
 from evfab._world import World
 from evfab.rules import Route
 
 
 def _expected_fixed(
-    world: World, r: Route, comp: Compiled, ecol: dict[str, int], sop: FloatArray
-) -> float:
-    """Expected one-off payments: each offer's fee times its chance of being concluded, and
-    the badge waiver when the route starts; discounted to as_of."""
-    total = 0.0
-    y0 = int(world.years[0])
+    world: World,
+    r: Route,
+    comp: Compiled,
+    ecol: dict[str, int],
+    p_start: float,
+    discount: FloatArray,
+    modules: Mapping[str, int],
+) -> dict[tuple[str, str], float]:
+    """Expected one-off payments of a route, discounted to as_of, by item: each offer's fee
+    (and the fee of the modules built under it) times its chance of being concluded, and the
+    badge waiver times the route's chance of starting; each paid in its offer's year, as
+    the planner pays them. Items are keyed ``(kind, offer)`` so that routes sharing an offer
+    can count it once."""
+    out: dict[tuple[str, str], float] = {}
     for o in r.offers:
         row = world.offer(o)
         key = f"offer:{o}:success"
         p = float(comp.event_p[ecol[key]]) if key in ecol else 1.0
-        year = (world.as_of + dt.timedelta(days=row["lead_months"].mode * DAYS_PER_MONTH)).year
-        total += float(row["fixed_fee"]) * p / (1.0 + world.discount_rate) ** max(0, year - y0)
-    if r.badge_waiver_fee:
-        total += r.badge_waiver_fee * float(np.isfinite(sop).mean())
-    return total
+        df = float(discount[world.payment_year(row)])
+        out["offer", o] = float(row["fixed_fee"]) * p * df
+        n = modules.get(o, 0)
+        if n and row["kind"] == "build_plant" and row["detail"].get("plant") == r.plant:
+            out["modules", o] = n * float(row["detail"].get("module_fee") or 0.0) * p * df
+    if r.badge_waiver_fee and r.offers:
+        # The agreement whose badge clause is waived comes first among the route's offers.
+        df = float(discount[world.payment_year(world.offer(r.offers[0]))])
+        out["waiver", r.offers[0]] = r.badge_waiver_fee * p_start * df
+    return out
+
+
+def together(items: list[dict[tuple[str, str], float]], variable: list[float]) -> float:
+    """Expected cost of routes taken together: every route's per-car costs, and each one-off
+    item once (an offer's fee is the same for every route that needs it; a shared waiver is
+    counted at the largest of its routes' expected payments, i.e. at the chance that the
+    likeliest of them starts, which the chance that any starts can only exceed a little
+    when the routes share the agreement)."""
+    once: dict[tuple[str, str], float] = {}
+    for route_items in items:
+        for k, v in route_items.items():
+            once[k] = max(once.get(k, 0.0), v)
+    return float(sum(variable)) + float(sum(once.values()))
 
 
 def _date(world: World, days: float) -> dt.date | None:
@@ -83,11 +109,17 @@ def summarise(
     n_keep: int,
     n_days: int,
     demand: dict[str, FloatArray],
+    per_car: dict[str, float],
+    modules: Mapping[str, int],
 ) -> RiskResult:
     """The result: per route the odds, SOP percentiles, volumes, expected cost and drivers.
 
-    ``demand`` caps each route's cars built by year (keyed by :func:`route_key`).
+    ``demand`` caps each route's cars built by year and ``per_car`` is its cost per car
+    (plant, fees, logistics), both keyed by :func:`route_key`; ``modules``: extra modules
+    per build offer.
     """
+    fixed_items: list[dict[tuple[str, str], float]] = []
+    variables: list[float] = []
     rows, vol_rows = [], []
     cdf: dict[str, FloatArray] = {}
     drivers: dict[str, list[tuple[str, float]]] = {}
@@ -102,7 +134,7 @@ def summarise(
             # CDF chart (the drivers keep the unsorted head). np.percentile, two boolean
             # means and np.sort's fresh copy over N samples took half of a 1M-sample call.
             rec.sop.sort()
-            rec.cdf = rec.sop[:: max(1, len(rec.sop) // 2000)].copy()
+            rec.cdf = rec.sop[:: max(1, -(-len(rec.sop) // 2000))].copy()  # <= 2,000 points
             rec.drivers = _drivers(r, comp, col, months_keep[:DRIVER_SAMPLES], head)
         srt = rec.sop
         p10, p50, p90 = srt[q_index]
@@ -127,7 +159,7 @@ def summarise(
             t_built = np.minimum(t_avail, dem[None, :])
             avail_mean = counts @ t_avail / n
             built_mean = counts @ t_built / n
-            variable = float(counts @ (t_built @ discount)) * r.unit_cost / n
+            variable = float(counts @ (t_built @ discount)) * per_car[route_key(r)] / n
             if rec.avail_percentiles is None:  # the same for every program of the recipe
                 rec.avail_percentiles = _weighted_percentiles(t_avail, counts, [10, 50, 90])
             pa = rec.avail_percentiles
@@ -137,11 +169,15 @@ def summarise(
             variable = a.variable_cost / n
             pa = np.percentile(a.avail_keep[:n_keep], [10, 50, 90], axis=0, method="lower")
             pb = np.percentile(a.built_keep[:n_keep], [10, 50, 90], axis=0, method="lower")
+        p_success = float(np.searchsorted(srt, np.inf)) / n
+        items = _expected_fixed(world, r, comp, ecol, p_success, discount, modules)
+        fixed_items.append(items)
+        variables.append(variable)
         rows.append(
             {
                 "program": r.program,
                 "route": r.id,
-                "p_success": float(np.searchsorted(srt, np.inf)) / n,
+                "p_success": p_success,
                 "nominal_sop": r.earliest_sop,
                 "sop_p10": _date(world, p10),
                 "sop_p50": _date(world, p50),
@@ -151,7 +187,7 @@ def summarise(
                 "expected_cars": float(avail_mean.sum()),
                 "expected_built": float(built_mean.sum()),
                 "demand": float(dem.sum()),
-                "expected_cost": variable + _expected_fixed(world, r, comp, ecol, srt),
+                "expected_cost": variable + sum(items.values()),
                 "weakest_status": r.weakest_status,
                 "warnings": list(r.warnings),
             }
@@ -188,6 +224,7 @@ def summarise(
         drivers=drivers,
         seconds=0.0,
         as_of=world.as_of,
+        expected_cost_together=together(fixed_items, variables),
     )
 
 

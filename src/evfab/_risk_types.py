@@ -108,6 +108,10 @@ class RiskResult:
             gives that route; see :func:`evfab.risk.sample_routes`).
         notes: Warnings about the run: options without effect, routes the allocation gives
             no cars.
+        expected_cost_together: Expected discounted cost of all the routes sampled taken
+            together, e.g. a plan's: their per-car costs, and each offer's one-off fees
+            (and modules, and badge waiver) once however many routes need it. (The
+            ``expected_cost`` of each route prices it alone, with all its offers' fees.)
     """
 
     scenario: str
@@ -123,6 +127,7 @@ class RiskResult:
     demand_correlation: float = 0.0
     demand_basis: str = "program"
     notes: tuple[str, ...] = ()
+    expected_cost_together: float = 0.0
 
     @staticmethod
     def key(program: str, route: str) -> str:
@@ -174,6 +179,9 @@ class Recipe:
     of every sample, and (fixed phase dates) cars by year for each SOP day."""
 
     sop: FloatArray
+    extra: float = 0.0
+    """Cars a year that extra modules (a plan's, see ``modules`` of
+    :func:`evfab.risk.sample_routes`) add to the route's plant from its SOP on."""
     table_never: FloatArray | None = None
     """Cars by year for an SOP on each day since as_of (one row per day), and a last row
     of zeros: the row of samples that never start."""

@@ -288,6 +288,16 @@ class World:
         """The offer table's row for ``oid`` as a dict (kind, to, lead_months, fixed_fee, detail ...)."""
         return self._offer_rows[oid]
 
+    def year_index(self, d: dt.date) -> int:
+        """Position in :attr:`years` of the year of ``d``, clamped to the horizon."""
+        y = min(max(d.year, int(self.years[0])), int(self.years[-1]))
+        return y - int(self.years[0])
+
+    def payment_year(self, row: dict[str, Any]) -> int:
+        """Position in :attr:`years` of the year an offer's one-off fees are paid: when it is
+        signed, its modal lead after as_of (clamped to the horizon). ``row``: :meth:`offer`'s."""
+        return self.year_index(add_months(self.as_of, row["lead_months"].mode))
+
     def plant(self, pid: str) -> dict[str, Any]:
         """The plant table's row for ``pid`` as a dict (name, operator, status, unit_cost ...)."""
         return self._plant_rows[pid]

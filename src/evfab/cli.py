@@ -367,9 +367,16 @@ def risk(
         )
     all_routes = derive_routes(world, program)
     allocation = None
-    if use_plan:
+    modules: dict[str, int] = {}
+    if use_plan and route:
+        raise typer.BadParameter(
+            "--route cannot be combined with --plan: the plan picks the routes (use "
+            "--program to keep one program's)",
+            param_hint="--route",
+        )
+    if use_plan and any(r.usable for r in all_routes):
         from evfab.plan import PlanOptions, plan
-        from evfab.risk import plan_routes
+        from evfab.risk import plan_modules, plan_routes
 
         result = plan(
             world,
@@ -379,12 +386,15 @@ def risk(
         _plan_or_fail(result)
         # The routes each program's plan uses, each capped by the cars the plan gives it.
         picked, allocation = plan_routes(all_routes, result)
+        modules = plan_modules(result)
         if not picked:
             raise PlanInfeasibleError(
                 "the plan builds no car"
                 + (f" of program {program}" if program else "")
                 + " (every route costs more than the margin its cars would earn): nothing to sample"
             )
+    elif use_plan:
+        picked = []  # no usable route: said below
     elif route:
         known = {r.id for r in all_routes}
         missing = [x for x in route if x not in known]
@@ -410,7 +420,7 @@ def risk(
         demand_correlation=demand_correlation,
     )
     if json_out or len(picked) * samples < 2_000_000:
-        res = sample_routes(world, picked, opts, allocation=allocation)
+        res = sample_routes(world, picked, opts, allocation=allocation, modules=modules)
     else:
         import dataclasses
 
@@ -427,6 +437,7 @@ def risk(
                 opts,
                 progress=lambda done: bar.update(task, completed=done),
                 allocation=allocation,
+                modules=modules,
             )
     payload = {**_envelope("risk", s), **risk_json(res)}
     from evfab._charts import write_risk_outputs
@@ -477,7 +488,8 @@ def sources(
         str | None,
         typer.Argument(
             metavar="ID",
-            help="An entity, offer, case or route id, or `plan`; omit to list every source.",
+            help="An entity, offer, case or route id, `plan` (the plan's routes) or `policy`; "
+            "omit to list every source.",
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -593,7 +605,7 @@ def demo(
     out.print(
         "New EV makers in China could not easily get production licences, so they had cars built by licensed "
         "makers, bought licensed companies, took stakes in plants or built their own. "
-        f"Scenario: {path.name} (bundled; `evfab show xiaomi-2022` lists its facts and sources).\n"
+        f"Scenario: {path.name} (bundled; `evfab show xiaomi-2022` lists its facts, `evfab sources xiaomi-2022` its sources).\n"
     )
     print_routes(out, world, routes_)
     out.rule("[bold]2. Plan[/]: the least-cost choice of routes and use of capacity (MILP, HiGHS)")

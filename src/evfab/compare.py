@@ -32,7 +32,14 @@ import pandas as pd
 
 from evfab._world import World
 from evfab.plan import PlanOptions, PlanResult, plan
-from evfab.risk import MIN_SAMPLES, RiskOptions, RiskResult, plan_routes, sample_routes
+from evfab.risk import (
+    MIN_SAMPLES,
+    RiskOptions,
+    RiskResult,
+    plan_modules,
+    plan_routes,
+    sample_routes,
+)
 from evfab.rules import Route, derive_routes
 
 ROUTE_COLUMNS = [
@@ -259,6 +266,7 @@ def _odds(world: World, routes: list[Route], p: PlanResult, opts: CompareOptions
         picked,
         RiskOptions(samples=opts.risk_samples, seed=opts.seed),
         allocation=allocation,
+        modules=plan_modules(p),
     )
     odds: dict[str, dict[str, float]] = {}
     built: dict[str, float] = {}

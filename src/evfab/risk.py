@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -61,6 +61,7 @@ from evfab._timing import (
     Timing,
     capacity_by_year,
     off_days,
+    producing_share,
     ramp_factor,
     year_bounds,
 )
@@ -138,6 +139,7 @@ def sample_routes(
     progress: Callable[[int], None] | None = None,
     *,
     allocation: pd.DataFrame | None = None,
+    modules: Mapping[str, int] | None = None,
 ) -> RiskResult:
     """Monte Carlo of every given route.
 
@@ -155,6 +157,11 @@ def sample_routes(
             up to the plan. The allocation is fixed: a route that starts late does not
             hand its cars to another. Routes it leaves out build nothing (a note says so);
             its rows for routes not sampled are ignored.
+        modules: Extra capacity modules built per build offer (``{offer id: modules}``),
+            such as a plan's (see :func:`plan_modules`): each adds its offer's
+            ``module_capacity`` to the routes that build the offer's plant, from their
+            SOP on, and its ``module_fee`` to their expected cost (paid when the offer is
+            concluded, as the offer's own fee).
 
     Returns:
         The distributions.
@@ -169,6 +176,8 @@ def sample_routes(
     if len(set(keys)) < len(keys):
         raise ValueError("a route is given twice (same program and route id)")
     demand, notes = _demands(world, routes, allocation)
+    modules = dict(modules or {})
+    per_car = {route_key(r): r.unit_cost + _logistics(world, r) for r in routes}
     if opts.demand_correlation > 0 and opts.demand_spread == 0:
         notes.insert(
             0,
@@ -205,7 +214,9 @@ def sample_routes(
         t = timing_of(r)
         rec = recipes.get(id(t))
         if rec is None:
-            rec = recipes[id(t)] = Recipe(sop=np.empty(opts.samples))
+            rec = recipes[id(t)] = Recipe(
+                sop=np.empty(opts.samples), extra=module_cars(world, r, modules)
+            )
         if _fixed_phases(t) and rec.table_never is None:
             # NOTE: with fixed phase dates a route's cars by year depend on its SOP day
             # alone. Tabulated once per day (a few thousand rows), they are looked up per
@@ -217,7 +228,10 @@ def sample_routes(
                 [days_since(world, ph.ready.base) for ph in t.phases], (n_days, len(t.phases))
             )
             rec.table_never = np.vstack(
-                [_cars(world, t, years, ready, grid, starts, ends), np.zeros((1, len(years)))]
+                [
+                    _cars(world, t, years, ready, grid, starts, ends, rec.extra),
+                    np.zeros((1, len(years))),
+                ]
             )
         if not _fast(t, opts, r.program in ramps):
             acc[route_key(r)] = Acc(
@@ -278,7 +292,7 @@ def sample_routes(
                 ready = np.stack(
                     [_path_days(world, ph.ready, col, months, memo) for ph in t.phases], axis=1
                 )
-                cars = _cars(world, t, years, ready, sop, starts, ends)
+                cars = _cars(world, t, years, ready, sop, starts, ends, rec.extra)
             demand_factor, ramp_u = draws.of(r.program, n)
             ramp = ramps.get(r.program)
             if ramp is not None and ramp_u is not None:
@@ -299,7 +313,7 @@ def sample_routes(
             a.avail_sum += ones @ cars
             built_sum = ones @ built
             a.built_sum += built_sum
-            a.variable_cost += float(built_sum @ discount) * r.unit_cost
+            a.variable_cost += float(built_sum @ discount) * per_car[route_key(r)]
             if k_n:
                 a.avail_keep[keep] = cars[:k_n]
                 a.built_keep[keep] = built[:k_n]
@@ -320,6 +334,8 @@ def sample_routes(
         n_keep,
         n_days,
         demand,
+        per_car,
+        modules,
     )
     return dataclasses.replace(
         res,
@@ -447,20 +463,55 @@ def _cars(
     sop: FloatArray,
     starts: FloatArray,
     ends: FloatArray,
+    extra: float = 0.0,
 ) -> FloatArray:
+    """Cars available by year per sample: the plant's phases (net of its operator's load,
+    times the route's share) plus ``extra`` cars a year of modules from the SOP on, within
+    the contract's cap."""
     caps = np.array([ph.capacity for ph in t.phases], np.float64)
     limit = np.array([t.limit.get(int(y), np.inf) for y in years], np.float64)
-    return capacity_by_year(
-        caps,
-        ready,
-        sop,
-        starts,
-        ends,
-        np.array(t.free_share),
-        t.share,
-        limit,
-        off_days(world.as_of, t.off),
+    off = off_days(world.as_of, t.off)
+    free = np.array(t.free_share)
+    if not extra:
+        return capacity_by_year(caps, ready, sop, starts, ends, free, t.share, limit, off)
+    # Modules add to the plant as built (no operator's load on them), as in the planner.
+    cars = capacity_by_year(
+        caps, ready, sop, starts, ends, free, t.share, np.full_like(limit, np.inf), off
     )
+    cars += extra * producing_share(sop[:, None], starts, ends, off)[:, 0, :]
+    out: FloatArray = np.minimum(cars, limit[None, :])
+    return out
+
+
+def module_cars(world: World, r: Route, modules: Mapping[str, int]) -> float:
+    """Cars a year that ``modules`` (built per build offer) add to the route's plant: those
+    of the build offers the route takes for that plant."""
+    total = 0.0
+    for o in r.offers:
+        n = modules.get(o, 0)
+        row = world.offer(o)
+        det = row["detail"]
+        if n and row["kind"] == "build_plant" and det.get("plant") == r.plant:
+            total += n * float(det.get("module_capacity") or 0.0)
+    return total
+
+
+def _logistics(world: World, r: Route) -> float:
+    """Logistics cost per car of the route's program from its plant (0 if none given)."""
+    costs = world.program_rows[r.program].get("logistics") or {}
+    return float(costs.get(r.plant, 0.0))
+
+
+def plan_modules(result: PlanResult) -> dict[str, int]:
+    """The extra modules a plan builds per build offer (for ``modules`` of
+    :func:`sample_routes`); empty without a plan."""
+    if not result.ok or not len(result.offers):
+        return {}
+    return {
+        str(o): int(n)
+        for o, n in zip(result.offers["offer"], result.offers["modules"], strict=True)
+        if int(n) > 0
+    }
 
 
 __all__ = [
@@ -471,6 +522,8 @@ __all__ = [
     "VOLUME_SAMPLE_CAP",
     "RiskOptions",
     "RiskResult",
+    "module_cars",
+    "plan_modules",
     "plan_routes",
     "sample_routes",
     "triangular",

@@ -436,11 +436,14 @@ def _timing(
     """
     key = (pl.plant, pl.build_start)
     events = tuple({e.key: e for e in lic.events + pl.events}.values())
-    fits = fits_by_date(world, pl.nameplate) if lic.new_licence and lic.path else ()
-    if fits:
+    new = bool(lic.new_licence and lic.path)
+    fits = fits_by_date(world, pl.nameplate) if new else ()
+    nominal = (lic.rules or world.policy_at(world.as_of)).min_capacity if new else None
+    if fits or (nominal and pl.nameplate < nominal):
         # A later minimum capacity applies to the licence if it is granted after that date:
         # a yes/no event at each sampled grant date (1 or 0, the nominal one for the table).
-        nominal = (lic.rules or world.policy_at(world.as_of)).min_capacity
+        # A minimum the plant misses for good is an event that never happens, so that a
+        # route sampled on its own (``evfab risk --route``) never starts, as the rules say.
         events += (
             Event(
                 f"licence:{lic.licence_id}:fits:{pl.plant}",
