@@ -151,3 +151,27 @@ def test_cli_text_json_and_a_currency_mismatch(tmp_path: Path) -> None:
         [EVFAB, "compare", "xiaomi-2022", str(eur)], capture_output=True, text=True
     )
     assert res.returncode == 2 and "counts money in EUR" in res.stderr
+
+
+def test_a_policy_that_only_changes_odds_or_cars_lists_the_routes() -> None:
+    # Contract manufacturing banned from 2026: the BluePark co-brand route starts as before
+    # (same state, same SOP, same odds) but builds nothing from 2026. It used to go unlisted.
+    doc: dict[str, Any] = yaml.safe_load(_xiaomi())
+    doc["sources"].append({"id": "a-ban", "status": "assumption", "note": "test what-if"})
+    doc["policy"] += [
+        {
+            "since": "2026-01-01",
+            "contract_manufacturing": False,
+            "sources": ["a-ban"],
+        }
+    ]
+    c = compare(
+        _world(_xiaomi()),
+        _world(yaml.safe_dump(doc, sort_keys=False)),
+        CompareOptions(risk_samples=0),
+    )
+    r = c.routes.set_index("route")
+    cm = r.loc["partner:bluepark-cobrand@partner:bjev-changzhou"]
+    assert cm["state_before"] == cm["state_after"] and cm["sop_before"] == cm["sop_after"]
+    assert cm["cars_after"] < cm["cars_before"]
+    assert cm["odds_after"] == cm["odds_before"]

@@ -57,12 +57,12 @@ def print_comparison(
         line += f" ({sign}{money(abs(c.cost_change))} {c.currency}{share}, discounted)"
     console.print(line)
     rt = Table(
-        title=f"Routes whose state or earliest SOP changed ({len(c.routes)})",
+        title=f"Routes whose state, earliest SOP, odds or cars changed ({len(c.routes)})",
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
     )
-    for col in ("#", "program", "route", "state", "earliest SOP"):
+    for col in ("#", "program", "route", "state", "earliest SOP", "P(deals &\napproval)", "cars"):
         rt.add_column(col, overflow="fold")
     # The reasons are long sentences: listed under the table, by row number, rather than
     # squeezed into a column.
@@ -74,6 +74,8 @@ def print_comparison(
             r["route"],
             _pair(r["state_before"], r["state_after"]),
             _pair(r["sop_before"], r["sop_after"]),
+            _pair(r["odds_before"], r["odds_after"], ".0%"),
+            _pair(r["cars_before"], r["cars_after"], ",.0f"),
         )
         why.append(f"  {i}. {_cell(r['why_after'])}")
     console.print(rt)

@@ -49,6 +49,10 @@ ROUTE_COLUMNS = [
     "state_after",
     "sop_before",
     "sop_after",
+    "odds_before",
+    "odds_after",
+    "cars_before",
+    "cars_after",
     "why_after",
 ]
 PROGRAM_COLUMNS = [
@@ -113,10 +117,12 @@ class Comparison:
         currency: Currency of both plans' costs.
         plan_before: The base plan.
         plan_after: The other plan.
-        routes: Routes whose state or earliest SOP changed, or that exist in one scenario
-            only (the missing side's columns are empty): program, route, state_before,
-            state_after (``usable``, ``legal, not usable`` or ``illegal``), sop_before,
-            sop_after, why_after (the other scenario's reason for the date, or why the
+        routes: Routes whose state, earliest SOP, odds or cars changed, or that exist in
+            one scenario only (the missing side's columns are empty): program, route,
+            state_before, state_after (``usable``, ``legal, not usable`` or ``illegal``),
+            sop_before, sop_after, odds_before, odds_after (the chance that its deals
+            and approvals go through), cars_before, cars_after (cars it can supply over
+            the horizon), why_after (the other scenario's reason for the date, or why the
             route cannot be used there).
         programs: One row per program of either scenario, before and after: the routes
             its plan uses (comma separated), its first production year, cars built and
@@ -215,6 +221,10 @@ def _route_changes(before: list[Route], after: list[Route]) -> pd.DataFrame:
                 "state_after": None if a is None else _state(a),
                 "sop_before": None if b is None else b.earliest_sop,
                 "sop_after": None if a is None else a.earliest_sop,
+                "odds_before": None if b is None else b.success_probability,
+                "odds_after": None if a is None else a.success_probability,
+                "cars_before": None if b is None else _cars(b),
+                "cars_after": None if a is None else _cars(a),
                 "why_after": why,
             }
         )
@@ -226,7 +236,7 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     pandas would turn None into NaN and years into floats), numbers as floats."""
     out = pd.DataFrame(rows, columns=columns, dtype=object)
     for col in columns:
-        if col.startswith(("built_", "unmet_", "p_on_time_", "delivered_")):
+        if col.startswith(("built_", "unmet_", "p_on_time_", "delivered_", "odds_", "cars_")):
             out[col] = out[col].astype(np.float64)
     return out
 
@@ -235,9 +245,16 @@ def _state(r: Route) -> str:
     return "usable" if r.usable else "legal, not usable" if r.legal else "illegal"
 
 
-def _seen(r: Route) -> tuple[str, dt.date]:
-    """What a comparison of routes looks at: state and earliest SOP."""
-    return _state(r), r.earliest_sop
+def _seen(r: Route) -> tuple[str, dt.date, float, float]:
+    """What a comparison of routes looks at: state, earliest SOP, the chance of its deals
+    and approvals, and the cars it can supply over the horizon (a policy that only changes
+    odds or capacity, such as a contract-manufacturing ban from a later year, shows there)."""
+    return _state(r), r.earliest_sop, round(r.success_probability, 9), _cars(r)
+
+
+def _cars(r: Route) -> float:
+    """Cars the route can supply over the horizon."""
+    return float(sum(r.capacity.values()))
 
 
 @dataclass(frozen=True)
