@@ -55,8 +55,24 @@ def test_cli_sources_of_a_route_and_the_plan() -> None:
     ids = {r["id"] for r in route["sources"]}  # type: ignore[union-attr]
     assert {"bloomberg-xiaomi-baic", "yizhuang-capacity"} <= ids
     plan = sources_json("xiaomi-2022", "plan")
-    assert plan["of"] == "the plan's chosen routes"
+    assert plan["of"] == "the plan's chosen routes and discount rate"
     assert plan["sources"]
+
+
+def test_the_discount_rate_cites_its_sources() -> None:
+    from conftest import MINIMAL
+
+    from evfab.cli import _sources_of
+
+    text = MINIMAL.replace("as_of:", "discount_rate_sources: [s1]\nas_of:", 1)
+    s = evfab.loads(text)
+    world = evfab.compile(s)
+    assert _sources_of(s, world, "discount_rate") == ("the discount rate", ["s1"])
+    rows = {r["id"]: r for r in source_rows(world, ["s1"])}
+    assert "scenario discount_rate" in rows["s1"]["cited_by"]
+    with pytest.raises(evfab.ScenarioError) as e:
+        evfab.loads(MINIMAL.replace("as_of:", "discount_rate_sources: [nope]\nas_of:", 1))
+    assert "discount_rate_sources[0]: source 'nope' is cited but not defined" in str(e.value)
 
 
 def test_cli_sources_table_and_unknown_id() -> None:

@@ -547,6 +547,9 @@ class Scenario(_Model):
     """ISO 4217 code of every money figure: three capital letters, e.g. ``CNY``."""
     discount_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.08
     """Annual discount rate for costs, fraction from 0 to below 1."""
+    discount_rate_sources: list[Id] = []
+    """Sources behind ``discount_rate`` (ids under ``sources``; an ``assumption`` with its
+    reason when the rate is the modeller's choice)."""
     sources: list[Source] = []
     """Every source cited in the file."""
     policy: Annotated[list[PolicyPeriod], Field(min_length=1)]

@@ -470,7 +470,9 @@ def compile_world(s: Scenario) -> World:
             demand[i, year - y0] = n
     policy = resolve_policy(list(s.policy))
     raw, prior_cites = world_tables(s, policy)
-    cites: dict[tuple[str, str], tuple[str, ...]] = {}
+    cites: dict[tuple[str, str], tuple[str, ...]] = {
+        ("scenario", "discount_rate"): tuple(s.discount_rate_sources)
+    }
     for kind, coll in entity_collections(s):
         for item in coll:
             cites[(kind, item.id)] = tuple(item.sources)

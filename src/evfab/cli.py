@@ -488,8 +488,8 @@ def sources(
         str | None,
         typer.Argument(
             metavar="ID",
-            help="An entity, offer, case or route id, `plan` (the plan's routes) or `policy`; "
-            "omit to list every source.",
+            help="An entity, offer, case or route id, `plan` (the plan's routes), `policy` or "
+            "`discount_rate`; omit to list every source.",
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -519,6 +519,8 @@ def _sources_of(s: Scenario, world: object, ident: str | None) -> tuple[str, lis
             return f"{kind} {ident}", list(world.cites[(kind, ident)])
     if ident == "policy":
         return "the policy timeline", list(dict.fromkeys(x for p in s.policy for x in p.sources))
+    if ident == "discount_rate":
+        return "the discount rate", list(s.discount_rate_sources)
     routes = derive_routes(world)
     if ident == "plan":
         from evfab.plan import PlanOptions, plan
@@ -526,13 +528,20 @@ def _sources_of(s: Scenario, world: object, ident: str | None) -> tuple[str, lis
         result = plan(world, PlanOptions(alternatives=False, capacity_values=False), routes=routes)
         _plan_or_fail(result)
         chosen = set(result.choices["route"])
-        ids = list(dict.fromkeys(x for r in routes if r.id in chosen for x in r.sources))
-        return "the plan's chosen routes", ids
+        # The plan's costs are discounted at the scenario's rate: its sources count too.
+        ids = list(
+            dict.fromkeys(
+                [x for r in routes if r.id in chosen for x in r.sources]
+                + list(s.discount_rate_sources)
+            )
+        )
+        return "the plan's chosen routes and discount rate", ids
     matches = [r for r in routes if r.id == ident]
     if matches:
         return f"route {ident}", list(dict.fromkeys(x for r in matches for x in r.sources))
     raise typer.BadParameter(
-        f"{ident!r} is not an entity, offer, case or route id of this scenario (or `plan`, `policy`)",
+        f"{ident!r} is not an entity, offer, case or route id of this scenario (or `plan`, "
+        "`policy`, `discount_rate`)",
         param_hint="ID",
     )
 
