@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -59,6 +60,15 @@ MINIMAL = textwrap.dedent(
         sources: [a1]
     """
 )
+
+
+def update_golden(path: Path, text: str) -> None:
+    """With ``EVFAB_UPDATE_GOLDEN=1``, rewrite a golden file and skip the test: a test that
+    compares with the file it has just written proves nothing (read the file's diff)."""
+    if os.environ.get("EVFAB_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        pytest.skip(f"rewrote {path.name}: read its diff before committing it")
 
 
 def mutate(text: str, *pairs: tuple[str, str]) -> str:

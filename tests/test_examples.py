@@ -6,12 +6,13 @@ Regenerate a golden file after a deliberate change with
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import update_golden
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -27,8 +28,7 @@ def test_example_output_is_pinned(name: str) -> None:
     )
     assert out.returncode == 0, out.stderr
     golden = GOLDEN / f"{name}.txt"
-    if os.environ.get("EVFAB_UPDATE_GOLDEN") == "1":
-        golden.write_text(out.stdout, encoding="utf-8")
+    update_golden(golden, out.stdout)
     assert out.stdout == golden.read_text(encoding="utf-8")
 
 

@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import evfab
+from conftest import update_golden
 from evfab import _plan_explain
 from evfab.plan import PlanOptions, PlanStatus, plan, plan_inputs
 
@@ -559,7 +560,6 @@ def test_golden_xiaomi_2022_plan(xiaomi: evfab.Scenario) -> None:
     regenerate with ``EVFAB_UPDATE_GOLDEN=1 pytest tests/test_plan.py -k golden``.
     """
     import json
-    import os
 
     from evfab import _io
     from evfab._report_plan import plan_json
@@ -567,8 +567,7 @@ def test_golden_xiaomi_2022_plan(xiaomi: evfab.Scenario) -> None:
     got = json.loads(_io.dumps(plan_json(plan(evfab.compile(xiaomi)))))
     del got["timings"]
     got = _rounded(got)
-    if os.environ.get("EVFAB_UPDATE_GOLDEN") == "1":
-        GOLDEN_PLAN.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    update_golden(GOLDEN_PLAN, json.dumps(got, indent=1, ensure_ascii=False) + "\n")
     want = json.loads(GOLDEN_PLAN.read_text("utf-8"))
     assert got.keys() == want.keys()
     for key in want:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import evfab
-from conftest import MINIMAL
+from conftest import MINIMAL, update_golden
 from evfab import Route
 from evfab._scenario import STATUS_RANK, Status
 
@@ -1129,9 +1128,7 @@ def test_golden_xiaomi_2022_routes(xiaomi: evfab.Scenario) -> None:
     """
     table = evfab.routes(xiaomi)[GOLDEN_COLUMNS]
     rows = [_jsonable(row) for row in table.to_dict(orient="records")]
-    if os.environ.get("EVFAB_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(exist_ok=True)
-        GOLDEN.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    update_golden(GOLDEN, json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
     expected = json.loads(GOLDEN.read_text("utf-8"))
     assert [r["id"] for r in rows] == [r["id"] for r in expected]
     for got, want in zip(rows, expected, strict=True):

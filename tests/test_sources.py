@@ -61,7 +61,6 @@ def test_cli_sources_of_a_route_and_the_plan() -> None:
 
 def test_the_discount_rate_cites_its_sources() -> None:
     from conftest import MINIMAL
-
     from evfab.cli import _sources_of
 
     text = MINIMAL.replace("as_of:", "discount_rate_sources: [s1]\nas_of:", 1)
