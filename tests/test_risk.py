@@ -466,11 +466,11 @@ def test_dormant_licence_starts_only_before_its_exit_deadline() -> None:
     n = 200_000
     routes, res = sample(d, [BUY], samples=n)
     r = routes[BUY]
-    # Withdrawn 18 months (547.875 -> 548 days) after 2021-01-01: 2022-07-03, day 183.
-    assert r.timing is not None and r.timing.deadline == D(2022, 7, 3)
+    # Withdrawn 18 calendar months after 2021-01-01: 2022-07-01, day 181.
+    assert r.timing is not None and r.timing.deadline == D(2022, 7, 1)
     assert r.legal and r.earliest_sop == D(2022, 6, 2)  # the mode, 5 months, is in time
-    # SOP day = round(lead x DPM) < 183  <=>  lead < 182.5 / DPM months.
-    p = tri_cdf(182.5 / DPM, *lead)
+    # SOP day = round(lead x DPM) < 181  <=>  lead < 180.5 / DPM months.
+    p = tri_cdf(180.5 / DPM, *lead)
     assert 0.55 < p < 0.7
     row = summary(res)[BUY]
     assert abs(row["p_success"] - p) < 4 * se_p(p, n)

@@ -254,6 +254,21 @@ def test_dormant_licence_lapses_before_the_plant_is_ready() -> None:
     )
 
 
+def test_a_dormancy_deadline_counts_calendar_months() -> None:
+    # 26 months after 2019-12-01 is 2022-02-01 (793 days, over 2020-02-29); counted as
+    # 26 x 30.44 days it was 791 days, 2022-01-30.
+    d = held(
+        own_plant(policy(doc(), dormant_exit_months=26), ready="2022-09"), dormant_since="2019-12"
+    )
+    d["plants"][-1] |= {"status": "under_construction", "construction_start": "2021-01"}
+    _illegal(
+        routes(d)["own:newco-bev@own:np"],
+        D(2022, 9, 1),
+        "licence newco-bev, dormant since 2019-12-01, is withdrawn on 2022-02-01 under the "
+        "26-month exit rule (since 2015-01-01), before production can start on 2022-09-01",
+    )
+
+
 def test_dormant_partner_licence() -> None:
     d = policy(doc(), dormant_exit_months=24)
     d["licences"][0]["dormant_since"] = "2019-06"

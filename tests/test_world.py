@@ -15,6 +15,7 @@ from evfab._scenario import STATUS_RANK, PolicyPeriod, Status
 from evfab._world import (
     World,
     _year_fractions_many,
+    add_calendar_months,
     add_months,
     compile_world,
     resolve_policy,
@@ -290,3 +291,18 @@ def test_planning_builds_no_pandas_table(name: str) -> None:
     # Asking for a table builds it, with the same ids the columns use.
     assert list(world.programs.index) == world.program_ids
     assert world.programs["company"].tolist() == world.column("programs", "company")
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "want"),
+    [
+        (D(2023, 1, 1), 24, D(2025, 1, 1)),
+        (D(2019, 12, 1), 26, D(2022, 2, 1)),
+        (D(2021, 1, 31), 1, D(2021, 2, 28)),  # a day the month lacks: its last day
+        (D(2019, 2, 28), 12, D(2020, 2, 28)),
+        (D(2020, 2, 29), 12, D(2021, 2, 28)),
+        (D(2022, 11, 15), 2, D(2023, 1, 15)),
+    ],
+)
+def test_calendar_months(start: dt.date, months: int, want: dt.date) -> None:
+    assert add_calendar_months(start, months) == want

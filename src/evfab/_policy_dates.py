@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import cast
 
 from evfab._timing import NEVER, Ban, Path
-from evfab._world import PolicyState, World, add_months
+from evfab._world import PolicyState, World, add_calendar_months
 
 
 def _fmt_date(d: dt.date) -> str:
@@ -116,7 +116,8 @@ def _deadline(world: World, lid: str, policy: PolicyState) -> tuple[dt.date, Pol
     for k, p in enumerate(periods):
         if not p.dormant_exit_months:
             continue
-        limit = add_months(since, p.dormant_exit_months)
+        # A legal deadline: whole calendar months (the durations that are drawn count days).
+        limit = add_calendar_months(since, p.dormant_exit_months)
         if k:
             limit = max(limit, p.since)
         if k + 1 == len(periods) or limit < periods[k + 1].since:

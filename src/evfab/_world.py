@@ -6,6 +6,7 @@ tables and arrays here, never the scenario models.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -32,6 +33,16 @@ FloatArray = npt.NDArray[np.float64]
 def add_months(d: dt.date, months: float) -> dt.date:
     """``d`` plus a (fractional) number of months, at day resolution."""
     return d + dt.timedelta(days=round(months * DAYS_PER_MONTH))
+
+
+def add_calendar_months(d: dt.date, months: int) -> dt.date:
+    """``d`` plus whole calendar months, as a legal deadline counts them (2023-01-01 plus 24
+    months is 2025-01-01; a day the month lacks becomes its last day)."""
+    years, month0 = divmod(d.month - 1 + months, 12)
+    year = d.year + years
+    return d.replace(
+        year=year, month=month0 + 1, day=min(d.day, calendar.monthrange(year, month0 + 1)[1])
+    )
 
 
 def year_fractions(start: dt.date, years: IntArray) -> FloatArray:
@@ -501,6 +512,7 @@ __all__ = [
     "PlantStatus",
     "PolicyState",
     "World",
+    "add_calendar_months",
     "add_months",
     "compile_world",
     "plant_index",
