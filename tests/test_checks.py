@@ -530,6 +530,21 @@ CHECK_CASES = [
         id="committed-over-capacity",
     ),
     case(
+        [
+            (
+                "- {capacity: 100000, ready: 2010-01}",
+                "- {capacity: 100000, ready: 2010-01}\n      - {capacity: 100000, ready: 2024-07}",
+            ),
+            ("committed: {2022: 20000}", "committed: {2023: 150000}"),
+        ],
+        28,
+        "plants[0].committed.2023",
+        "committed load 150,000 in 2023 exceeds the 100,000 cars the plant's phases give that "
+        "year (each counted from its ready date, prorated",
+        "lower that year's load, or date the phase that carries it earlier",
+        id="committed-over-capacity-ready-that-year",
+    ),
+    case(
         [("committed: {2022: 20000}", "committed: {2020: 20000}")],
         27,
         "plants[0].committed.2020",
@@ -888,3 +903,53 @@ def test_committed_problem_iff_over_capacity_or_outside(
     else:
         (p,) = problems
         assert (p.line, p.path) == (27, f"plants[0].committed.{year}")
+
+
+@FAST
+@given(
+    load=st.integers(min_value=0, max_value=250_000),
+    year=st.integers(2022, 2026),
+    ready=st.dates(min_value=dt.date(2010, 1, 1), max_value=dt.date(2026, 12, 31)),
+)
+def test_committed_problem_iff_over_the_capacity_ready_that_year(
+    minimal_text: str, load: int, year: int, ready: dt.date
+) -> None:
+    """A second phase counts from its ready date, prorated by the days left in that year."""
+    text = mutate(
+        minimal_text,
+        (
+            "- {capacity: 100000, ready: 2010-01}",
+            f"- {{capacity: 100000, ready: 2010-01}}\n      - {{capacity: 50000, ready: {ready}}}",
+        ),
+        ("committed: {2022: 20000}", f"committed: {{{year}: {load}}}"),
+    )
+    problems = problems_of(text)
+    if year > ready.year:
+        share = 1.0
+    elif year < ready.year:
+        share = 0.0
+    else:
+        days = 366 if year % 4 == 0 else 365
+        share = 1.0 - (ready.timetuple().tm_yday - 1) / days
+    if load <= 100_000 + 50_000 * share + 1e-6:
+        assert problems == []
+    else:
+        (p,) = problems
+        assert (p.line, p.path) == (28, f"plants[0].committed.{year}")
+        assert "exceeds the" in p.message
+
+
+def test_committed_load_of_a_plant_under_construction_counts_from_build_months(
+    minimal_text: str,
+) -> None:
+    """A phase given in build months counts from the construction start plus the mode."""
+    text = mutate(
+        minimal_text,
+        ("opened: 2010-01", "construction_start: 2021-01"),
+        ("status: operating", "status: under_construction"),
+        ("{capacity: 100000, ready: 2010-01}", "{capacity: 100000, months: 24}"),
+        ("committed: {2022: 20000}", "committed: {2022: 1000, 2023: 20000}"),
+    )
+    (p,) = problems_of(text)
+    assert p.path == "plants[0].committed.2022"
+    assert "committed load 1,000 in 2022 exceeds the 0 cars" in p.message

@@ -1,21 +1,73 @@
-"""Synthetic scenarios: valid, reproducible by seed, and plannable."""
+"""Synthetic scenarios: valid, reproducible by seed, consistent, and plannable."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import subprocess
 import sys
+import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evfab
+from evfab import generate as gen
+from evfab._plan_explain import route_counts
+from evfab._world import year_fractions
 from evfab.generate import generate, generate_yaml
 from evfab.plan import PlanOptions, plan
 
 EVFAB = str(Path(sys.executable).parent / "evfab")
+
+KINDS = {
+    "contract_manufacturing",
+    "licence_umbrella",
+    "acquire_company",
+    "plant_stake",
+    "build_plant",
+    "apply_licence",
+}
+
+
+def ready_capacity(data: dict[str, Any], plant: dict[str, Any]) -> dict[int, float]:
+    """Capacity of a generated plant by year, each phase prorated from its ready date."""
+    years = np.arange(int(data["as_of"][:4]), data["horizon"] + 1)
+    cap = np.zeros(len(years))
+    for ph in plant["phases"]:
+        y, m = (int(x) for x in ph["ready"].split("-"))
+        cap += ph["capacity"] * year_fractions(dt.date(y, m, 1), years)
+    return dict(zip(years.tolist(), cap.tolist(), strict=True))
+
+
+def consistency_problems(data: dict[str, Any]) -> list[str]:
+    """What the generator promises beyond validity, as a list of broken promises."""
+    out = []
+    dormant = {lic["holder"] for lic in data["licences"] if "dormant_since" in lic}
+    licensed = {lic["holder"] for lic in data["licences"] if lic["status"] == "held"}
+    operators = {p["operator"] for p in data["plants"]}
+    for p in data["plants"]:
+        if p.get("committed"):
+            ready = ready_capacity(data, p)
+            out += [
+                f"{p['id']}: load {load} > {ready[y]:.0f} ready in {y}"
+                for y, load in p["committed"].items()
+                if load > ready[y]
+            ]
+        if p["operator"] in dormant and (p["status"] != "idle" or p.get("committed")):
+            out.append(f"{p['id']}: dormant {p['operator']} runs it")
+    for g in data["programs"]:
+        if g["company"] in dormant:
+            out.append(f"{g['id']}: program of dormant {g['company']}")
+        if g["company"] in licensed and g["company"] not in operators:
+            out.append(f"{g['id']}: program of {g['company']}, licensed without a plant")
+    return out
 
 
 def test_same_seed_same_file() -> None:
@@ -27,30 +79,184 @@ def test_same_seed_same_file() -> None:
     )
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    programs=st.integers(1, 40),
-    plants=st.integers(1, 25),
-    companies=st.integers(2, 15),
-    years=st.integers(1, 12),
-    seed=st.integers(0, 10_000),
-)
-def test_generated_scenarios_are_valid(
-    programs: int, plants: int, companies: int, years: int, seed: int
-) -> None:
-    text = generate_yaml(
-        programs=programs, plants=plants, companies=companies, years=years, seed=seed
+def test_same_file_in_a_fresh_interpreter() -> None:
+    """Nothing depends on the process (string hashing, set order): another run, same text."""
+    code = (
+        "import sys; from evfab.generate import generate_yaml; "
+        "sys.stdout.write(generate_yaml(programs=40, plants=15, seed=5))"
     )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(h)},
+        ).stdout
+        for h in (1, 2)
+    ]
+    assert runs[0] == runs[1] == generate_yaml(programs=40, plants=15, seed=5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    programs=st.integers(1, 60),
+    plants=st.integers(1, 25),
+    companies=st.one_of(st.none(), st.integers(2, 20)),
+    years=st.integers(1, 12),
+    seed=st.integers(0, 2**32),
+    start_year=st.sampled_from([1990, 2010, 2025, 2090]),
+)
+def test_generated_scenarios_are_valid_and_consistent(
+    programs: int, plants: int, companies: int | None, years: int, seed: int, start_year: int
+) -> None:
+    years = min(years, 2101 - start_year)
+    kwargs: dict[str, Any] = dict(
+        programs=programs,
+        plants=plants,
+        companies=companies,
+        years=years,
+        seed=seed,
+        start_year=start_year,
+    )
+    text = generate_yaml(**kwargs)
+    assert text == generate_yaml(**kwargs)
     s = evfab.loads(text, file="generated.yaml")
     assert len(s.programs) == programs
+    assert sum(p.status.value != "planned" for p in s.plants) == plants
     assert s.horizon - s.as_of.year + 1 == years
+    if companies is not None:
+        assert len(s.companies) == companies
+    assert consistency_problems(generate(**kwargs)) == []
 
 
-def test_generated_mix_has_every_offer_kind() -> None:
+@pytest.mark.parametrize("seed", range(3))
+def test_benchmark_size_is_consistent(seed: int) -> None:
+    """The reviewer's case: seed 1 at 500/200 committed more than was ready."""
+    data = generate(programs=500, plants=200, seed=seed)
+    assert consistency_problems(data) == []
+    evfab.Scenario.model_validate(data)
+
+
+def test_every_offer_kind_at_the_small_size() -> None:
+    missing: Counter[str] = Counter()
+    for seed in range(60):
+        data = generate(programs=50, plants=20, seed=seed)
+        missing.update(KINDS - {o["kind"] for o in data["offers"]})
+        assert any(p["status"] == "idle" for p in data["plants"]), seed
+        assert any("dormant_since" in lic for lic in data["licences"]), seed
+    assert not missing
+
+
+def test_generated_mix() -> None:
     d = generate(programs=200, plants=80, seed=3)
-    kinds = {o["kind"] for o in d["offers"]}
-    assert kinds >= {"contract_manufacturing", "licence_umbrella", "build_plant"}
-    assert {c["kind"] for c in d["companies"]} >= {"newcomer", "automaker", "joint_venture"}
+    assert {o["kind"] for o in d["offers"]} == KINDS
+    assert {c["kind"] for c in d["companies"]} == {
+        "newcomer",
+        "automaker",
+        "joint_venture",
+        "group",
+    }
+    news = {c["id"] for c in d["companies"] if c["kind"] == "newcomer"}
+    share = sum(g["company"] in news for g in d["programs"]) / len(d["programs"])
+    assert share == pytest.approx(gen.NEWCOMER_PROGRAM_SHARE, abs=0.08)
+    # The rarer schema features appear too.
+    programs = d["programs"]
+    assert any("ramp_months" in g for g in programs)
+    assert any("logistics" in g for g in programs)
+    assert any(g.get("min_fill") for g in programs)
+    assert any(g.get("single_source") for g in programs)
+    assert len(d["policy"]) == 2
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_tiniest_scenario_has_a_usable_route(seed: int) -> None:
+    d = generate(programs=1, plants=1, companies=2, years=1, seed=seed)
+    assert d["offers"]
+    w = evfab.compile(evfab.Scenario.model_validate(d))
+    assert route_counts(w, evfab.route_table(w))["g0"][1] > 0
+
+
+def test_first_year_demand_is_prorated_by_the_sop_month() -> None:
+    for g in generate(programs=40, plants=10, seed=4)["programs"]:
+        sop = dt.date.fromisoformat(g["target_sop"] + "-01")
+        first, *rest = g["demand"].values()
+        if rest:
+            # The second year runs at 70 % of the peak, the first at 35 % for its months.
+            assert first == pytest.approx(rest[0] / 2 * (13 - sop.month) / 12, abs=1)
+
+
+def test_sources_say_how_to_redo_the_file() -> None:
+    d = generate(programs=3, plants=2, companies=5, years=4, seed=11)
+    note = d["sources"][0]["note"]
+    assert "evfab generate --programs 3 --plants 2 --companies 5 --years 4 --seed 11" in note
+    assert d["title"] == (
+        "Synthetic industry: 3 programs, 2 plants (+1 planned), 5 companies, 4 years, seed 11"
+    )
+    other = generate(programs=1, plants=1, companies=2, years=1, seed=0, start_year=2030)
+    assert "start_year=2030" in other["sources"][0]["note"]
+    assert other["title"].startswith("Synthetic industry: 1 program, 1 plant")
+    assert "2 companies, 1 year, seed 0" in other["title"]
+    cited = {sid for c in d["companies"] for sid in c["sources"]}
+    assert {"synthetic", "synthetic-budget"} <= cited
+
+
+def test_c_dumper_writes_the_same_text() -> None:
+    data = generate(programs=25, plants=8, seed=2)
+    pure = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, width=120)
+    assert generate_yaml(programs=25, plants=8, seed=2) == pure
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"programs": 0}, "programs must be from 1 to 20,000, got 0"),
+        ({"programs": -5}, "programs must be from 1"),
+        ({"programs": gen.MAX_PROGRAMS + 1}, "programs must be from 1 to 20,000"),
+        ({"programs": 2.5}, "programs must be a whole number"),
+        ({"programs": True}, "programs must be a whole number"),
+        ({"plants": 0}, "plants must be from 1 to 10,000"),
+        ({"plants": gen.MAX_PLANTS + 1}, "plants must be from 1"),
+        ({"companies": 0}, "companies must be from 2 to 10,000, got 0"),
+        ({"companies": 1}, "companies must be from 2"),
+        ({"companies": gen.MAX_COMPANIES + 1}, "companies must be from 2"),
+        ({"years": 0}, "years must be from 1 to 50, got 0"),
+        ({"years": -2}, "years must be from 1 to 50"),
+        ({"years": 100}, "years must be from 1 to 50"),
+        ({"seed": -1}, "seed must be from 0 to"),
+        ({"seed": "1"}, "seed must be a whole number"),
+        ({"start_year": 1989}, "start_year must be from 1,990 to 2,100"),
+        ({"start_year": 2095}, "the last planning year) must be at most 2100, got 2104"),
+    ],
+)
+def test_arguments_are_checked(kwargs: dict[str, Any], words: str) -> None:
+    with pytest.raises(ValueError) as err:
+        generate(**kwargs)
+    assert words in str(err.value)
+
+
+@settings(max_examples=10, deadline=None)
+@given(start_year=st.integers(1990, 2100), years=st.integers(1, 50))
+def test_every_allowed_year_range_gives_a_valid_file(start_year: int, years: int) -> None:
+    if start_year + years - 1 > gen.MAX_HORIZON:
+        with pytest.raises(ValueError, match="last planning year"):
+            generate(programs=3, plants=3, years=years, start_year=start_year)
+    else:
+        data = generate(programs=3, plants=3, years=years, start_year=start_year)
+        evfab.Scenario.model_validate(data)
+
+
+def test_generation_is_near_linear() -> None:
+    """Four times the size takes well under sixteen times as long (it was cubic)."""
+
+    def seconds(n: int) -> float:
+        t0 = time.perf_counter()
+        generate(programs=n, plants=n // 2, seed=0)
+        return time.perf_counter() - t0
+
+    seconds(100)  # warm-up
+    small, big = seconds(500), seconds(2000)
+    assert big < 8 * small + 0.2
 
 
 def test_small_generated_scenario_plans() -> None:

@@ -12,9 +12,11 @@ unknown, so that each mistake is reported once.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
+import numpy as np
 from pydantic import BaseModel
 
 from evfab._check_report import Damage, Path, Report, fmt, ids, years_outside
@@ -24,11 +26,13 @@ from evfab._scenario import (
     BuildPlant,
     CompanyKind,
     LicenceStatus,
+    Plant,
     PlantStatus,
     Scenario,
     Status,
     _Duration,
 )
+from evfab._world import add_months, year_fractions
 from evfab._yamlsrc import SourceDoc
 
 
@@ -275,7 +279,12 @@ def check_licences(s: Scenario, r: Report) -> None:
 
 
 def check_plants(s: Scenario, r: Report) -> None:
-    """Plants: known operator and owners, coherent phases and dates, committed load within capacity."""
+    """Plants: known operator and owners, coherent phases and dates, committed load within capacity.
+
+    A year's committed load must fit both the plant's full capacity and the capacity its
+    phases give that year: a phase counts from its ready date, prorated by the days left
+    in its first year, as the rules engine counts it when it nets the load off.
+    """
     known = ids(s.companies)
     built = {o.plant for o in s.offers if isinstance(o, BuildPlant)}
     # An offer that failed the schema may still be the build offer: it is reported already.
@@ -366,6 +375,7 @@ def check_plants(s: Scenario, r: Report) -> None:
             years_outside(
                 r, (*base, "committed"), p.committed, s.as_of.year, s.horizon, "committed"
             )
+        ready = _ready_capacity(p)
         for year, load in p.committed.items():
             if years and not s.as_of.year <= year <= s.horizon:
                 continue
@@ -375,6 +385,40 @@ def check_plants(s: Scenario, r: Report) -> None:
                     f"committed load {fmt(load)} exceeds the plant's capacity of {fmt(total)}/year",
                     "lower the load or add a phase",
                 )
+            elif ready is not None and load > ready(year) + 1e-6:
+                r.add(
+                    (*base, "committed", str(year)),
+                    f"committed load {fmt(load)} in {year} exceeds the {fmt(ready(year))} cars "
+                    "the plant's phases give that year (each counted from its ready date, "
+                    "prorated by the days left in its first year)",
+                    "lower that year's load, or date the phase that carries it earlier",
+                )
+
+
+def _ready_capacity(p: Plant) -> Callable[[int], float] | None:
+    """Capacity of plant ``p`` by year, each phase counted from its ready date and prorated
+    in its first year, as the rules engine counts it (:func:`evfab._world.year_fractions`).
+
+    A phase given by build months counts from its nominal date (the construction start plus
+    the mode). None when the dates are not known: a planned plant, whose phases start with
+    a build decision, or a phase without a usable date (reported by :func:`check_plants`).
+    """
+    if p.status is PlantStatus.PLANNED:
+        return None
+    dated: list[tuple[int, dt.date]] = []
+    for ph in p.phases:
+        if ph.ready is not None and ph.months is None:
+            dated.append((ph.capacity, ph.ready))
+        elif ph.months is not None and ph.ready is None and p.construction_start is not None:
+            dated.append((ph.capacity, add_months(p.construction_start, ph.months.mode)))
+        else:
+            return None
+
+    def ready(year: int) -> float:
+        one = np.array([year])
+        return sum(cap * float(year_fractions(when, one)[0]) for cap, when in dated)
+
+    return ready
 
 
 def check_programs(s: Scenario, r: Report) -> None:

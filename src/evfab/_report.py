@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evfab._fmt import money, plural
+from evfab._plan_explain import _why_no_route
 from evfab._scenario import Scenario
 from evfab._world import World
 from evfab.rules import Route
@@ -332,8 +333,45 @@ def routes_key(over_budget: bool = False) -> Text:
     return Text("; ".join(parts) + ".", style="dim")
 
 
-def print_routes(console: Console, world: World, routes: list[Route]) -> None:
-    """Print every program's routes, then the key to the tables."""
+def without_routes(
+    world: World, routes: list[Route], programs: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """The programs asked about that have no route at all, each with why (one sentence).
+
+    The reason is the one ``evfab plan`` gives when such a program builds nothing.
+
+    Args:
+        world: The compiled world.
+        routes: The routes derived for them.
+        programs: The programs asked about (default: every program of ``world``).
+
+    Returns:
+        (program id, reason) pairs, in the order asked.
+    """
+    shown = {r.program for r in routes}
+    asked = world.program_ids if programs is None else programs
+    return [(g, _why_no_route(world, g)) for g in asked if g not in shown]
+
+
+def no_route_line(world: World, program: str, reason: str) -> Text:
+    """One line for a program without any route: which program, and why it has none."""
+    name = str(world.program_rows[program]["name"])
+    return Text.assemble((f"{name} ({program})", "bold"), ": ", ("no route", "red"), f": {reason}.")
+
+
+def print_routes(
+    console: Console, world: World, routes: list[Route], programs: list[str] | None = None
+) -> None:
+    """Print every program's routes, then the key to the tables.
+
+    Args:
+        console: Where to print.
+        world: The compiled world.
+        routes: The routes to show.
+        programs: The programs asked about (default: every program of ``world``); those
+            without any route get one line saying why, after the panels, instead of
+            being left out silently.
+    """
     console.print(
         Text.assemble(
             ("Routes", "bold"),
@@ -344,6 +382,8 @@ def print_routes(console: Console, world: World, routes: list[Route]) -> None:
     panels = [routes_table(world, routes, p) for p in dict.fromkeys(r.program for r in routes)]
     for panel in panels:
         console.print(panel)
+    for g, why in without_routes(world, routes, programs):
+        console.print(no_route_line(world, g, why))
     console.print(routes_key(any(p.over_budget for p in panels)))
 
 

@@ -29,8 +29,16 @@ from evfab._cli_errors import load_all as _load_all
 from evfab._cli_errors import plan_or_fail as _plan_or_fail
 from evfab._errors import PlanInfeasibleError, ScenarioError
 from evfab._fmt import plural
-from evfab._load import bundled, load
+from evfab._load import bundled, load, loads
 from evfab._scenario import Scenario
+from evfab.generate import (
+    MAX_COMPANIES,
+    MAX_PLANTS,
+    MAX_PROGRAMS,
+    MAX_SEED,
+    MAX_YEARS,
+    MIN_COMPANIES,
+)
 from evfab.rules import derive_routes
 
 if TYPE_CHECKING:
@@ -149,10 +157,17 @@ def routes(
             f"unknown program {program!r}; known: {known}", param_hint="--program"
         )
     rows = derive_routes(world, program)
+    asked = [program] if program else None
     if json_out:
-        sys.stdout.write(_io.dumps({**_envelope("routes", s), "routes": rows}))
+        from evfab._report import without_routes
+
+        missing = [
+            {"program": g, "company": world.program_rows[g]["company"], "reason": why}
+            for g, why in without_routes(world, rows, asked)
+        ]
+        sys.stdout.write(_io.dumps({**_envelope("routes", s), "routes": rows, "no_route": missing}))
         return
-    print_routes(out, world, rows)
+    print_routes(out, world, rows, asked)
 
 
 @app.command("plan")
@@ -291,24 +306,40 @@ def compare(
 @app.command()
 def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Scenario YAML to write.")],
-    programs: Annotated[int, typer.Option("--programs", min=1, help="Vehicle programs.")] = 50,
-    plants: Annotated[int, typer.Option("--plants", min=1, help="Existing plants.")] = 20,
+    programs: Annotated[
+        int, typer.Option("--programs", min=1, max=MAX_PROGRAMS, help="Vehicle programs.")
+    ] = 50,
+    plants: Annotated[
+        int, typer.Option("--plants", min=1, max=MAX_PLANTS, help="Existing plants.")
+    ] = 20,
     companies: Annotated[
-        int | None, typer.Option("--companies", min=2, help="Companies (default programs/4).")
+        int | None,
+        typer.Option(
+            "--companies",
+            min=MIN_COMPANIES,
+            max=MAX_COMPANIES,
+            help="Companies (default programs/4).",
+        ),
     ] = None,
-    years: Annotated[int, typer.Option("--years", min=1, max=50, help="Planning years.")] = 10,
+    years: Annotated[
+        int, typer.Option("--years", min=1, max=MAX_YEARS, help="Planning years.")
+    ] = 10,
     seed: Annotated[
-        int, typer.Option("--seed", min=0, help="Random seed; same seed, same file.")
+        int, typer.Option("--seed", min=0, max=MAX_SEED, help="Random seed; same seed, same file.")
     ] = 0,
 ) -> None:
     """Write a valid synthetic industry scenario (newcomers, licensed makers with idle plants, offers)."""
     from evfab.generate import generate_yaml
 
-    text = generate_yaml(
-        programs=programs, plants=plants, companies=companies, years=years, seed=seed
-    )
+    try:
+        text = generate_yaml(
+            programs=programs, plants=plants, companies=companies, years=years, seed=seed
+        )
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    # Checked before it is written: a file on disk is a valid scenario.
+    s = loads(text, file=str(output))
     _io.write_file(output, text)
-    s = load(output)
     err.print(
         f"wrote {output}: {plural(len(s.programs), 'program')}, {plural(len(s.plants), 'plant')}, "
         f"{plural(len(s.companies), 'company', 'companies')}, {plural(len(s.offers), 'offer')}, "
