@@ -105,7 +105,7 @@ def test_routes_at_80_columns_cut_nothing(xiaomi: evfab.Scenario) -> None:
     # Dates, capacities, money and chances stay whole.
     for whole in ("2023-03", "2023-05", "2024-01", "100,000", "300,000", "2.65bn", "650m"):
         assert whole in text
-    assert "+3,000" in text and "70%" in text
+    assert "+3,000" in text and "80%" in text
     # The stacked layout labels what it stacks; the program's details are not cropped.
     assert "licence: bought DormantCo via" in text
     assert "plant: stake in Beijing Hyundai" in text
@@ -192,6 +192,37 @@ def test_routes_key_mentions_the_budget_only_when_needed() -> None:
     assert "over budget" in routes_key(over_budget=True).plain
 
 
+def _lone_program(minimal_text: str) -> evfab.Scenario:
+    """MINIMAL with its program moved to a newcomer that nothing is offered to."""
+    lone = "  - {id: lone, name: LoneCo, kind: newcomer}\n"
+    oldco = "  - {id: oldco, name: OldCo, kind: automaker}\n"
+    return evfab.loads(
+        mutate(minimal_text, (oldco, oldco + lone), ("company: newco", "company: lone"))
+    )
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_routes_name_a_program_without_any_route_and_say_why(minimal_text: str, width: int) -> None:
+    text = routes_text(_lone_program(minimal_text), width)
+    fits(text, width)
+    assert (
+        "New car (newcar): no route: LoneCo holds no bev_passenger licence and has no plant, "
+        "and no offer to it brings either."
+    ) in flat(text)
+
+
+def test_routes_of_one_program_without_a_route_name_only_it(
+    minimal_text: str, xiaomi: evfab.Scenario
+) -> None:
+    world = compile_world(_lone_program(minimal_text))
+    text = flat(render(print_routes, world, [], ["newcar"], width=100))
+    assert text.count("no route") == 1 and "New car (newcar)" in text
+    # A program shown with its routes gets no such line.
+    xw = compile_world(xiaomi)
+    shown = render(print_routes, xw, derive_routes(xw, "xiaomi-ev"), ["xiaomi-ev"], width=100)
+    assert "no route" not in shown
+
+
 # --- show -----------------------------------------------------------------------------
 
 
@@ -205,7 +236,7 @@ def test_show_cuts_nothing(xiaomi: evfab.Scenario, width: int) -> None:
     assert "2027-2030:" in text and "2024-2030:" in text
     assert "under construction" in text and "joint venture" in text and "co-brand ok" in text
     assert "_" not in text
-    assert "45 sources: confirmed 17, reported 7, denied 1, unclear 2, assumption 18" in text
+    assert "59 sources: assumption 25, confirmed 19, reported 11, unclear 3, denied 1" in text
 
 
 def test_show_has_the_capital_budget(write_scenario: Any, minimal_text: str) -> None:

@@ -40,6 +40,7 @@ def _fact_urls() -> frozenset[str]:
 
 def _citations(s: Scenario) -> Iterator[str]:
     """Every source id cited anywhere in the scenario."""
+    yield from s.discount_rate_sources
     for period in s.policy:
         yield from period.sources
     for coll in ("companies", "licences", "plants", "programs", "offers", "history"):
@@ -106,10 +107,10 @@ def test_routes_and_plan_run(name: str) -> None:
 # --- china-ev ---------------------------------------------------------------------------
 
 POLICY_RULES: dict[dt.date, dict[str, object]] = {
-    dt.date(2015, 7, 10): {"new_licences": True, "contract_manufacturing": False},
+    dt.date(2015, 7, 10): {"new_licences": True, "contract_manufacturing": True},
     dt.date(2017, 6, 1): {"new_licences": False},
     dt.date(2019, 1, 10): {"new_licences": True, "min_capacity": 100_000},
-    dt.date(2019, 6, 1): {"contract_manufacturing": True, "dormant_exit_months": 12},
+    dt.date(2019, 6, 1): {"contract_manufacturing": None, "dormant_exit_months": 12},
     dt.date(2020, 9, 1): {"dormant_exit_months": 24},
 }
 """The five rule changes: 2015 provisions, 2017 halt, Order 22, Order 50, Order 54's exit rule."""
@@ -160,16 +161,16 @@ def test_china_ev_history(china: Scenario) -> None:
         "tesla-shanghai-plant": (dt.date(2019, 1, 7), dt.date(2019, 12, 30)),
         "li-beijing-plant": (dt.date(2021, 10, 1), dt.date(2023, 8, 1)),
         "tesla-licence": (dt.date(2018, 7, 11), dt.date(2019, 11, 13)),
-        "xiaomi-licence": (dt.date(2021, 3, 30), dt.date(2023, 8, 23)),
+        "xiaomi-licence": (dt.date(2022, 4, 1), dt.date(2023, 8, 23)),
     }
     for cid, (start, end) in expected.items():
         assert (cases[cid].start, cases[cid].end) == (start, end), cid
     # A case may end after as_of (the record is historical) ...
     assert cases["li-beijing-plant"].end is not None
     assert cases["li-beijing-plant"].end > china.as_of
-    # ... and the Xiaomi start is an announcement, flagged by an unclear source.
+    # ... and the Xiaomi filing date is not in the facts, so an assumption stands behind it.
     status = {src.id: src.status for src in china.sources}
-    assert Status.UNCLEAR in {status[x] for x in cases["xiaomi-licence"].sources}
+    assert Status.ASSUMPTION in {status[x] for x in cases["xiaomi-licence"].sources}
     # Open cases (no end) are kept but not fitted.
     open_cases = {c.id for c in china.history if c.end is None}
     assert not open_cases & set(expected)

@@ -88,7 +88,10 @@ def test_cli_sources_table_and_unknown_id() -> None:
 def test_month_only_dates_keep_their_precision() -> None:
     assert stated_dates("xiaomi-2022") == {
         "ndrc-halt-2017": "2017-06",
+        "ndrc-15-licences": "2017-06",
+        "weekinchina-2019": "2019-01",
         "nio-first-delivery": "2018-06",
+        "jac-hefei-2021": "2021-05",
         "nio-fee": "2025-07",
     }
     w = evfab.compile(evfab.load("xiaomi-2022"))
