@@ -914,3 +914,40 @@ def test_cli_missing_file_is_a_located_problem(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert f"{tmp_path / 'nope.yaml'}:0: <root>: cannot read file" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        # The first policy period may start on as_of itself (2022-01-01).
+        [("  - since: 2015-01-01\n", "  - since: 2022-01-01\n")],
+        # A licence may have been applied for on as_of.
+        [
+            (
+                "  - {id: oldco-bev, holder: oldco, status: held, sources: [s1]}\n",
+                "  - {id: oldco-bev, holder: oldco, status: held, sources: [s1]}\n"
+                "  - {id: newco-bev, holder: newco, status: applied, applied_on: 2022-01-01,"
+                " sources: [s1]}\n",
+            )
+        ],
+        # A licence may have gone dormant on as_of.
+        [
+            (
+                "status: held, sources: [s1]}",
+                "status: held, dormant_since: 2022-01-01, sources: [s1]}",
+            )
+        ],
+        # An observed case may end the day it starts (and on as_of).
+        [
+            append(
+                "history:\n"
+                "  - {id: h1, company: newco, kind: own_plant, start: 2022-01-01,"
+                " end: 2022-01-01, sources: [s1]}"
+            )
+        ],
+    ],
+    ids=["policy-since", "applied-on", "dormant-since", "case-ends-as-it-starts"],
+)
+def test_dates_equal_to_as_of_are_valid(minimal_text: str, pairs: list[tuple[str, str]]) -> None:
+    s = evfab.loads(mutate(minimal_text, *pairs), file="x.yaml")  # no ScenarioError
+    assert s.as_of == dt.date(2022, 1, 1)

@@ -306,3 +306,115 @@ offers:
 """)
     assert r.objective == pytest.approx(1e6)
     assert _cars(r, "program") == {"g1": 1000, "g2": 50_000}
+
+
+_LOGISTICS = """\
+as_of: 2030-01-01
+horizon: 2030
+policy: [{since: 2020-01-01, sources: [a]}]
+companies: [{id: c1, name: C1, kind: automaker}]
+licences: [{id: c1-bev, holder: c1, status: held, sources: [a]}]
+plants:
+  - {id: p1, name: P1, operator: c1, status: operating, opened: 2020-01, unit_cost: 1000, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: c1, name: G1, target_sop: 2030-01, demand: {2030: 10000}, badge: own, lost_margin: 10000, logistics: {p1: 300}}
+  - {id: g2, company: c1, name: G2, target_sop: 2030-01, demand: {2030: 10000}, badge: own, lost_margin: 10000}
+"""
+
+
+def test_logistics_cost_only_the_program_that_lists_them() -> None:
+    r = _plan(_LOGISTICS)
+    assert _cars(r, "program") == {"g1": 10_000, "g2": 10_000}
+    # g1: 10,000 x (1,000 + 300) = 13m; g2: 10,000 x 1,000 = 10m (no logistics listed).
+    # Dropping logistics gives 20m; charging g1's 300 to g2 as well gives 26m.
+    assert r.objective == pytest.approx(23_000_000, rel=1e-9)
+    costs = r.costs.set_index("category")["undiscounted"]
+    assert costs["logistics"] == pytest.approx(3_000_000)  # 10,000 x 300, g1 only
+
+
+def test_a_waiver_beyond_the_budget_cannot_be_bought() -> None:
+    # The waiver (100m) is the only way to the own badge; a 50m budget cannot pay it, so
+    # nothing is built: 100,000 cars x 10,000 lost margin = 1e9.
+    r = _plan(_WAIVER.replace("kind: newcomer}", "kind: newcomer, capital_budget: 50000000}"))
+    assert r.production.empty
+    assert r.objective == pytest.approx(1e9, rel=1e-9)
+
+
+def test_capacity_through_a_shared_offer_is_its_largest_routes() -> None:
+    # The stake (50% of a 100k plant: 50k/year) serves two routes: the umbrella licence,
+    # ready now, and the own licence applied for (24 months' review: from 2032). The stake
+    # brings the larger of the two routes' capacities each year: 50k from 2030, not the
+    # applied route's 0 in 2030-31. Cheapest: umbrella in 2030-31 (100,000 cars x 100 fee
+    # = 10m), the free own licence in 2032, plus the stake's 1m: 11m.
+    r = _plan("""\
+as_of: 2030-01-01
+horizon: 2032
+policy:
+  - {since: 2020-01-01, new_licences: true, review_months: 24, approval_probability: 1.0, min_capacity: 0, sources: [a]}
+companies:
+  - {id: host, name: Host, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: host-bev, holder: host, status: held, sources: [a]}
+plants:
+  - {id: hp, name: Host plant, operator: host, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 50000, 2031: 50000, 2032: 50000}, badge: any, lost_margin: 10000}
+offers:
+  - {id: stake, kind: plant_stake, to: n1, plant: hp, share: 0.5, fixed_fee: 1000000, lead_months: 0, sources: [a]}
+  - {id: umb, kind: licence_umbrella, to: n1, partner: host, plants: [hp], fee_per_unit: 100, lead_months: 0, sources: [a]}
+  - {id: apply, kind: apply_licence, to: n1, fixed_fee: 0, lead_months: 0, sources: [a]}
+""")
+    assert _cars(r, "year") == {2030: 50_000, 2031: 50_000, 2032: 50_000}
+    assert r.unmet.empty
+    assert r.objective == pytest.approx(11_000_000, rel=1e-9)
+
+
+def test_a_ramp_up_is_planned_at_its_mode() -> None:
+    # ramp_months {6, 12, 24}: the plan ramps at the mode, 12 months = 365.25 days, from
+    # the SOP on 2030-01-01 (day 0). Linear ramp: rate(t) = min(1, t / 365.25).
+    #   2030 (days 0-365): mean rate = (365^2 / (2 x 365.25)) / 365 = 365 / 730.5
+    #     -> 100,000 x 365 / 730.5 = 49,965.78 cars (at the max, 24 months: 24,982.89).
+    #   2031 (days 365-730): integral = (365.25/2 + (730 - 365.25)) - 365^2/730.5
+    #     = 547.375 - 182.375086 = 364.999914 -> 100,000 x 364.999914 / 365 = 99,999.98.
+    r = _plan("""\
+as_of: 2030-01-01
+horizon: 2031
+policy: [{since: 2020-01-01, sources: [a]}]
+companies: [{id: c1, name: C1, kind: automaker}]
+licences: [{id: c1-bev, holder: c1, status: held, sources: [a]}]
+plants:
+  - {id: p1, name: P1, operator: c1, status: operating, sources: [a], phases: [{capacity: 100000, ready: 2020-01-01}]}
+programs:
+  - {id: g1, company: c1, name: G1, target_sop: 2030-01, badge: own, lost_margin: 10000, ramp_months: {min: 6, mode: 12, max: 24}, demand: {2030: 100000, 2031: 100000}, sources: [a]}
+""")
+    cars = _cars(r, "year")
+    assert cars[2030] == pytest.approx(100_000 * 365 / 730.5, abs=1e-3)  # 49,965.777
+    assert cars[2031] == pytest.approx(100_000 * (547.375 - 365**2 / 730.5) / 365, abs=1e-3)
+
+
+def test_a_licence_withdrawn_on_new_years_day_must_produce_the_year_before() -> None:
+    # Dormant since 2029-01 under a 24-month exit rule: withdrawn on 2031-01-01, so the
+    # last day to build under it is 2030-12-31. The program wants nothing in 2030: the
+    # bought licence cannot be kept, nothing is built, and all demand goes unmet:
+    # (1,000 + 100,000) x 10,000 = 1.01e9. (Counting 2031 as the deadline's year would
+    # keep it with the 1,000 cars of 2031 and cost only the 1m purchase.)
+    r = _plan("""\
+as_of: 2030-01-01
+horizon: 2033
+policy:
+  - {since: 2020-01-01, dormant_exit_months: 24, sources: [a]}
+companies:
+  - {id: oldco, name: OldCo, kind: automaker}
+  - {id: n1, name: N1, kind: newcomer}
+licences:
+  - {id: old-bev, holder: oldco, status: held, dormant_since: 2029-01, sources: [a]}
+plants:
+  - {id: pa, name: PA, operator: oldco, status: idle, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2031-01, demand: {2031: 1000, 2033: 100000}, badge: any, lost_margin: 10000}
+offers:
+  - {id: buy, kind: acquire_company, to: n1, target: oldco, fixed_fee: 1000000, lead_months: 0, closing_months: 0, transfer_months: 0, sources: [a]}
+""")
+    assert r.production.empty
+    assert r.objective == pytest.approx(1.01e9, rel=1e-9)

@@ -178,3 +178,38 @@ def test_cli_plan_samples_each_route_as_the_plan_allocates_it(tmp_path: Path) ->
     assert umbrella["demand"] == 60_000 and umbrella["expected_built"] <= 60_000
     xiaomi = [r for (g, _), r in rows.items() if g == "xiaomi-ev"]
     assert sum(r["expected_built"] for r in xiaomi) <= 1_660_000
+
+
+def test_allocation_rows_of_one_route_and_year_add_up() -> None:
+    # Two rows for Nio's route in 2023 (a plan may list a route-year once per plant): 30,000
+    # + 20,000 = 50,000 cars. The route is certain (p_success 1, SOP 2022-08-26, 240,000
+    # a year from 2023), so it builds all 50,000 and nothing in other years.
+    w = evfab.compile(evfab.load("xiaomi-2022"))
+    routes = [r for r in evfab.derive_routes(w) if r.id == NIO]
+    allocation = pd.DataFrame(
+        {
+            "program": ["nio-jac-line", "nio-jac-line"],
+            "route": [NIO, NIO],
+            "year": [2023, 2023],
+            "cars": [30_000.0, 20_000.0],
+        }
+    )
+    res = sample_routes(w, routes, RiskOptions(samples=500), allocation=allocation)
+    s = res.summary.set_index("route")
+    assert s.loc[NIO, "demand"] == 50_000  # 30,000 + 20,000
+    assert s.loc[NIO, "expected_built"] == pytest.approx(50_000)
+    v = res.volumes.set_index("year")
+    assert v.loc[2023, "demand"] == 50_000 and v["demand"].sum() == 50_000
+
+
+def test_an_allocation_row_of_zero_cars_is_accepted() -> None:
+    # A plan may list a route-year with 0 cars: not an error, the route builds nothing.
+    w = evfab.compile(evfab.load("xiaomi-2022"))
+    routes = [r for r in evfab.derive_routes(w) if r.id == NIO]
+    allocation = pd.DataFrame(
+        {"program": ["nio-jac-line"], "route": [NIO], "year": [2023], "cars": [0.0]}
+    )
+    res = sample_routes(w, routes, RiskOptions(samples=500), allocation=allocation)
+    s = res.summary.set_index("route")
+    assert s.loc[NIO, "demand"] == 0 and s.loc[NIO, "expected_built"] == 0
+    assert any(NIO in n and "no cars" in n for n in res.notes)

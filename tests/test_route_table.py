@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evfab
+from conftest import MINIMAL, mutate
 from evfab._route_table import RouteTable, RouteView, route_table
 from evfab.generate import generate
 from evfab.plan import PlanOptions, plan, plan_inputs
@@ -106,14 +110,30 @@ def test_inputs_from_templates_equal_inputs_from_route_objects_generated(seed: i
 
 
 def test_logistics_cost_is_added_per_program_and_plant() -> None:
-    world = _world("xiaomi-2022")
+    # xiaomi-2022 lists no logistics: give xiaomi-ev 450/car to hyundai-no2 and 999/car to
+    # jac-hefei (where only nio-jac-line builds, so no xiaomi-ev route pays it).
+    doc: dict[str, Any] = yaml.safe_load(evfab.bundled()["xiaomi-2022"].read_text("utf-8"))
+    (xiaomi,) = [g for g in doc["programs"] if g["id"] == "xiaomi-ev"]
+    xiaomi["logistics"] = {"hyundai-no2": 450.0, "jac-hefei": 999.0}
+    world = evfab.compile(evfab.loads(yaml.safe_dump(doc, sort_keys=False)))
     table = route_table(world)
     d, ix = plan_inputs(world, table)
-    logistics = world.programs["logistics"].to_dict()
-    for k, r in enumerate(ix.routes):
-        want = float(logistics[r.program].get(r.plant, 0.0))
-        assert ix.logistics[k] == want
-        assert d.route_unit_cost[k] == pytest.approx(r.unit_cost + want)
+    # By hand: xiaomi-ev's three routes at hyundai-no2 pay 450; its routes at yizhuang,
+    # bjev-changzhou and dormant-plant pay nothing; nio-jac-line at jac-hefei pays nothing
+    # (the 999 is xiaomi-ev's, not nio's).
+    want = {
+        ("xiaomi-ev", "hyundai-no2"): 450.0,
+        ("xiaomi-ev", "yizhuang"): 0.0,
+        ("xiaomi-ev", "bjev-changzhou"): 0.0,
+        ("xiaomi-ev", "dormant-plant"): 0.0,
+        ("nio-jac-line", "jac-hefei"): 0.0,
+    }
+    got = [(r.program, r.plant) for r in ix.routes]
+    assert set(got) == set(want)
+    assert got.count(("xiaomi-ev", "hyundai-no2")) == 3
+    for k, (r, key) in enumerate(zip(ix.routes, got, strict=True)):
+        assert ix.logistics[k] == want[key], r.id
+        assert d.route_unit_cost[k] == pytest.approx(r.unit_cost + want[key])
 
 
 def test_plan_from_a_list_equals_plan_from_the_table() -> None:
@@ -145,11 +165,21 @@ def test_a_table_from_another_world_is_refused() -> None:
 def test_logistics_to_a_plant_the_world_lacks_costs_nothing() -> None:
     """Unvalidated input (model_validate skips the cross-checks) must not crash the lookup."""
     data = generate(programs=6, plants=4, years=4, seed=2)
-    data["programs"][0]["logistics"] = {"no-such-plant": 99.0}
     world = evfab.compile(evfab.Scenario.model_validate(data))
-    table = route_table(world)
-    _, ix = plan_inputs(world, table)
-    assert not (ix.logistics == 99.0).any()
+    _, ix = plan_inputs(world, route_table(world))
+    # One real entry beside the bad one, so the lookup has a key to (wrongly) fall back on:
+    # 7/car from the second program to the plant of its first usable route.
+    g1 = data["programs"][1]["id"]
+    plant = next(r.plant for r in ix.routes if r.program == g1)
+    data["programs"][0]["logistics"] = {"no-such-plant": 99.0}
+    data["programs"][1]["logistics"] = {plant: 7.0}
+    world = evfab.compile(evfab.Scenario.model_validate(data))
+    _, ix = plan_inputs(world, route_table(world))
+    # By hand: 7 on the second program's routes to that plant, 0 on every other route.
+    got = [(r.program, r.plant) for r in ix.routes]
+    want = [7.0 if key == (g1, plant) else 0.0 for key in got]
+    assert 7.0 in want and 0.0 in want  # both cases occur
+    assert ix.logistics.tolist() == want
 
 
 @settings(max_examples=20, deadline=None)
@@ -170,3 +200,56 @@ def test_small_worlds_plan_the_same_from_the_table_and_from_a_list(
     if a.ok:
         assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-6)
         assert list(a.choices["route"]) == list(b.choices["route"])
+
+
+def test_routes_cite_the_sources_of_the_policy_in_force() -> None:
+    # MINIMAL's policy cites s1 (confirmed); add u1 (unclear), cited by the policy only.
+    text = mutate(
+        MINIMAL,
+        (
+            "  - {id: a1, status: assumption, note: made up for tests}\n",
+            "  - {id: a1, status: assumption, note: made up for tests}\n"
+            "  - {id: u1, status: unclear, url: https://example.org/u}\n",
+        ),
+        ("    sources: [s1]\ncompanies:", "    sources: [s1, u1]\ncompanies:"),
+    )
+    world = evfab.compile(evfab.loads(text))
+    table = route_table(world)
+    (r,) = table.routes()  # the contract-manufacturing route
+    # Its legality rests on the policy: u1 is among its sources, and unclear is weaker than
+    # the assumption (a1) and confirmed (s1) it also rests on.
+    assert "u1" in r.sources
+    assert r.weakest_status == "unclear"
+    assert table.status(0)[0] == "unclear"
+
+
+@pytest.mark.parametrize(
+    ("ready", "usable", "cars_2026"),
+    [
+        # SOP on the horizon's last day: a day's production, 100,000 / 365 = 273.97 -> 274
+        # cars in 2026, so the route is usable (the risk engine too counts a sample as
+        # starting when its SOP is before the day after the horizon).
+        ("2026-12-31", True, 274),
+        # A day later the SOP is after the horizon (2026): no cars, not usable.
+        ("2027-01-01", False, 0),
+    ],
+)
+def test_a_route_starting_on_the_horizons_last_day_is_usable(
+    ready: str, usable: bool, cars_2026: int
+) -> None:
+    d: dict[str, Any] = yaml.safe_load(MINIMAL)  # horizon 2026
+    d["licences"].append({"id": "newco-bev", "holder": "newco", "status": "held"})
+    d["plants"].append(
+        {
+            "id": "np",
+            "name": "NP",
+            "operator": "newco",
+            "status": "under_construction",
+            "phases": [{"capacity": 100_000, "ready": ready}],
+        }
+    )
+    world = evfab.compile(evfab.loads(yaml.safe_dump(d, sort_keys=False)))
+    (r,) = [r for r in route_table(world).routes() if r.id == "own:newco-bev@own:np"]
+    assert r.earliest_sop == dt.date.fromisoformat(ready)
+    assert r.usable is usable
+    assert r.capacity[2026] == cars_2026

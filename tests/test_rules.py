@@ -1043,7 +1043,9 @@ def test_program_restriction() -> None:
 
 
 def test_routes_are_sorted_usable_then_legal_then_by_sop() -> None:
-    d = applied(own_plant(_stake(cm(doc(), badge="host"))), on="2021-01")
+    # The contract takes 40 months (SOP 2025-05-03): later than the illegal routes' SOPs,
+    # so only "legal before illegal" puts it ahead of them, not the SOP.
+    d = applied(own_plant(_stake(cm(doc(), badge="host", lead_months=40))), on="2021-01")
     offer(d, id="umb", kind="licence_umbrella", to="newco", partner="oldco", plants=["np"])
     d["policy"].append({"since": "2017-06", "new_licences": False})
     rs = evfab.derive_routes(evfab.compile(load(d)))
@@ -1053,6 +1055,11 @@ def test_routes_are_sorted_usable_then_legal_then_by_sop() -> None:
         ("applied:newco-bev@own:np", False, False),
         ("applied:newco-bev@stake:old-plant", False, False),
     ]
+    sop = {r.id: r.earliest_sop for r in rs}
+    # 40 x 365.25/12 = 1,217.5 days, rounded up: 1,218 days after 2022-01-01 (1,096 to
+    # 2025-01-01, then 120 to May 1, 2 more): 2025-05-03.
+    assert sop[CM] == D(2025, 5, 3)
+    assert sop[CM] > max(sop["applied:newco-bev@own:np"], sop["applied:newco-bev@stake:old-plant"])
 
 
 def test_two_stakes_in_one_plant_get_distinct_ids() -> None:

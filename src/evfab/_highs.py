@@ -225,11 +225,15 @@ def _read(h: Any, seconds: float) -> Solution:
     info = h.getInfo()
     sol = h.getSolution()
     has_value = bool(sol.value_valid)
+    if not has_value and status is SolveStatus.OPTIMAL and h.getNumCol() == 0:
+        # An empty model (nothing to decide) is solved with cost 0, but HiGHS marks no
+        # values valid: without this its plan had a NaN objective and status optimal.
+        has_value = True
     col = np.asarray(sol.col_value, np.float64) if has_value else np.zeros(0)
     dual = np.asarray(sol.row_dual, np.float64) if bool(sol.dual_valid) else np.zeros(0)
     if status is SolveStatus.TIME_LIMIT and not has_value:
         status = SolveStatus.NO_PLAN
-    obj = float(info.objective_function_value) if has_value else float("nan")
+    obj = (float(info.objective_function_value) if len(col) else 0.0) if has_value else float("nan")
     # HiGHS reports -1 MIP nodes when it solved an LP (also for integrality all zero).
     is_mip = int(info.mip_node_count) >= 0
     bound = float(info.mip_dual_bound) if is_mip else obj
