@@ -1124,6 +1124,14 @@ GOLDEN_COLUMNS = [
     "success_probability",
     "weakest_status",
     "warnings",
+    "licence_source",
+    "plant_source",
+    "plant",
+    "offers",
+    "badge_kind",
+    "badge_waiver_fee",
+    "sop_driver",
+    "sources",
 ]
 
 

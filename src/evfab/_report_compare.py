@@ -71,7 +71,8 @@ def print_comparison(
         rt.add_row(
             str(i),
             r["program"],
-            r["route"],
+            # Long route ids break at the plant part, as in the risk table, not mid-word.
+            str(r["route"]).replace("@", "\n@"),
             _pair(r["state_before"], r["state_after"]),
             _pair(r["sop_before"], r["sop_after"]),
             _pair(r["odds_before"], r["odds_after"], ".0%"),
