@@ -242,3 +242,21 @@ def test_routes_of_the_other_scenario_only_are_listed() -> None:
         rows["program"], rows["route"], rows["sop_before"], rows["sop_after"], strict=True
     ):
         assert sop_before is None and sop_after == new[(g, rid)].earliest_sop
+
+
+def test_the_caption_tells_no_risk_run_from_no_route_to_sample() -> None:
+    from rich.console import Console
+
+    from conftest import MINIMAL
+    from evfab._report_compare import print_comparison
+
+    w = _world(MINIMAL.replace("contract_manufacturing: true", "contract_manufacturing: false"))
+    for samples, said in (
+        (0, "No risk run (--samples 0)"),
+        (200, "Neither plan uses a route: the risk engine had nothing to sample."),
+    ):
+        console = Console(width=120, record=True)
+        c = compare(w, w, CompareOptions(risk_samples=samples))
+        assert c.risk_samples == samples
+        print_comparison(console, c, every=True)
+        assert said in console.export_text()

@@ -110,9 +110,11 @@ def print_comparison(
             _pair(r["p_on_time_before"], r["p_on_time_after"], ".0%"),
             _pair(r["delivered_before"], r["delivered_after"], ".0%"),
         )
-    odds = c.programs[["p_on_time_before", "p_on_time_after"]] if len(c.programs) else None
-    if odds is not None and not odds.notna().to_numpy().any():
+    odds = c.programs[["p_on_time_before", "p_on_time_after"]]
+    if c.risk_samples <= 0:
         pt.caption = "No risk run (--samples 0): no P(on time) or plan delivered."
+    elif not odds.notna().to_numpy().any():
+        pt.caption = "Neither plan uses a route: the risk engine had nothing to sample."
     else:
         pt.caption = (
             "P(on time): each route's chance of starting by the program's target; 'best route' "

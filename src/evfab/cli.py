@@ -273,7 +273,7 @@ def compare(
         bool, typer.Option("--all", help="List every program, not only those that changed.")
     ] = False,
 ) -> None:
-    """What a change does: routes whose legality or start moved, plan cost, programs' plans and odds."""
+    """What a change does: routes whose legality, start, odds or cars moved, plan cost, programs' plans and odds."""
     from evfab._report_compare import comparison_json, print_comparison
     from evfab.compare import CompareOptions
     from evfab.compare import compare as run_compare

@@ -4,7 +4,8 @@ A typical use: the same world with a policy period added after ``as_of`` ("new l
 halted from 2026"). :func:`compare` runs the rules engine and the planner on both, and
 optionally the risk engine on each plan's routes, and reports what changed:
 
-* routes whose legality or earliest start of production changed (or that exist in one only);
+* routes whose legality, earliest start of production, odds (of their deals and approvals)
+  or cars over the horizon changed (or that exist in one only);
 * per program: the routes its plan uses, its first production year, cars built and unmet,
   and, with risk, each of those routes' chance of starting by the program's target, the
   best of them, and the share of the plan's cars expected to be built.
@@ -133,6 +134,7 @@ class Comparison:
             them), ``route_odds`` each route's chance ({route: chance}), and
             ``delivered`` the expected share of the plan's cars that get built, each route
             capped by the cars the plan gives it each year (see the module docstring).
+        risk_samples: Samples of each risk run (0: the risk engine did not run).
     """
 
     before: str
@@ -142,6 +144,7 @@ class Comparison:
     plan_after: PlanResult
     routes: pd.DataFrame
     programs: pd.DataFrame
+    risk_samples: int = 0
 
     @property
     def cost_change(self) -> float:
@@ -200,11 +203,13 @@ def compare(before: World, after: World, options: CompareOptions | None = None) 
         plan_after=plan_a,
         routes=_route_changes(routes_b, routes_a),
         programs=_programs(before, after, plan_b, plan_a, odds_b, odds_a),
+        risk_samples=max(0, opts.risk_samples),
     )
 
 
 def _route_changes(before: list[Route], after: list[Route]) -> pd.DataFrame:
-    """Routes whose legality or earliest SOP differs, or that exist on one side only."""
+    """Routes whose legality, earliest SOP, odds or cars differ, or that exist on one side
+    only."""
     old = {(r.program, r.id): r for r in before}
     new = {(r.program, r.id): r for r in after}
     rows = []
