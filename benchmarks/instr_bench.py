@@ -177,7 +177,10 @@ def _prepare(name: str, tmp: Path) -> Path:
     path = tmp / f"{name}.pkl"
     fields = {k: getattr(sol, k) for k in sol.__dataclass_fields__}
     with open(path, "wb") as f:
-        pickle.dump((scenario.model_dump(), fields | {"status": sol.status.value}), f)
+        # Fields left at their defaults are left out, so that an older tree (``--rev``)
+        # without a field added since still validates the scenario.
+        data = scenario.model_dump(exclude_defaults=True)
+        pickle.dump((data, fields | {"status": sol.status.value}), f)
     return path
 
 
