@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from evfab._io import atomic_write_bytes, write_files
-from evfab._world import World, add_months
+from evfab._world import World
 from evfab.plan import PlanResult
 from evfab.risk import RiskResult
 
@@ -92,7 +92,7 @@ def timeline_chart(
             )
             for o in str(row.offers).split(", "):
                 if o:
-                    signed = add_months(world.as_of, world.offer(o)["lead_months"].mode)
+                    signed = world.signing_date(world.offer(o))
                     ax.plot(
                         signed,
                         y,

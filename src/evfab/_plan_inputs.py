@@ -297,7 +297,7 @@ def _modules(world: World, offer_info: list[dict[str, object]], plant_pos: IntAr
         det: dict[str, object] = row["detail"]  # type: ignore[assignment]
         if row["kind"] != "build_plant" or not det.get("max_modules"):
             continue
-        start = add_months(world.as_of, row["lead_months"].mode)  # type: ignore[attr-defined]
+        start = world.signing_date(row)
         first = world.first_ready(str(det["plant"]), start)
         out.size[i] = float(det["module_capacity"])  # type: ignore[arg-type]
         out.first[i] = first

@@ -304,10 +304,15 @@ class World:
         y = min(max(d.year, int(self.years[0])), int(self.years[-1]))
         return y - int(self.years[0])
 
+    def signing_date(self, row: dict[str, Any]) -> dt.date:
+        """When an offer is signed at the mode of its lead: as_of plus its modal
+        ``lead_months``. ``row``: :meth:`offer`'s."""
+        return add_months(self.as_of, row["lead_months"].mode)
+
     def payment_year(self, row: dict[str, Any]) -> int:
-        """Position in :attr:`years` of the year an offer's one-off fees are paid: when it is
-        signed, its modal lead after as_of (clamped to the horizon). ``row``: :meth:`offer`'s."""
-        return self.year_index(add_months(self.as_of, row["lead_months"].mode))
+        """Position in :attr:`years` of the year an offer's one-off fees are paid: its
+        :meth:`signing_date`'s year, clamped to the horizon. ``row``: :meth:`offer`'s."""
+        return self.year_index(self.signing_date(row))
 
     def plant(self, pid: str) -> dict[str, Any]:
         """The plant table's row for ``pid`` as a dict (name, operator, status, unit_cost ...)."""
