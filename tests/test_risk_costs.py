@@ -1,6 +1,9 @@
 """Expected costs and capacity of the risk engine against the planner, on scenarios where
 nothing is uncertain (every chance 1, fixed dates), so that the risk engine's expected cost
-of a plan's routes must equal the plan's cost without lost margin, to the last car.
+of a plan's routes must equal the plan's cost without lost margin, to the last car. (That
+holds with as_of on 1 January, as here. With a part first year the rules engine rounds a
+route's capacity to whole cars, which the planner uses, while the risk engine counts the
+exact fraction: they can differ by under a car a year.)
 
 Also: a route whose plant misses a fixed minimum capacity never starts when sampled on its
 own, and ``risk --plan`` refuses ``--route`` and says when no route is usable.
