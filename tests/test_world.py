@@ -53,6 +53,10 @@ def test_year_fractions_prorates_the_start_year() -> None:
     np.testing.assert_allclose(year_fractions(D(2024, 7, 1), years), [0, 0, 0, 184 / 366])
     np.testing.assert_allclose(year_fractions(D(2010, 5, 1), years), [1, 1, 1, 1])
     np.testing.assert_allclose(year_fractions(D(2030, 1, 1), years), [0, 0, 0, 0])
+    # 2100 is not a leap year (divisible by 100, not by 400): 2100-07-02 is day 183 of 365.
+    late = np.arange(2099, 2101)
+    np.testing.assert_allclose(year_fractions(D(2100, 7, 2), late), [0, 183 / 365])
+    np.testing.assert_allclose(_year_fractions_many([D(2100, 7, 2)], late), [[0, 183 / 365]])
 
 
 def test_year_fractions_many_equal_year_fractions_bit_for_bit() -> None:

@@ -49,7 +49,7 @@ def year_fractions(start: dt.date, years: IntArray) -> FloatArray:
     """Fraction of each year in ``years`` on or after ``start`` (1 after, 0 before)."""
     out = (years > start.year).astype(np.float64)
     if years[0] <= start.year <= years[-1]:
-        days = 366 if start.year % 4 == 0 else 365
+        days = 366 if calendar.isleap(start.year) else 365
         out[start.year - years[0]] = 1.0 - (start.timetuple().tm_yday - 1) / days
     return out
 
@@ -60,7 +60,8 @@ def _year_fractions_many(starts: list[dt.date], years: IntArray) -> FloatArray:
     yday = np.array([d.timetuple().tm_yday for d in starts], np.int64)
     out = (years[None, :] > year[:, None]).astype(np.float64)
     inside = np.nonzero((year >= years[0]) & (year <= years[-1]))[0]
-    days = np.where(year % 4 == 0, 366, 365)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))  # as calendar.isleap
+    days = np.where(leap, 366, 365)
     out[inside, year[inside] - years[0]] = 1.0 - (yday[inside] - 1) / days[inside]
     return out
 
