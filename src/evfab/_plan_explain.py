@@ -334,7 +334,7 @@ def nothing_built(
         else:
             why = f"none of its {n_all} routes is usable; the commonest reason, for {k}: {main}"
         return f"Builds nothing: it has no usable route ({why})."
-    return f"Builds nothing: it has no route at all: {_why_no_route(world, g)}."
+    return f"Builds nothing: it has no route at all: {why_no_route(world, g)}."
 
 
 def _unprofitable(world: World, g: str, routes: RouteTable) -> str:
@@ -412,7 +412,7 @@ def _why_not_alone(world: World, g: str, rid: str, routes: RouteTable, status: s
     return "no plan satisfies every constraint with it alone"
 
 
-def _why_no_route(world: World, g: str) -> str:
+def why_no_route(world: World, g: str) -> str:
     """Why a program has no route: no licence option, no plant option, or none that pair."""
     derived = len(route_table(world, g).program)
     if derived:
@@ -452,4 +452,5 @@ __all__ = [
     "shortfalls",
     "shortfalls_when_infeasible",
     "unusable_reasons",
+    "why_no_route",
 ]

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evfab._fmt import money, plural
-from evfab._plan_explain import _why_no_route
+from evfab._plan_explain import why_no_route
 from evfab._scenario import Scenario
 from evfab._world import World
 from evfab.rules import Route
@@ -350,7 +350,7 @@ def without_routes(
     """
     shown = {r.program for r in routes}
     asked = world.program_ids if programs is None else programs
-    return [(g, _why_no_route(world, g)) for g in asked if g not in shown]
+    return [(g, why_no_route(world, g)) for g in asked if g not in shown]
 
 
 def no_route_line(world: World, program: str, reason: str) -> Text:
