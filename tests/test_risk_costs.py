@@ -245,3 +245,64 @@ def test_cli_risk_plan_without_a_usable_route_says_so(tmp_path: Path) -> None:
     out = _evfab("risk", _write(tmp_path, doc), "--plan", "-n", "200")
     assert out.returncode == 3
     assert "no usable route" in out.stderr and "costs more than the margin" not in out.stderr
+
+
+def test_a_waiver_shared_by_routes_is_paid_if_any_of_them_starts() -> None:
+    # One umbrella (waiver 100m) over two plants, each reached through its own stake that
+    # closes with chance 0.5, independently: the waiver is paid unless both stakes fail,
+    # 1 - 0.5 x 0.5 = 75 % of the time (it was counted at the likelier route's 50 %).
+    doc = copy.deepcopy(BASE)
+    doc["companies"] += [
+        {"id": "o1", "name": "O1", "kind": "automaker", "sources": ["a"]},
+        {"id": "o2", "name": "O2", "kind": "automaker", "sources": ["a"]},
+    ]
+    doc["plants"] = [
+        {
+            "id": p,
+            "name": p.upper(),
+            "operator": owner,
+            "status": "operating",
+            "opened": "2010-01-01",
+            "phases": [{"capacity": 100000, "ready": "2010-01-01"}],
+            "unit_cost": 0,
+            "sources": ["a"],
+        }
+        for p, owner in (("pa", "o1"), ("pb", "o2"))
+    ]
+    doc["offers"] = [
+        {
+            "id": f"stake-{p}",
+            "kind": "plant_stake",
+            "to": "newco",
+            "plant": p,
+            "share": 1.0,
+            "lead_months": 0,
+            "success_probability": 0.5,
+            "sources": ["a"],
+        }
+        for p in ("pa", "pb")
+    ] + [
+        {
+            "id": "umb",
+            "kind": "licence_umbrella",
+            "to": "newco",
+            "partner": "hostco",
+            "plants": ["pa", "pb"],
+            "badge": "co_brand",
+            "badge_waiver_fee": 100_000_000,
+            "lead_months": 0,
+            "success_probability": 1.0,
+            "sources": ["a"],
+        }
+    ]
+    w = _world(doc)
+    routes = [r for r in evfab.derive_routes(w) if r.usable]
+    assert sorted(r.id for r in routes) == ["partner:umb@stake:pa", "partner:umb@stake:pb"]
+    n = 20_000
+    res = sample_routes(w, routes, RiskOptions(samples=n, seed=5))
+    per_car = float(res.summary["expected_cost"].sum()) - 2 * float(
+        res.summary["p_success"].mean() * 100e6
+    )
+    waiver = res.expected_cost_together - per_car
+    se = 100e6 * (0.75 * 0.25 / n) ** 0.5
+    assert abs(waiver - 75e6) < 4 * se

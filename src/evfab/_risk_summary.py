@@ -57,16 +57,20 @@ def _expected_fixed(
     return out
 
 
-def together(items: list[dict[tuple[str, str], float]], variable: list[float]) -> float:
+def together(
+    items: list[dict[tuple[str, str], float]],
+    variable: list[float],
+    waivers: dict[str, float],
+) -> float:
     """Expected cost of routes taken together: every route's per-car costs, and each one-off
-    item once (an offer's fee is the same for every route that needs it; a shared waiver is
-    counted at the largest of its routes' expected payments, i.e. at the chance that the
-    likeliest of them starts, which the chance that any starts can only exceed a little
-    when the routes share the agreement)."""
+    item once (an offer's fee is the same for every route that needs it). A waiver shared
+    by several routes is paid if any of them starts: ``waivers`` gives that payment's
+    expected value per agreement, which replaces the routes' own."""
     once: dict[tuple[str, str], float] = {}
     for route_items in items:
         for k, v in route_items.items():
             once[k] = max(once.get(k, 0.0), v)
+    once.update({("waiver", o): v for o, v in waivers.items()})
     return float(sum(variable)) + float(sum(once.values()))
 
 
@@ -111,15 +115,24 @@ def summarise(
     demand: dict[str, FloatArray],
     per_car: dict[str, float],
     modules: Mapping[str, int],
+    p_waiver: dict[str, float],
 ) -> RiskResult:
     """The result: per route the odds, SOP percentiles, volumes, expected cost and drivers.
 
     ``demand`` caps each route's cars built by year and ``per_car`` is its cost per car
     (plant, fees, logistics), both keyed by :func:`route_key`; ``modules``: extra modules
-    per build offer.
+    per build offer; ``p_waiver``: per agreement whose badge clause is waived, the chance
+    that any of its routes starts.
     """
     fixed_items: list[dict[tuple[str, str], float]] = []
     variables: list[float] = []
+    waiver_costs = {
+        r.offers[0]: r.badge_waiver_fee
+        * p_waiver[r.offers[0]]
+        * float(discount[world.payment_year(world.offer(r.offers[0]))])
+        for r in routes
+        if r.badge_waiver_fee and r.offers
+    }
     rows, vol_rows = [], []
     cdf: dict[str, FloatArray] = {}
     drivers: dict[str, list[tuple[str, float]]] = {}
@@ -224,7 +237,7 @@ def summarise(
         drivers=drivers,
         seconds=0.0,
         as_of=world.as_of,
-        expected_cost_together=together(fixed_items, variables),
+        expected_cost_together=together(fixed_items, variables, waiver_costs),
     )
 
 

@@ -320,6 +320,16 @@ def sample_routes(
         done += n
         if progress is not None:
             progress(done)
+    # A badge waiver is paid once if any route under its agreement starts: the chance of
+    # that, from the recipes' SOPs before the summaries sort them.
+    waived: dict[str, set[int]] = {}
+    for r in routes:
+        if r.badge_waiver_fee and r.offers:
+            waived.setdefault(r.offers[0], set()).add(id(timing_of(r)))
+    p_waiver = {
+        o: float(np.logical_or.reduce([np.isfinite(recipes[i].sop) for i in ids]).mean())
+        for o, ids in waived.items()
+    }
     res = summarise(
         world,
         routes,
@@ -336,6 +346,7 @@ def sample_routes(
         demand,
         per_car,
         modules,
+        p_waiver,
     )
     return dataclasses.replace(
         res,
