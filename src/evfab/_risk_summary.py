@@ -20,7 +20,9 @@ from evfab._risk_types import (
     RiskResult,
     days_since,
     route_key,
+    route_modules,
     timing_of,
+    waived_agreement,
 )
 from evfab._world import World
 from evfab.rules import Route
@@ -41,20 +43,23 @@ def _expected_fixed(
     the planner pays them. Items are keyed ``(kind, offer)`` so that routes sharing an offer
     can count it once."""
     out: dict[tuple[str, str], float] = {}
+    built = dict(route_modules(world, r, modules))
     for o in r.offers:
         row = world.offer(o)
         key = f"offer:{o}:success"
         p = float(comp.event_p[ecol[key]]) if key in ecol else 1.0
         df = float(discount[world.payment_year(row)])
         out["offer", o] = float(row["fixed_fee"]) * p * df
-        n = modules.get(o, 0)
-        if n and row["kind"] == "build_plant" and row["detail"].get("plant") == r.plant:
-            out["modules", o] = n * float(row["detail"].get("module_fee") or 0.0) * p * df
-    if r.badge_waiver_fee and r.offers:
-        # The agreement whose badge clause is waived comes first among the route's offers.
-        df = float(discount[world.payment_year(world.offer(r.offers[0]))])
-        out["waiver", r.offers[0]] = r.badge_waiver_fee * p_start * df
+        if o in built:
+            out["modules", o] = built[o] * float(row["detail"].get("module_fee") or 0.0) * p * df
+    if (agreement := waived_agreement(r)) is not None:
+        out["waiver", agreement] = _waiver_cost(world, r, agreement, p_start, discount)
     return out
+
+
+def _waiver_cost(world: World, r: Route, agreement: str, p: float, discount: FloatArray) -> float:
+    """Route ``r``'s badge waiver paid with chance ``p``, in its agreement's year, discounted."""
+    return r.badge_waiver_fee * p * float(discount[world.payment_year(world.offer(agreement))])
 
 
 def together(
@@ -126,13 +131,12 @@ def summarise(
     """
     fixed_items: list[dict[tuple[str, str], float]] = []
     variables: list[float] = []
-    waiver_costs = {
-        r.offers[0]: r.badge_waiver_fee
-        * p_waiver[r.offers[0]]
-        * float(discount[world.payment_year(world.offer(r.offers[0]))])
-        for r in routes
-        if r.badge_waiver_fee and r.offers
-    }
+    waiver_costs: dict[str, float] = {}
+    for r in routes:
+        if (agreement := waived_agreement(r)) is not None:
+            waiver_costs[agreement] = _waiver_cost(
+                world, r, agreement, p_waiver[agreement], discount
+            )
     rows, vol_rows = [], []
     cdf: dict[str, FloatArray] = {}
     drivers: dict[str, list[tuple[str, float]]] = {}

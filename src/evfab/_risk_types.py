@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,6 +174,24 @@ def days_since(world: World, d: dt.date) -> float:
     return float((d - world.as_of).days)
 
 
+def route_modules(world: World, r: Route, modules: Mapping[str, int]) -> list[tuple[str, int]]:
+    """The build offers of route ``r`` for its own plant under which ``modules`` (extra
+    modules built per build offer, such as a plan's) are built, with how many."""
+    out = []
+    for o in r.offers:
+        n = modules.get(o, 0)
+        row = world.offer(o)
+        if n and row["kind"] == "build_plant" and row["detail"].get("plant") == r.plant:
+            out.append((o, n))
+    return out
+
+
+def waived_agreement(r: Route) -> str | None:
+    """The offer whose badge clause route ``r`` pays to waive (its first: the agreement with
+    the clause comes first among a route's offers), or None."""
+    return r.offers[0] if r.badge_waiver_fee and r.offers else None
+
+
 @dataclass
 class Recipe:
     """What depends on a route's recipe alone, shared by every program that has it: the SOP
@@ -223,5 +242,7 @@ __all__ = [
     "RiskResult",
     "days_since",
     "route_key",
+    "route_modules",
     "timing_of",
+    "waived_agreement",
 ]

@@ -53,7 +53,9 @@ from evfab._risk_types import (
     RiskResult,
     days_since,
     route_key,
+    route_modules,
     timing_of,
+    waived_agreement,
 )
 from evfab._timing import (
     DAYS_PER_MONTH,
@@ -324,8 +326,8 @@ def sample_routes(
     # that, from the recipes' SOPs before the summaries sort them.
     waived: dict[str, set[int]] = {}
     for r in routes:
-        if r.badge_waiver_fee and r.offers:
-            waived.setdefault(r.offers[0], set()).add(id(timing_of(r)))
+        if (agreement := waived_agreement(r)) is not None:
+            waived.setdefault(agreement, set()).add(id(timing_of(r)))
     p_waiver = {
         o: float(np.logical_or.reduce([np.isfinite(recipes[i].sop) for i in ids]).mean())
         for o, ids in waived.items()
@@ -497,14 +499,10 @@ def _cars(
 def module_cars(world: World, r: Route, modules: Mapping[str, int]) -> float:
     """Cars a year that ``modules`` (built per build offer) add to the route's plant: those
     of the build offers the route takes for that plant."""
-    total = 0.0
-    for o in r.offers:
-        n = modules.get(o, 0)
-        row = world.offer(o)
-        det = row["detail"]
-        if n and row["kind"] == "build_plant" and det.get("plant") == r.plant:
-            total += n * float(det.get("module_capacity") or 0.0)
-    return total
+    return sum(
+        n * float(world.offer(o)["detail"].get("module_capacity") or 0.0)
+        for o, n in route_modules(world, r, modules)
+    )
 
 
 def _logistics(world: World, r: Route) -> float:
