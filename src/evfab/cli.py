@@ -27,7 +27,9 @@ from evfab._api import compile as compile_world
 from evfab._cli_errors import CheckedScenarioError, report
 from evfab._cli_errors import load_all as _load_all
 from evfab._cli_errors import plan_or_fail as _plan_or_fail
-from evfab._errors import PlanInfeasibleError, ScenarioError
+from evfab._cli_pick import risk_routes
+from evfab._cli_pick import sources_of as _sources_of
+from evfab._errors import ScenarioError
 from evfab._fmt import plural
 from evfab._load import bundled, load, loads
 from evfab._scenario import Scenario
@@ -396,54 +398,7 @@ def risk(
             f"unknown program {program!r}; known: {', '.join(world.programs.index)}",
             param_hint="--program",
         )
-    all_routes = derive_routes(world, program)
-    allocation = None
-    modules: dict[str, int] = {}
-    if use_plan and route:
-        raise typer.BadParameter(
-            "--route cannot be combined with --plan: the plan picks the routes (use "
-            "--program to keep one program's)",
-            param_hint="--route",
-        )
-    if use_plan and any(r.usable for r in all_routes):
-        from evfab.plan import PlanOptions, plan
-        from evfab.risk import plan_modules, plan_routes
-
-        result = plan(
-            world,
-            PlanOptions(alternatives=False, capacity_values=False),
-            routes=derive_routes(world),
-        )
-        _plan_or_fail(result)
-        # The routes each program's plan uses, each capped by the cars the plan gives it.
-        picked, allocation = plan_routes(all_routes, result)
-        modules = plan_modules(result)
-        if not picked:
-            raise PlanInfeasibleError(
-                "the plan builds no car"
-                + (f" of program {program}" if program else "")
-                + " (every route costs more than the margin its cars would earn): nothing to sample"
-            )
-    elif use_plan:
-        picked = []  # no usable route: said below
-    elif route:
-        known = {r.id for r in all_routes}
-        missing = [x for x in route if x not in known]
-        if missing:
-            names = ", ".join(repr(x) for x in missing)
-            raise typer.BadParameter(
-                f"unknown route{'s' if len(missing) > 1 else ''} {names}; see `evfab routes {file}`",
-                param_hint="--route",
-            )
-        picked = [r for r in all_routes if r.id in set(route)]
-    else:
-        picked = [r for r in all_routes if r.usable]
-    if not picked:
-        raise PlanInfeasibleError(
-            "no usable route"
-            + (f" for program {program}" if program else "")
-            + f": nothing to sample (`evfab routes {file}` says why each route is not usable)"
-        )
+    picked, allocation, modules = risk_routes(world, file, program, route, use_plan)
     opts = RiskOptions(
         samples=samples,
         seed=seed,
@@ -536,45 +491,6 @@ def sources(
         sys.stdout.write(_io.dumps({**_envelope("sources", s), "of": label, "sources": rows}))
         return
     print_sources(out, label, rows)
-
-
-def _sources_of(s: Scenario, world: object, ident: str | None) -> tuple[str, list[str]]:
-    """What ``ident`` names and the source ids it rests on."""
-    from evfab._world import World, entity_collections
-
-    assert isinstance(world, World)
-    if ident is None:
-        return "every source in the scenario", list(world.sources.index)
-    for kind, coll in entity_collections(s):
-        if any(item.id == ident for item in coll):
-            return f"{kind} {ident}", list(world.cites[(kind, ident)])
-    if ident == "policy":
-        return "the policy timeline", list(dict.fromkeys(x for p in s.policy for x in p.sources))
-    if ident == "discount_rate":
-        return "the discount rate", list(s.discount_rate_sources)
-    routes = derive_routes(world)
-    if ident == "plan":
-        from evfab.plan import PlanOptions, plan
-
-        result = plan(world, PlanOptions(alternatives=False, capacity_values=False), routes=routes)
-        _plan_or_fail(result)
-        chosen = set(result.choices["route"])
-        # The plan's costs are discounted at the scenario's rate: its sources count too.
-        ids = list(
-            dict.fromkeys(
-                [x for r in routes if r.id in chosen for x in r.sources]
-                + list(s.discount_rate_sources)
-            )
-        )
-        return "the plan's chosen routes and discount rate", ids
-    matches = [r for r in routes if r.id == ident]
-    if matches:
-        return f"route {ident}", list(dict.fromkeys(x for r in matches for x in r.sources))
-    raise typer.BadParameter(
-        f"{ident!r} is not an entity, offer, case or route id of this scenario (or `plan`, "
-        "`policy`, `discount_rate`)",
-        param_hint="ID",
-    )
 
 
 import_app = typer.Typer(help="Import scenarios from other formats.", no_args_is_help=True)
