@@ -277,3 +277,42 @@ def test_a_plan_with_nothing_to_decide_costs_zero() -> None:
     assert r.size["columns"] == 0
     assert r.status is PlanStatus.OPTIMAL and r.ok and r.objective == 0.0
     assert float(r.costs.set_index("category").loc["total", "discounted"]) == 0.0
+
+
+# NewCo holds a licence and runs a 100k plant; from as_of (16 March 2030) 291 of 2030's 365
+# days are left: 79,726.03 cars. Its own route shows 79,726 (whole cars). OldCo's umbrella
+# over the same plant costs 3,000 a car; the lost margin is 30,000 a car.
+_PART_YEAR = """\
+name: t
+discount_rate: 0.0
+sources:
+  - {id: a, status: assumption, note: test}
+as_of: 2030-03-16
+horizon: 2031
+policy: [{since: 2020-01-01, sources: [a]}]
+companies:
+  - {id: n1, name: N1, kind: newcomer}
+  - {id: o1, name: O1, kind: automaker}
+licences:
+  - {id: n1-bev, holder: n1, status: held, sources: [a]}
+  - {id: o1-bev, holder: o1, status: held, sources: [a]}
+plants:
+  - {id: p1, name: P1, operator: n1, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-04, demand: {2030: 200000, 2031: 200000}, badge: own, lost_margin: 30000}
+offers:
+  - {id: umb, kind: licence_umbrella, to: n1, partner: o1, licence: o1-bev, plants: [p1], fee_per_unit: 3000, badge: own, lead_months: 0, sources: [a]}
+"""
+
+
+def test_a_part_year_fraction_of_a_car_takes_no_second_route() -> None:
+    # The plant's 0.03 cars above the own route's whole cars are rounding: no umbrella
+    # route is chosen for them, and one more car at the plant saves the whole lost margin
+    # (30,000), not the margin less the umbrella's fee (27,000).
+    r = plan(evfab.compile(evfab.loads(_PART_YEAR)), PlanOptions(alternatives=False))
+    assert r.ok, r.status
+    assert set(r.choices["route"]) == {"own:n1-bev@own:p1"}
+    assert list(r.offers["offer"]) == []
+    v = r.capacity_values.set_index(["plant", "year"])["value_per_car"]
+    assert v[("p1", 2030)] == pytest.approx(30_000)
+    assert v[("p1", 2031)] == pytest.approx(30_000)

@@ -11,7 +11,10 @@ module samples the recipes, vectorised over samples with numpy:
    licence lapses before it starts, whose agreement has ended by then, or which starts
    after the horizon never starts; a date a policy ban holds up moves to the ban's end;
 3. the SOP is the latest of licence ready, plant access and first phase ready; capacity
-   by year follows :func:`evfab._timing.capacity_by_year`, times an optional ramp-up;
+   by year follows :func:`evfab._timing.capacity_by_year`, times an optional ramp-up.
+   A plant's phases each have their own build time after the one construction start (as
+   the scenario gives them), drawn apart: where their ranges overlap, a sample may finish
+   a later phase first, and each phase counts from its own ready date;
 4. optionally demand is drawn too (a triangular factor around the scenario's demand).
 
 Each route builds the cars it has, up to a demand: by default its program's whole demand
