@@ -128,11 +128,13 @@ def add_production_variables(m: Milp, d: PlanInputs) -> None:
     # A route never needs more than its program's demand. Its own capacity goes into the
     # bound only where it is below the plant's free capacity (a late SOP, a stake's share):
     # elsewhere the plant row must be the binding one, or its dual (the capacity value) is lost.
-    # Route capacities are whole cars and plant capacities are not (a part-year first year):
-    # under half a car below the plant is rounding, not a limit of the route's own.
+    # Route capacities are whole cars (but for a ramp-up) and plant capacities are not (a
+    # part-year first year): whole cars under half a car below the plant are rounding, not
+    # a limit of the route's own.
     demand = d.demand[d.route_program[r], y]
     cap = d.route_cap[r, y]
-    own_limit = cap < d.plant_free[d.route_plant[r], y] - 0.5
+    free = d.plant_free[d.route_plant[r], y]
+    own_limit = (cap < free - 1e-9) & ((cap < free - 0.5) | (cap != np.rint(cap)))
     upper = np.where(own_limit, np.minimum(cap, demand), demand)
     m.add_cols("q", cost, np.zeros(len(r)), upper, integer=False)
 
