@@ -12,59 +12,17 @@ import pandas as pd
 
 from evfab._fmt import money
 from evfab._frames import records
-from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run, solve
+from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run
 from evfab._options import _licence_options, _plant_options
 
 # The shortfalls live in their own module; the planner reaches them through this one.
 from evfab._plan_infeasible import shortfalls_when_infeasible
 from evfab._plan_model import Milp, PlanInputs
 from evfab._plan_shortfalls import SHORTFALL_COLUMNS, _with_bounds, shortfalls
+from evfab._plan_values import capacity_values
 from evfab._route_table import RouteTable, route_table
 from evfab._solve_watch import Presses, Progress
 from evfab._world import World
-
-
-def capacity_values(d: PlanInputs, ix: object, m: Milp, sol: Solution) -> pd.DataFrame:
-    """Discounted saving from one more car of capacity at each plant and year.
-
-    The MILP has no duals, so the LP is re-solved with every binary fixed at its value
-    in the plan; the dual of each plant-year capacity row is then the marginal value.
-
-    Args:
-        d: Planner arrays.
-        ix: Index of ids (``plants`` used).
-        m: The model.
-        sol: The plan's solution.
-
-    Returns:
-        Columns plant, year, value_per_car (currency per car, discounted to as_of), binding.
-    """
-    v = m.vectors()
-    integer = m.integrality()
-    lower, upper = v["lower"].copy(), v["upper"].copy()
-    fixed = np.round(sol.col_value[integer])
-    lower[integer] = fixed
-    upper[integer] = fixed
-    lp = solve(_with_bounds(m, lower, upper), relax=True)
-    cols = ["plant", "year", "value_per_car", "binding"]
-    if lp.status is not SolveStatus.OPTIMAL or len(lp.row_dual) == 0:
-        return pd.DataFrame(columns=cols)
-    r0, r1 = m.row_blocks["plant"]
-    dual = lp.row_dual[r0:r1]
-    plants: list[str] = ix.plants  # type: ignore[attr-defined]
-    out = pd.DataFrame(
-        {
-            "plant": [plants[p] for p in m.plant_row_plant],
-            "year": d.years[m.plant_row_year],
-            # A <= row in a minimisation has a non-positive dual: relaxing it saves -dual.
-            "value_per_car": np.maximum(-dual, 0.0),
-            "binding": np.abs(dual) > 1e-9,
-        },
-        columns=cols,
-    )
-    return out.sort_values(
-        ["value_per_car", "plant", "year"], ascending=[False, True, True]
-    ).reset_index(drop=True)
 
 
 def alternatives(

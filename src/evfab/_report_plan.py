@@ -18,18 +18,26 @@ from evfab.plan import PlanResult
 
 
 def _pivot_table(
-    title: str, df: pd.DataFrame, index: str, value: str, fmt: str, limit: int = 25
+    title: str,
+    df: pd.DataFrame,
+    index: str,
+    value: str,
+    fmt: str,
+    limit: int = 25,
+    zero: str = "-",
 ) -> Table:
+    """``df`` as ``index`` x year, ``fmt`` each value; "-" where there is no row, ``zero``
+    where the value is 0."""
     t = Table(title=title, title_justify="left", header_style="bold")
     if df.empty:
         t.add_column("(none)")
         return t
-    pv = df.pivot_table(index=index, columns="year", values=value, aggfunc="sum", fill_value=0)
+    pv = df.pivot_table(index=index, columns="year", values=value, aggfunc="sum")
     t.add_column(index)
     for y in pv.columns:
         t.add_column(str(y), justify="right")
     for key, row in list(pv.iterrows())[:limit]:
-        t.add_row(str(key), *[format(v, fmt) if v else "-" for v in row])
+        t.add_row(str(key), *["-" if pd.isna(v) else format(v, fmt) if v else zero for v in row])
     if len(pv) > limit:
         t.caption = f"{len(pv) - limit} more rows in --out CSVs"
     return t
@@ -102,7 +110,12 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
     )
     console.print(
         _pivot_table(
-            "Plant utilization (% incl. the operator's own load)", util, "plant", "pct", ".0f"
+            "Plant utilization (% incl. the operator's own load)",
+            util,
+            "plant",
+            "pct",
+            ".0f",
+            zero="0",
         )
     )
     cost = Table(title=f"Costs ({cur})", title_justify="left", header_style="bold")
@@ -136,7 +149,8 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
     else:
         console.print(
             Text(
-                "No plant's capacity binds: one more car of capacity anywhere saves nothing.",
+                "One more car of capacity would save nothing at any plant: where a plant is full, "
+                "its programs need no more.",
                 style="dim",
             )
         )

@@ -184,7 +184,7 @@ def plan(
             _empty(["program", "year", "cars", "demand"]),
             _empty(["plant", "year"]),
             _empty(["category", "undiscounted", "discounted"]),
-            _empty(["plant", "year", "value_per_car"]),
+            _empty(["plant", "year", "value_per_car", "binding"]),
             _empty(["program", "route"]),
             {},
             shortfalls,
