@@ -418,3 +418,60 @@ offers:
 """)
     assert r.production.empty
     assert r.objective == pytest.approx(1.01e9, rel=1e-9)
+
+
+# Two newcomers, each offered OldCo (its licence and its two 100k plants) for 1m; each wants
+# 100k cars a year at 20,000 lost margin. A company can be bought once.
+_TWO_BUYERS = """\
+name: t
+discount_rate: 0.0
+sources:
+  - {id: a, status: assumption, note: test}
+as_of: 2030-01-01
+horizon: 2030
+policy: [{since: 2020-01-01, sources: [a]}]
+companies:
+  - {id: n1, name: N1, kind: newcomer}
+  - {id: n2, name: N2, kind: newcomer}
+  - {id: o1, name: O1, kind: automaker}
+licences:
+  - {id: o1-bev, holder: o1, status: held, sources: [a]}
+plants:
+  - {id: p1, name: P1, operator: o1, status: idle, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+  - {id: p2, name: P2, operator: o1, status: idle, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 100000}, badge: own, lost_margin: 20000}
+  - {id: g2, company: n2, name: G2, target_sop: 2030-01, demand: {2030: 100000}, badge: own, lost_margin: 20000}
+offers:
+  - {id: buy1, kind: acquire_company, to: n1, target: o1, fixed_fee: 1000000, lead_months: 0, transfer_months: 0, sources: [a]}
+  - {id: buy2, kind: acquire_company, to: n2, target: o1, fixed_fee: 1000000, lead_months: 0, transfer_months: 0, sources: [a]}
+"""
+
+
+def test_a_company_is_bought_once_without_an_excludes_list() -> None:
+    # Without the rule each bought O1 and built at one of its plants. One purchase: the
+    # buyer's 100k are built, the other's 100k go unmet.
+    r = plan(evfab.compile(evfab.loads(_TWO_BUYERS)), PlanOptions(alternatives=False))
+    assert r.ok, r.status
+    assert len(r.offers) == 1
+    assert r.objective == pytest.approx(1_000_000 + 100_000 * 20_000)
+
+
+@pytest.mark.parametrize(("shares", "both"), [((0.5, 0.5), True), ((0.6, 0.5), False)])
+def test_stakes_in_one_plant_exclude_each_other_past_the_whole_plant(
+    shares: tuple[float, float], both: bool
+) -> None:
+    # Each newcomer, now with a licence of its own, is offered a stake in P1 instead.
+    text = _TWO_BUYERS.split("  - {id: buy1")[0]
+    text += "".join(
+        f"  - {{id: s{k}, kind: plant_stake, to: n{k}, plant: p1, share: {s}, "
+        f"capacity_share: 0.5, fixed_fee: 1000000, lead_months: 0, sources: [a]}}\n"
+        for k, s in enumerate(shares, start=1)
+    )
+    own = "".join(
+        f"  - {{id: n{k}-bev, holder: n{k}, status: held, sources: [a]}}\n" for k in (1, 2)
+    )
+    text = text.replace("licences:\n", "licences:\n" + own)
+    r = plan(evfab.compile(evfab.loads(text)), PlanOptions(alternatives=False))
+    assert r.ok, r.status
+    assert len(r.offers) == (2 if both else 1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -121,6 +122,7 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
             for x in r["excludes"]
             if x in o_of and x != o
         }
+        | _exclusive_by_nature(offer_info)
     )
     budget = np.array(
         [
@@ -208,6 +210,29 @@ def _access(
     cap = np.full((len(uniq), route_cap.shape[1]), np.nan)
     np.fmax.at(cap, inv, route_cap[has])
     return access, (uniq // n_p).astype(np.int64), cap
+
+
+def _exclusive_by_nature(rows: list[dict[str, Any]]) -> set[tuple[int, int]]:
+    """Pairs of offers (positions in ``rows``) that cannot both be taken, listed or not:
+    two purchases of one company, two builds of one plant, and stakes in one plant whose
+    shares add up to more than the whole plant."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, r in enumerate(rows):
+        kind = r["kind"]
+        if kind == "acquire_company":
+            groups.setdefault((kind, str(r["detail"]["target"])), []).append(i)
+        elif kind in ("build_plant", "plant_stake"):
+            groups.setdefault((kind, str(r["detail"]["plant"])), []).append(i)
+    out: set[tuple[int, int]] = set()
+    for (kind, _), members in groups.items():
+        for k, a in enumerate(members):
+            for b in members[k + 1 :]:
+                share = float(rows[a]["detail"].get("share", 1.0)) + float(
+                    rows[b]["detail"].get("share", 1.0)
+                )
+                if kind != "plant_stake" or share > 1.0 + 1e-9:
+                    out.add((a, b))
+    return out
 
 
 def _plant_free(

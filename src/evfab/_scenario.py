@@ -382,7 +382,9 @@ class _OfferBase(_Model):
     fixed_fee: Money = 0.0
     """One-off payment (signing fee, price, capex), currency (0 to 1e14)."""
     excludes: list[Id] = []
-    """Ids of offers that cannot be taken together with this one."""
+    """Ids of offers that cannot be taken together with this one. Two purchases of one
+    company, two builds of one plant, and stakes in one plant whose shares add up to more
+    than 1 exclude each other without being listed."""
     note: str = ""
     """Free text."""
     sources: list[Id] = []
