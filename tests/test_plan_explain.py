@@ -476,7 +476,7 @@ offers:
 """
     )
     assert r.explanations["g1"][0] == (
-        "Builds nothing: its usable routes rest on licence old-bev, which the dormancy rule "
-        "withdraws on 2031-06-01 unless cars are built under it before then, and the program "
-        "wants no cars before 2033."
+        "Builds nothing: it has no usable route (its one route, acquired:buy@acquired:pa, is "
+        "not usable: licence old-bev is withdrawn on 2031-06-01 under the dormancy rule "
+        "unless cars are built under it first, and N1 wants none before 2033)."
     )

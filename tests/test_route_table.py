@@ -118,19 +118,20 @@ def test_logistics_cost_is_added_per_program_and_plant() -> None:
     world = evfab.compile(evfab.loads(yaml.safe_dump(doc, sort_keys=False)))
     table = route_table(world)
     d, ix = plan_inputs(world, table)
-    # By hand: xiaomi-ev's three routes at hyundai-no2 pay 450; its routes at yizhuang,
-    # bjev-changzhou and dormant-plant pay nothing; nio-jac-line at jac-hefei pays nothing
-    # (the 999 is xiaomi-ev's, not nio's).
+    # By hand: xiaomi-ev's two usable routes at hyundai-no2 pay 450; its routes at yizhuang
+    # and bjev-changzhou pay nothing; nio-jac-line at jac-hefei pays nothing (the 999 is
+    # xiaomi-ev's, not nio's). The routes under DormantCo's licence (the third at
+    # hyundai-no2, and dormant-plant's) are not usable: it is withdrawn in 2023-06, and
+    # Xiaomi wants no cars before 2024.
     want = {
         ("xiaomi-ev", "hyundai-no2"): 450.0,
         ("xiaomi-ev", "yizhuang"): 0.0,
         ("xiaomi-ev", "bjev-changzhou"): 0.0,
-        ("xiaomi-ev", "dormant-plant"): 0.0,
         ("nio-jac-line", "jac-hefei"): 0.0,
     }
     got = [(r.program, r.plant) for r in ix.routes]
     assert set(got) == set(want)
-    assert got.count(("xiaomi-ev", "hyundai-no2")) == 3
+    assert got.count(("xiaomi-ev", "hyundai-no2")) == 2
     for k, (r, key) in enumerate(zip(ix.routes, got, strict=True)):
         assert ix.logistics[k] == want[key], r.id
         assert d.route_unit_cost[k] == pytest.approx(r.unit_cost + want[key])

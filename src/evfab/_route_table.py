@@ -334,7 +334,15 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
             company, scope, need = (str(x) for x in key)
             if (company, scope) not in cores:
                 cores[(company, scope)] = _cores(world, company, scope, policy)
-            made = _templates(world, company, need, cores[(company, scope)], policy)
+            c = cores[(company, scope)]
+            # Only cars built keep a licence the dormancy rule withdraws: when the company's
+            # programs first want them matters to the routes under it.
+            wants_from = (
+                _first_wanted(world, company_of, scope_of, key[:2])
+                if any(core.timing.deadline is not None for core in c)
+                else None
+            )
+            made = _templates(world, company, need, c, policy, wants_from)
             hit = group_of[key] = (len(templates), len(made))
             templates.extend(made)
         starts.append(hit[0])
@@ -345,6 +353,16 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
     template = np.repeat(np.array(starts, np.int64), n_of) + np.arange(total) - first
     program_rows = np.repeat(np.array(list(rows), np.int64), n_of)
     return RouteTable(world, templates, program_rows, template)
+
+
+def _first_wanted(
+    world: World, company_of: list[object], scope_of: list[object], key: tuple[object, ...]
+) -> int | None:
+    """First year any program of a company and scope (``key``) wants cars (None: none in
+    the horizon)."""
+    mine = [i for i, cs in enumerate(zip(company_of, scope_of, strict=True)) if cs == key]
+    wanted = np.nonzero(world.demand[mine].sum(axis=0) > 0)[0]
+    return int(world.years[wanted[0]]) if len(wanted) else None
 
 
 __all__ = ["RouteTable", "RouteView", "TemplateArrays", "access_offer", "route_table"]

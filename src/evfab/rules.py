@@ -485,9 +485,19 @@ def _warnings(world: World) -> dict[str, str]:
 
 
 def _templates(
-    world: World, company: str, need: str, cores: list[_Core], policy: PolicyState
+    world: World,
+    company: str,
+    need: str,
+    cores: list[_Core],
+    policy: PolicyState,
+    first: int | None = None,
 ) -> list[Route]:
     """The routes of any program of ``company`` with badge need ``need``, in route order.
+
+    ``first`` is the first year any program of ``company`` (and scope) wants cars, given
+    where a licence of the routes is withdrawn under the dormancy rule: only cars built
+    under it keep it (the planner's rule), so a route whose licence goes before that year
+    is not usable.
 
     Everything a route says is program-independent except the program's id, target and
     cited sources; those are left blank here (``program=""``, ``sources`` without the
@@ -507,6 +517,14 @@ def _templates(
         if b is None:
             b = badges[key] = _badge(world, company, need, lic, rules)
         badge, kind, names, fee, unfit = b
+        dies = c.timing.deadline if first is not None and not c.why else None
+        if dies is not None and (dies - dt.timedelta(days=1)).year < first:  # type: ignore[operator]
+            unfit = (
+                *unfit,
+                f"licence {lic.licence_id} is withdrawn on {_fmt_date(dies)} under the "
+                f"dormancy rule unless cars are built under it first, and "
+                f"{world.company_name(company)} wants none before {first}",
+            )
         cites = c.cites + (later_cites(rules, policy, "badge_names_manufacturer") if later else ())
         routes.append(
             Route(
