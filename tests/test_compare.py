@@ -103,6 +103,7 @@ def test_a_scenario_compared_with_itself_changes_nothing() -> None:
     c = compare(w, _world(_xiaomi()), CompareOptions(risk_samples=2000))
     assert c.routes.empty and c.changed_programs().empty and c.cost_change == 0.0
     assert len(c.programs) == len(w.programs)
+    assert c.warnings == ()
 
 
 def test_programs_and_routes_of_one_side_only() -> None:
@@ -119,6 +120,11 @@ def test_programs_and_routes_of_one_side_only() -> None:
     assert p["route_odds_after"].isna().all()
     gone = c.routes[c.routes["route"] == "acquired:buy-dormant-maker@acquired:dormant-plant"]
     assert len(gone) == 1 and gone["sop_after"].isna().all()
+    # Two unrelated scenarios: their costs are discounted to other dates over other years.
+    assert c.warnings[:2] == (
+        "the scenarios' as_of differs (2022-08-26 -> 2022-12-31)",
+        "the scenarios' horizon differs (2022-2030 -> 2022-2026)",
+    )
 
 
 def test_currencies_must_match() -> None:

@@ -56,6 +56,8 @@ def print_comparison(
         sign = "+" if c.cost_change >= 0 else "-"
         line += f" ({sign}{money(abs(c.cost_change))} {c.currency}{share}, discounted)"
     console.print(line)
+    if c.warnings:
+        console.print(Text("! " + "; ".join(c.warnings), style="yellow"))
     rt = Table(
         title=f"Routes whose state, earliest SOP, odds or cars changed ({len(c.routes)})",
         title_justify="left",
@@ -149,6 +151,7 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
         "before": {"scenario": c.before, **_plan_json(c.plan_before)},
         "after": {"scenario": c.after, **_plan_json(c.plan_after)},
         "cost_change": c.cost_change,
+        "warnings": list(c.warnings),
         "routes": records(c.routes),
         "programs": records(c.programs),
     }

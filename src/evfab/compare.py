@@ -135,6 +135,8 @@ class Comparison:
             ``delivered`` the expected share of the plan's cars that get built, each route
             capped by the cars the plan gives it each year (see the module docstring).
         risk_samples: Samples of each risk run (0: the risk engine did not run).
+        warnings: What makes the two plans' costs hard to compare (a different as_of,
+            horizon or discount rate).
     """
 
     before: str
@@ -145,6 +147,7 @@ class Comparison:
     routes: pd.DataFrame
     programs: pd.DataFrame
     risk_samples: int = 0
+    warnings: tuple[str, ...] = ()
 
     @property
     def cost_change(self) -> float:
@@ -204,7 +207,30 @@ def compare(before: World, after: World, options: CompareOptions | None = None) 
         routes=_route_changes(routes_b, routes_a),
         programs=_programs(before, after, plan_b, plan_a, odds_b, odds_a),
         risk_samples=max(0, opts.risk_samples),
+        warnings=_warnings(before, after),
     )
+
+
+def _warnings(before: World, after: World) -> tuple[str, ...]:
+    """Differences that make two plans' discounted costs hard to compare: costs are
+    discounted to as_of at the discount rate, over the horizon's years."""
+    out = []
+    for what, a, b in (
+        ("as_of", before.as_of.isoformat(), after.as_of.isoformat()),
+        (
+            "horizon",
+            f"{int(before.years[0])}-{int(before.years[-1])}",
+            f"{int(after.years[0])}-{int(after.years[-1])}",
+        ),
+        ("discount rate", f"{before.discount_rate:g}", f"{after.discount_rate:g}"),
+    ):
+        if a != b:
+            out.append(f"the scenarios' {what} differs ({a} -> {b})")
+    if out:
+        out.append(
+            "their costs are discounted to other dates or over other years: compare what-ifs of one scenario"
+        )
+    return tuple(out)
 
 
 def _route_changes(before: list[Route], after: list[Route]) -> pd.DataFrame:
