@@ -102,7 +102,10 @@ def timeline_chart(
                         label="deal in force" if i == 0 else None,
                     )
     ax.axvline(world.as_of, color="grey", ls="--", lw=1)
-    ax.text(world.as_of, len(progs) - 0.4, " as of", color="grey", fontsize=8)
+    # At the foot of the line, inside the axes (above the top row it was cut off).
+    ax.text(
+        world.as_of, 0.01, " as of", color="grey", fontsize=8, transform=ax.get_xaxis_transform()
+    )
     ax.set_yticks(range(len(progs)), [str(g) for g in reversed(progs)])
     shown = f" ({len(progs)} of {n_all} programs, most demand first)" if n_all > len(progs) else ""
     ax.set_title(f"{world.name}: milestones and production (bar height ~ cars per year){shown}")
@@ -271,8 +274,14 @@ def sop_cdf_chart(res: RiskResult, path: Path | None = None) -> bytes:
         finite = days[np.isfinite(days)]
         dates = [res.as_of, *(res.as_of + dt.timedelta(days=float(d)) for d in finite), end]
         ys = [0.0, *(np.arange(1, len(finite) + 1) / n), len(finite) / n]
+        # Ten colours, then the same ten dashed: no two curves look alike.
         (line,) = ax.step(
-            dates, ys, where="post", label=f"{i + 1}. {row['route']} ({row['program']})"
+            dates,
+            ys,
+            where="post",
+            color=f"C{i % 10}",
+            ls=("-", "--", ":", "-.")[i // 10 % 4],
+            label=f"{i + 1}. {row['route']} ({row['program']})",
         )
         ax.plot(
             row["target_sop"],
