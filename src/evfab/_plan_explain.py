@@ -44,7 +44,8 @@ def alternatives(
         each: Called with (route position, number of routes) before each re-solve.
 
     Returns:
-        Columns program, route, cost, delta (vs the plan), status. Ctrl-C (in the main
+        Columns program, route, cost, delta (vs the plan), cars (the program builds over
+        the horizon that way), status. Ctrl-C (in the main
         thread) stops the pricing, not the plan: the re-solve running then ends with its
         best plan (status ``time_limit``) or none (``interrupted``), and the routes not
         reached yet are ``not_priced``; a second Ctrl-C aborts.
@@ -81,22 +82,32 @@ def alternatives(
             res = run(h, getattr(opts, "time_limit", None), getattr(opts, "gap", None), watch)
             presses.check()
             ok = res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
+            mine = q0 + np.nonzero(d.route_program[m.q_route] == g)[0]
             rows.append(
                 {
                     "program": programs[g],
                     "route": ids[r],
                     "cost": res.objective if ok else np.nan,
                     "delta": res.objective - sol.objective if ok else np.nan,
+                    "cars": float(res.col_value[mine].sum()) if ok else np.nan,
                     "status": res.status.value,
                 }
             )
     return pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
 
 
-ALTERNATIVE_COLUMNS = ["program", "route", "cost", "delta", "status"]
+ALTERNATIVE_COLUMNS = ["program", "route", "cost", "delta", "cars", "status"]
 """Columns of :func:`alternatives`."""
 NOT_PRICED = "not_priced"
 """Status of an alternative left unpriced because the pricing was stopped (Ctrl-C)."""
+
+
+def _short(cars: float, wanted: float) -> str:
+    """What the words on an alternative add when it builds fewer cars than wanted."""
+    if not cars < wanted - 0.5:  # NaN too: nothing to add
+        return ""
+    built = "none" if cars < 0.5 else f"{cars:,.0f}"
+    return f": it builds {built} of the {wanted:,.0f} cars wanted"
 
 
 def _unpriced(program: str, route: str) -> dict[str, Any]:
@@ -105,6 +116,7 @@ def _unpriced(program: str, route: str) -> dict[str, Any]:
         "route": route,
         "cost": np.nan,
         "delta": np.nan,
+        "cars": np.nan,
         "status": NOT_PRICED,
     }
 
@@ -117,7 +129,7 @@ def not_priced(d: PlanInputs, ix: object) -> pd.DataFrame:
         ix: Index of ids (``routes``, ``programs``).
 
     Returns:
-        Columns program, route, cost, delta (NaN), status.
+        Columns program, route, cost, delta, cars (NaN), status.
     """
     ids: list[str] = ix.routes.ids  # type: ignore[attr-defined]
     programs: list[str] = ix.programs  # type: ignore[attr-defined]
@@ -181,6 +193,12 @@ def explain_choices(
     alts_by: dict[str, list[dict[str, Any]]] = {}
     for a in records(alts) if len(alts) else []:
         alts_by.setdefault(str(a["program"]), []).append(a)
+    # Cars each program wants over the horizon (for the alternatives' words only).
+    wanted = (
+        dict(zip(world.program_ids, world.demand.sum(axis=1).tolist(), strict=True))
+        if alts_by
+        else {}
+    )
     for g in programs:
         lines: list[str] = []
         mine = rows_of.get(g, [])
@@ -193,8 +211,8 @@ def explain_choices(
         if not mine:
             lines.append(nothing_built(world, g, routes, counts))
         for a in alts_by.get(g, []):
-            if a["route"] in chosen_routes:
-                continue
+            if a["route"] in chosen_routes and len(chosen_routes) == 1:
+                continue  # the plan itself
             if a["status"] in (NOT_PRICED, "interrupted"):
                 lines.append(f"Using only {a['route']} was not priced (the pricing was stopped).")
             elif a["status"] not in ("optimal", "time_limit"):
@@ -224,7 +242,8 @@ def explain_choices(
                 lines.append(f"Using only {a['route']} would cost the same (a tie).")
             else:
                 lines.append(
-                    f"Using only {a['route']} would cost {money(a['delta'])} {cur} more (discounted)."
+                    f"Using only {a['route']} would cost {money(a['delta'])} {cur} more "
+                    f"(discounted){_short(float(a['cars']), wanted[g])}."
                 )
         lines.extend(_deadlines(world, g, routes, {str(a["route"]) for a in alts_by.get(g, [])}))
         lines.extend(unusable.get(g, []))
