@@ -150,7 +150,9 @@ def test_production_stops_when_the_contract_ends(write_scenario, minimal_text) -
     path = write_scenario(text.replace("lost_margin: 5000", "lost_margin: 5000\n    min_fill: 0.9"))
     out = subprocess.run([EVFAB, "plan", str(path)], capture_output=True, text=True)
     assert out.returncode == 3, out.stderr
-    assert "in 2024: 28,607 of 50,000 cars cannot be built" in out.stderr
+    # 60 of 2024's 366 days before the contract ends: 16,393 cars built, 33,607 not, of
+    # which 28,607 below the 90 % minimum (45,000).
+    assert "in 2024: 33,607 of 50,000 cars cannot be built, 28,607 below the minimum" in out.stderr
     assert "whose agreement with OldCo ends on 2024-03-01; a renewal would help" in out.stderr
 
 

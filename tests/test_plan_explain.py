@@ -178,7 +178,8 @@ def test_infeasible_plan_names_the_binding_budget() -> None:
     r = _plan(BUDGET)
     assert r.status is PlanStatus.INFEASIBLE
     text = " ".join(r.shortfalls["explanation"])
-    assert "25,000 of 50,000 cars cannot be built" in text
+    # The budget blocks the only offer: all 50,000 are missing, 25,000 below the minimum.
+    assert "50,000 of 50,000 cars cannot be built, 25,000 below the minimum" in text
     assert (
         "N1's capital budget of 1m CNY binds: meeting every minimum needs 2m CNY of "
         "one-off spending (offer cm1: 2m)." in text

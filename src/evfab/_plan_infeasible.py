@@ -68,17 +68,13 @@ def shortfalls_when_infeasible(
         for k in np.nonzero(need > 0.5)[0]:
             g = str(world.program_ids[m.u_program[k]])
             year = int(d.years[m.u_year[k]])
-            text = _explain_row(
-                world, g, year, float(need[k]), float(demand[k]), ctx, causes.get(g) or every
-            )
+            # The sentence counts every car the relaxed plan cannot build (u), and how many
+            # of them fall below the minimum (the row's `missing`).
+            fill = float(d.min_fill[m.u_program[k]])
+            why = causes.get(g) or every
+            text = _explain_row(world, g, year, float(u[k]), float(demand[k]), ctx, why, fill)
             rows.append(
-                {
-                    "program": g,
-                    "year": year,
-                    "missing": float(need[k]),
-                    "explanation": text
-                    + f" The program must build at least {d.min_fill[m.u_program[k]]:.0%} of demand.",
-                }
+                {"program": g, "year": year, "missing": float(need[k]), "explanation": text}
             )
     return pd.DataFrame(rows, columns=SHORTFALL_COLUMNS)
 

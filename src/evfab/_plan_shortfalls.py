@@ -1,8 +1,10 @@
 """Shortfalls of a plan in domain words: where missing cars could come from.
 
-Capacity is counted once per plant (at most the plant's free capacity), and what the plan
-already builds at a plant is not offered as idle there. Why an infeasible plan cannot meet
-its programs' minimums is :mod:`evfab._plan_infeasible`.
+Capacity is counted once per plant (at most the plant's free capacity), and not after the
+dormancy rule withdraws a route's licence unless cars can be built under it before then.
+What the plan already builds at a plant is not offered as idle there; idle capacity is
+offered only where the program could legally build (:mod:`evfab._plan_hints`). Why an
+infeasible plan cannot meet its programs' minimums is :mod:`evfab._plan_infeasible`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import pandas as pd
 
 from evfab._fmt import money
 from evfab._frames import empty_frame, records
+from evfab._plan_hints import LegalHosts
 from evfab._plan_inputs import free_from_as_of
-from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs
+from evfab._plan_model import BoolArray, FloatArray, IntArray, Milp, PlanInputs
 from evfab._route_table import RouteTable
 from evfab._world import World
 from evfab.rules import Route
@@ -35,7 +38,11 @@ class _Context:
     table: RouteTable
     d: PlanInputs
     free: FloatArray  # world plants x years: capacity left after the operator's load and the plan
+    used: FloatArray  # world plants x years: what the plan builds there (or at most builds)
+    planned: BoolArray  # world plants: not built yet (no free capacity of their own)
+    route_cap: FloatArray  # plan routes x years: d.route_cap, none where a licence is lost
     plant_ids: list[str]
+    hosts: LegalHosts
     program_pos: dict[str, int] = field(default_factory=dict)
     made: dict[str, list[Route]] = field(default_factory=dict)
     legal: dict[int, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
@@ -51,7 +58,7 @@ class _Context:
         """Legal capacity of program ``g``'s usable routes by year, and its plants by year."""
         gi = self.program_pos[g]
         if gi not in self.legal:
-            self.legal[gi] = _usable_capacity(self.d, self.plan_routes(gi))
+            self.legal[gi] = _usable_capacity(self.d, self.plan_routes(gi), self.route_cap)
         return self.legal[gi]
 
     def plan_routes(self, gi: int) -> IntArray:
@@ -68,16 +75,18 @@ def _context(
     and year (what it takes from a plant's free capacity), if known."""
     ids = list(world.plant_ids)
     free = np.zeros((len(ids), len(world.years)))
-    built = [i for i, pid in enumerate(ids) if world.plant(pid)["status"] != "planned"]
+    planned = np.array([world.plant(pid)["status"] == "planned" for pid in ids], bool)
+    built = np.nonzero(~planned)[0].tolist()
     if built:
         keys: list[tuple[str, dt.date | None]] = [(ids[i], None) for i in built]
         # From as_of on, as the planner counts it (a part-year first year).
         free[built] = free_from_as_of(world, keys, np.array(built, np.int64))[0]
-    if used is not None:
-        # What the plan already builds at a plant is not idle there.
-        free = np.clip(free - used, 0.0, None)
+    if used is None:
+        used = np.zeros_like(free)
+    # What the plan already builds at a plant is not idle there.
+    free = np.clip(free - used, 0.0, None)
     pos = {str(g): i for i, g in enumerate(world.program_ids)}
-    return _Context(routes, d, free, ids, pos)
+    return _Context(routes, d, free, used, planned, _kept_capacity(d), ids, LegalHosts(world), pos)
 
 
 def _plant_capacity(d: PlanInputs) -> FloatArray:
@@ -88,14 +97,43 @@ def _plant_capacity(d: PlanInputs) -> FloatArray:
     return cap
 
 
-def _usable_capacity(d: PlanInputs, rs: IntArray) -> tuple[FloatArray, FloatArray]:
+def _kept_capacity(d: PlanInputs) -> FloatArray:
+    """Each usable route's capacity by year, none after its keep year (``route_keep_year``)
+    if no route under its licence can build a car by then.
+
+    The dormancy rule withdraws such a licence unless at least a car is built under it,
+    on any route of its group, in a year up to the keep year (see
+    :func:`evfab._plan_model.add_keep_constraints`): a route builds there at most its
+    capacity, its plant's and its program's demand.
+    """
+    on = d.route_keep_group >= 0
+    if not on.any():
+        return d.route_cap
+    years = np.arange(len(d.years))
+    upto = years[None, :] <= d.route_keep_year[:, None]
+    most = np.minimum(d.route_cap, _plant_capacity(d)[d.route_plant])
+    most = np.minimum(most, d.demand[d.route_program])
+    cars = np.bincount(d.route_keep_group[on], weights=(most * upto)[on].sum(axis=1), minlength=1)
+    lost = on.copy()
+    lost[on] = cars[d.route_keep_group[on]] < 1.0 - 1e-6
+    cap = d.route_cap.copy()
+    cap[lost[:, None] & ~upto] = 0.0
+    return cap
+
+
+def _usable_capacity(
+    d: PlanInputs, rs: IntArray, route_cap: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray]:
     """Cars one program's usable routes ``rs`` can supply by year, and at how many plants.
 
     Each plant counts once, at most its free capacity: routes through one access (a
     contract, a stake, a purchase, or the company's own plant) share that access's
     capacity, and distinct accesses to one plant share the plant. A single-source program
-    builds a year's cars at one plant: its best plant counts.
+    builds a year's cars at one plant: its best plant counts. ``route_cap`` is each route's
+    capacity (:func:`_kept_capacity` by default: none once its licence is lost).
     """
+    if route_cap is None:
+        route_cap = _kept_capacity(d)
     n_y = len(d.years)
     plants = np.unique(d.route_plant[rs])
     if len(plants) == 0:
@@ -105,7 +143,7 @@ def _usable_capacity(d: PlanInputs, rs: IntArray) -> tuple[FloatArray, FloatArra
     for i, p in enumerate(plants.tolist()):
         at = rs[d.route_plant[rs] == p]
         keys = d.route_access[at]
-        total = sum(d.route_cap[at[keys == k]].max(axis=0) for k in np.unique(keys))
+        total = sum(route_cap[at[keys == k]].max(axis=0) for k in np.unique(keys))
         per_plant[i] = np.minimum(total, plant_cap[p])
     count = (per_plant > 0.5).sum(axis=0).astype(np.float64)
     if d.single_source[d.route_program[rs[0]]]:
@@ -155,38 +193,62 @@ def _use_bound(world: World, d: PlanInputs, ix: object, unmet: pd.DataFrame) -> 
     return out
 
 
+def _room(ctx: _Context, plant: int, y: int, cap: float) -> float:
+    """Cars a route of capacity ``cap`` could add at world plant row ``plant`` in year index
+    ``y``: at most the free capacity the plan leaves there (a plant yet to be built has
+    none of its own: the route's capacity, less what the plan builds there)."""
+    if not 0 <= y < ctx.free.shape[1]:
+        return 0.0
+    if ctx.planned[plant]:
+        return max(cap - float(ctx.used[plant, y]), 0.0)
+    return min(cap, float(ctx.free[plant, y]))
+
+
 def _where_from(world: World, g: str, year: int, ctx: _Context, limit: int = 5) -> list[str]:
-    """Where missing capacity could come from, most promising first."""
+    """Where missing capacity could come from, most promising first.
+
+    A blocked route offers at most the capacity the plan leaves free at its plant, and
+    idle capacity is offered only at plants where the program could legally build that
+    year (see :class:`evfab._plan_hints.LegalHosts`); a hint that adds no car is left out.
+    """
     hints: list[str] = []
     mine = ctx.of_program(g)
+    y = year - int(world.years[0])
     for r in mine:
         cap = r.capacity.get(year, 0)
         if not r.usable and cap > 0:
-            hints.append(f"route {r.id} ({cap:,} cars in {year}), now blocked: {'; '.join(r.why)}")
+            room = _room(ctx, world.plant_row[r.plant], y, float(cap))
+            if room >= 1.0:
+                hints.append(
+                    f"route {r.id} ({room:,.0f} cars in {year}), now blocked: {'; '.join(r.why)}"
+                )
         elif r.usable and cap == 0 and r.earliest_sop.year > year:
-            hints.append(
-                f"route {r.id} starts only {r.earliest_sop:%Y-%m}; faster deals would help"
-            )
+            hints.append(f"route {r.id}, which starts only {r.earliest_sop:%Y-%m} ({r.sop_driver})")
         elif r.usable and (end := r.timing and r.timing.until) and end.year <= year:
             hints.append(
                 f"route {r.id}, whose agreement with {r.manufacturer_name} ends on "
                 f"{end:%Y-%m-%d}; a renewal would help"
             )
     used = {r.plant for r in mine}
-    y = year - int(world.years[0])
+    prog = world.program_rows[g]
+    company, scope = str(prog["company"]), str(prog["scope"])
     if 0 <= y < len(world.years):
         col = ctx.free[:, y]
         order = np.argsort(-col, kind="stable")
         shown = 0
         for i in order:
-            if col[i] < 0.5 or shown >= 3:
+            if col[i] < 1.0 or shown >= 3:
                 break
             pid = ctx.plant_ids[i]
             if pid in used:
                 continue
-            op = world.company_name(str(world.plant(pid)["operator"]))
+            op = str(world.plant(pid)["operator"])
+            how = ctx.hosts.ways(company, scope, op, year)
+            if not how:
+                continue
             hints.append(
-                f"idle capacity at {pid} ({op}, {col[i]:,.0f} free in {year}) through a contract or stake"
+                f"idle capacity at {pid} ({world.company_name(op)}, {col[i]:,.0f} free in "
+                f"{year}) {how}"
             )
             shown += 1
     return hints[:limit]
@@ -200,19 +262,27 @@ def _explain_row(
     demand: float,
     ctx: _Context,
     causes: list[str] | None = None,
+    min_fill: float = 0.0,
 ) -> str:
-    """One shortfall in words: the program's legal capacity that year, the ``causes``
-    that keep it from that capacity (budgets, exclusions), and where cars could come from."""
+    """One shortfall in words: the ``missing`` cars that cannot be built (and, given the
+    program's ``min_fill``, how many of them are below its required minimum), its legal
+    capacity that year, the ``causes`` that keep it from that capacity (budgets,
+    exclusions), and where cars could come from."""
     prog = world.program_rows[g]
     company = world.company_name(str(prog["company"]))
     cap, plants = ctx.capacity(g)
     y = year - int(world.years[0])
     legal = float(cap[y]) if 0 <= y < len(cap) else 0.0
     n = int(plants[y]) if 0 <= y < len(plants) else 0
-    head = (
-        f"{prog['name']} ({g}, {company}) in {year}: "
-        f"{missing:,.0f} of {demand:,.0f} cars cannot be built; "
-    )
+    head = f"{prog['name']} ({g}, {company}) in {year}: "
+    head += f"{missing:,.0f} of {demand:,.0f} cars cannot be built"
+    if min_fill > 0.0:
+        below = missing - (1.0 - min_fill) * demand
+        head += (
+            f", {below:,.0f} below the minimum: the program must build at least "
+            f"{min_fill:.0%} of demand ({min_fill * demand:,.0f} cars)"
+        )
+    head += "; "
     if not len(ctx.plan_routes(ctx.program_pos[g])):
         text = head + "it has no usable route."
     else:
@@ -269,10 +339,30 @@ def shortfalls(
     for u in records(unmet):
         g, year = str(u["program"]), int(u["year"])
         y = year - int(world.years[0])
-        causes = _causes_in_inputs(world, d, ix, ctx.plan_routes(ctx.program_pos[g]), y)
+        causes = _causes_in_inputs(
+            world, d, ix, ctx.plan_routes(ctx.program_pos[g]), y, ctx.route_cap
+        )
+        if production is not None and (others := _others_there(world, ctx, production, g, year)):
+            causes.append(others)
         text = _explain_row(world, g, year, float(u["cars"]), float(u["demand"]), ctx, causes)
         rows.append({"program": g, "year": year, "missing": float(u["cars"]), "explanation": text})
     return pd.DataFrame(rows, columns=SHORTFALL_COLUMNS)
+
+
+def _others_there(world: World, ctx: _Context, production: pd.DataFrame, g: str, year: int) -> str:
+    """How many cars other programs build, in ``year``, at the plants where program ``g``
+    has a usable route with capacity then ("" if none)."""
+    plants = {r.plant for r in ctx.of_program(g) if r.usable and r.capacity.get(year, 0) > 0}
+    if not plants or not len(production):
+        return ""
+    p = production
+    at = p["plant"].isin(plants) & (p["year"] == year) & (p["program"] != g)
+    cars = float(p.loc[at, "cars"].sum())
+    if cars < 0.5:
+        return ""
+    n = len(plants)
+    where = "its plant" if n == 1 else f"its {n} plants"
+    return f"Other programs build {cars:,.0f} cars at {where} that year."
 
 
 def _route_id(ix: object, r: int) -> str:
@@ -281,16 +371,25 @@ def _route_id(ix: object, r: int) -> str:
     return str(view.table.ids[view.table.template[view.rows[r]]])
 
 
-def _causes_in_inputs(world: World, d: PlanInputs, ix: object, mine: IntArray, y: int) -> list[str]:
+def _causes_in_inputs(
+    world: World,
+    d: PlanInputs,
+    ix: object,
+    mine: IntArray,
+    y: int,
+    route_cap: FloatArray | None = None,
+) -> list[str]:
     """Budgets and exclusions that keep one program's usable routes ``mine`` from their
-    capacity in year index ``y``, read from the inputs alone (no re-solve).
+    capacity in year index ``y`` (``route_cap``, by default ``d.route_cap``), read from the
+    inputs alone (no re-solve).
 
     A route whose offers' fees alone exceed a taker's capital budget cannot be taken; two
     offers its routes need that exclude each other cannot both be.
     """
     offers: list[str] = ix.offers  # type: ignore[attr-defined]
     companies: list[str] = ix.companies  # type: ignore[attr-defined]
-    rs = mine[d.route_cap[mine, y] > 0.5].tolist()
+    cap = d.route_cap if route_cap is None else route_cap
+    rs = mine[cap[mine, y] > 0.5].tolist()
     needs = {r: d.route_offer_idx[d.route_offer_ptr[r] : d.route_offer_ptr[r + 1]] for r in rs}
     flat = np.concatenate(list(needs.values())) if needs else np.zeros(0, np.int64)
     out = []
