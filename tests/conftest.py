@@ -10,6 +10,11 @@ import pytest
 
 import evfab
 
+# Tests read evfab's piped text at its default 120 columns. evfab honours COLUMNS, and GNU
+# readline (which pytest imports) exports the terminal's COLUMNS to child processes: without
+# this, a test's output would depend on the terminal it runs in and on test order.
+os.environ["COLUMNS"] = "120"
+
 MINIMAL = textwrap.dedent(
     """\
     name: minimal

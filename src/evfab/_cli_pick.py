@@ -5,14 +5,42 @@ Both raise the command line's errors (a bad option is exit 2, nothing to sample 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 import typer
 
+from evfab._check_report import suggest
 from evfab._cli_errors import plan_or_fail as _plan_or_fail
 from evfab._errors import PlanInfeasibleError
 from evfab._scenario import Scenario
 from evfab._world import World, entity_collections
 from evfab.rules import Route, derive_routes
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a mistyped id, as the scenario loader says it; else "".
+
+    The loader's :func:`~evfab._check_report.suggest` finds the closest id; its other hints
+    (define the id under a YAML key) do not fit an id typed on the command line.
+    """
+    hint = suggest(name, set(known), "")
+    return f" ({hint})" if hint.startswith("did you mean") else ""
+
+
+def check_program(world: World, program: str | None) -> None:
+    """Raise the ``--program`` error for an id that is no program of ``world``.
+
+    Raises:
+        typer.BadParameter: ``program`` is given and unknown (exit code 2).
+    """
+    if program is None or program in world.programs.index:
+        return
+    known = list(world.programs.index)
+    raise typer.BadParameter(
+        f"unknown program {program!r}{did_you_mean(program, known)}; known: {', '.join(known)}",
+        param_hint="--program",
+    )
 
 
 def risk_routes(
@@ -69,7 +97,7 @@ def risk_routes(
         known = {r.id for r in all_routes}
         missing = [x for x in route if x not in known]
         if missing:
-            names = ", ".join(repr(x) for x in missing)
+            names = ", ".join(f"{x!r}{did_you_mean(x, known)}" for x in missing)
             raise typer.BadParameter(
                 f"unknown route{'s' if len(missing) > 1 else ''} {names}; see `evfab routes {file}`",
                 param_hint="--route",
@@ -120,8 +148,10 @@ def sources_of(s: Scenario, world: World, ident: str | None) -> tuple[str, list[
     matches = [r for r in routes if r.id == ident]
     if matches:
         return f"route {ident}", list(dict.fromkeys(x for r in matches for x in r.sources))
+    known = [item.id for _, coll in entity_collections(s) for item in coll]
+    known += [r.id for r in routes] + ["plan", "policy", "discount_rate"]
     raise typer.BadParameter(
-        f"{ident!r} is not an entity, offer, case or route id of this scenario (or `plan`, "
-        "`policy`, `discount_rate`)",
+        f"{ident!r} is not an entity, offer, case or route id of this scenario, nor `plan`, "
+        f"`policy` or `discount_rate`{did_you_mean(ident, known)}",
         param_hint="ID",
     )

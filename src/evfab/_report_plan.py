@@ -10,14 +10,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from evfab._cli_console import fit
 from evfab._fmt import money
 from evfab._frames import records
 from evfab._report import status_text
 from evfab._world import World
 from evfab.plan import PlanResult
 
+MAX_WHY_PROGRAMS = 12
+"""Most programs whose "Why" sections the plan's text shows (each takes several lines)."""
 
-def _pivot_table(
+
+def _pivot_tables(
+    console: Console,
     title: str,
     df: pd.DataFrame,
     index: str,
@@ -25,22 +30,49 @@ def _pivot_table(
     fmt: str,
     limit: int = 25,
     zero: str = "-",
-) -> Table:
+) -> list[Table]:
     """``df`` as ``index`` x year, ``fmt`` each value; "-" where there is no row, ``zero``
-    where the value is 0."""
-    t = Table(title=title, title_justify="left", header_style="bold")
+    where the value is 0.
+
+    One table per block of years that fits the console (as the risk volumes): squeezed into
+    one, the figures would end in an ellipsis ("19,...") on a narrow terminal.
+    """
     if df.empty:
+        t = Table(title=title, title_justify="left", header_style="bold")
         t.add_column("(none)")
-        return t
+        return [t]
     pv = df.pivot_table(index=index, columns="year", values=value, aggfunc="sum")
-    t.add_column(index)
-    for y in pv.columns:
-        t.add_column(str(y), justify="right")
-    for key, row in list(pv.iterrows())[:limit]:
-        t.add_row(str(key), *["-" if pd.isna(v) else format(v, fmt) if v else zero for v in row])
+    rows = [
+        (str(key), ["-" if pd.isna(v) else format(v, fmt) if v else zero for v in row])
+        for key, row in list(pv.iterrows())[:limit]
+    ]
+    years = [str(y) for y in pv.columns]
+    widths = [max([len(y)] + [len(cells[j]) for _, cells in rows]) for j, y in enumerate(years)]
+    # Each column takes its width, a space either side and a rule: 3 more (1 for the edge).
+    first = max([len(index)] + [len(key) for key, _ in rows]) + 4
+    blocks: list[list[int]] = []
+    used = console.width
+    for j, w in enumerate(widths):
+        if used + w + 3 > console.width:
+            blocks.append([])
+            used = first
+        blocks[-1].append(j)
+        used += w + 3
+    tables = []
+    for k, block in enumerate(blocks or [[]]):
+        span = years[block[0]] + (f"-{years[block[-1]]}" if len(block) > 1 else "")
+        # A block's title wraps at its width: a continued one says little.
+        head = title if k == 0 else f"continued: {span}"
+        t = Table(title=head, title_justify="left", header_style="bold")
+        t.add_column(index, overflow="fold")
+        for j in block:
+            t.add_column(years[j], justify="right", no_wrap=True)
+        for key, cells in rows:
+            t.add_row(key, *(cells[j] for j in block))
+        tables.append(fit(console, t))
     if len(pv) > limit:
-        t.caption = f"{len(pv) - limit} more rows in --out CSVs"
-    return t
+        tables[-1].caption = f"{len(pv) - limit} more rows in --out CSVs"
+    return tables
 
 
 def print_plan(console: Console, world: World, r: PlanResult) -> None:
@@ -87,7 +119,7 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
             f"{row['cars']:,.0f}",
             status_text(str(row["weakest_status"])),
         )
-    console.print(ct)
+    console.print(fit(console, ct))
     for row in records(r.choices):
         for w in row["warnings"]:
             console.print(
@@ -95,21 +127,33 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
                     f"! {row['route']} {w}", style="bold red" if "denied claim" in w else "magenta"
                 )
             )
-    small = len(world.programs) <= 12
-    if small:
+    if len(world.programs) <= MAX_WHY_PROGRAMS:
         for g, lines in r.explanations.items():
             console.print(Text(f"Why, for {g}:", style="bold"))
             for line in lines:
                 style = "dim" if line.startswith("Not usable") else ""
                 console.print(Text("  - " + line, style=style))
-    console.print(_pivot_table("Production (cars)", r.production, "program", "cars", ",.0f"))
+    elif r.explanations:
+        # Not dropped silently: --alternatives may have spent minutes pricing them.
+        console.print(
+            Text(
+                f"Why each route was chosen, and what the alternatives cost, is left out for "
+                f"{len(world.programs)} programs (more than {MAX_WHY_PROGRAMS}): `--json` gives "
+                "it as `explanations`, as does plan.json under `--out DIR`.",
+                style="dim",
+            )
+        )
+    console.print(
+        *_pivot_tables(console, "Production (cars)", r.production, "program", "cars", ",.0f")
+    )
     util = (
         r.utilization.assign(pct=r.utilization["utilization"] * 100)
         if len(r.utilization)
         else r.utilization
     )
     console.print(
-        _pivot_table(
+        *_pivot_tables(
+            console,
             "Plant utilization (% incl. the operator's own load)",
             util,
             "plant",
@@ -165,7 +209,14 @@ def print_shortfalls(console: Console, r: PlanResult) -> None:
     for row in r.shortfalls.head(20).itertuples():
         console.print(Text("  - " + str(row.explanation)))
     if len(r.shortfalls) > 20:
-        console.print(Text(f"  ... {len(r.shortfalls) - 20} more in shortfalls.csv", style="dim"))
+        # Say how to get them: without --out there is no shortfalls.csv to look in.
+        console.print(
+            Text(
+                f"  ... {len(r.shortfalls) - 20} more: `--out DIR` writes every one to "
+                "DIR/shortfalls.csv, `--json` gives them as `shortfalls`",
+                style="dim",
+            )
+        )
 
 
 def plan_json(r: PlanResult) -> dict[str, Any]:

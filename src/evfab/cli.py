@@ -14,8 +14,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,14 +23,17 @@ from rich.console import Console
 
 from evfab import _io
 from evfab._api import compile as compile_world
+from evfab._cli_console import size_to_stdout
 from evfab._cli_errors import CheckedScenarioError, report
 from evfab._cli_errors import load_all as _load_all
 from evfab._cli_errors import plan_or_fail as _plan_or_fail
-from evfab._cli_pick import risk_routes
+from evfab._cli_help import hide_flag_types
+from evfab._cli_out import files_first, probe_folder
+from evfab._cli_pick import check_program, risk_routes
 from evfab._cli_pick import sources_of as _sources_of
 from evfab._errors import ScenarioError
 from evfab._fmt import plural
-from evfab._load import bundled, load, loads
+from evfab._load import load, loads
 from evfab._scenario import Scenario
 from evfab.generate import (
     MAX_COMPANIES,
@@ -46,20 +48,22 @@ from evfab.rules import derive_routes
 if TYPE_CHECKING:
     pass
 
+hide_flag_types()
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Plan how vehicles get built under production-licensing regimes.",
 )
-# Piped output (files, CI logs, README) gets a fixed width instead of rich's 80 columns.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+# Its width is set for each run, from COLUMNS or the terminal (see _cli_console).
+out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 FileArg = Annotated[
     str,
     typer.Argument(
-        help="Scenario YAML file, or the name of a bundled scenario (e.g. xiaomi-2022)."
+        metavar="FILE",
+        help="Scenario YAML file, or the name of a bundled scenario (e.g. xiaomi-2022).",
     ),
 ]
 JsonOpt = Annotated[
@@ -93,6 +97,7 @@ def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
     """evfab: who builds the car, in which plant, under whose licence and badge, at what cost, by when."""
+    size_to_stdout(out)
 
 
 def _envelope(kind: str, s: Scenario) -> dict[str, object]:
@@ -109,8 +114,14 @@ def _envelope(kind: str, s: Scenario) -> dict[str, object]:
 
 
 @app.command()
-def validate(files: Annotated[list[str], typer.Argument(help="Scenario files to check.")]) -> None:
-    """Check scenario files; print every problem as file:line: key.path: message (hint)."""
+def validate(
+    files: Annotated[list[str], typer.Argument(metavar="FILE", help="Scenario files to check.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Check scenario files; print every problem as file:line: key.path: message (hint).
+
+    Exit code 0 when every file is valid, 2 when any has a problem (with --json too).
+    """
     problems = []
     for f in files:
         try:
@@ -118,12 +129,21 @@ def validate(files: Annotated[list[str], typer.Argument(help="Scenario files to 
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue
+        if json_out:
+            continue
         out.print(
             f"[green]ok[/] {f}: {plural(len(s.companies), 'company', 'companies')}, "
             f"{plural(len(s.licences), 'licence')}, {plural(len(s.plants), 'plant')}, "
             f"{plural(len(s.programs), 'program')}, {plural(len(s.offers), 'offer')}, "
             f"{plural(len(s.sources), 'source')}"
         )
+    if json_out:
+        from evfab import __version__
+
+        # No scenario envelope: several files (or none readable) were checked.
+        head = {"evfab": __version__, "json_version": JSON_VERSION, "kind": "validation"}
+        # _io.dumps turns each Problem (a dataclass) into {file, line, path, message, hint}.
+        sys.stdout.write(_io.dumps({**head, "ok": not problems, "problems": problems}))
     if problems:
         raise CheckedScenarioError(problems)
 
@@ -153,11 +173,7 @@ def routes(
 
     s = load(file)
     world = compile_world(s)
-    if program is not None and program not in world.programs.index:
-        known = ", ".join(world.programs.index)
-        raise typer.BadParameter(
-            f"unknown program {program!r}; known: {known}", param_hint="--program"
-        )
+    check_program(world, program)
     rows = derive_routes(world, program)
     asked = [program] if program else None
     if json_out:
@@ -203,6 +219,8 @@ def plan_cmd(
     from evfab.plan import PlanOptions, PlanStatus, plan
 
     s = load(file)
+    if out_dir is not None:  # before the solve, which may take minutes
+        probe_folder(out_dir)
     world = compile_world(s)
     with watching(err, not json_out, world.currency) as live:
         result = plan(
@@ -221,12 +239,11 @@ def plan_cmd(
     if result.status is PlanStatus.NO_PLAN:
         _plan_or_fail(result)
     payload = _io.dumps({**_envelope("plan", s), **plan_json(result)})
-    # Files first (a reader of stdout that goes away must not cost them), then the plan;
-    # a folder that cannot be written is reported after the plan is shown.
+    # Files first (a reader of stdout that goes away must not cost them), then the plan.
     from evfab._charts import write_plan_outputs
 
     extra = {"plan.json": payload.encode("utf-8")}
-    with _files_first(out_dir, lambda to: write_plan_outputs(world, result, to, extra)):
+    with files_first(err, out_dir, lambda to: write_plan_outputs(world, result, to, extra)):
         if json_out:
             sys.stdout.write(payload)
         else:
@@ -234,29 +251,16 @@ def plan_cmd(
     _plan_or_fail(result)
 
 
-@contextmanager
-def _files_first(folder: Path | None, write: Callable[[Path], list[Path]]) -> Iterator[None]:
-    """Write a command's ``--out`` files, then run the block that prints its output.
-
-    Files come first, so that a reader of stdout that goes away (``| head``) does not cost
-    them; a folder that cannot be written is raised after the output is shown.
-    """
-    failed: _io.OutputError | None = None
-    if folder is not None:
-        try:
-            err.print(f"wrote {len(write(folder))} files to {folder}")
-        except _io.OutputError as exc:
-            failed = exc
-    yield
-    if failed is not None:
-        raise failed
-
-
 @app.command()
 def compare(
-    before: Annotated[str, typer.Argument(help="The base scenario (file or bundled name).")],
+    before: Annotated[
+        str, typer.Argument(metavar="BEFORE", help="The base scenario (file or bundled name).")
+    ],
     after: Annotated[
-        str, typer.Argument(help="The changed scenario: a policy what-if of the base, say.")
+        str,
+        typer.Argument(
+            metavar="AFTER", help="The changed scenario: a policy what-if of the base, say."
+        ),
     ],
     json_out: JsonOpt = False,
     samples: Annotated[
@@ -275,7 +279,10 @@ def compare(
         bool, typer.Option("--all", help="List every program, not only those that changed.")
     ] = False,
 ) -> None:
-    """What a change does: routes whose legality, start, odds or cars moved, plan cost, programs' plans and odds."""
+    """What a change does: routes whose legality, start, odds or cars moved, plan cost, programs' plans and odds.
+
+    Exits 0 even when a plan is infeasible (the plan line says so, `--json` gives its status): that a change makes the plan impossible is a result, not a failure. `evfab plan` exits 3 then.
+    """
     from evfab._report_compare import comparison_json, print_comparison
     from evfab.compare import CompareOptions
     from evfab.compare import compare as run_compare
@@ -392,12 +399,10 @@ def risk(
     from evfab.risk import RiskOptions, sample_routes
 
     s = load(file)
+    if out_dir is not None:  # before the sampling (and the plan, with --plan)
+        probe_folder(out_dir)
     world = compile_world(s)
-    if program is not None and program not in world.programs.index:
-        raise typer.BadParameter(
-            f"unknown program {program!r}; known: {', '.join(world.programs.index)}",
-            param_hint="--program",
-        )
+    check_program(world, program)
     picked, allocation, modules = risk_routes(world, file, program, route, use_plan)
     opts = RiskOptions(
         samples=samples,
@@ -429,7 +434,7 @@ def risk(
     from evfab._charts import write_risk_outputs
 
     extra = {"risk.json": _io.dumps(payload).encode("utf-8")}
-    with _files_first(out_dir, lambda to: write_risk_outputs(res, to, extra)):
+    with files_first(err, out_dir, lambda to: write_risk_outputs(res, to, extra)):
         if json_out:
             sys.stdout.write(_io.dumps(payload))
         else:
@@ -441,7 +446,8 @@ def calibrate(
     file: Annotated[
         str,
         typer.Argument(
-            help="Scenario with a `history` of observed cases (default: bundled china-ev)."
+            metavar="FILE",
+            help="Scenario with a `history` of observed cases (default: bundled china-ev).",
         ),
     ] = "china-ev",
     json_out: JsonOpt = False,
@@ -499,7 +505,7 @@ app.add_typer(import_app, name="import")
 
 @import_app.command("orlib-cap")
 def import_orlib_cap(
-    file: Annotated[Path, typer.Argument(help="An OR-Library cap*.txt instance.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="An OR-Library cap*.txt instance.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Scenario YAML to write.")],
     capacity: Annotated[
         float | None,
@@ -545,35 +551,9 @@ def demo(
     ] = 20_000,
 ) -> None:
     """The bundled xiaomi-2022 scenario: its routes, the least-cost plan, and the risk of each route."""
-    from evfab._report import print_routes
-    from evfab._report_plan import print_plan
-    from evfab._report_risk import print_risk
-    from evfab.plan import plan
-    from evfab.risk import RiskOptions, sample_routes
+    from evfab._cli_demo import run_demo
 
-    path = bundled()["xiaomi-2022"]
-    s = load(path)
-    world = compile_world(s)
-    routes_ = derive_routes(world)
-    out.rule(
-        "[bold]1. Routes[/]: who could build Xiaomi's car, under whose licence and badge, 2022-08-26"
-    )
-    out.print(
-        "New EV makers in China could not easily get production licences, so they had cars built by licensed "
-        "makers, bought licensed companies, took stakes in plants or built their own. "
-        f"Scenario: {path.name} (bundled; `evfab show xiaomi-2022` lists its facts, `evfab sources xiaomi-2022` its sources).\n"
-    )
-    print_routes(out, world, routes_)
-    out.rule("[bold]2. Plan[/]: the least-cost choice of routes and use of capacity (MILP, HiGHS)")
-    print_plan(out, world, plan(world, routes=routes_))
-    out.rule(
-        "[bold]3. Risk[/]: how likely each route is to start on time, and how many cars it gives"
-    )
-    print_risk(
-        out,
-        world,
-        sample_routes(world, [r for r in routes_ if r.usable], RiskOptions(samples=samples)),
-    )
+    run_demo(out, samples)
 
 
 def main() -> None:

@@ -1,0 +1,345 @@
+"""What a new user of the command line meets: output width, hints that point somewhere real,
+``--out`` checked up front, flags in ``--help``, "did you mean", ``validate --json``.
+
+In process (typer's CliRunner keeps stdout and stderr apart): a subprocess per call would
+spend most of this file's time importing. NOTE: pytest imports readline, which exports
+COLUMNS to child processes only; in process, ``os.environ`` is what the command reads.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+from rich.console import Console
+from rich.table import Table
+from typer.testing import CliRunner, Result
+
+from evfab._cli_console import PIPED_WIDTH, fit, stdout_width
+from evfab._cli_errors import CheckedScenarioError, report
+from evfab._io import OutputError
+from evfab.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, columns: str | None = None) -> Result:
+    """Run ``evfab ARGS`` with stdout not a terminal and COLUMNS as given (None: unset)."""
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": columns})
+
+
+def flat(text: str) -> str:
+    """``text`` with rich's panel borders and line breaks gone: a wrapped message in one line."""
+    return " ".join(text.replace("│", " ").split())
+
+
+def section(text: str, start: str, end: str) -> str:
+    """The lines of ``text`` from the one containing ``start`` to the next containing ``end``."""
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if start in line)
+    last = next(i for i in range(first + 1, len(lines)) if end in lines[i])
+    return "\n".join(lines[first:last])
+
+
+# --- 1. the width of text that is not on a terminal --------------------------------------
+
+
+def test_stdout_width_honours_columns_else_a_fixed_width_off_a_terminal() -> None:
+    pipe = io.StringIO()
+    assert stdout_width({"COLUMNS": "200"}, pipe) == 200
+    assert stdout_width({}, pipe) == PIPED_WIDTH
+    assert stdout_width({"COLUMNS": "wide"}, pipe) == PIPED_WIDTH
+    assert stdout_width({"COLUMNS": "0"}, pipe) == PIPED_WIDTH
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert stdout_width({}, Tty()) is None  # rich asks the terminal
+    assert stdout_width({"COLUMNS": "90"}, Tty()) == 90
+
+
+def test_plan_text_in_a_file_keeps_the_claims_column() -> None:
+    res = run("plan", "china-ev", "--no-alternatives")
+    assert res.exit_code == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= PIPED_WIDTH
+    chosen = section(res.stdout, "Chosen routes", "Why, for")
+    assert "claims" in chosen
+    # Every chosen route's weakest claim is shown whole.
+    for status in ("assumption", "unclear"):
+        assert re.search(rf"\b{status}\b", chosen), status
+
+
+def test_plan_text_honours_columns_when_not_a_terminal() -> None:
+    res = run("plan", "china-ev", "--no-alternatives", columns="200")
+    assert res.exit_code == 0, res.stderr
+    widest = max(len(line.rstrip()) for line in res.stdout.splitlines())
+    assert PIPED_WIDTH < widest <= 200
+    # The manufacturer's name no longer wraps: there is room for it.
+    assert "Chongqing Lixiang Zhizao (ex-Lifan Automobile)" in res.stdout
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "100"])
+def test_narrow_output_folds_cells_and_drops_no_column(columns: str) -> None:
+    res = run("plan", "china-ev", "--no-alternatives", columns=columns)
+    assert res.exit_code == 0, res.stderr
+    assert max(len(line.rstrip()) for line in res.stdout.splitlines()) <= int(columns)
+    chosen = section(res.stdout, "Chosen routes", "Why, for")
+    assert "claims" in chosen and "…" not in res.stdout  # folded, never dropped or cut
+    if int(columns) >= 80:  # room enough for the figures to stay on one line
+        assert "1,800,000" in chosen
+
+
+def test_risk_table_keeps_xiaomi_route_ids_and_claims_whole() -> None:
+    # What `make demo` prints: at 120 columns, its claims were cut to "assumpti".
+    res = run("risk", "xiaomi-2022", "--samples", "200")
+    assert res.exit_code == 0, res.stderr
+    table = section(res.stdout, "Start of production (SOP) and odds", "Cars available by year")
+    data = json.loads(run("risk", "xiaomi-2022", "--samples", "200", "--json").stdout)
+    for row in data["routes"]:
+        for part in row["route"].replace("@", " @").split():
+            assert part in table, part  # an id part is never folded at this width
+        assert re.search(rf"\b{row['weakest_status'].replace('_', ' ')}\b", table)
+
+
+BORDERS = set("│┃━─┏┓┗┛┣┫┳┻╋┡┩╇└┘┴┬├┤┼┌┐╭╮╰╯")
+
+
+def test_fit_folds_a_table_too_wide_for_its_console_and_keeps_every_cell() -> None:
+    t = Table()
+    t.add_column("route", min_width=30)
+    for name in ("first", "second", "third"):
+        t.add_column(name, no_wrap=True)
+    cells = ["partner:leapmotor-changjiang-contract", "1,800,000", "2024-06", "assumption"]
+    t.add_row(*cells)
+    console = Console(file=io.StringIO(), width=40)
+    console.print(fit(console, t))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert max(len(line) for line in text.splitlines()) <= 40
+    assert "…" not in text
+    # Every character of every cell and header is printed: folded, never cut.
+    shown = sorted(c for c in text if not c.isspace() and c not in BORDERS)
+    assert shown == sorted("".join([*cells, "route", "first", "second", "third"]))
+    # The route column got room to read (not one character a line).
+    assert "partner" in text
+
+
+def test_fit_leaves_a_table_that_fits_alone() -> None:
+    t = Table()
+    t.add_column("route", min_width=12)
+    t.add_column("cars", no_wrap=True)
+    t.add_row("own:x@own:y", "100")
+    console = Console(file=io.StringIO(), width=80)
+    assert fit(console, t) is t
+    assert t.columns[0].min_width == 12 and t.columns[1].no_wrap
+
+
+def test_production_table_splits_its_years_rather_than_cutting_figures(tmp_path: Path) -> None:
+    from evfab.generate import generate_yaml
+
+    f = tmp_path / "g.yaml"
+    f.write_text(generate_yaml(programs=6, plants=3, years=10, seed=0))
+    res = run("plan", str(f), "--no-alternatives", columns="70")
+    assert res.exit_code == 0, res.stderr
+    assert "…" not in res.stdout  # no figure ends in an ellipsis
+    assert "continued:" in res.stdout
+
+
+# --- 2. hints name a file that exists, or how to get it -----------------------------------
+
+
+def test_more_shortfalls_say_how_to_get_the_full_table() -> None:
+    from evfab._report_plan import print_shortfalls
+
+    rows = pd.DataFrame(
+        {
+            "program": ["g"] * 25,
+            "year": list(range(2030, 2055)),
+            "missing": [1] * 25,
+            "explanation": [f"short {i}" for i in range(25)],
+        }
+    )
+    console = Console(file=io.StringIO(), width=200)
+    print_shortfalls(console, SimpleNamespace(shortfalls=rows))  # type: ignore[arg-type]
+    last = console.file.getvalue().splitlines()[-1]  # type: ignore[attr-defined]
+    assert "5 more" in last
+    assert "--out DIR" in last and "shortfalls.csv" in last and "--json" in last
+
+
+# --- 3. --out is checked before the work ---------------------------------------------------
+
+
+def _boom(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("the work ran although --out cannot be written")
+
+
+@pytest.mark.parametrize("json_out", [True, False])
+def test_plan_out_that_cannot_be_written_fails_before_the_solve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, json_out: bool
+) -> None:
+    monkeypatch.setattr("evfab.plan.plan", _boom)
+    (tmp_path / "f").write_text("keep me")
+    for bad in (tmp_path / "f", tmp_path / "f" / "sub"):
+        res = run("plan", "xiaomi-2022", "--out", str(bad), *(["--json"] if json_out else []))
+        assert isinstance(res.exception, OutputError), res.exception
+        assert res.stdout == ""
+        err = Console(file=io.StringIO())
+        assert report(res.exception, err) == 2
+        message = err.file.getvalue()  # type: ignore[attr-defined]
+        assert f"cannot write {bad}" in message or f"cannot write into {bad}" in message
+    assert (tmp_path / "f").read_text() == "keep me"
+
+
+def test_risk_out_that_cannot_be_written_fails_before_the_sampling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("evfab.risk.sample_routes", _boom)
+    (tmp_path / "f").write_text("")
+    res = run("risk", "xiaomi-2022", "--plan", "--json", "--out", str(tmp_path / "f" / "x"))
+    assert isinstance(res.exception, OutputError) and res.stdout == ""
+
+
+def test_the_check_leaves_no_folder_behind_when_the_run_fails_later(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "deeper"
+    res = run("risk", "xiaomi-2022", "--program", "nope", "--out", str(out))
+    assert res.exit_code == 2
+    assert not (tmp_path / "new").exists()
+    res = run("risk", "xiaomi-2022", "--samples", "200", "--out", str(out))
+    assert res.exit_code == 0, res.stderr
+    assert (out / "risk.json").is_file()
+
+
+# --- 4. flags show no value placeholder in --help -------------------------------------------
+
+
+@pytest.mark.parametrize("command", [[], ["routes"], ["plan"], ["risk"], ["validate"]])
+def test_help_shows_no_type_for_flags(command: list[str]) -> None:
+    res = run(*command, "--help", columns="200")
+    assert res.exit_code == 0, res.stderr
+    assert "--help" in res.stdout
+    assert "<bool>" not in res.stdout
+    if command:
+        assert "--json" in res.stdout
+
+
+def test_help_still_shows_the_type_of_options_that_take_a_value() -> None:
+    res = run("risk", "--help", columns="200")
+    assert "<int" in res.stdout and "<path>" in res.stdout
+
+
+# --- 5. "did you mean" for ids typed on the command line -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (
+            ["risk", "xiaomi-2022", "--route", "applied:xiaomi-bev@own:yizhung"],
+            "did you mean 'applied:xiaomi-bev@own:yizhuang'?",
+        ),
+        (["sources", "xiaomi-2022", "baic-umbrela"], "did you mean 'baic-umbrella'?"),
+        (["routes", "xiaomi-2022", "--program", "xiaomi-e"], "did you mean 'xiaomi-ev'?"),
+        (["risk", "xiaomi-2022", "--program", "xiaomi-e"], "did you mean 'xiaomi-ev'?"),
+    ],
+)
+def test_a_mistyped_id_gets_a_suggestion(args: list[str], hint: str) -> None:
+    res = run(*args, columns="200")
+    assert res.exit_code == 2
+    assert hint in flat(res.stderr)
+
+
+def test_an_id_like_nothing_gets_no_suggestion() -> None:
+    res = run("sources", "xiaomi-2022", "zzzzzzzz", columns="200")
+    assert res.exit_code == 2
+    assert "did you mean" not in res.stderr
+
+
+# --- 6. the "Why" sections say where they went ---------------------------------------------
+
+
+def test_a_large_plan_says_where_its_explanations_are(tmp_path: Path) -> None:
+    from evfab.generate import generate_yaml
+
+    f = tmp_path / "g.yaml"
+    f.write_text(generate_yaml(programs=13, plants=4, years=3, seed=0))
+    res = run("plan", str(f), "--no-alternatives", columns="200")
+    assert res.exit_code == 0, res.stderr
+    assert "Why, for" not in res.stdout
+    note = flat(res.stdout)
+    assert "13 programs" in note and "`--json`" in note and "explanations" in note
+    assert "plan.json under `--out DIR`" in note
+    # ... and they are there.
+    data = json.loads(run("plan", str(f), "--no-alternatives", "--json").stdout)
+    assert len(data["explanations"]) == 13
+
+
+def test_a_small_plan_still_explains_itself() -> None:
+    res = run("plan", "xiaomi-2022", "--no-alternatives")
+    assert "Why, for xiaomi-ev:" in res.stdout and "left out" not in res.stdout
+
+
+# --- 7. validate --json ----------------------------------------------------------------------
+
+
+def test_validate_json_ok() -> None:
+    res = run("validate", "xiaomi-2022", "--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["ok"] is True and data["problems"] == []
+    assert data["kind"] == "validation"
+
+
+def test_validate_json_lists_every_problem_with_its_place(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nas_of: 2022-01-01\nhorizon: 2020\npolicy: []\nfoo: 1\n")
+    res = run("validate", "xiaomi-2022", str(bad), str(tmp_path / "missing.yaml"), "--json")
+    # In process, the error reaches CliRunner; evfab's main() reports it as exit code 2.
+    assert isinstance(res.exception, CheckedScenarioError)
+    assert report(res.exception, Console(file=io.StringIO())) == 2
+    data = json.loads(res.stdout)  # only JSON on stdout: no "ok" lines
+    assert data["ok"] is False
+    problems = data["problems"]
+    assert problems and all(set(p) == {"file", "line", "path", "message", "hint"} for p in problems)
+    assert {p["file"] for p in problems} == {str(bad), str(tmp_path / "missing.yaml")}
+    foo = next(p for p in problems if p["path"] == "foo")
+    assert foo["line"] == 5 and foo["message"] == "unknown key"
+
+
+# --- 8. compare: an infeasible "after" is a result ------------------------------------------
+
+
+def test_compare_help_says_an_infeasible_plan_exits_0() -> None:
+    res = run("compare", "--help", columns="200")
+    text = flat(res.stdout)
+    assert "Exits 0 even when a plan is infeasible" in text and "exits 3" in text
+
+
+def test_compare_with_an_infeasible_after_exits_0_and_says_so(tmp_path: Path) -> None:
+    from evfab._load import bundled
+
+    text = bundled()["xiaomi-2022"].read_text(encoding="utf-8")
+    demand = "    demand: {2024: 60000, "
+    assert text.count(demand) == 1
+    # Six million cars in 2024, every one of them required: no plan can do it.
+    after = tmp_path / "impossible.yaml"
+    after.write_text(text.replace(demand, "    min_fill: 1.0\n    demand: {2024: 6000000, "))
+    res = run("compare", "xiaomi-2022", str(after), "--samples", "0", "--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["after"]["status"] == "infeasible" and data["after"]["objective"] is None
+
+
+# --- 9. README: the commands run from the virtual environment -------------------------------
+
+
+def test_readme_says_how_to_reach_evfab_before_using_it() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_command = text.index("$ evfab")
+    assert "source .venv/bin/activate" in text[:first_command]
