@@ -191,3 +191,12 @@ def test_calibrate_golden(china: Scenario) -> None:
     fitted = calibrate(china)
     assert {p.kind: (p.min, p.mode, p.max) for p in fitted} == PRIORS
     assert {p.kind: p.cases for p in fitted} == CASES
+
+
+def test_the_facts_file_is_the_shared_one() -> None:
+    """data/china-ev-facts.csv is a copy of the facts the bundled scenarios cite."""
+    root = Path(__file__).resolve().parents[1]
+    shared = root.parent / "shared" / "data" / "china-ev-facts.csv"
+    if not shared.exists():
+        pytest.skip("../shared/data not present")
+    assert (root / "data" / "china-ev-facts.csv").read_bytes() == shared.read_bytes()
