@@ -326,7 +326,8 @@ def test_program_without_any_route_is_told_why() -> None:
     assert not any("pays for itself" in line for line in g3)
     short = dict(zip(r.shortfalls["program"], r.shortfalls["explanation"], strict=True))
     assert short["g3"].startswith(
-        "G3 (g3, Maker1) in 2030: 28,000 of 28,000 cars cannot be built; it has no usable route."
+        "G3 (g3, Maker1) in 2030: 28,000 of 28,000 cars cannot be built; it has no route at "
+        "all: Maker1 has a licence (maker1-bev) but no plant, and no offer to it brings one"
     )
 
 

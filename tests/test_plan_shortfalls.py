@@ -166,8 +166,9 @@ def test_infeasible_shortfall_counts_unbuilt_cars_and_those_below_the_minimum() 
     )
     assert why["g2"] == (
         "G2 (g2, N2) in 2030: 10,000 of 10,000 cars cannot be built, 5,000 below the "
-        "minimum: the program must build at least 50% of demand (5,000 cars); it has no "
-        "usable route. No plant or offer in the scenario could supply them."
+        "minimum: the program must build at least 50% of demand (5,000 cars); it has no route "
+        "at all: N2 holds no bev_passenger licence and has no plant, and no offer to it "
+        "brings either. No plant or offer in the scenario could supply them."
     )
 
 
@@ -275,15 +276,17 @@ def test_idle_capacity_is_offered_only_through_a_legal_contract() -> None:
     # 2030: IP (300,000 free) has no BEV licence behind it; DormCo's licence is in force
     # until 2031-01-01, and Group's through its unit GroupEV. A stake gives Ghost no licence.
     assert short[("g1", 2030)] == (
-        "G1 (g1, Ghost) in 2030: 10,000 of 10,000 cars cannot be built; it has no usable "
-        "route. Could come from: idle capacity at dp (DormCo, 200,000 free in 2030) through "
+        "G1 (g1, Ghost) in 2030: 10,000 of 10,000 cars cannot be built; it has no route at "
+        "all: Ghost holds no bev_passenger licence and has no plant, and no offer to it "
+        "brings either. Could come from: idle capacity at dp (DormCo, 200,000 free in 2030) through "
         "a contract with DormCo; idle capacity at gp (Group, 50,000 free in 2030) through a "
         "contract with Group."
     )
     # 2031: DormCo's licence is gone and no contract is allowed: nothing is legal.
     assert short[("g1", 2031)] == (
-        "G1 (g1, Ghost) in 2031: 10,000 of 10,000 cars cannot be built; it has no usable "
-        "route. No plant or offer in the scenario could supply them."
+        "G1 (g1, Ghost) in 2031: 10,000 of 10,000 cars cannot be built; it has no route at "
+        "all: Ghost holds no bev_passenger licence and has no plant, and no offer to it "
+        "brings either. No plant or offer in the scenario could supply them."
     )
 
 

@@ -46,6 +46,7 @@ class _Context:
     program_pos: dict[str, int] = field(default_factory=dict)
     made: dict[str, list[Route]] = field(default_factory=dict)
     legal: dict[int, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
+    no_route: dict[str, str] = field(default_factory=dict)
     mine: dict[int, IntArray] = field(default_factory=dict)
 
     def of_program(self, g: str) -> list[Route]:
@@ -254,6 +255,17 @@ def _where_from(world: World, g: str, year: int, ctx: _Context, limit: int = 5) 
     return hints[:limit]
 
 
+def _no_route(world: World, g: str, ctx: _Context) -> str:
+    """Why program ``g`` has no usable route, as the plan's explanations say it (made once)."""
+    if g not in ctx.no_route:
+        # Imported here: the explanations import this module.
+        from evfab._plan_explain import nothing_built, route_counts
+
+        said = nothing_built(world, g, ctx.table, route_counts(world, ctx.table))
+        ctx.no_route[g] = said.removeprefix("Builds nothing: ")
+    return ctx.no_route[g]
+
+
 def _explain_row(
     world: World,
     g: str,
@@ -284,7 +296,7 @@ def _explain_row(
         )
     head += "; "
     if not len(ctx.plan_routes(ctx.program_pos[g])):
-        text = head + "it has no usable route."
+        text = head + _no_route(world, g, ctx)
     else:
         text = (
             head + f"usable routes offer at most {legal:,.0f} cars of legal capacity that year"
