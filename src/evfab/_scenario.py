@@ -548,7 +548,10 @@ class Scenario(_Model):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
     """ISO 4217 code of every money figure: three capital letters, e.g. ``CNY``."""
     discount_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.08
-    """Annual discount rate for costs, fraction from 0 to below 1."""
+    """Annual discount rate for costs, fraction from 0 to below 1. Costs are discounted by
+    whole calendar years from the year of ``as_of``: a year's production costs and lost
+    margin, and a one-off fee paid that year, count ``1 / (1 + rate) ** (year - as_of's
+    year)`` (nothing in as_of's own year, a full year in the next, whatever the day)."""
     discount_rate_sources: list[Id] = []
     """Sources behind ``discount_rate`` (ids under ``sources``; an ``assumption`` with its
     reason when the rate is the modeller's choice)."""
