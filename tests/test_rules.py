@@ -1481,3 +1481,18 @@ def test_whole_cars_refuses_what_round_refuses() -> None:
     for bad in (np.nan, np.inf):
         with pytest.raises(ValueError):
             _whole_cars(np.array([[1.0, bad]]))
+
+
+@pytest.mark.parametrize(
+    ("date", "warned"), [("2021-12-31", False), ("2022-01-01", False), ("2023-05-01", True)]
+)
+def test_a_source_published_after_as_of_is_flagged_as_hindsight(date: str, warned: bool) -> None:
+    # MINIMAL plans from 2022-01-01; its policy (which every route rests on) cites s1.
+    text = MINIMAL.replace(
+        "{id: s1, status: confirmed, url: https://example.org/a}",
+        f"{{id: s1, status: confirmed, url: https://example.org/a, date: {date}}}",
+    )
+    (r,) = [r for r in evfab.derive_routes(evfab.compile(evfab.loads(text))) if r.usable]
+    flag = f"rests on hindsight: s1, published {date}, after as_of"
+    assert (flag in r.warnings) is warned
+    assert r.weakest_status == "assumption"  # the flag does not change the claims' status

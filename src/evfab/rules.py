@@ -471,16 +471,24 @@ def _timing(
 
 
 def _warnings(world: World) -> dict[str, str]:
-    """Warning text of every source whose claim is unclear, contested or denied."""
+    """Warning text of every source whose claim is unclear, contested or denied, or that was
+    published after as_of (hindsight: not known on the date the scenario plans from)."""
     out: dict[str, str] = {}
     status_of = dict(zip(world.source_rank, world.column("sources", "status"), strict=True))
     note_of = dict(zip(world.source_rank, world.column("sources", "note"), strict=True))
+    date_of = dict(zip(world.source_rank, world.column("sources", "date"), strict=True))
     for s, rank in world.source_rank.items():
+        when = date_of[s]
+        late = isinstance(when, dt.date) and when > world.as_of
         if rank >= STATUS_RANK[Status.UNCLEAR]:
             note = str(note_of[s])
             out[s] = f"rests on {_article(str(status_of[s]))} claim: {s}" + (
                 f" ({note})" if note else ""
             )
+            if late:
+                out[s] += f", published {_fmt_date(when)}, after as_of"
+        elif late:
+            out[s] = f"rests on hindsight: {s}, published {_fmt_date(when)}, after as_of"
     return out
 
 
