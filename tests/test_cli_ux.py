@@ -343,3 +343,14 @@ def test_readme_says_how_to_reach_evfab_before_using_it() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     first_command = text.index("$ evfab")
     assert "source .venv/bin/activate" in text[:first_command]
+
+
+def test_plan_text_says_the_first_year_counts_from_as_of() -> None:
+    # xiaomi-2022 plans from 2022-08-26: JAC Hefei's 48 % in 2022 is of the rest of 2022.
+    res = run("plan", "xiaomi-2022")
+    assert res.exit_code == 0, res.stderr
+    said = " ".join(res.stdout.split())
+    assert (
+        "2022 counts from as_of (2022-08-26): its capacity, and so its production and "
+        "utilization, are for the rest of that year." in said
+    )

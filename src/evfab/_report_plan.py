@@ -162,6 +162,14 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
             zero="0",
         )
     )
+    if (world.as_of.month, world.as_of.day) != (1, 1):
+        console.print(
+            Text(
+                f"{world.as_of.year} counts from as_of ({world.as_of}): its capacity, and so "
+                "its production and utilization, are for the rest of that year.",
+                style="dim",
+            )
+        )
     cost = Table(title=f"Costs ({cur})", title_justify="left", header_style="bold")
     cost.add_column("category")
     cost.add_column("undiscounted", justify="right")

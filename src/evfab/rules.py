@@ -560,7 +560,8 @@ def _templates(
                 capacity=c.capacity,
                 fixed_cost=lic.fixed_fee + pl.fixed_fee + fee,
                 unit_cost=c.unit_cost,
-                success_probability=lic.probability * pl.probability,
+                # Rounded: 0.2 x 0.8 is 0.16000000000000003 in floats (and in --json).
+                success_probability=round(lic.probability * pl.probability, 12),
                 sources=tuple(dict.fromkeys(lic.cites + pl.cites + cites)),
                 weakest_status="",
                 timing=c.timing,
