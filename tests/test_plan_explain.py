@@ -482,3 +482,18 @@ offers:
         "not usable: licence old-bev is withdrawn on 2031-06-01 under the dormancy rule "
         "unless cars are built under it first, and N1 wants none before 2033)."
     )
+
+
+def test_an_infeasible_plan_still_says_why_programs_have_no_usable_route() -> None:
+    # NO_ROUTE with a minimum on g3: no plan, yet each program's routes are explained.
+    r = _plan(NO_ROUTE.replace("lost_margin: 18000}", "lost_margin: 18000, min_fill: 0.5}", 1))
+    assert r.status is PlanStatus.INFEASIBLE
+    assert r.explanations["g3"] == [
+        "It has no route at all: Maker1 has a licence (maker1-bev) but no plant, and no offer "
+        "to it brings one (a plant to build, a stake, a company with plants, or contract "
+        "manufacturing)."
+    ]
+    assert r.explanations["g1"][0].startswith(
+        "It has no usable route (its one route, partner:cm1@partner:hp, is not usable: program "
+        "needs its own badge"
+    )

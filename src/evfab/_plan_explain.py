@@ -156,6 +156,33 @@ def unusable_reasons(programs: list[str], routes: RouteTable) -> dict[str, list[
     return out
 
 
+def without_a_plan(
+    world: World, programs: list[str], routes: RouteTable, unusable: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """What can be said of each program when there is no plan (infeasible): why it has no
+    usable route, if so, and why its other routes are not usable.
+
+    Args:
+        world: The compiled world.
+        programs: Program ids, in table order.
+        routes: Every route (usable or not).
+        unusable: :func:`unusable_reasons` of ``programs`` and ``routes``.
+
+    Returns:
+        Program id -> sentences (only programs with something to say).
+    """
+    counts = route_counts(world, routes)
+    out: dict[str, list[str]] = {}
+    for g in programs:
+        lines = list(unusable.get(g, []))
+        if not counts[g][1]:
+            why = nothing_built(world, g, routes, counts).removeprefix("Builds nothing: ")
+            lines.insert(0, why[:1].upper() + why[1:])
+        if lines:
+            out[g] = lines
+    return out
+
+
 def explain_choices(
     world: World,
     programs: list[str],

@@ -186,7 +186,7 @@ def plan(
             _empty(["category", "undiscounted", "discounted"]),
             _empty(["plant", "year", "value_per_car", "binding"]),
             _empty(["program", "route"]),
-            {},
+            explain.without_a_plan(world, ix.programs, table, ready.unusable),
             shortfalls,
             timings,
             size,
