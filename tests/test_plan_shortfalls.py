@@ -338,3 +338,28 @@ def test_a_shortfall_says_what_other_programs_build_at_its_plants_and_what_holds
         in text
     )
     assert "faster deals" not in text
+
+
+@pytest.mark.parametrize(("lead", "usable"), [(0, True), (14, False)])
+def test_a_licence_is_kept_only_by_a_route_that_starts_while_cars_are_wanted(
+    lead: int, usable: bool
+) -> None:
+    # 10,000 cars wanted in 2030, none in 2031, 200,000 in 2032; old-bev goes on 2031-06-01.
+    # Bought at once, OldCo builds in 2030 and keeps it. After 14 months of negotiation the
+    # route starts on 2031-03-03: nothing is wanted before the licence goes, so routes, risk
+    # and plan all count it out (routes and risk took it as usable, the plan built nothing).
+    text = KEEP.replace("demand: {2032: 200000}", "demand: {2030: 10000, 2032: 200000}")
+    text = text.replace(
+        "fixed_fee: 1000000, lead_months: 0,", f"fixed_fee: 1000000, lead_months: {lead},"
+    )
+    world = evfab.compile(evfab.loads(text))
+    (r,) = [r for r in evfab.derive_routes(world) if r.id == "acquired:buy@acquired:pa"]
+    assert r.usable is usable
+    if not usable:
+        assert r.why[-1] == (
+            "licence old-bev is withdrawn on 2031-06-01 under the dormancy rule unless cars are "
+            "built under it first, and N1 wants none from 2031 (the earliest start under it) "
+            "to 2031"
+        )
+    built = plan(world).production
+    assert bool((built["route"] == r.id).any()) is usable

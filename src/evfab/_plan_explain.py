@@ -20,6 +20,7 @@ from evfab._plan_infeasible import shortfalls_when_infeasible
 from evfab._plan_model import Milp, PlanInputs
 from evfab._plan_shortfalls import SHORTFALL_COLUMNS, _with_bounds, shortfalls
 from evfab._plan_values import capacity_values
+from evfab._policy_dates import lapses_unused
 from evfab._route_table import RouteTable, route_table
 from evfab._solve_watch import Presses, Progress
 from evfab._world import World
@@ -350,13 +351,14 @@ def _unprofitable(world: World, g: str, routes: RouteTable) -> str:
     wanted = np.nonzero(world.demand[gi] > 0)[0]
     first = int(world.years[wanted[0]]) if len(wanted) else None
     ts = [routes.templates[int(routes.template[i])] for i in rows.tolist()]
+    want = world.demand[gi] > 0
     dead = [
         t
         for t in ts
         if first is not None
         and t.timing is not None
         and t.timing.deadline is not None
-        and (t.timing.deadline - dt.timedelta(days=1)).year < first
+        and lapses_unused(world, t.timing.deadline, t.earliest_sop, want)
     ]
     if dead and len(dead) == len(ts):
         # Cars are built only against demand: none can keep such a licence alive.
@@ -365,7 +367,8 @@ def _unprofitable(world: World, g: str, routes: RouteTable) -> str:
         return (
             f"Builds nothing: its usable routes rest on licence {t.licence}, which the "
             f"dormancy rule withdraws on {t.timing.deadline.isoformat()} unless cars are built "
-            f"under it before then, and the program wants no cars before {first}."
+            f"under it before then, and the program wants "
+            f"{lapses_unused(world, t.timing.deadline, t.earliest_sop, want)}."
         )
     per_car = routes.arrays.unit_cost[routes.template[rows]] + routes.logistics(rows)
     best = int(np.argmin(per_car))

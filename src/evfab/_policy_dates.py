@@ -13,6 +13,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import cast
 
+import numpy as np
+import numpy.typing as npt
+
 from evfab._timing import NEVER, Ban, Path
 from evfab._world import PolicyState, World, add_calendar_months
 
@@ -143,3 +146,27 @@ def _dormant(
             f"under the {rule}, before production can start on {_fmt_date(sop)}",
         )
     return ()
+
+
+def lapses_unused(
+    world: World, deadline: dt.date, start: dt.date, wanted: npt.NDArray[np.bool_]
+) -> str:
+    """Why a licence the dormancy rule withdraws on ``deadline`` cannot be kept alive by
+    routes that start on ``start`` at the earliest, when cars are wanted in the years
+    ``wanted`` (over ``world.years``); "" if it can.
+
+    Cars are built only against demand, and the planner keeps such a licence only if a
+    car is built under it in a year up to the one before the deadline's day (see
+    :func:`evfab._plan_model.add_keep_constraints`).
+    """
+    y0 = int(world.years[0])
+    if start.year > int(world.years[-1]):
+        return ""  # no route under it starts within the horizon: that is said already
+    last = (deadline - dt.timedelta(days=1)).year
+    years = np.nonzero(wanted)[0] + y0
+    if start.year <= last and ((years >= start.year) & (years <= last)).any():
+        return ""
+    before = years[years <= last]
+    if not len(before):
+        return f"none before {int(years[0])}" if len(years) else "none in the horizon"
+    return f"none from {start.year} (the earliest start under it) to {last}"

@@ -337,12 +337,12 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
             c = cores[(company, scope)]
             # Only cars built keep a licence the dormancy rule withdraws: when the company's
             # programs first want them matters to the routes under it.
-            wants_from = (
-                _first_wanted(world, company_of, scope_of, key[:2])
+            wanted = (
+                _wanted(world, company_of, scope_of, key[:2])
                 if any(core.timing.deadline is not None for core in c)
                 else None
             )
-            made = _templates(world, company, need, c, policy, wants_from)
+            made = _templates(world, company, need, c, policy, wanted)
             hit = group_of[key] = (len(templates), len(made))
             templates.extend(made)
         starts.append(hit[0])
@@ -355,14 +355,13 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
     return RouteTable(world, templates, program_rows, template)
 
 
-def _first_wanted(
+def _wanted(
     world: World, company_of: list[object], scope_of: list[object], key: tuple[object, ...]
-) -> int | None:
-    """First year any program of a company and scope (``key``) wants cars (None: none in
-    the horizon)."""
+) -> npt.NDArray[np.bool_]:
+    """Whether any program of a company and scope (``key``) wants cars, by year."""
     mine = [i for i, cs in enumerate(zip(company_of, scope_of, strict=True)) if cs == key]
-    wanted = np.nonzero(world.demand[mine].sum(axis=0) > 0)[0]
-    return int(world.years[wanted[0]]) if len(wanted) else None
+    out: npt.NDArray[np.bool_] = world.demand[mine].sum(axis=0) > 0
+    return out
 
 
 __all__ = ["RouteTable", "RouteView", "TemplateArrays", "access_offer", "route_table"]

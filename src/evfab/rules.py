@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 
 from evfab._options import (
     DENIED_PRIOR,
@@ -42,6 +43,7 @@ from evfab._policy_dates import (
     _rule_since,
     banned_text,
     fits_by_date,
+    lapses_unused,
     later_cites,
     lifted_text,
 )
@@ -486,10 +488,17 @@ def _warnings(world: World) -> dict[str, str]:
                 f" ({note})" if note else ""
             )
             if late:
-                out[s] += f", published {_fmt_date(when)}, after as_of"
+                out[s] += f", published {_published(when)}, after as_of"
         elif late:
-            out[s] = f"rests on hindsight: {s}, published {_fmt_date(when)}, after as_of"
+            out[s] = f"rests on hindsight: {s}, published {_published(when)}, after as_of"
     return out
+
+
+def _published(d: object) -> str:
+    """A source's date as a scenario most likely gave it: ``YYYY-MM`` is read as the first
+    of the month, so a first of the month shows without its day."""
+    assert isinstance(d, dt.date)
+    return d.strftime("%Y-%m") if d.day == 1 else _fmt_date(d)
 
 
 def _templates(
@@ -498,14 +507,14 @@ def _templates(
     need: str,
     cores: list[_Core],
     policy: PolicyState,
-    first: int | None = None,
+    wanted: npt.NDArray[np.bool_] | None = None,
 ) -> list[Route]:
     """The routes of any program of ``company`` with badge need ``need``, in route order.
 
-    ``first`` is the first year any program of ``company`` (and scope) wants cars, given
+    ``wanted`` says in which years any program of ``company`` (and scope) wants cars, given
     where a licence of the routes is withdrawn under the dormancy rule: only cars built
-    under it keep it (the planner's rule), so a route whose licence goes before that year
-    is not usable.
+    under it keep it (the planner's rule), so a route whose licence no route can build
+    wanted cars under before it goes is not usable (see :func:`lapses_unused`).
 
     Everything a route says is program-independent except the program's id, target and
     cited sources; those are left blank here (``program=""``, ``sources`` without the
@@ -517,6 +526,11 @@ def _templates(
     # production starts; a licence pairs with many plants.
     badges: dict[tuple[int, bool], tuple[str, str, str, float, tuple[str, ...]]] = {}
     later = any(p.since > world.as_of for p in world.policy)
+    # The earliest a route under each licence can start (any of them keeps it alive).
+    start: dict[str, dt.date] = {}
+    if wanted is not None:
+        for c in cores:
+            start[c.lic.licence_id] = min(c.sop, start.get(c.lic.licence_id, c.sop))
     for c in cores:
         lic, pl = c.lic, c.pl
         rules = world.policy_at(c.sop) if later and c.sop > world.as_of else policy
@@ -525,14 +539,16 @@ def _templates(
         if b is None:
             b = badges[key] = _badge(world, company, need, lic, rules)
         badge, kind, names, fee, unfit = b
-        dies = c.timing.deadline if first is not None and not c.why else None
-        if dies is not None and (dies - dt.timedelta(days=1)).year < first:  # type: ignore[operator]
-            unfit = (
-                *unfit,
-                f"licence {lic.licence_id} is withdrawn on {_fmt_date(dies)} under the "
-                f"dormancy rule unless cars are built under it first, and "
-                f"{world.company_name(company)} wants none before {first}",
-            )
+        dies = c.timing.deadline if wanted is not None and not c.why else None
+        if dies is not None and wanted is not None:
+            lapse = lapses_unused(world, dies, start[lic.licence_id], wanted)
+            if lapse:
+                unfit = (
+                    *unfit,
+                    f"licence {lic.licence_id} is withdrawn on {_fmt_date(dies)} under the "
+                    f"dormancy rule unless cars are built under it first, and "
+                    f"{world.company_name(company)} wants {lapse}",
+                )
         cites = c.cites + (later_cites(rules, policy, "badge_names_manufacturer") if later else ())
         routes.append(
             Route(
