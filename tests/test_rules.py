@@ -1484,7 +1484,8 @@ def test_whole_cars_refuses_what_round_refuses() -> None:
 
 
 @pytest.mark.parametrize(
-    ("date", "warned"), [("2021-12-31", False), ("2022-01-01", False), ("2023-05-01", True)]
+    ("date", "warned"),
+    [("2021-12-31", False), ("2022-01-01", False), ("2023-05-02", True), ("2023-05", True)],
 )
 def test_a_source_published_after_as_of_is_flagged_as_hindsight(date: str, warned: bool) -> None:
     # MINIMAL plans from 2022-01-01; its policy (which every route rests on) cites s1.
@@ -1493,6 +1494,6 @@ def test_a_source_published_after_as_of_is_flagged_as_hindsight(date: str, warne
         f"{{id: s1, status: confirmed, url: https://example.org/a, date: {date}}}",
     )
     (r,) = [r for r in evfab.derive_routes(evfab.compile(evfab.loads(text))) if r.usable]
-    flag = f"rests on hindsight: s1, published {date}, after as_of"
+    flag = f"rests on hindsight: s1, published {date}, after as_of"  # 2023-05 stays 2023-05
     assert (flag in r.warnings) is warned
     assert r.weakest_status == "assumption"  # the flag does not change the claims' status
