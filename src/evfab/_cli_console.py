@@ -85,6 +85,30 @@ def fit(console: Console, table: Table) -> Table:
     return table
 
 
+def column_blocks(widths: list[int], first: int, width: int) -> list[list[int]]:
+    """Split columns of ``widths`` into blocks that each fit ``width`` beside a first column
+    ``first`` wide: one table per block keeps every cell whole where rich would squeeze them.
+
+    Args:
+        widths: Each column's widest cell, characters.
+        first: Width of the first (label) column with its padding and edges.
+        width: The console's width.
+
+    Returns:
+        Column positions per block (at least one column each).
+    """
+    blocks: list[list[int]] = []
+    used = width
+    for j, w in enumerate(widths):
+        # Each column takes its width, a space either side and a rule: 3 more.
+        if used + w + 3 > width:
+            blocks.append([])
+            used = first
+        blocks[-1].append(j)
+        used += w + 3
+    return blocks
+
+
 def _fits(console: Console, table: Table) -> bool:
     """Whether rich lays ``table`` out within the console with no ``no_wrap`` cell cut."""
     options = console.options
@@ -104,4 +128,4 @@ def _fits(console: Console, table: Table) -> bool:
     return all(w >= (n if c.no_wrap else min(n, MIN_FOLD)) for w, n, c in columns)
 
 
-__all__ = ["PIPED_WIDTH", "fit", "size_to_stdout", "stdout_width"]
+__all__ = ["PIPED_WIDTH", "column_blocks", "fit", "size_to_stdout", "stdout_width"]

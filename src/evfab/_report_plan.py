@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from evfab._cli_console import fit
+from evfab._cli_console import column_blocks, fit
 from evfab._fmt import money
 from evfab._frames import records
 from evfab._report import status_text
@@ -48,16 +48,9 @@ def _pivot_tables(
     ]
     years = [str(y) for y in pv.columns]
     widths = [max([len(y)] + [len(cells[j]) for _, cells in rows]) for j, y in enumerate(years)]
-    # Each column takes its width, a space either side and a rule: 3 more (1 for the edge).
+    # The label column: its text, a space either side, a rule and the edge.
     first = max([len(index)] + [len(key) for key, _ in rows]) + 4
-    blocks: list[list[int]] = []
-    used = console.width
-    for j, w in enumerate(widths):
-        if used + w + 3 > console.width:
-            blocks.append([])
-            used = first
-        blocks[-1].append(j)
-        used += w + 3
+    blocks = column_blocks(widths, first, console.width)
     tables = []
     for k, block in enumerate(blocks or [[]]):
         span = years[block[0]] + (f"-{years[block[-1]]}" if len(block) > 1 else "")

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from evfab._cli_console import fit
+from evfab._cli_console import column_blocks, fit
 from evfab._fmt import money
 from evfab._frames import records
 from evfab._load import resolve
@@ -186,15 +186,7 @@ def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]
     ]
     # NOTE: rich squeezes columns that do not fit, wrapping "240-240k" over two lines; a
     # table per block of years that fits keeps every cell whole.
-    index_width = len(str(len(rows))) + 3
-    blocks: list[list[int]] = []
-    used = console.width
-    for j, w in enumerate(widths):
-        if used + w + 3 > console.width:
-            blocks.append([])
-            used = index_width
-        blocks[-1].append(j)
-        used += w + 3
+    blocks = column_blocks(widths, len(str(len(rows))) + 3, console.width)
     title = (
         "Cars built by year, capped by the cars allocated: P50 (P10-P90), of the allocation"
         if allocated
