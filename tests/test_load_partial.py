@@ -153,3 +153,21 @@ def test_a_typo_in_a_host_is_one_problem(minimal_text: str) -> None:
 def test_a_typo_in_a_licence_holder_does_not_unlicense_the_host(minimal_text: str) -> None:
     text = mutate(minimal_text, ("holder: oldco, status: held", "holder: oldcoo, status: held"))
     assert problems_of(text) == [(18, "licences[0].holder", "unknown company 'oldcoo'")]
+
+
+def test_an_entry_that_failed_still_has_its_references_checked(minimal_text: str) -> None:
+    # The walkthrough's b8.yaml: a program missing target_sop, whose company is misspelt,
+    # gave only the missing key; its company was reported once the key was added.
+    text = mutate(
+        minimal_text,
+        ("    company: newco\n", "    company: newcoo\n"),
+        ("    target_sop: 2023-06\n", ""),
+    )
+    got = problems_of(text)
+    assert [(path, msg) for _, path, msg in got] == [
+        ("programs[0].target_sop", "required key is missing"),
+        ("programs[0].company", "unknown company 'newcoo'"),
+    ]
+    # A malformed id is the schema's to report, once.
+    text = mutate(minimal_text, ("    company: newco\n", "    company: new co\n"))
+    assert [path for _, path, _ in problems_of(text)] == ["programs[0].company"]

@@ -57,9 +57,12 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     _spoiled: set[str] = field(default_factory=set)
 
-    def add(self, path: Sequence[str | int], message: str, hint: str = "") -> None:
-        """Record a problem at ``path`` (indices are those of the validated scenario)."""
-        p = self.in_file(path)
+    def add(
+        self, path: Sequence[str | int], message: str, hint: str = "", as_in_file: bool = False
+    ) -> None:
+        """Record a problem at ``path`` (indices are those of the validated scenario, or
+        with ``as_in_file`` those of the file: an entry that failed the schema has none)."""
+        p = tuple(path) if as_in_file else self.in_file(path)
         self.problems.append(
             Problem(self.doc.file, self.doc.line_of(p), format_path(p), message, hint)
         )
@@ -88,21 +91,25 @@ class Report:
         """Entries of ``coll`` that failed the schema, by id, as written."""
         return self.damage.ghosts.get(coll, {})
 
-    def refer(self, path: Path, ref: str, coll: str, known: Collection[str]) -> bool:
+    def refer(
+        self, path: Path, ref: str, coll: str, known: Collection[str], as_in_file: bool = False
+    ) -> bool:
         """Whether ``ref`` names a valid entry of ``coll``; if it names none, say so.
 
         A reference to an entry that failed the schema (already reported), or into a
         collection that failed as a whole, is not reported again, but is not usable.
+        ``as_in_file``: ``path`` holds the file's index (see :meth:`add`).
         """
         if ref in known:
             return True
         if ref in self.ghosts(coll) or coll in self.damage.failed:
             return False
         every = set(known) | set(self.ghosts(coll))
+        hint = suggest(ref, every, coll)
         if coll == "sources":
-            self.add(path, f"source {ref!r} is cited but not defined", suggest(ref, every, coll))
+            self.add(path, f"source {ref!r} is cited but not defined", hint, as_in_file)
         else:
-            self.add(path, f"unknown {_WHAT.get(coll, coll)} {ref!r}", suggest(ref, every, coll))
+            self.add(path, f"unknown {_WHAT.get(coll, coll)} {ref!r}", hint, as_in_file)
         return False
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from evfab._check_report import Damage, Path, Report, fmt, ids, years_outside
+from evfab._checks_ghosts import check_ghost_refs
 from evfab._checks_offers import check_offer_targets, check_offers
 from evfab._errors import Problem
 from evfab._scenario import (
@@ -479,6 +480,7 @@ CHECKS: tuple[Callable[[Scenario, Report], None], ...] = (
     check_offers,
     check_offer_targets,
     check_history,
+    check_ghost_refs,
 )
 """Every business check, run in this order; all run even when earlier ones fail."""
 
