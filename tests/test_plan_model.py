@@ -316,3 +316,38 @@ def test_a_part_year_fraction_of_a_car_takes_no_second_route() -> None:
     v = r.capacity_values.set_index(["plant", "year"])["value_per_car"]
     assert v[("p1", 2030)] == pytest.approx(30_000)
     assert v[("p1", 2031)] == pytest.approx(30_000)
+
+
+# One company, two programs, its own 120k plant and a licence applied for on as_of
+# (2022-01-01): 9 months to file, then the 16-month review the policy's defaults give,
+# granted 2024-02-04. In 2024 the licence allows 332 of 366 days, 120,000 x 332 / 366 =
+# 108,852 cars, for both programs together.
+_SHARED = """\
+name: t
+discount_rate: 0.0
+sources:
+  - {id: a, status: assumption, note: test}
+as_of: 2022-01-01
+horizon: 2025
+policy: [{since: 2015-01-01, sources: [a]}]
+companies: [{id: n1, name: N1, kind: newcomer}]
+plants:
+  - {id: p1, name: P1, operator: n1, status: operating, opened: 2010-01, phases: [{capacity: 120000, ready: 2010-01}], unit_cost: 100}
+programs:
+  - {id: a, company: n1, name: A, target_sop: 2022-01, demand: {2024: 100000, 2025: 60000}, badge: own, lost_margin: 50000}
+  - {id: b, company: n1, name: B, target_sop: 2022-01, demand: {2024: 100000, 2025: 60000}, badge: own, lost_margin: 50000}
+offers:
+  - {id: apply, kind: apply_licence, to: n1, fixed_fee: 1000, lead_months: 9, sources: [a]}
+"""
+
+
+def test_programs_on_one_route_share_its_first_years_capacity() -> None:
+    # The fuzz's min_sop_overbuild.yaml: each program's route may build 108,852 cars in
+    # 2024, and the plan built 120,000 between them, 11,148 before the licence existed.
+    r = plan(evfab.compile(evfab.loads(_SHARED)), FAST)
+    assert r.ok, r.status
+    (route,) = set(r.production["route"])
+    assert route == "apply:apply@own:p1"
+    by_year = r.production.groupby("year")["cars"].sum()
+    assert by_year[2024] == pytest.approx(round(120_000 * 332 / 366))  # 108,852
+    assert by_year[2025] == pytest.approx(120_000)

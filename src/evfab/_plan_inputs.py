@@ -15,7 +15,7 @@ once, so that the formulation (:mod:`evfab._plan_model`) only reads arrays:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +114,16 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     route_cap = ta.cap[rt]
     access, access_offer, access_cap = _access(ta.access[rt], offer_pos, route_plant, route_cap)
     plant_free, plant_committed = _plant_free(world, plants, plant_rows)
+    # One route of a company (one licence at one plant) for all its programs, whatever
+    # their badge needs (routes of other needs are other templates with the same id).
+    route_shared, shared_cap = _shared(
+        lambda: [
+            f"{world.column('programs', 'company')[g]}|{i}"
+            for g, i in zip(route_program.tolist(), table.ids[rt], strict=True)
+        ],
+        route_cap,
+        plant_free[route_plant],
+    )
     # An exclusion may be declared on either offer (or both): keep each pair once.
     pairs = sorted(
         {
@@ -136,6 +146,7 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     extra[extra] = mods.size[access_offer[access[extra]]] > 0
     if extra.any():
         route_cap[extra] += _route_modules(world, special, mods, access_offer[access[extra]], extra)
+        route_shared[extra] = -1  # built modules add to it: the access rows hold it
     route_cap = special.ramped(route_cap)
     keep_year, keep_group = special.keep()
     local_flat = offer_pos[flat]
@@ -174,6 +185,8 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         module_max=mods.max,
         module_fee=mods.fee,
         module_plant=mods.plant,
+        route_shared=route_shared,
+        shared_cap=shared_cap,
     )
     ix = Index(
         programs,
@@ -210,6 +223,28 @@ def _access(
     cap = np.full((len(uniq), route_cap.shape[1]), np.nan)
     np.fmax.at(cap, inv, route_cap[has])
     return access, (uniq // n_p).astype(np.int64), cap
+
+
+def _shared(
+    keys: Callable[[], list[str]], cap: FloatArray, plant: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """Groups of routes that are one route (the same ``keys()``: company and route id) for
+    two or more programs, where its capacity ``cap`` is below its plant's free capacity
+    ``plant`` in some year (its first, from its SOP): the group's index per route (-1:
+    none), and its capacity by year (inf where the plant's row holds it already)."""
+    n_y = cap.shape[1] if cap.ndim == 2 else 0
+    tight = cap < plant - 0.5
+    if not tight.any():  # most scenarios: every route starts before or with its plant
+        return np.full(len(cap), -1, np.int64), np.zeros((0, n_y))
+    _, inv, counts = np.unique(np.array(keys(), object), return_inverse=True, return_counts=True)
+    on = (counts[inv] >= 2) & tight.any(axis=1)
+    groups, local = np.unique(inv[on], return_inverse=True)
+    out = np.full(len(cap), -1, np.int64)
+    out[on] = local
+    first = np.zeros(len(groups), np.int64)
+    first[local[::-1]] = np.nonzero(on)[0][::-1]  # a route of each group
+    shared = np.where(tight[first], cap[first], np.inf)
+    return out, shared
 
 
 def _exclusive_by_nature(rows: list[dict[str, Any]]) -> set[tuple[int, int]]:

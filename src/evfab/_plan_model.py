@@ -39,7 +39,7 @@ Rows:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -85,6 +85,10 @@ class PlanInputs:
         module_fee: Capex per module (O).
         module_plant: Plant whose capacity each offer's modules add to, or -1 (O); a
             planned plant may have several build offers with modules.
+        route_shared: Group of the routes that are one route for several programs (one
+            licence at one plant, through the same deals), or -1 (R).
+        shared_cap: Cars each such group can build by year, for all its programs together
+            (S, Y): its licence's and plant's capacity, before any program's ramp-up.
     """
 
     years: IntArray
@@ -118,6 +122,8 @@ class PlanInputs:
     module_max: FloatArray
     module_fee: FloatArray
     module_plant: IntArray
+    route_shared: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    shared_cap: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 def add_production_variables(m: Milp, d: PlanInputs) -> None:
@@ -305,6 +311,34 @@ def add_plant_capacity_constraints(m: Milp, d: PlanInputs) -> None:
     )
 
 
+def add_shared_route_constraints(m: Milp, d: PlanInputs) -> None:
+    """The programs on one route (one licence at one plant, through the same deals) share its
+    capacity: in its first year that is the part of the year after its licence and plant
+    are ready, less than the plant's, which each program's own bound alone would exceed."""
+    if not len(d.shared_cap) or not len(m.q_route):
+        m.add_no_rows("shared")
+        return
+    g = d.route_shared[m.q_route]
+    on = np.nonzero(g >= 0)[0]
+    key = g[on] * len(d.years) + m.q_year[on]
+    uniq, local = np.unique(key, return_inverse=True)
+    rhs = d.shared_cap[uniq // len(d.years), uniq % len(d.years)]
+    # Only years in which the route's capacity is below its plant's (inf elsewhere).
+    rows = np.cumsum(np.isfinite(rhs)) - 1
+    keep = np.isfinite(rhs)[local]
+    q0 = m.col_blocks["q"][0]
+    n = int(np.isfinite(rhs).sum())
+    m.add_rows(
+        "shared",
+        n,
+        rows[local[keep]],
+        q0 + on[keep],
+        np.ones(int(keep.sum())),
+        np.full(n, -np.inf),
+        rhs[np.isfinite(rhs)],
+    )
+
+
 def add_access_constraints(m: Milp, d: PlanInputs) -> None:
     """Capacity that comes through an offer (contract, stake, build, purchase) exists only if taken."""
     q0, x0 = m.col_blocks["q"][0], m.col_blocks["x"][0]
@@ -480,6 +514,7 @@ def build_milp(d: PlanInputs) -> Milp:
     add_keep_variables(m, d)
     add_demand_constraints(m, d)
     add_plant_capacity_constraints(m, d)
+    add_shared_route_constraints(m, d)
     add_access_constraints(m, d)
     add_activation_constraints(m, d)
     add_link_constraints(m, d)
