@@ -351,3 +351,46 @@ def test_programs_on_one_route_share_its_first_years_capacity() -> None:
     by_year = r.production.groupby("year")["cars"].sum()
     assert by_year[2024] == pytest.approx(round(120_000 * 332 / 366))  # 108,852
     assert by_year[2025] == pytest.approx(120_000)
+
+
+# A planned 100k plant built 3 + 8 months after as_of (ready 2022-12-02), with up to two
+# 50k modules too dear to build; the program ramps up linearly over 10 months (304.375 days).
+_RAMP_MODULES = """\
+name: t
+discount_rate: 0.0
+sources:
+  - {id: a, status: assumption, note: test}
+as_of: 2022-01-01
+horizon: 2024
+policy: [{since: 2015-01-01, sources: [a]}]
+companies: [{id: n1, name: N1, kind: newcomer}]
+licences: [{id: n1-bev, holder: n1, status: held, sources: [a]}]
+plants:
+  - {id: np, name: NP, operator: n1, status: planned, phases: [{capacity: 100000, months: 8}]}
+programs:
+  - {id: g, company: n1, name: G, target_sop: 2022-01, demand: {2022: 50000, 2023: 100000, 2024: 100000}, badge: own, lost_margin: 50000, ramp_months: 10}
+offers:
+  - {id: build, kind: build_plant, to: n1, plant: np, fixed_fee: 1000, lead_months: 3, module_capacity: 50000, max_modules: 2, module_fee: 100000000000, sources: [a]}
+"""
+
+
+def test_a_ramp_up_holds_back_the_modules_built_not_those_that_could_be() -> None:
+    from evfab.risk import RiskOptions, plan_modules, plan_routes, sample_routes
+
+    # The fuzz's min_ramp_modules.yaml. No module is built; in 2022 the ramp allows
+    # 100,000 / 365 x 30^2 / (2 x 304.375) = 405 cars over the 30 days from 2022-12-02. The
+    # plan built 810: the ramp-up of the plant with both modules it never built.
+    world = evfab.compile(evfab.loads(_RAMP_MODULES))
+    r = plan(world, FAST)
+    assert r.ok, r.status
+    assert int(r.offers.set_index("offer").at["build", "modules"]) == 0
+    cars = r.production.groupby("year")["cars"].sum()
+    assert cars[2022] == pytest.approx(100_000 / 365 * 30**2 / (2 * 304.375), abs=0.5)
+    # The risk engine, sampling the plan at its modes, builds what the plan builds.
+    routes, allocation = plan_routes(evfab.derive_routes(world), r)
+    risk = sample_routes(
+        world, routes, RiskOptions(samples=200), allocation=allocation, modules=plan_modules(r)
+    )
+    built = risk.volumes.set_index("year")["built_mean"]
+    for year in (2022, 2023, 2024):
+        assert built[year] == pytest.approx(cars[year], abs=1.0)

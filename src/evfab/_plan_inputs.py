@@ -144,9 +144,24 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
     special = _Special(world, table, rt, route_program)
     extra = access >= 0
     extra[extra] = mods.size[access_offer[access[extra]]] > 0
+    ramp_rows = np.zeros(0, np.int64)
+    ramp_base, ramp_module = np.zeros((0, len(years))), np.zeros((0, len(years)))
     if extra.any():
-        route_cap[extra] += _route_modules(world, special, mods, access_offer[access[extra]], extra)
+        base = route_cap.copy()
+        added = _route_modules(world, special, mods, access_offer[access[extra]], extra)
+        route_cap[extra] += added
         route_shared[extra] = -1  # built modules add to it: the access rows hold it
+        # A ramp-up holds back the modules built, not the most that could be: such routes
+        # get a row each year, q <= ramp x (capacity + modules built x module capacity).
+        rows, factor = special.ramp_factors()
+        pick = extra[rows]
+        if pick.any():
+            ramp_rows, factor = rows[pick], factor[pick]
+            o = access_offer[access[ramp_rows]]
+            per = np.zeros((len(extra), len(years)))
+            per[np.nonzero(extra)[0]] = added
+            ramp_base = factor * base[ramp_rows]
+            ramp_module = factor * per[ramp_rows] / np.maximum(mods.max[o], 1.0)[:, None]
     route_cap = special.ramped(route_cap)
     keep_year, keep_group = special.keep()
     local_flat = offer_pos[flat]
@@ -187,6 +202,9 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         module_plant=mods.plant,
         route_shared=route_shared,
         shared_cap=shared_cap,
+        ramp_rows=ramp_rows,
+        ramp_base=ramp_base,
+        ramp_module=ramp_module,
     )
     ix = Index(
         programs,
@@ -390,6 +408,14 @@ class _Special:
 
     def ramped(self, cap: FloatArray) -> FloatArray:
         """``cap`` (R, Y) times each program's ramp-up at its mode, from each route's SOP."""
+        rows, factor = self.ramp_factors()
+        if len(rows):
+            cap[rows] *= factor
+        return cap
+
+    def ramp_factors(self) -> tuple[IntArray, FloatArray]:
+        """The usable routes whose program ramps up, and the share of each year's capacity
+        that ramp-up allows at its mode, from the route's SOP (K, Y)."""
         ramp = np.array(
             [
                 float(d.mode) * DAYS_PER_MONTH if d is not None and d == d else 0.0
@@ -398,13 +424,13 @@ class _Special:
         )
         rows = np.nonzero(ramp[self.route_program] > 0)[0] if len(ramp) else np.zeros(0, int)
         if len(rows) == 0:
-            return cap
+            return rows.astype(np.int64), np.zeros((0, len(self.world.years)))
         as_of = self.world.as_of
         sop = np.array([(d - as_of).days for d in self.sop(rows)], np.float64)
         starts, ends = year_bounds(as_of, self.world.years)
         # As the risk engine does with a ramp drawn at its mode.
-        cap[rows] *= ramp_factor(sop, ramp[self.route_program[rows]], starts, ends)
-        return cap
+        factor: FloatArray = ramp_factor(sop, ramp[self.route_program[rows]], starts, ends)
+        return rows.astype(np.int64), factor
 
     def keep(self) -> tuple[IntArray, IntArray]:
         """Licences the dormancy rule withdraws within the horizon unless cars are built

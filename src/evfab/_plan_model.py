@@ -89,6 +89,10 @@ class PlanInputs:
             licence at one plant, through the same deals), or -1 (R).
         shared_cap: Cars each such group can build by year, for all its programs together
             (S, Y): its licence's and plant's capacity, before any program's ramp-up.
+        ramp_rows: Routes whose program ramps up and whose build offer has extra modules
+            (K): their cars are held by the modules actually built.
+        ramp_base: Cars each such route may build by year without modules, ramped (K, Y).
+        ramp_module: Cars each module built adds to it by year, ramped (K, Y).
     """
 
     years: IntArray
@@ -124,6 +128,9 @@ class PlanInputs:
     module_plant: IntArray
     route_shared: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     shared_cap: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    ramp_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ramp_base: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    ramp_module: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 def add_production_variables(m: Milp, d: PlanInputs) -> None:
@@ -339,6 +346,31 @@ def add_shared_route_constraints(m: Milp, d: PlanInputs) -> None:
     )
 
 
+def add_ramp_module_constraints(m: Milp, d: PlanInputs) -> None:
+    """A ramping route's cars under a build offer with modules: at most its ramp-up's share
+    of the capacity built, q - ramp x module cap x m <= ramp x capacity without modules
+    (its bound counts every module that could be built)."""
+    if not len(d.ramp_rows) or not len(m.q_route):
+        m.add_no_rows("ramp_modules")
+        return
+    k_of = np.full(len(d.route_program), -1, np.int64)
+    k_of[d.ramp_rows] = np.arange(len(d.ramp_rows))
+    qi = np.nonzero(k_of[m.q_route] >= 0)[0]
+    k, y = k_of[m.q_route[qi]], m.q_year[qi]
+    o = d.access_offer[d.route_access[d.ramp_rows[k]]]
+    n = len(qi)
+    q0 = m.col_blocks["q"][0]
+    m.add_rows(
+        "ramp_modules",
+        n,
+        np.concatenate([np.arange(n), np.arange(n)]),
+        np.concatenate([q0 + qi, m.m_of_offer[o]]),
+        np.concatenate([np.ones(n), -d.ramp_module[k, y]]),
+        np.full(n, -np.inf),
+        d.ramp_base[k, y],
+    )
+
+
 def add_access_constraints(m: Milp, d: PlanInputs) -> None:
     """Capacity that comes through an offer (contract, stake, build, purchase) exists only if taken."""
     q0, x0 = m.col_blocks["q"][0], m.col_blocks["x"][0]
@@ -515,6 +547,7 @@ def build_milp(d: PlanInputs) -> Milp:
     add_demand_constraints(m, d)
     add_plant_capacity_constraints(m, d)
     add_shared_route_constraints(m, d)
+    add_ramp_module_constraints(m, d)
     add_access_constraints(m, d)
     add_activation_constraints(m, d)
     add_link_constraints(m, d)
