@@ -260,8 +260,15 @@ def write_back(
         else empty_frame(unmet_cols, ["object", "int64", "float64", "float64"])
     )
     cars_by_route = np.bincount(qr, weights=q[used], minlength=len(ix.routes))
+    # The first year with a whole car: a fraction of a car (a solver's rounding) in an
+    # earlier year said "first production 2026" of a route that starts building in 2028.
     first_year = np.full(len(ix.routes), 10**6, np.int64)
-    np.minimum.at(first_year, qr, years[qy])
+    whole = q[used] >= 0.5
+    np.minimum.at(first_year, qr[whole], years[qy[whole]])
+    if not whole.all():
+        any_car = np.full(len(ix.routes), 10**6, np.int64)
+        np.minimum.at(any_car, qr, years[qy])
+        first_year = np.where(first_year < 10**6, first_year, any_car)
     chosen = np.nonzero(cars_by_route > 1e-6)[0]
     # Chosen routes are described from their templates: no Route objects are made.
     rows = ix.routes.rows[chosen]
