@@ -306,3 +306,19 @@ def test_a_waiver_shared_by_routes_is_paid_if_any_of_them_starts() -> None:
     waiver = res.expected_cost_together - per_car
     se = 100e6 * (0.75 * 0.25 / n) ** 0.5
     assert abs(waiver - 75e6) < 4 * se
+
+
+def test_sampling_a_legal_route_that_is_not_usable_says_so() -> None:
+    # Through the API any route can be sampled; one the rules rule out for the program
+    # (DormantCo's licence lapses before Xiaomi wants cars) is sampled on its own timing,
+    # and the result says that it is not usable, and why.
+    world = evfab.compile(evfab.load("xiaomi-2022"))
+    routes = [r for r in evfab.derive_routes(world) if r.legal and not r.usable]
+    assert routes
+    res = sample_routes(world, routes, RiskOptions(samples=200))
+    for r in routes:
+        assert any(
+            n.startswith(f"{r.id} ({r.program}) is legal but not usable (licence dormant-bev")
+            and n.endswith("sampled as if it were")
+            for n in res.notes
+        ), r.id

@@ -181,6 +181,11 @@ def sample_routes(
     if len(set(keys)) < len(keys):
         raise ValueError("a route is given twice (same program and route id)")
     demand, notes = _demands(world, routes, allocation)
+    notes += [
+        f"{r.id} ({r.program}) is legal but not usable ({'; '.join(r.why)}): sampled as if it were"
+        for r in routes
+        if r.legal and not r.usable
+    ]
     modules = dict(modules or {})
     per_car = {route_key(r): r.unit_cost + _logistics(world, r) for r in routes}
     if opts.demand_correlation > 0 and opts.demand_spread == 0:

@@ -95,7 +95,9 @@ class Route:
         target_sop: The program's target.
         meets_target: ``earliest_sop <= target_sop``.
         capacity: Cars the route can supply by year: free capacity after the SOP, net of
-            the operator's committed load, times a stake's share, capped by a contract.
+            the operator's committed load, times a stake's share, capped by a contract;
+            before the program's ramp-up and without a build offer's extra modules (the
+            planner and the risk engine apply both).
         fixed_cost: One-off costs of the offers taken, currency.
         unit_cost: Cost per car (plant cost plus per-unit fees), currency/vehicle.
         success_probability: Product of deal success and approval chances.
