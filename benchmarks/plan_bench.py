@@ -148,6 +148,11 @@ def pyomo_build(d: PlanInputs) -> Any:
     module_max: list[float] = d.module_max.tolist()
     module_fee: list[float] = d.module_fee.tolist()
     module_plant: list[int] = d.module_plant.tolist()
+    shared: list[int] = d.route_shared.tolist()
+    shared_cap: list[list[float]] = d.shared_cap.tolist()
+    ramp_rows: list[int] = d.ramp_rows.tolist()
+    ramp_base: list[list[float]] = d.ramp_base.tolist()
+    ramp_module: list[list[float]] = d.ramp_module.tolist()
     n_r, n_g, n_o = len(prog), len(demand), len(offer_fixed)
     offers_of: list[list[int]] = [idx[ptr[r] : ptr[r + 1]] for r in range(n_r)]
 
@@ -165,8 +170,10 @@ def pyomo_build(d: PlanInputs) -> Any:
 
     def q_bounds(m: Any, r: int, y: int) -> tuple[float, float]:
         dem = demand[prog[r]][y]
-        if cap[r][y] < free[plant[r]][y] - 1e-9:
-            return (0.0, min(cap[r][y], dem))
+        c, f = cap[r][y], free[plant[r]][y]
+        # Whole cars within half a car of the plant's part-year capacity are rounding.
+        if c < f - 1e-9 and (c < f - 0.5 or c != round(c)):
+            return (0.0, min(c, dem))
         return (0.0, dem)
 
     m.q = pyo.Var(m.QI, within=pyo.NonNegativeReals, bounds=q_bounds)
@@ -244,6 +251,25 @@ def pyomo_build(d: PlanInputs) -> Any:
         return sum(m.q[r, y] for r in q_by_py[p, y]) - extra <= free[p][y]
 
     m.plant = pyo.Constraint(m.PY, rule=plant_rule)
+
+    q_by_sy: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for r, y in m.QI:
+        if shared[r] >= 0 and shared_cap[shared[r]][y] != float("inf"):
+            q_by_sy[shared[r], y].append(r)
+    m.SY = pyo.Set(dimen=2, initialize=sorted(q_by_sy))
+    m.shared = pyo.Constraint(
+        m.SY, rule=lambda m, s, y: sum(m.q[r, y] for r in q_by_sy[s, y]) <= shared_cap[s][y]
+    )
+    m.RMI = pyo.Set(
+        dimen=3,
+        initialize=[(k, r, y) for k, r in enumerate(ramp_rows) for y in m.Y if (r, y) in m.QI],
+    )
+    m.ramp_modules = pyo.Constraint(
+        m.RMI,
+        rule=lambda m, k, r, y: (
+            m.q[r, y] - ramp_module[k][y] * m.modules[access_offer[access[r]]] <= ramp_base[k][y]
+        ),
+    )
 
     m.OY = pyo.Set(dimen=2, initialize=sorted(q_by_oy))
 
