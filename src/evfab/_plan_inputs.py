@@ -154,7 +154,8 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         # A ramp-up holds back the modules built, not the most that could be: such routes
         # get a row each year, q <= ramp x (capacity + modules built x module capacity).
         rows, factor = special.ramp_factors()
-        pick = extra[rows]
+        # Only offers that allow a module have a module column to hold.
+        pick = extra[rows] & (mods.max[access_offer[np.maximum(access[rows], 0)]] > 0)
         if pick.any():
             ramp_rows, factor = rows[pick], factor[pick]
             o = access_offer[access[ramp_rows]]
