@@ -21,13 +21,18 @@ Columns:
 Rows:
     demand       sum_r q[r, y] + u[g, y] = demand[g, y]
     plant        sum_r q[r, y] - module_cap[o, y] m[o] <= free capacity of the plant in year y
+    shared       sum_{r in route s} q[r, y] <= cap[s, y] for a route several programs of one
+                 company take, in years its capacity is below its plant's (its first)
+    ramp_modules q[r, y] - ramp[r, y] module_cap[o, y] m[o] <= ramp[r, y] cap[r, y] for a
+                 ramping route under build offer o with modules
     access       sum_r q[r, y] - cap[a, y] x[o] - module_cap[o, y] m[o] <= 0 for each
                  (offer o, plant) pair a through which an offer brings capacity
     modules      m[o] - max[o] x[o] <= 0
     activation   q[r, y] - min(cap[r, y], demand[g, y]) z[r] <= 0  (x[o] for one-offer routes)
     link         z[r] - x[o] <= 0 for every offer the route needs
     waiver       z[r] - w[v] <= 0 for routes that carry the own badge under waiver v
-    exclusive    x[a] + x[b] <= 1
+    exclusive    x[a] + x[b] <= 1 (listed, or two purchases of one company, two builds of one
+                 plant, stakes in one plant over its whole)
     budget       sum_o fee[o] x[o] + sum_v fee[v] w[v] + sum_o module_fee[o] m[o]
                  <= budget[company]
     sourcing     q[r, y] - min(cap[r, y], demand[g, y]) s[g, plant(r), y] <= 0
