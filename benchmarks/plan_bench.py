@@ -404,7 +404,10 @@ def fingerprint(h: Any) -> dict[str, np.ndarray]:
     Columns as sorted (cost, lower, upper, integrality, nonzeros) tuples, rows as sorted
     (lower, upper, nonzeros) tuples, and the sorted nonzero values: two models with
     equal fingerprints are the same up to a permutation of rows and columns (barring
-    coincidences), which is what evfab's and Pyomo's orderings differ by.
+    coincidences), which is what evfab's and Pyomo's orderings differ by. Rows without a
+    nonzero that 0 satisfies are left out: they change nothing, and evfab keeps one for a
+    company with a capital budget but no offer in the plan, where Pyomo skips the
+    constraint.
     """
     lp = h.getLp()
     a = lp.a_matrix_
@@ -437,6 +440,7 @@ def fingerprint(h: Any) -> dict[str, np.ndarray]:
             np.bincount(row, minlength=n_row).astype(np.float64),
         ]
     )
+    rows = rows[(rows[:, 2] > 0) | (rows[:, 0] > 0) | (rows[:, 1] < 0)]
     return {
         "columns": cols[np.lexsort(cols.T[::-1])],
         "rows": rows[np.lexsort(rows.T[::-1])],
