@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 
 import evfab
+from evfab._io import OutputError
 from evfab.compare import CompareOptions, compare
 
 EVFAB = str(Path(sys.executable).parent / "evfab")
@@ -266,3 +268,35 @@ def test_the_caption_tells_no_risk_run_from_no_route_to_sample() -> None:
         assert c.risk_samples == samples
         print_comparison(console, c, every=True)
         assert said in console.export_text()
+
+
+def test_cli_out_writes_the_tables_and_the_json(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from evfab.cli import app
+
+    halt = tmp_path / "halt.yaml"
+    halt.write_text(_xiaomi(halt=True))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        app, ["compare", "xiaomi-2022", str(halt), "-n", "0", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "compare_programs.csv",
+        "compare_routes.csv",
+        "comparison.json",
+    ]
+    routes = pd.read_csv(out / "compare_routes.csv")
+    assert set(routes["route"]) == {
+        "applied:xiaomi-bev@stake:hyundai-no2",
+        "applied:xiaomi-bev@own:yizhuang",
+    }
+    assert json.loads((out / "comparison.json").read_text())["cost_change"] > 0
+    # A folder that cannot be written fails before both plans (evfab's main() makes the
+    # OutputError exit code 2; in process it reaches CliRunner), and prints nothing.
+    res = CliRunner().invoke(
+        app, ["compare", "xiaomi-2022", str(halt), "-n", "0", "--out", str(halt / "x")]
+    )
+    assert isinstance(res.exception, OutputError)
+    assert res.stdout == ""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -12,6 +14,7 @@ from rich.text import Text
 
 from evfab._fmt import money
 from evfab._frames import records
+from evfab._io import write_files
 from evfab.compare import Comparison
 from evfab.plan import PlanResult
 
@@ -145,6 +148,43 @@ def _routes_pair(r: dict[str, Any]) -> str:
     return "\n".join(before if before == after else [*before, "->", *after])
 
 
+COMPARE_FILES = ("compare_routes.csv", "compare_programs.csv", "comparison.json")
+"""Every file :func:`write_compare_outputs` may write (``comparison.json`` comes from the
+caller)."""
+
+
+def write_compare_outputs(
+    c: Comparison, out: Path, extra: dict[str, bytes] | None = None
+) -> list[Path]:
+    """Write the comparison's tables (CSV: the routes that changed, every program before and
+    after) into ``out``, all or none.
+
+    Args:
+        c: The comparison.
+        out: Folder (created if missing).
+        extra: More files to write with them (name -> contents), e.g. ``comparison.json``.
+
+    Returns:
+        The files written.
+
+    Raises:
+        OutputError: ``out`` or a file in it cannot be written; nothing was changed.
+    """
+    # Odds by route ({route: chance}) are JSON text in a CSV cell.
+    programs = c.programs.assign(
+        **{
+            col: c.programs[col].map(lambda v: json.dumps(v) if isinstance(v, dict) else "")
+            for col in ("route_odds_before", "route_odds_after")
+            if col in c.programs
+        }
+    )
+    files = {
+        "compare_routes.csv": c.routes.to_csv(index=False).encode("utf-8"),
+        "compare_programs.csv": programs.to_csv(index=False).encode("utf-8"),
+    }
+    return write_files(out, files | (extra or {}), owned=COMPARE_FILES)
+
+
 def comparison_json(c: Comparison) -> dict[str, Any]:
     """The comparison as JSON-ready data (shape documented in docs/json.md)."""
     return {
@@ -165,4 +205,4 @@ def _plan_json(p: PlanResult) -> dict[str, Any]:
     }
 
 
-__all__ = ["comparison_json", "print_comparison"]
+__all__ = ["COMPARE_FILES", "comparison_json", "print_comparison", "write_compare_outputs"]

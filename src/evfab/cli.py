@@ -278,12 +278,16 @@ def compare(
     every: Annotated[
         bool, typer.Option("--all", help="List every program, not only those that changed.")
     ] = False,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the tables as CSV, and comparison.json, here."),
+    ] = None,
 ) -> None:
     """What a change does: routes whose legality, start, odds or cars moved, plan cost, programs' plans and odds.
 
     Exits 0 even when a plan is infeasible (the plan line says so, `--json` gives its status): that a change makes the plan impossible is a result, not a failure. `evfab plan` exits 3 then.
     """
-    from evfab._report_compare import comparison_json, print_comparison
+    from evfab._report_compare import comparison_json, print_comparison, write_compare_outputs
     from evfab.compare import CompareOptions
     from evfab.compare import compare as run_compare
     from evfab.plan import PlanOptions
@@ -291,6 +295,8 @@ def compare(
     if 0 < samples < 100:
         raise typer.BadParameter("use 0 (no risk runs) or at least 100", param_hint="--samples")
     s_before, s_after = _load_all(before, after)
+    if out_dir is not None:  # before the plans and risk runs
+        probe_folder(out_dir)
     if s_before.currency != s_after.currency:
         raise typer.BadParameter(
             f"it counts money in {s_after.currency}, the base in {s_before.currency} "
@@ -306,10 +312,13 @@ def compare(
         err.status("planning both scenarios ...", spinner="dots") if not json_out else nullcontext()
     ):
         c = run_compare(compile_world(s_before), compile_world(s_after), opts)
-    if json_out:
-        sys.stdout.write(_io.dumps({**_envelope("comparison", s_before), **comparison_json(c)}))
-        return
-    print_comparison(out, c, every, labels=(before, after))
+    payload = _io.dumps({**_envelope("comparison", s_before), **comparison_json(c)})
+    extra = {"comparison.json": payload.encode("utf-8")}
+    with files_first(err, out_dir, lambda to: write_compare_outputs(c, to, extra)):
+        if json_out:
+            sys.stdout.write(payload)
+        else:
+            print_comparison(out, c, every, labels=(before, after))
 
 
 @app.command()
