@@ -21,10 +21,11 @@ from typing import cast, overload
 import numpy as np
 import numpy.typing as npt
 
+from evfab._claims import source_warnings
 from evfab._gc import paused_gc
 from evfab._records import quick_init
 from evfab._world import FloatArray, IntArray, World
-from evfab.rules import Route, _Core, _cores, _templates, _warnings
+from evfab.rules import Route, _Core, _cores, _templates
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -185,7 +186,7 @@ class RouteTable:
 
     @cached_property
     def _warning_of(self) -> dict[str, str]:
-        return _warnings(self.world)
+        return source_warnings(self.world)
 
     def _status(self, sources: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
         # NOTE: programs of one company usually cite the same sources, so the weakest

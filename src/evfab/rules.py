@@ -28,7 +28,6 @@ import numpy.typing as npt
 
 from evfab._options import (
     DENIED_PRIOR,
-    _article,
     _licence_options,
     _LicenceOption,
     _num,
@@ -48,7 +47,6 @@ from evfab._policy_dates import (
     lifted_text,
 )
 from evfab._records import quick_init
-from evfab._scenario import STATUS_RANK, Status
 from evfab._timing import (
     NEVER,
     Ban,
@@ -472,35 +470,6 @@ def _timing(
         # banned, and for good when the agreement ends.
         off=off_intervals(world.contract_bans, until) if lic.source == "partner" else (),
     )
-
-
-def _warnings(world: World) -> dict[str, str]:
-    """Warning text of every source whose claim is unclear, contested or denied, or that was
-    published after as_of (hindsight: not known on the date the scenario plans from)."""
-    out: dict[str, str] = {}
-    status_of = dict(zip(world.source_rank, world.column("sources", "status"), strict=True))
-    note_of = dict(zip(world.source_rank, world.column("sources", "note"), strict=True))
-    date_of = dict(zip(world.source_rank, world.column("sources", "date"), strict=True))
-    for s, rank in world.source_rank.items():
-        when = date_of[s]
-        late = isinstance(when, dt.date) and when > world.as_of
-        if rank >= STATUS_RANK[Status.UNCLEAR]:
-            note = str(note_of[s])
-            out[s] = f"rests on {_article(str(status_of[s]))} claim: {s}" + (
-                f" ({note})" if note else ""
-            )
-            if late:
-                out[s] += f", published {_published(when)}, after as_of"
-        elif late:
-            out[s] = f"rests on hindsight: {s}, published {_published(when)}, after as_of"
-    return out
-
-
-def _published(d: object) -> str:
-    """A source's date as a scenario most likely gave it: ``YYYY-MM`` is read as the first
-    of the month, so a first of the month shows without its day."""
-    assert isinstance(d, dt.date)
-    return d.strftime("%Y-%m") if d.day == 1 else _fmt_date(d)
 
 
 def _templates(
