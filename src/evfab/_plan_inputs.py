@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from evfab._gc import paused_gc
-from evfab._plan_model import BoolArray, FloatArray, IntArray, PlanInputs
+from evfab._plan_model import HALF_CAR, BoolArray, FloatArray, IntArray, PlanInputs
 from evfab._route_table import RouteTable, RouteView
 from evfab._timing import DAYS_PER_MONTH, ramp_factor, year_bounds
 from evfab._world import World, add_months, year_fractions
@@ -252,7 +252,7 @@ def _shared(
     ``plant`` in some year (its first, from its SOP): the group's index per route (-1:
     none), and its capacity by year (inf where the plant's row holds it already)."""
     n_y = cap.shape[1] if cap.ndim == 2 else 0
-    tight = cap < plant - 0.5
+    tight = cap < plant - HALF_CAR
     if not tight.any():  # most scenarios: every route starts before or with its plant
         return np.full(len(cap), -1, np.int64), np.zeros((0, n_y))
     _, inv, counts = np.unique(np.array(keys(), object), return_inverse=True, return_counts=True)

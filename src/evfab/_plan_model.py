@@ -50,6 +50,11 @@ import numpy as np
 
 from evfab._milp import BoolArray, FloatArray, IntArray, Milp
 
+HALF_CAR = 0.5
+"""Route capacities are whole cars and plant capacities are not (a part-year first year):
+a route's whole-car capacity within half a car of its plant's is the plant's, not a limit
+of the route's own (the planner, its capacity values and its shared-route rows agree)."""
+
 
 @dataclass(frozen=True)
 class PlanInputs:
@@ -152,7 +157,7 @@ def add_production_variables(m: Milp, d: PlanInputs) -> None:
     demand = d.demand[d.route_program[r], y]
     cap = d.route_cap[r, y]
     free = d.plant_free[d.route_plant[r], y]
-    own_limit = (cap < free - 1e-9) & ((cap < free - 0.5) | (cap != np.rint(cap)))
+    own_limit = (cap < free - 1e-9) & ((cap < free - HALF_CAR) | (cap != np.rint(cap)))
     upper = np.where(own_limit, np.minimum(cap, demand), demand)
     m.add_cols("q", cost, np.zeros(len(r)), upper, integer=False)
 
@@ -565,4 +570,4 @@ def build_milp(d: PlanInputs) -> Milp:
     return m
 
 
-__all__ = ["BoolArray", "FloatArray", "IntArray", "Milp", "PlanInputs", "build_milp"]
+__all__ = ["HALF_CAR", "BoolArray", "FloatArray", "IntArray", "Milp", "PlanInputs", "build_milp"]

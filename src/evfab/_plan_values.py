@@ -15,11 +15,7 @@ import pandas as pd
 
 from evfab._highs import Solution, SolveStatus, solve
 from evfab._milp import BoolArray, FloatArray, Milp
-from evfab._plan_model import PlanInputs
-
-_HALF_CAR = 0.5
-"""Route capacities are whole cars and plant capacities are not: a limit under half a car
-below the plant's is the plant's own (as in :func:`evfab._plan_model.add_production_variables`)."""
+from evfab._plan_model import HALF_CAR, PlanInputs
 
 
 def capacity_values(d: PlanInputs, ix: object, m: Milp, sol: Solution) -> pd.DataFrame:
@@ -52,7 +48,7 @@ def capacity_values(d: PlanInputs, ix: object, m: Milp, sol: Solution) -> pd.Dat
     # exactly all of a plant to meet exactly its demand, one more car saves nothing, but the
     # LP at the plant's capacity may put its dual on the plant's row or on the demand's.
     p0, p1 = m.row_blocks["plant"]
-    row_upper[p0:p1] += _HALF_CAR
+    row_upper[p0:p1] += HALF_CAR
     lp = solve(
         dataclasses.replace(m, lower=[lower], upper=[upper], row_upper=[row_upper]), relax=True
     )
@@ -142,9 +138,9 @@ def _implied(
     for name in ("plant", "demand"):
         a, b = m.row_blocks.get(name, (0, 0))
         keep[a:b] = False
-    drop = one & keep & ~np.isfinite(row_lower) & (rhs >= limit - _HALF_CAR)
+    drop = one & keep & ~np.isfinite(row_lower) & (rhs >= limit - HALF_CAR)
     row_upper = np.where(drop, np.inf, row_upper)
     col_upper = col_upper.copy()
     bound = col_upper[q0:q1]
-    col_upper[q0:q1] = np.where(bound >= np.minimum(cap_of_q, q_demand) - _HALF_CAR, np.inf, bound)
+    col_upper[q0:q1] = np.where(bound >= np.minimum(cap_of_q, q_demand) - HALF_CAR, np.inf, bound)
     return row_upper, col_upper
