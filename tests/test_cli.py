@@ -110,6 +110,31 @@ def test_unknown_program_is_a_usage_error() -> None:
     assert "unknown program" in res.stderr
 
 
+def test_plan_of_one_program(tmp_path: Path) -> None:
+    res = run("plan", "xiaomi-2022", "-p", "nio-jac-line", "--json", "--out", str(tmp_path / "o"))
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["only_programs"] == ["nio-jac-line"]
+    assert {c["program"] for c in data["choices"]} == {"nio-jac-line"}
+    assert {u["plant"] for u in data["utilization"]} == {"jac-hefei"}
+    # The files keep the whole plan.
+    whole = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert whole["only_programs"] is None
+    assert {c["program"] for c in whole["choices"]} == {"nio-jac-line", "xiaomi-ev"}
+    assert whole["objective"] == data["objective"]
+    text = run("plan", "xiaomi-2022", "--program", "xiaomi-ev", "--no-alternatives")
+    assert text.returncode == 0, text.stderr
+    assert "Showing 1 of 2 programs (xiaomi-ev)" in text.stdout
+    assert "Why, for xiaomi-ev" in text.stdout and "nio-jac-line" not in text.stdout
+    assert "Costs of the whole plan" in text.stdout
+
+
+def test_plan_of_an_unknown_program_is_a_usage_error() -> None:
+    res = run("plan", "xiaomi-2022", "-p", "xiaomi-ev", "-p", "xiaomi-su7")
+    assert res.returncode == 2 and res.stdout == ""
+    assert "unknown program 'xiaomi-su7'" in res.stderr and "did you mean 'xiaomi-ev'" in res.stderr
+
+
 def test_schema_is_json_schema(tmp_path: Path) -> None:
     res = run("schema")
     schema = json.loads(res.stdout)

@@ -114,6 +114,36 @@ def test_capacity_value_is_the_dual_of_the_binding_plant() -> None:
     assert "60,000 of 80,000 cars cannot be built" in r.shortfalls["explanation"].iloc[0]
 
 
+def test_for_programs_narrows_the_tables_not_the_plan(xiaomi: evfab.Scenario) -> None:
+    whole = plan(evfab.compile(xiaomi), PlanOptions(alternatives=True))
+    nio = whole.for_programs(["nio-jac-line"])
+    assert set(nio.choices["program"]) == {"nio-jac-line"}
+    assert set(nio.production["program"]) == {"nio-jac-line"}
+    assert nio.production["cars"].sum() == 1_600_000
+    assert set(nio.utilization["plant"]) == {"jac-hefei"}
+    assert list(nio.offers["offer"]) == ["nio-jac"]
+    assert set(nio.alternatives["program"]) <= {"nio-jac-line"}
+    assert list(nio.explanations) == ["nio-jac-line"]
+    # The plan is the industry's: its cost and capacity values are unchanged.
+    assert nio.objective == whole.objective
+    assert nio.costs.equals(whole.costs)
+    assert nio.capacity_values.equals(whole.capacity_values)
+    # Both halves give back the whole.
+    xiaomi_ev = whole.for_programs(["xiaomi-ev"])
+    assert len(nio.choices) + len(xiaomi_ev.choices) == len(whole.choices)
+    assert len(nio.production) + len(xiaomi_ev.production) == len(whole.production)
+    assert whole.for_programs([]).choices.empty
+
+
+def test_for_programs_of_an_infeasible_plan_keeps_its_shortfalls() -> None:
+    r = plan(evfab.compile(evfab.loads(_two_programs_one_plant(min_fill=0.9))))
+    assert r.status is PlanStatus.INFEASIBLE
+    programs = sorted(set(r.shortfalls["program"]))
+    one = r.for_programs(programs[:1])
+    assert set(one.shortfalls["program"]) == set(programs[:1])
+    assert one.choices.empty and one.status is PlanStatus.INFEASIBLE
+
+
 def test_infeasible_min_fill_is_explained() -> None:
     s = evfab.loads(_two_programs_one_plant(min_fill=0.9))
     r = plan(evfab.compile(s))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -68,9 +69,23 @@ def _pivot_tables(
     return tables
 
 
-def print_plan(console: Console, world: World, r: PlanResult) -> None:
-    """Print a plan: status, chosen routes with reasons, production, utilization, costs, capacity values."""
+def print_plan(
+    console: Console, world: World, r: PlanResult, programs: Sequence[str] | None = None
+) -> None:
+    """Print a plan: status, chosen routes with reasons, production, utilization, costs, capacity values.
+
+    Args:
+        console: Where to print.
+        world: The compiled world the plan is for.
+        r: The plan.
+        programs: Only these programs' routes, production, plants and shortfalls (the
+            cost and capacity values stay the whole plan's); None for every program.
+    """
     cur = r.currency
+    n_shown = len(world.programs)
+    if programs is not None:
+        r = r.for_programs(programs)
+        n_shown = len(programs)
     head = Text.assemble(("Plan", "bold"), f" for {r.scenario} as of {world.as_of}: ")
     head.append(r.status.value, style="green" if r.status.value == "optimal" else "yellow")
     if r.ok:
@@ -87,6 +102,16 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
             style="dim",
         )
     )
+    if programs is not None:
+        console.print(
+            Text(
+                f"Showing {n_shown} of {len(world.programs)} programs ({', '.join(programs)}): "
+                "their routes, production, the plants they build at and their shortfalls. The "
+                "plan is the whole industry's, so its cost, the costs table and the capacity "
+                "values are the whole plan's.",
+                style="dim",
+            )
+        )
     if not r.ok:
         return
     ct = Table(
@@ -120,7 +145,7 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
                     f"! {row['route']} {w}", style="bold red" if "denied claim" in w else "magenta"
                 )
             )
-    if len(world.programs) <= MAX_WHY_PROGRAMS:
+    if n_shown <= MAX_WHY_PROGRAMS:
         for g, lines in r.explanations.items():
             console.print(Text(f"Why, for {g}:", style="bold"))
             for line in lines:
@@ -131,8 +156,9 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
         console.print(
             Text(
                 f"Why each route was chosen, and what the alternatives cost, is left out for "
-                f"{len(world.programs)} programs (more than {MAX_WHY_PROGRAMS}): `--json` gives "
-                "it as `explanations`, as does plan.json under `--out DIR`.",
+                f"{n_shown} programs (more than {MAX_WHY_PROGRAMS}): `--json` gives it as "
+                "`explanations`, as does plan.json under `--out DIR`; `--program ID` shows one "
+                "program's.",
                 style="dim",
             )
         )
@@ -163,7 +189,8 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
                 style="dim",
             )
         )
-    cost = Table(title=f"Costs ({cur})", title_justify="left", header_style="bold")
+    whole = " of the whole plan" if programs is not None else ""
+    cost = Table(title=f"Costs{whole} ({cur})", title_justify="left", header_style="bold")
     cost.add_column("category")
     cost.add_column("undiscounted", justify="right")
     cost.add_column("discounted", justify="right")
@@ -182,7 +209,7 @@ def print_plan(console: Console, world: World, r: PlanResult) -> None:
     )
     if len(vals):
         vt = Table(
-            title="Where one more car of capacity is worth most",
+            title="Where one more car of capacity is worth most" + whole,
             title_justify="left",
             header_style="bold",
         )
@@ -220,11 +247,22 @@ def print_shortfalls(console: Console, r: PlanResult) -> None:
         )
 
 
-def plan_json(r: PlanResult) -> dict[str, Any]:
-    """The plan as JSON-ready data (shape documented in docs/json.md)."""
+def plan_json(r: PlanResult, programs: Sequence[str] | None = None) -> dict[str, Any]:
+    """The plan as JSON-ready data (shape documented in docs/json.md).
 
+    Args:
+        r: The plan.
+        programs: Only these programs in the per-program tables (see
+            :meth:`~evfab.plan.PlanResult.for_programs`); None for every program.
+
+    Returns:
+        The plan's fields, with ``only_programs`` saying which programs it keeps.
+    """
+    if programs is not None:
+        r = r.for_programs(programs)
     return {
         "status": r.status.value,
+        "only_programs": list(programs) if programs is not None else None,
         "objective": r.objective if r.ok else None,
         "bound": r.bound if r.ok else None,
         "gap": r.gap if r.ok else None,

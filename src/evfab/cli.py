@@ -212,6 +212,15 @@ def plan_cmd(
             help="Price every alternative route by re-solving (default: only for small scenarios).",
         ),
     ] = None,
+    programs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--program",
+            "-p",
+            help="Show only this program's routes, production, plants and shortfalls "
+            "(repeatable). The whole industry is still planned; --out files keep every program.",
+        ),
+    ] = None,
 ) -> None:
     """Choose routes and allocate plant capacity over the horizon at least discounted cost."""
     from evfab._cli_solve import watching
@@ -222,6 +231,9 @@ def plan_cmd(
     if out_dir is not None:  # before the solve, which may take minutes
         probe_folder(out_dir)
     world = compile_world(s)
+    for g in programs or []:  # before the solve, which may take minutes
+        check_program(world, g)
+    shown = list(dict.fromkeys(programs)) if programs else None
     with watching(err, not json_out, world.currency) as live:
         result = plan(
             world,
@@ -245,9 +257,13 @@ def plan_cmd(
     extra = {"plan.json": payload.encode("utf-8")}
     with files_first(err, out_dir, lambda to: write_plan_outputs(world, result, to, extra)):
         if json_out:
-            sys.stdout.write(payload)
+            sys.stdout.write(
+                payload
+                if shown is None
+                else _io.dumps({**_envelope("plan", s), **plan_json(result, shown)})
+            )
         else:
-            print_plan(out, world, result)
+            print_plan(out, world, result, shown)
     _plan_or_fail(result)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -117,6 +117,53 @@ class PlanResult:
     def ok(self) -> bool:
         """True when a plan exists (optimal, or stopped at the time limit with one)."""
         return self.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
+
+    def for_programs(self, programs: Sequence[str]) -> PlanResult:
+        """The same plan, its tables narrowed to some programs (to read one in a large plan).
+
+        The plan is not re-solved: the programs still share capacity with every other, so
+        ``objective``, ``costs`` and ``capacity_values`` stay the whole plan's. ``offers``
+        keeps the offers the programs' chosen routes use, ``utilization`` the plants they
+        build at.
+
+        Args:
+            programs: Program ids to keep (unknown ids keep nothing).
+
+        Returns:
+            A PlanResult whose per-program tables hold only those programs.
+        """
+        keep = set(programs)
+
+        def rows(df: pd.DataFrame) -> pd.DataFrame:
+            if df.empty or "program" not in df.columns:
+                return df
+            return df[df["program"].isin(keep)].reset_index(drop=True)
+
+        choices = rows(self.choices)
+        production = rows(self.production)
+
+        def column(df: pd.DataFrame, name: str) -> list[str]:
+            return [str(x) for x in df[name].tolist()] if name in df.columns else []
+
+        used = {o for x in column(choices, "offers") for o in x.split(", ") if o}
+        plants = set(column(production, "plant")) | set(column(choices, "plant"))
+        offers = self.offers
+        if len(offers):
+            offers = offers[offers["offer"].isin(used)].reset_index(drop=True)
+        util = self.utilization
+        if len(util):
+            util = util[util["plant"].isin(plants)].reset_index(drop=True)
+        return replace(
+            self,
+            choices=choices,
+            offers=offers,
+            production=production,
+            unmet=rows(self.unmet),
+            utilization=util,
+            alternatives=rows(self.alternatives),
+            explanations={g: v for g, v in self.explanations.items() if g in keep},
+            shortfalls=rows(self.shortfalls),
+        )
 
 
 _empty = empty_frame
