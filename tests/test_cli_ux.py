@@ -152,6 +152,18 @@ def test_production_table_splits_its_years_rather_than_cutting_figures(tmp_path:
     assert "continued:" in res.stdout
 
 
+def test_an_unknown_program_of_a_large_industry_lists_a_few_ids(tmp_path: Path) -> None:
+    from evfab.generate import generate_yaml
+
+    f = tmp_path / "g.yaml"
+    f.write_text(generate_yaml(programs=40, plants=10, years=3, seed=0))
+    res = run("plan", str(f), "--program", "g400")
+    assert res.exit_code == 2
+    message = flat(res.stderr)
+    assert "did you mean 'g40'?" in message or "did you mean 'g4'?" in message
+    assert "g11 and 28 more (`evfab show` lists them)" in message and "g39" not in message
+
+
 # --- 2. hints name a file that exists, or how to get it -----------------------------------
 
 

@@ -17,6 +17,9 @@ from evfab._scenario import Scenario
 from evfab._world import World, entity_collections
 from evfab.rules import Route, derive_routes
 
+MAX_LISTED = 12
+"""Most ids an error about an unknown id lists."""
+
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for a mistyped id, as the scenario loader says it; else "".
@@ -36,9 +39,13 @@ def check_program(world: World, program: str | None) -> None:
     """
     if program is None or program in world.programs.index:
         return
-    known = list(world.programs.index)
+    known = [str(g) for g in world.programs.index]
+    # A generated industry has thousands of programs: a screenful of ids helps nobody.
+    listed = ", ".join(known[:MAX_LISTED])
+    if len(known) > MAX_LISTED:
+        listed += f" and {len(known) - MAX_LISTED:,} more (`evfab show` lists them)"
     raise typer.BadParameter(
-        f"unknown program {program!r}{did_you_mean(program, known)}; known: {', '.join(known)}",
+        f"unknown program {program!r}{did_you_mean(program, known)}; known: {listed}",
         param_hint="--program",
     )
 
