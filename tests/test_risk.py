@@ -475,6 +475,23 @@ def test_dormant_licence_starts_only_before_its_exit_deadline() -> None:
     row = summary(res)[BUY]
     assert abs(row["p_success"] - p) < 4 * se_p(p, n)
     assert row["sop_p90"] is None and row["sop_p50"] is not None
+    # Among the samples that start, P50 is the lead at which F(lead) = p / 2 (lead < 5.93).
+    lo, hi = lead[0], lead[2]
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if tri_cdf(mid, *lead) < 0.5 * p else (lo, mid)
+    expected = AS_OF + dt.timedelta(days=round(lo * DPM))
+    assert abs((row["sop_if_starts_p50"] - expected).days) <= 2, (row, expected)
+    assert row["sop_if_starts_p90"] < D(2022, 7, 1)  # every start beats the deadline
+
+
+def test_sop_if_it_starts_is_the_sop_when_a_route_always_starts() -> None:
+    _, res = sample(doc(), samples=5_000)
+    sure = [row for row in summary(res).values() if row["p_success"] == 1.0]
+    assert sure
+    for row in sure:
+        for q in ("p10", "p50", "p90"):
+            assert row[f"sop_if_starts_{q}"] == row[f"sop_{q}"]
 
 
 def test_reproducible_with_a_seed() -> None:

@@ -79,7 +79,7 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
         "#",
         "route",
         "P(starts)",
-        "SOP P10",
+        "SOP if it\nstarts: P10",
         "P50",
         "P90",
         "target",
@@ -99,9 +99,9 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
             str(i),
             f"{str(r['route']).replace('@', chr(10) + '@')}\n[dim]{r['program']}[/]",
             f"{r['p_success']:.0%}",
-            _ym(r["sop_p10"]),
-            _ym(r["sop_p50"]),
-            _ym(r["sop_p90"]),
+            _ym(r["sop_if_starts_p10"]),
+            _ym(r["sop_if_starts_p50"]),
+            _ym(r["sop_if_starts_p90"]),
             _ym(r["target_sop"]),
             Text(f"{on:.0%}", style="green" if on >= 0.8 else "yellow" if on >= 0.5 else "red"),
             money(float(r["expected_cost"])),
@@ -149,8 +149,10 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
         Text(
             "P(starts): all deals concluded, licences granted (while new licences are), dormant "
             "licences still alive, production allowed (contract manufacturing, agreement in force) "
-            "and SOP within the horizon; a percentile shown as 'never' falls among samples where "
-            "the route does not start; P(on time) = P(SOP <= target).",
+            "and SOP within the horizon; SOP P10/P50/P90 are among the samples where the route "
+            "starts ('never': it starts in none); P(on time) = P(SOP <= target). Cars: the "
+            "expected number (the mean over every sample, those without a start counting 0) "
+            "and the P10-P90 range.",
             style="dim",
         )
     )
@@ -175,8 +177,11 @@ def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]
         sub = sub.set_index("year")
         cells[i] = []
         for y in years:
-            p10, p50, p90 = (float(sub.at[y, f"{what}_p{q}"]) for q in (10, 50, 90))
-            lines = [f"{p50 / 1e3:,.0f}k", f"{p10 / 1e3:,.0f}-{p90 / 1e3:,.0f}k"]
+            p10, p90 = (float(sub.at[y, f"{what}_p{q}"]) for q in (10, 90))
+            # The mean, not the P50: with P(starts) near 50 % the median flips between 0 and
+            # the route's full volume from one seed to the next.
+            mean = float(sub.at[y, f"{what}_mean"])
+            lines = [f"{mean / 1e3:,.0f}k", f"{p10 / 1e3:,.0f}-{p90 / 1e3:,.0f}k"]
             if allocated:
                 lines.append(f"of {float(sub.at[y, 'demand']) / 1e3:,.0f}k")
             cells[i].append(lines)
@@ -188,9 +193,9 @@ def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]
     # table per block of years that fits keeps every cell whole.
     blocks = column_blocks(widths, len(str(len(rows))) + 3, console.width)
     title = (
-        "Cars built by year, capped by the cars allocated: P50 (P10-P90), of the allocation"
+        "Cars built by year, capped by the cars allocated: expected (P10-P90), of the allocation"
         if allocated
-        else "Cars available by year: P50 (P10-P90)"
+        else "Cars available by year: expected (P10-P90)"
     )
     for k, block in enumerate(blocks or [[]]):
         v = Table(
@@ -213,7 +218,7 @@ def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]
 
 
 def _dim_after_first(lines: list[str]) -> Text:
-    """A volume cell: P50, then the other lines dimmed."""
+    """A volume cell: the expected cars, then the other lines dimmed."""
     return Text(lines[0]).append("".join("\n" + x for x in lines[1:]), style="dim")
 
 

@@ -186,7 +186,14 @@ def summarise(
             variable = a.variable_cost / n
             pa = np.percentile(a.avail_keep[:n_keep], [10, 50, 90], axis=0, method="lower")
             pb = np.percentile(a.built_keep[:n_keep], [10, 50, 90], axis=0, method="lower")
-        p_success = float(np.searchsorted(srt, np.inf)) / n
+        started = int(np.searchsorted(srt, np.inf))
+        p_success = started / n
+        # Among the samples that start: an unconditional percentile near P(starts) flips
+        # between a date and "never" from one seed to the next (P50 at P(starts) 50 %).
+        if started:
+            c10, c50, c90 = srt[np.floor((started - 1) * np.array([0.1, 0.5, 0.9])).astype(np.intp)]
+        else:
+            c10 = c50 = c90 = np.inf
         items = _expected_fixed(world, r, comp, ecol, p_success, discount, modules)
         fixed_items.append(items)
         variables.append(variable)
@@ -199,6 +206,9 @@ def summarise(
                 "sop_p10": _date(world, p10),
                 "sop_p50": _date(world, p50),
                 "sop_p90": _date(world, p90),
+                "sop_if_starts_p10": _date(world, c10),
+                "sop_if_starts_p50": _date(world, c50),
+                "sop_if_starts_p90": _date(world, c90),
                 "target_sop": r.target_sop,
                 "p_on_target": float(np.searchsorted(srt, target, side="right")) / n,
                 "expected_cars": float(avail_mean.sum()),
