@@ -61,6 +61,9 @@ def print_comparison(
     console.print(line)
     if c.warnings:
         console.print(Text("! " + "; ".join(c.warnings), style="yellow"))
+    for side, p in (("before", c.plan_before), ("after", c.plan_after)):
+        _print_without_plan(console, side, p)
+    _print_costs(console, c)
     rt = Table(
         title=f"Routes whose state, earliest SOP, odds or cars changed ({len(c.routes)})",
         title_justify="left",
@@ -84,6 +87,12 @@ def print_comparison(
             _pair(r["cars_before"], r["cars_after"], ",.0f"),
         )
         why.append(f"  {i}. {_cell(r['why_after'])}")
+    rt.caption = (
+        "Routes at their nominal dates (the rules engine's); a change that moves only the odds "
+        "around those dates (a halt after a route's nominal grant) shows in the programs' "
+        "P(on time) below."
+    )
+    rt.caption_justify = "left"
     console.print(rt)
     if why:
         console.print("Why, after:\n" + "\n".join(why), highlight=False, soft_wrap=False)
@@ -138,7 +147,11 @@ def _routes_side(routes: str | None, odds: dict[str, float] | None) -> list[str]
         return ["-"]
     if routes == "":
         return ["(none)"]
-    return [f"{x} ({odds[x]:.0%})" if odds and x in odds else x for x in routes.split(", ")]
+    # Route ids break at their plant part, as in the routes table, not mid-word.
+    return [
+        (f"{x} ({odds[x]:.0%})" if odds and x in odds else x).replace("@", "\n@")
+        for x in routes.split(", ")
+    ]
 
 
 def _routes_pair(r: dict[str, Any]) -> str:
@@ -146,6 +159,58 @@ def _routes_pair(r: dict[str, Any]) -> str:
     before = _routes_side(r["routes_before"], r["route_odds_before"])
     after = _routes_side(r["routes_after"], r["route_odds_after"])
     return "\n".join(before if before == after else [*before, "->", *after])
+
+
+def _print_without_plan(console: Console, side: str, p: PlanResult) -> None:
+    """Say why a side has no plan (the shortfalls `evfab plan` gives), so that a change that
+    leaves one program infeasible does not hide the whole industry without a word."""
+    if p.ok:
+        return
+    console.print(
+        Text(
+            f"No plan {side}: {p.status.value}; every program's columns on that side are '-'.",
+            style="bold yellow",
+        )
+    )
+    for row in p.shortfalls.head(5).itertuples():
+        console.print(Text(f"  - {row.explanation}"))
+    if len(p.shortfalls) > 5:
+        console.print(Text(f"  ... {len(p.shortfalls) - 5} more: `evfab plan` lists them all"))
+    for g, lines in list(p.explanations.items())[:5]:
+        for line in lines:
+            console.print(Text(f"  - {g}: {line}", style="dim"))
+
+
+def _print_costs(console: Console, c: Comparison) -> None:
+    """The cost change by category, and the industry's cars built and unmet."""
+    costs = c.costs
+    if costs.empty:
+        return
+    t = Table(
+        title=f"Cost by category ({c.currency}, discounted)",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("category", "before", "after", "change"):
+        t.add_column(col, justify="left" if col == "category" else "right")
+    for r in records(costs):
+        ch = float(r["change"])
+        sign = "+" if ch > 0 else "-" if ch < 0 else ""
+        t.add_row(
+            str(r["category"]),
+            money(float(r["before"])),
+            money(float(r["after"])),
+            f"{sign}{money(abs(ch))}" if ch else "0",
+        )
+    console.print(t)
+    built = c.programs[["built_before", "built_after", "unmet_before", "unmet_after"]].sum()
+    console.print(
+        f"Industry: cars built {built['built_before']:,.0f} -> {built['built_after']:,.0f}, "
+        f"unmet {built['unmet_before']:,.0f} -> {built['unmet_after']:,.0f}. Per-car fees are "
+        "what newcomers pay licensed hosts: a cost to them, income to the hosts.",
+        highlight=False,
+    )
 
 
 COMPARE_FILES = ("compare_routes.csv", "compare_programs.csv", "comparison.json")
@@ -191,6 +256,7 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
         "before": {"scenario": c.before, **_plan_json(c.plan_before)},
         "after": {"scenario": c.after, **_plan_json(c.plan_after)},
         "cost_change": c.cost_change,
+        "costs": records(c.costs),
         "warnings": list(c.warnings),
         "routes": records(c.routes),
         "programs": records(c.programs),

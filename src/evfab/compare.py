@@ -20,10 +20,17 @@ re-plans within a sample: a route that starts late does not hand its cars to ano
 The risk runs use one seed: every duration and event draws from a stream made from the seed
 and its name (see :class:`evfab._risk_draws.Streams`), so what the two scenarios share is
 drawn alike and a difference in odds is the change's, not sampling noise.
+
+The plans are made alike too: an industry plan is rarely unique (programs can swap capacity
+and years at no cost), so the second plan is, among its equally cheap variants with the same
+deals, the one that moves the fewest cars from the first (:mod:`evfab._plan_near`). Without
+that, a scenario compared with itself, its programs listed in another order, showed 81 of
+200 programs "changed".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +144,10 @@ class Comparison:
         risk_samples: Samples of each risk run (0: the risk engine did not run).
         warnings: What makes the two plans' costs hard to compare (a different as_of,
             horizon or discount rate).
+
+    Routes are compared at their nominal dates (the rules engine's); a change that moves
+    only the odds around them (a halt that starts after a route's nominal grant date)
+    shows in the programs' risk figures, not in :attr:`routes`.
     """
 
     before: str
@@ -148,6 +159,28 @@ class Comparison:
     programs: pd.DataFrame
     risk_samples: int = 0
     warnings: tuple[str, ...] = ()
+
+    @property
+    def costs(self) -> pd.DataFrame:
+        """Discounted cost by category, before, after and the change (empty unless both
+        plans exist): who pays more under the change, and for what."""
+        cols = ["category", "before", "after", "change"]
+        if not (self.plan_before.ok and self.plan_after.ok):
+            return pd.DataFrame(columns=cols)
+        b = self.plan_before.costs.set_index("category")["discounted"]
+        a = self.plan_after.costs.set_index("category")["discounted"]
+        names = list(dict.fromkeys([*map(str, b.index), *map(str, a.index)]))
+        before = [float(b.get(x, 0.0)) for x in names]
+        after = [float(a.get(x, 0.0)) for x in names]
+        return pd.DataFrame(
+            {
+                "category": names,
+                "before": before,
+                "after": after,
+                "change": [y - x for x, y in zip(before, after, strict=True)],
+            },
+            columns=cols,
+        )
 
     @property
     def cost_change(self) -> float:
@@ -195,7 +228,9 @@ def compare(before: World, after: World, options: CompareOptions | None = None) 
         raise ValueError(f"the plans' currencies differ ({before.currency}, {after.currency})")
     routes_b, routes_a = derive_routes(before), derive_routes(after)
     plan_b = plan(before, opts.plan, routes=routes_b)
-    plan_a = plan(after, opts.plan, routes=routes_a)
+    # The second plan stays as near the first as its cost allows (see the module docstring).
+    near = dataclasses.replace(opts.plan, near=plan_b.production) if plan_b.ok else opts.plan
+    plan_a = plan(after, near, routes=routes_a)
     odds_b = _odds(before, routes_b, plan_b, opts)
     odds_a = _odds(after, routes_a, plan_a, opts)
     return Comparison(
@@ -243,7 +278,7 @@ def _route_changes(before: list[Route], after: list[Route]) -> pd.DataFrame:
         b, a = old.get(key), new.get(key)
         if b is not None and a is not None and _seen(b) == _seen(a):
             continue
-        why = None if a is None else (a.sop_driver if a.usable else "; ".join(a.why))
+        why = _why(b, a)
         rows.append(
             {
                 "program": key[0],
@@ -252,8 +287,8 @@ def _route_changes(before: list[Route], after: list[Route]) -> pd.DataFrame:
                 "state_after": None if a is None else _state(a),
                 "sop_before": None if b is None else b.earliest_sop,
                 "sop_after": None if a is None else a.earliest_sop,
-                "odds_before": None if b is None else b.success_probability,
-                "odds_after": None if a is None else a.success_probability,
+                "odds_before": _route_odds(b),
+                "odds_after": _route_odds(a),
                 "cars_before": None if b is None else _cars(b),
                 "cars_after": None if a is None else _cars(a),
                 "why_after": why,
@@ -276,16 +311,67 @@ def _state(r: Route) -> str:
     return "usable" if r.usable else "legal, not usable" if r.legal else "illegal"
 
 
-def _seen(r: Route) -> tuple[str, dt.date, float, float]:
+def _seen(r: Route) -> tuple[str, dt.date | None, float | None, float | None]:
     """What a comparison of routes looks at: state, earliest SOP, the chance of its deals
     and approvals, and the cars it can supply over the horizon (a policy that only changes
-    odds or capacity, such as a contract-manufacturing ban from a later year, shows there)."""
-    return _state(r), r.earliest_sop, round(r.success_probability, 9), _cars(r)
+    odds or capacity, such as a contract-manufacturing ban from a later year, shows there).
+    A route that cannot be used is compared by its state alone: its date is moot."""
+    odds = _route_odds(r)
+    return (
+        _state(r),
+        r.earliest_sop if r.usable else None,
+        None if odds is None else round(odds, 9),
+        _cars(r),
+    )
 
 
-def _cars(r: Route) -> float:
-    """Cars the route can supply over the horizon."""
-    return float(sum(r.capacity.values()))
+def _route_odds(r: Route | None) -> float | None:
+    """The chance that a usable route's deals and approvals go through (None otherwise:
+    an illegal route showed the 80 % of a deal it cannot use)."""
+    return r.success_probability if r is not None and r.usable else None
+
+
+def _cars(r: Route | None) -> float | None:
+    """Whole cars the route can supply over the horizon: 0 if it cannot be used (an illegal
+    route showed the 1,875,616 cars of its plant)."""
+    if r is None:
+        return None
+    return float(round(sum(r.capacity.values()))) if r.usable else 0.0
+
+
+def _why(b: Route | None, a: Route | None) -> str | None:
+    """Why the route is as it is after the change, worded for the change: the reason it is
+    not usable; what it was held back by before, if it is usable only now; the production
+    it loses to a ban or an agreement's end, if only its cars changed."""
+    if a is None:
+        return None
+    if not a.usable:
+        return "; ".join(a.why)
+    if b is not None and not b.usable:
+        return f"{a.sop_driver} (before: {'; '.join(b.why)})"
+    if b is not None and b.earliest_sop == a.earliest_sop and a.timing is not None:
+        new_off = [x for x in a.timing.off if b.timing is None or x not in b.timing.off]
+        if new_off:
+            return "no production " + ", ".join(_off_words(a, x) for x in new_off)
+        if _cars(b) == _cars(a) and _route_odds(b) != _route_odds(a):
+            return (
+                f"the chance that its deals and approvals go through: "
+                f"{b.success_probability:.0%} -> {a.success_probability:.0%}"
+            )
+    return a.sop_driver
+
+
+def _off_words(r: Route, span: tuple[dt.date | None, dt.date | None]) -> str:
+    """A span in which a route may not build, in words."""
+    start, end = span
+    assert r.timing is not None
+    if start is not None and start == r.timing.until:
+        return f"after its agreement ends on {start}"
+    if start is None:
+        when = f"until {end}" if end is not None else "over the whole horizon"
+    else:
+        when = f"from {start}" + (f" to {end}" if end is not None else "")
+    return f"{when} (contract manufacturing banned)"
 
 
 @dataclass(frozen=True)
@@ -337,10 +423,11 @@ def _per_program(p: PlanResult) -> dict[str, dict[str, Any]]:
     for g, rows in p.choices.groupby("program", sort=False):
         out.setdefault(str(g), {})["routes"] = ", ".join(sorted(map(str, rows["route"])))
         out[str(g)]["first_year"] = int(rows["first_year"].min())
+    # Whole cars: 567,394.999999 against 567,395 read as a change.
     for g, cars in p.production.groupby("program", sort=False)["cars"]:
-        out.setdefault(str(g), {})["built"] = float(cars.sum())
+        out.setdefault(str(g), {})["built"] = float(round(cars.sum()))
     for g, cars in p.unmet.groupby("program", sort=False)["cars"]:
-        out.setdefault(str(g), {})["unmet"] = float(cars.sum())
+        out.setdefault(str(g), {})["unmet"] = float(round(cars.sum()))
     return out
 
 

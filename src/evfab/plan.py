@@ -58,6 +58,11 @@ class PlanOptions:
         on_step: Called with a few words as the planner moves on after the solve
             ("capacity values ...", then "pricing alternative 3 of 12" before each
             re-solve), so that a caller can say what the wait is for.
+        near: A production table (program, route, year, cars), another plan's: among the
+            plans as cheap as the one found, with the same deals, return the one that
+            moves the fewest cars from it (see :mod:`evfab._plan_near`). An industry plan
+            is rarely unique, and without this two plans compared side by side differ in
+            programs a change does not touch.
     """
 
     time_limit: float | None = None
@@ -67,6 +72,7 @@ class PlanOptions:
     max_alternatives: int = 60
     progress: ProgressFn | None = field(default=None, compare=False)
     on_step: Callable[[str], None] | None = field(default=None, compare=False)
+    near: pd.DataFrame | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -238,6 +244,10 @@ def plan(
             timings,
             size,
         )
+    if opts.near is not None and len(m.q_route):
+        from evfab._plan_near import nearest, targets
+
+        sol = nearest(m, sol, targets(d, m, ready, opts.near))
     chosen, tables = write_back(d, ix, m, sol, ready)
     t4 = time.perf_counter()
     step = opts.on_step or (lambda _: None)
