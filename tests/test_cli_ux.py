@@ -218,6 +218,26 @@ def test_risk_out_that_cannot_be_written_fails_before_the_sampling(
     assert isinstance(res.exception, OutputError) and res.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("command", "name", "work"),
+    [
+        (["plan", "xiaomi-2022", "--json"], "timeline.png", "evfab.plan.plan"),
+        (["risk", "xiaomi-2022", "--json"], "sop_cdf.png", "evfab.risk.sample_routes"),
+        (["compare", "xiaomi-2022", "xiaomi-2022"], "comparison.json", "evfab.compare.compare"),
+    ],
+)
+def test_an_output_file_that_is_a_folder_fails_before_the_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], name: str, work: str
+) -> None:
+    # A review: the whole result was printed (a parseable JSON) before exit code 2.
+    monkeypatch.setattr(work, _boom)
+    (tmp_path / "o" / name).mkdir(parents=True)
+    res = run(*command, "--out", str(tmp_path / "o"))
+    assert isinstance(res.exception, OutputError), res.exception
+    assert res.stdout == ""
+    assert f"cannot write {tmp_path / 'o' / name}: it is a folder" in str(res.exception)
+
+
 def test_the_check_leaves_no_folder_behind_when_the_run_fails_later(tmp_path: Path) -> None:
     out = tmp_path / "new" / "deeper"
     res = run("risk", "xiaomi-2022", "--program", "nope", "--out", str(out))

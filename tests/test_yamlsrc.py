@@ -281,7 +281,9 @@ def test_values_keep_the_text_as_written() -> None:
     doc = parse_yaml(
         "a: yes\nb: 007\nc: 1.0e+3\nd: text\ne: 12\n{~: 1, yes: 2}: x\n", "x.yaml", strict=False
     )
-    assert doc.texts == {("a",): "yes", ("b",): "007", ("c",): "1.0e+3"}
+    # `yes` is text (as YAML 1.2 reads it), and 007 the number 7 (not octal).
+    assert doc.data["a"] == "yes" and doc.data["b"] == 7
+    assert doc.texts == {("b",): "007", ("c",): "1.0e+3"}
 
 
 def test_null_and_boolean_keys_keep_their_text() -> None:
@@ -502,3 +504,59 @@ def test_utf16_with_byte_order_mark_is_read(tmp_path: Path, minimal_text: str) -
     path = tmp_path / "utf16.yaml"
     path.write_bytes(minimal_text.encode("utf-16"))
     assert read_yaml(path).data["name"] == "minimal"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("060000", 60000),  # YAML 1.1: octal 24576
+        ("-012", -12),
+        ("0650000000", 650000000),  # YAML 1.1: 111,149,056
+        ("yes", "yes"),  # YAML 1.1: true, 1 as a number
+        ("No", "No"),
+        ("on", "on"),
+        ("true", True),
+        ("False", False),
+        ("1:30", "1:30"),  # YAML 1.1: 90
+        ("1e2", 100.0),  # YAML 1.1: text
+        ("-2.5E-3", -0.0025),
+        ("0x1F", 31),
+        ("1_000", 1000),
+        ("0", 0),
+        ("e5", "e5"),
+        ("'1e2'", "1e2"),  # quoted: text
+        ("'060000'", "060000"),
+    ],
+)
+def test_plain_scalars_read_as_yaml_1_2_reads_them(text: str, value: object) -> None:
+    got = parse_yaml(f"a: {text}\n", "f.yaml").data["a"]
+    assert got == value and type(got) is type(value)
+
+
+def test_a_bool_word_is_no_number_in_a_scenario(minimal_text: str) -> None:
+    bad = mutate(minimal_text, ("lost_margin: 50", "lost_margin: yes"))
+    with pytest.raises(evfab.ScenarioError) as err:
+        evfab.loads(bad, "f.yaml")
+    assert "lost_margin: expected a number, got 'yes'" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "space"),
+    [("  \u00a0 - {id: a}", "non-breaking space (U+00A0)"), ("b:\u3000 1", "full-width space")],
+)
+def test_an_odd_space_where_yaml_needs_a_plain_one_is_named(line: str, space: str) -> None:
+    (p,) = parse_problems(f"x: 1\nlist:\n  - {{id: b}}\n{line}\nc: 2\n")
+    assert p.line == 4 and space in p.message and "plain space" in p.message
+
+
+def test_an_odd_space_inside_a_value_is_left_alone() -> None:
+    doc = parse_yaml("name: Wang\u00a0Chuanfu\nnote: a - \u00a0b\n", "f.yaml")
+    assert doc.problems == () and doc.data["name"] == "Wang\u00a0Chuanfu"
+
+
+def test_a_device_or_a_folder_is_refused_with_a_located_problem(tmp_path: Path) -> None:
+    for path, why in (("/dev/zero", "it is a device or socket"), (str(tmp_path), "it is a folder")):
+        with pytest.raises(evfab.ScenarioError) as err:
+            read_yaml(path)
+        (p,) = err.value.problems
+        assert (p.file, p.line) == (path, 0) and why in p.message

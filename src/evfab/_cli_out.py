@@ -7,16 +7,16 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 
-from evfab._io import OutputError
+from evfab._io import OutputError, check_names
 
 
-def probe_folder(folder: Path) -> None:
+def probe_folder(folder: Path, names: Iterable[str] = ()) -> None:
     """Check that ``folder`` can take output files, before a command does its work.
 
     A solve of minutes followed by "cannot write" wastes the minutes, and would print the
@@ -26,10 +26,11 @@ def probe_folder(folder: Path) -> None:
 
     Args:
         folder: The ``--out`` folder.
+        names: The files the command may write there (or remove): none may be a folder.
 
     Raises:
-        OutputError: The folder is a file, or cannot be made or written (exit code 2), in
-            the words the writing itself would use.
+        OutputError: The folder is a file, or cannot be made or written, or one of the
+            files is a folder (exit code 2), in the words the writing itself would use.
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -50,6 +51,7 @@ def probe_folder(folder: Path) -> None:
         for path in reversed(made):
             with contextlib.suppress(OSError):  # something else put a file there meanwhile
                 path.rmdir()
+    check_names(folder, names)
 
 
 @contextmanager

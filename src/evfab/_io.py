@@ -104,6 +104,21 @@ def write_file(path: str | Path, text: str) -> Path:
     return target
 
 
+def check_names(folder: Path, names: Iterable[str]) -> None:
+    """Raise if a file to be written (or removed) in ``folder`` is in fact a folder.
+
+    Args:
+        folder: The output folder.
+        names: File names in it.
+
+    Raises:
+        OutputError: One of them is a folder (nothing was changed).
+    """
+    for name in names:
+        if (folder / name).is_dir():
+            raise OutputError(f"cannot write {folder / name}: it is a folder (move it away)")
+
+
 def write_files(
     folder: str | Path, files: dict[str, bytes], owned: Iterable[str] = ()
 ) -> list[Path]:
@@ -133,9 +148,7 @@ def write_files(
     except OSError as exc:
         raise _cannot(out, exc) from exc
     stale = sorted(set(owned) - set(files))
-    for name in [*files, *stale]:
-        if (out / name).is_dir():
-            raise OutputError(f"cannot write {out / name}: it is a folder (move it away)")
+    check_names(out, [*files, *stale])
     staged: list[tuple[Path, Path]] = []
     try:
         for name, data in files.items():

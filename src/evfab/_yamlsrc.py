@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,12 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 _Pair = tuple[yaml.Node, yaml.Node]
 _GROUP = re.compile(r"\d{3}")
 _LEADING = re.compile(r"[-+]?\d{1,3}")
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_STR_TAG = "tag:yaml.org,2002:str"
+_OCTAL_11 = re.compile(r"[-+]?0[0-7_]+")
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+")
+_EXPONENT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+")
 
 
 class _Lines:
@@ -205,6 +212,25 @@ class _Builder:
                 "remove the tag, the word starting with `!`",
             )
             return node.value if isinstance(node, yaml.ScalarNode) else None
+        # NOTE: PyYAML reads YAML 1.1, whose plain forms change a scenario's figures without
+        # a word: `060000` is octal 24576, `yes`/`no`/`on` are booleans (1 and 0 as numbers),
+        # `1:30` is 90, while `1e2` is text. They are read as YAML 1.2 reads them.
+        tag = node.tag
+        if tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
+            return node.value  # a number field then says "expected a number, got 'yes'"
+        if tag == _INT_TAG:
+            text = node.value
+            if _OCTAL_11.fullmatch(text):
+                return int(text.replace("_", ""), 10)
+            if ":" in text and _SEXAGESIMAL.fullmatch(text):
+                return text
+        elif (
+            tag == _STR_TAG
+            and not node.style
+            and ("e" in node.value or "E" in node.value)
+            and _EXPONENT.fullmatch(node.value)
+        ):
+            return float(node.value)
         try:
             value = construct(_SCALARS, node)
         except (ValueError, ArithmeticError, yaml.YAMLError):
@@ -369,6 +395,17 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, lines: _Lines, file: str) ->
                 "a scenario needs only a few levels; check for unclosed brackets",
             )
         why = explain(exc, lines.of)
+        spaced = _odd_space(text, why.line)
+        if spaced:
+            line, name = spaced
+            return Problem(
+                file,
+                line,
+                "",
+                f"not valid YAML: line {line} has a {name} where YAML needs a plain space",
+                "replace it with a plain space; it often comes with text pasted from a web "
+                "page or a word processor",
+            )
         hint = why.hint
         if why.line > 0 and any(c in _line_text(text, why.line) for c in "\x85\u2028\u2029"):
             hint = (
@@ -389,6 +426,35 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, lines: _Lines, file: str) ->
     return Problem(
         file, 0, "", f"not valid YAML: {exc}", "check indentation and quoting"
     )  # pragma: no cover
+
+
+_ODD_SPACES = {
+    "\u00a0": "non-breaking space (U+00A0)",
+    "\u2007": "figure space (U+2007)",
+    "\u202f": "narrow non-breaking space (U+202F)",
+    "\u3000": "full-width space (U+3000)",
+    "\u2009": "thin space (U+2009)",
+}
+# In the indent, or after the `:` of a key or the `-` of an item: where YAML's structure
+# needs a plain space and the odd one reads as part of a word.
+_ODD_SPACE_AT = re.compile(
+    "^[ \t]*[" + "".join(_ODD_SPACES) + "]|[:-][" + "".join(_ODD_SPACES) + "]", re.MULTILINE
+)
+
+
+def _odd_space(text: str, near: int) -> tuple[int, str] | None:
+    """The line of an odd space (a non-breaking space, say) where YAML needs a plain one,
+    within three lines of the line ``near`` a syntax error was found on, and the space's
+    name; None if there is none. The parser trips a line or two after it, calling it
+    something else."""
+    if not any(c in text for c in _ODD_SPACES):
+        return None
+    found = [(_Lines.at(text, m.start()), m.group(0)[-1]) for m in _ODD_SPACE_AT.finditer(text)]
+    if not found:
+        return None
+    line, char = min(found, key=lambda f: (abs(f[0] - near), f[0]))
+    # Far from the error, it is not its cause (a value may hold one: "Wang\u00a0Chuanfu").
+    return (line, _ODD_SPACES[char]) if abs(line - near) <= 3 else None
 
 
 def _line_text(text: str, line: int) -> str:
@@ -498,12 +564,21 @@ def read_yaml(path: Path | str, *, strict: bool = True) -> SourceDoc:
         ScenarioError: If the file cannot be read or parsed.
     """
     p = Path(path)
+
+    def cannot(why: str, hint: str = "check the path") -> ScenarioError:
+        return ScenarioError([Problem(str(path), 0, "", f"cannot read file: {why}", hint)])
+
     try:
+        mode = p.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise cannot("it is a folder", "give a scenario file in it")
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            # /dev/zero would be read until memory runs out. A pipe is read (`cat f.yaml |
+            # evfab validate /dev/stdin`), as other tools read it.
+            raise cannot("it is a device or socket, not a file", "give a scenario file")
         raw = p.read_bytes()
     except OSError as exc:
-        raise ScenarioError(
-            [Problem(str(path), 0, "", f"cannot read file: {exc.strerror}", "check the path")]
-        ) from None
+        raise cannot(str(exc.strerror or exc)) from None
     return parse_yaml(decode(raw, str(path)), str(path), strict=strict)
 
 

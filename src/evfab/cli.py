@@ -229,7 +229,9 @@ def plan_cmd(
 
     s = load(file)
     if out_dir is not None:  # before the solve, which may take minutes
-        probe_folder(out_dir)
+        from evfab._charts import PLAN_FILES
+
+        probe_folder(out_dir, PLAN_FILES)
     world = compile_world(s)
     for g in programs or []:  # before the solve, which may take minutes
         check_program(world, g)
@@ -312,7 +314,9 @@ def compare(
         raise typer.BadParameter("use 0 (no risk runs) or at least 100", param_hint="--samples")
     s_before, s_after = _load_all(before, after)
     if out_dir is not None:  # before the plans and risk runs
-        probe_folder(out_dir)
+        from evfab._report_compare import COMPARE_FILES
+
+        probe_folder(out_dir, COMPARE_FILES)
     if s_before.currency != s_after.currency:
         raise typer.BadParameter(
             f"it counts money in {s_after.currency}, the base in {s_before.currency} "
@@ -425,7 +429,9 @@ def risk(
 
     s = load(file)
     if out_dir is not None:  # before the sampling (and the plan, with --plan)
-        probe_folder(out_dir)
+        from evfab._charts import RISK_FILES
+
+        probe_folder(out_dir, RISK_FILES)
     world = compile_world(s)
     check_program(world, program)
     picked, allocation, modules = risk_routes(world, file, program, route, use_plan)
