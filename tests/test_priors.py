@@ -6,6 +6,7 @@ a month is 365.25 / 12 days.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ import yaml
 
 import evfab
 from conftest import MINIMAL
-from evfab.priors import calibrate, fit, left_out
+from evfab.priors import APPLIED, PRIOR_USE, PRIORS, calibrate, fit, in_use, left_out
 
 
 def test_fit_single_case() -> None:
@@ -114,7 +115,7 @@ def test_calibrating_nothing_says_so_and_how_to_add_history() -> None:
     text = console.export_text()
     assert text.startswith("Nothing to fit: minimal has no `history` of observed cases.")
     assert "add a `history` section" in text and "sources: [nio-jac-agreement]" in text
-    assert "Duration priors fitted" not in text and "Priors in use" in text
+    assert "Duration priors fitted" not in text and "Priors evfab ships" in text
     d: dict[str, Any] = yaml.safe_load(MINIMAL)
     d["history"] = [
         {
@@ -131,3 +132,134 @@ def test_calibrating_nothing_says_so_and_how_to_add_history() -> None:
     text = console.export_text()
     assert "none of the 1 cases in minimal's `history` can be used" in text
     assert "open: no end date" in text
+
+
+def test_only_the_priors_an_engine_applies_are_in_use() -> None:
+    assert {"contract_manufacturing", "acquisition_licence", "licence_application"} == APPLIED
+    assert set(PRIORS) > APPLIED and set(PRIOR_USE) == set(PRIORS)
+    assert all(PRIOR_USE[k].startswith("reference only") for k in set(PRIORS) - APPLIED)
+
+
+def test_engines_draw_on_no_prior_outside_applied(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Guards the claim `evfab calibrate` makes: if an engine starts drawing on another
+    # prior, APPLIED (and the calibrate output) must say so.
+    import evfab._policy as policy
+    import evfab._world_tables as tables
+
+    drawn: set[str] = set()
+    real = policy.prior_duration
+
+    def recording(kind: str) -> Any:
+        drawn.add(kind)
+        return real(kind)
+
+    monkeypatch.setattr(tables, "prior_duration", recording)
+    monkeypatch.setattr(policy, "prior_duration", recording)
+    d: dict[str, Any] = yaml.safe_load(MINIMAL)
+    for o in d["offers"]:
+        o.pop("lead_months", None)
+    for name in ("china-ev", "xiaomi-2022"):
+        evfab.routes(evfab.load(name))
+    evfab.routes(evfab.loads(yaml.safe_dump(d, sort_keys=False)))
+    assert drawn and drawn <= APPLIED | {"negotiation"}
+    # The review time no policy period sets is the licence_application prior.
+    review = policy._POLICY_DEFAULTS["review_months"]
+    assert (review.min, review.mode, review.max) == PRIORS["licence_application"]
+
+
+def _calibrate_json(name: str) -> dict[str, Any]:
+    from typer.testing import CliRunner
+
+    from evfab.cli import app
+
+    res = CliRunner().invoke(app, ["calibrate", name, "--json"])
+    assert res.exit_code == 0, res.output
+    out: dict[str, Any] = json.loads(res.stdout)
+    return out
+
+
+def test_calibrate_json_lists_own_plant_and_acquisition_delivery_as_reference() -> None:
+    out = _calibrate_json("china-ev")
+    # `in_use` is "the priors evfab applies": it listed all five.
+    assert set(out["in_use"]) == APPLIED
+    assert set(out["reference"]) == {"own_plant", "acquisition_delivery"}
+    # The fitted numbers are unchanged, and every shipped prior is in one of the two.
+    assert {k: tuple(v) for k, v in (out["in_use"] | out["reference"]).items()} == PRIORS
+    flags = {p["kind"]: p["in_use"] for p in out["priors"]}
+    assert flags == {
+        "contract_manufacturing": True,
+        "acquisition_licence": True,
+        "acquisition_delivery": False,
+        "own_plant": False,
+        "licence_application": True,
+    }
+    assert all(p["use"] == PRIOR_USE[p["kind"]] for p in out["priors"])
+    plant = next(p for p in out["priors"] if p["kind"] == "own_plant")
+    assert (plant["min"], plant["mode"], plant["max"]) == (8.8, 11.7, 17.6)
+    # Without history: no fit, the same two lists.
+    bare = _calibrate_json("xiaomi-2022")
+    assert bare["priors"] == [] and set(bare["in_use"]) == APPLIED
+    assert set(bare["reference"]) == {"own_plant", "acquisition_delivery"}
+
+
+def _calibration_text(s: evfab.Scenario) -> str:
+    from rich.console import Console
+
+    from evfab._report_risk import print_calibration
+
+    console = Console(width=200, record=True)
+    print_calibration(console, s, calibrate(s))
+    return console.export_text()
+
+
+def _row(text: str, kind: str) -> str:
+    return next(line for line in text.splitlines() if f" {kind} " in line)
+
+
+def test_calibrate_text_says_which_priors_are_applied() -> None:
+    text = _calibration_text(evfab.load("china-ev"))
+    for kind in ("own_plant", "acquisition_delivery"):
+        assert _row(text, kind).rstrip(" │").endswith("no: reference only")
+    for kind in APPLIED:
+        assert _row(text, kind).rstrip(" │").endswith("yes")
+    # The footnote names the applied three and the two that are only a reference.
+    flat = " ".join(text.split())  # the footnote wraps
+    assert "evfab applies three priors" in flat
+    assert "own_plant and acquisition_delivery are applied by no engine" in flat
+    assert "contract manufacturing leads, licence transfers after a purchase" not in flat
+
+
+def test_calibrate_text_gives_the_applied_numbers_when_a_fit_differs() -> None:
+    d: dict[str, Any] = yaml.safe_load(MINIMAL)
+    d["history"] = [
+        {
+            "id": "lic",
+            "company": "newco",
+            "kind": "licence_application",
+            "start": "2019-01-01",
+            "end": "2020-01-01",
+            "sources": ["s1"],
+        },
+        {
+            "id": "plant",
+            "company": "newco",
+            "kind": "own_plant",
+            "start": "2019-01-01",
+            "end": "2020-01-01",
+            "sources": ["s1"],
+        },
+    ]
+    s = evfab.loads(yaml.safe_dump(d, sort_keys=False))
+    lic, plant = calibrate(s)
+    assert not in_use(lic) and not in_use(plant)
+    text = _calibration_text(s)
+    assert _row(text, "licence_application").rstrip(" │").endswith("no: applies 12.1/16.1/24.1")
+    assert _row(text, "own_plant").rstrip(" │").endswith("no: reference only")
+
+
+def test_nothing_to_fit_lists_the_priors_with_what_is_in_use() -> None:
+    text = _calibration_text(evfab.loads(MINIMAL))
+    assert "Priors evfab ships (months), unchanged" in text
+    assert _row(text, "own_plant").rstrip().endswith("no: reference only")
+    assert _row(text, "licence_application").rstrip().endswith("yes")
+    assert "own_plant and acquisition_delivery are applied by no engine" in " ".join(text.split())

@@ -22,7 +22,15 @@ from evfab._report import STATUS_STYLE, status_text
 from evfab._scenario import CaseKind, Scenario
 from evfab._world import World
 from evfab._yamlsrc import read_yaml
-from evfab.priors import PRIOR_SOURCE_ID, PRIORS, Prior, left_out
+from evfab.priors import (
+    APPLIED,
+    NEGOTIATION,
+    PRIOR_SOURCE_ID,
+    PRIORS,
+    Prior,
+    in_use,
+    left_out,
+)
 from evfab.risk import RiskResult
 
 
@@ -266,8 +274,6 @@ def print_calibration(console: Console, s: Scenario, fitted: list[Prior]) -> Non
     for col in ("route kind", "cases used", "observed", "min", "mode", "max", "claims", "in use"):
         t.add_column(col, justify="right" if col in ("min", "mode", "max") else "left")
     for p in fitted:
-        in_use = PRIORS.get(p.kind)
-        same = in_use is not None and tuple(in_use) == (p.min, p.mode, p.max)
         t.add_row(
             p.kind,
             "\n".join(p.cases),
@@ -276,18 +282,36 @@ def print_calibration(console: Console, s: Scenario, fitted: list[Prior]) -> Non
             f"{p.mode:g}",
             f"{p.max:g}",
             status_text(p.status),
-            Text("yes" if same else f"no: {in_use}", style="green" if same else "yellow"),
+            _in_use_text(p.kind, in_use(p)),
         )
     console.print(t)
     for case, reason in left_out(s).items():
         console.print(Text(f"case {case} left out: {reason}", style="dim"))
-    console.print(
-        Text(
-            "These priors are the defaults when a scenario gives no duration: contract manufacturing leads, "
-            "licence transfers after a purchase, and licence review times (see evfab.priors).",
-            style="dim",
-        )
-    )
+    console.print(Text(_PRIORS_NOTE, style="dim"))
+
+
+def _in_use_text(kind: str, same: bool) -> Text:
+    """The "in use" cell: yes, the numbers applied instead, or reference only."""
+    if kind not in APPLIED:
+        # own_plant and acquisition_delivery: shipped and fitted, but no engine draws on them.
+        return Text("no: reference only", style="cyan")
+    if same:
+        return Text("yes", style="green")
+    lo, mid, hi = PRIORS[kind]
+    return Text(f"no: applies {lo:g}/{mid:g}/{hi:g}", style="yellow")
+
+
+_PRIORS_NOTE = (
+    "evfab applies three priors where a scenario leaves a duration unset: contract_manufacturing "
+    "to a contract-manufacturing offer's lead (lead_months), acquisition_licence to the licence "
+    "transfer after a purchase (transfer_months) and licence_application to a licence review "
+    "where no policy period sets review_months; other offers' leads take a "
+    f"{'/'.join(f'{m:g}' for m in NEGOTIATION)}-month negotiation assumption. own_plant and "
+    "acquisition_delivery are applied by no engine (a plant phase gives its own ready date or "
+    "build months): they are a reference to compare a scenario's own plant build times and "
+    "purchase-to-first-cars times with (see evfab.priors)."
+)
+"""Footnote of ``evfab calibrate``: which priors are applied, and to what."""
 
 
 def _print_nothing_to_fit(console: Console, s: Scenario) -> None:
@@ -313,16 +337,17 @@ def _print_nothing_to_fit(console: Console, s: Scenario) -> None:
         markup=False,
     )
     t = Table(
-        title="Priors in use (months), unchanged",
+        title="Priors evfab ships (months), unchanged",
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
     )
-    for col in ("route kind", "min", "mode", "max"):
-        t.add_column(col, justify="left" if col == "route kind" else "right")
+    for col in ("route kind", "min", "mode", "max", "in use"):
+        t.add_column(col, justify="right" if col in ("min", "mode", "max") else "left")
     for kind, (lo, mid, hi) in PRIORS.items():
-        t.add_row(kind, f"{lo:g}", f"{mid:g}", f"{hi:g}")
+        t.add_row(kind, f"{lo:g}", f"{mid:g}", f"{hi:g}", _in_use_text(kind, True))
     console.print(t)
+    console.print(Text(_PRIORS_NOTE, style="dim"))
 
 
 _MONTH_ONLY = re.compile(r"^(\d{4})-(\d{1,2})$")

@@ -485,21 +485,14 @@ def calibrate(
 ) -> None:
     """Fit duration priors per route kind from observed cases; compare with the priors in use."""
     from evfab._report_risk import print_calibration
-    from evfab.priors import PRIORS
     from evfab.priors import calibrate as fit_priors
+    from evfab.priors import calibration_fields
 
     s = load(file)
     fitted = fit_priors(s)
     if json_out:
-        sys.stdout.write(
-            _io.dumps(
-                {
-                    **_envelope("calibration", s),
-                    "priors": fitted,
-                    "in_use": {k: list(v) for k, v in PRIORS.items()},
-                }
-            )
-        )
+        # `in_use` lists only the priors an engine applies; the others are `reference`.
+        sys.stdout.write(_io.dumps({**_envelope("calibration", s), **calibration_fields(fitted)}))
         return
     print_calibration(out, s, fitted)
 

@@ -28,6 +28,14 @@ backtest at that date see its own future.
 With one case a prior's spread is only 0.75x-1.5x of it: read such a prior as a
 placeholder to be replaced by the scenario's own durations.
 
+Only three priors are applied (:data:`APPLIED`): contract_manufacturing to a
+contract-manufacturing offer without ``lead_months``, acquisition_licence to a purchase
+without ``transfer_months`` and licence_application to licence reviews where no policy
+period sets ``review_months``. own_plant and acquisition_delivery stand in for nothing: a
+plant phase must give its ``ready`` date or build ``months``, and an acquisition's first
+cars follow from its steps. They are a reference to compare a scenario's own durations
+with (:data:`PRIOR_USE`).
+
 ``NEGOTIATION`` (3 / 6 / 12 months, an assumption: no case dates the talks themselves) is
 the default lead time of umbrella, stake, purchase, build and application offers.
 """
@@ -35,8 +43,9 @@ the default lead time of umbrella, stake, purchase, build and application offers
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from statistics import median
+from typing import Any
 
 from evfab._scenario import STATUS_RANK, CaseKind, Scenario, Status
 
@@ -74,6 +83,27 @@ PRIORS: dict[str, tuple[float, float, float]] = {
     "licence_application": (12.1, 16.1, 24.1),
 }
 """Fitted priors (min, mode, max months) by route kind, as ``evfab calibrate`` prints them."""
+
+APPLIED: frozenset[str] = frozenset(
+    {"contract_manufacturing", "acquisition_licence", "licence_application"}
+)
+"""The priors an engine applies when a scenario leaves a duration unset (the rest of
+:data:`PRIORS` is a reference only)."""
+
+PRIOR_USE: dict[str, str] = {
+    "contract_manufacturing": "lead time of a contract-manufacturing offer without lead_months",
+    "acquisition_licence": "licence transfer after a purchase without transfer_months",
+    "acquisition_delivery": (
+        "reference only: compare with the time from purchase to first cars of a scenario's "
+        "acquisition routes"
+    ),
+    "own_plant": (
+        "reference only: compare with a scenario's own plant build times (a plant phase "
+        "gives its ready date or build months)"
+    ),
+    "licence_application": "licence review time where no policy period sets review_months",
+}
+"""What each prior of :data:`PRIORS` stands in for, or that it is a reference only."""
 
 NEGOTIATION: tuple[float, float, float] = (3.0, 6.0, 12.0)
 """Default negotiation lead of non-contract offers, months (an assumption)."""
@@ -163,3 +193,37 @@ def left_out(s: Scenario) -> dict[str, str]:
         elif denied:
             out[c.id] = f"rests on a denied claim: {', '.join(denied)}"
     return out
+
+
+def in_use(p: Prior) -> bool:
+    """Whether evfab applies this very prior: its kind is :data:`APPLIED` and the
+    constant in :data:`PRIORS` equals the fit.
+
+    Args:
+        p: A fitted prior.
+
+    Returns:
+        True when a scenario leaving this kind's duration unset gets these numbers.
+    """
+    return p.kind in APPLIED and PRIORS.get(p.kind) == (p.min, p.mode, p.max)
+
+
+def calibration_fields(fitted: list[Prior]) -> dict[str, Any]:
+    """The fields of ``evfab calibrate --json`` after the envelope.
+
+    Args:
+        fitted: What :func:`calibrate` returned.
+
+    Returns:
+        ``priors`` (each fitted prior, with ``in_use`` as :func:`in_use` and ``use`` from
+        :data:`PRIOR_USE`), ``in_use`` (the priors evfab applies, ``{kind: [min, mode,
+        max]}``) and ``reference`` (the other priors of :data:`PRIORS`, applied by no engine,
+        in the same shape).
+    """
+    return {
+        "priors": [
+            asdict(p) | {"in_use": in_use(p), "use": PRIOR_USE.get(p.kind, "")} for p in fitted
+        ],
+        "in_use": {k: list(v) for k, v in PRIORS.items() if k in APPLIED},
+        "reference": {k: list(v) for k, v in PRIORS.items() if k not in APPLIED},
+    }

@@ -1,0 +1,267 @@
+"""Tests of the PNG charts (:mod:`evfab._charts`): what they draw, not how it looks.
+
+The risk charts are checked on hand-made :class:`~evfab.risk.RiskResult` objects (their
+curves and ids chosen to exercise one thing each); the plan charts on the bundled
+``xiaomi-2022`` plan, where Nio's line already produces on ``as_of``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex, to_rgba
+from matplotlib.dates import date2num
+
+import evfab
+from evfab._charts import (
+    MAX_CHART_ROUTES,
+    sop_cdf_chart,
+    sop_cdf_figure,
+    sop_curves,
+    timeline_figure,
+    utilization_figure,
+    volume_fan_chart,
+    volume_fan_figure,
+)
+from evfab.plan import PlanOptions, PlanResult, plan
+from evfab.risk import RiskResult
+
+AS_OF = dt.date(2024, 1, 1)
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _risk(rows: list[tuple[str, str, np.ndarray, float]]) -> RiskResult:
+    """A risk result of ``(program, route, SOP samples in days, P(on target))`` rows.
+
+    Every route's target is 2025-01-01 and its volumes a flat 1,000 cars a year.
+    """
+    summary = pd.DataFrame(
+        {
+            "program": [r[0] for r in rows],
+            "route": [r[1] for r in rows],
+            "target_sop": [dt.date(2025, 1, 1)] * len(rows),
+            "p_on_target": [r[3] for r in rows],
+            "warnings": [[] for _ in rows],
+        }
+    )
+    stats = ("available", "built")
+    volumes = pd.DataFrame(
+        [
+            {"program": g, "route": r, "year": y, "demand": 1000.0}
+            | {f"{s}_{q}": 1000.0 for s in stats for q in ("p10", "p50", "p90", "mean")}
+            for g, r, _, _ in rows
+            for y in (2024, 2025, 2026)
+        ]
+    )
+    return RiskResult(
+        scenario="test",
+        samples=100,
+        seed=0,
+        summary=summary,
+        volumes=volumes,
+        sop_samples={RiskResult.key(g, r): np.sort(d) for g, r, d, _ in rows},
+        drivers={},
+        seconds=0.0,
+        as_of=AS_OF,
+    )
+
+
+def _days(start: int) -> np.ndarray:
+    """100 SOP samples from ``start`` days on, one a day."""
+    return np.arange(start, start + 100, dtype=np.float64)
+
+
+def _curve_lines(fig: Any) -> list[Any]:
+    """The SOP curves of a chart: its labelled lines (target diamonds have no label)."""
+    return [ln for ln in fig.axes[0].get_lines() if not ln.get_label().startswith("_")]
+
+
+def _diamonds(fig: Any) -> list[Any]:
+    return [ln for ln in fig.axes[0].get_lines() if ln.get_marker() == "D"]
+
+
+def test_routes_with_the_same_samples_share_one_curve_labelled_with_all_of_them() -> None:
+    # Two programs of one company with the same route id and recipe (identical samples),
+    # and two different route ids that both start on as_of for sure.
+    sure = np.zeros(100)
+    res = _risk(
+        [
+            ("g0", "partner:cm@partner:p1", _days(100), 0.9),
+            ("g0", "own:bev@own:p2", sure, 1.0),
+            ("g1", "partner:cm@partner:p1", _days(100), 0.9),
+            ("g1", "own:bev@own:p3", sure, 1.0),
+            ("g1", "apply:x@own:p2", _days(300), 0.2),
+        ]
+    )
+    curves = sop_curves(res)
+    assert [[k for k, _, _ in c["members"]] for c in curves] == [[1, 3], [2, 4], [5]]
+    assert curves[0]["label"] == "1, 3. partner:cm@partner:p1 (g0, g1)"
+    assert curves[1]["label"] == "2. own:bev@own:p2 (g0)\n4. own:bev@own:p3 (g1)"
+    fig = sop_cdf_figure(res)
+    try:
+        lines = _curve_lines(fig)
+        # Each distinct curve once (the old chart drew five, two pairs exactly on top).
+        assert [ln.get_label() for ln in lines] == [c["label"] for c in curves]
+        legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert legend == [c["label"] for c in curves]
+        assert "5 routes share 3 distinct curves" in fig.axes[0].get_title()
+    finally:
+        plt.close(fig)
+    assert sop_cdf_chart(res)[:8] == PNG
+
+
+def test_shared_curve_marks_each_distinct_target_once() -> None:
+    res = _risk([("g0", "r@p", _days(100), 0.9), ("g1", "r@p", _days(100), 0.9)])
+    res.summary.loc[1, "target_sop"] = dt.date(2025, 6, 1)
+    res.summary.loc[1, "p_on_target"] = 1.0
+    (curve,) = sop_curves(res)
+    assert curve["targets"] == [(dt.date(2025, 1, 1), 0.9), (dt.date(2025, 6, 1), 1.0)]
+    fig = sop_cdf_figure(res)
+    try:
+        assert len(_diamonds(fig)) == 2
+    finally:
+        plt.close(fig)
+
+
+def _twenty_distinct() -> RiskResult:
+    return _risk([(f"g{i}", f"r{i}@p{i}", _days(10 * i), 0.5) for i in range(MAX_CHART_ROUTES + 3)])
+
+
+def test_no_two_curves_or_target_markers_look_alike() -> None:
+    fig = sop_cdf_figure(_twenty_distinct())
+    try:
+        lines = _curve_lines(fig)
+        assert len(lines) == MAX_CHART_ROUTES
+        colours = [to_hex(ln.get_color()) for ln in lines]
+        # tab10 repeated itself from the eleventh curve on.
+        assert len(set(colours)) == len(lines)
+        looks = {(to_hex(ln.get_color()), ln.get_linestyle()) for ln in lines}
+        assert len(looks) == len(lines)
+        marks = {(to_hex(d.get_color()), to_rgba(d.get_markerfacecolor())) for d in _diamonds(fig)}
+        assert len(marks) == len(lines)
+    finally:
+        plt.close(fig)
+
+
+def test_target_markers_at_p_one_and_zero_stay_inside_the_frame() -> None:
+    # One route certain to start on as_of (its diamond at P = 1), one that never starts
+    # (P = 0), one with its target at the first sample.
+    res = _risk(
+        [
+            ("g0", "sure@p", np.zeros(100), 1.0),
+            ("g1", "never@p", np.full(100, np.inf), 0.0),
+            ("g2", "some@p", _days(366), 0.01),
+        ]
+    )
+    fig = sop_cdf_figure(res)
+    try:
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        box = ax.get_window_extent()
+        for d in _diamonds(fig):
+            x, y = ax.transData.transform((date2num(d.get_xdata()[0]), d.get_ydata()[0]))
+            half = d.get_markersize() * fig.dpi / 72 / 2 + d.get_markeredgewidth()
+            assert box.y0 <= y - half and y + half <= box.y1, d.get_ydata()
+            assert box.x0 <= x - half and x + half <= box.x1, d.get_xdata()
+    finally:
+        plt.close(fig)
+
+
+def test_volume_fan_titles_keep_the_whole_route_id() -> None:
+    long = "partner:bluepark-cobrand-with-a-very-long-offer-id@partner:bjev-changzhou-plant-two"
+    res = _risk(
+        [("xiaomi-ev", long, _days(0), 1.0), ("nio", "partner:nio-jac@partner:jac", _days(0), 1.0)]
+    )
+    fig = volume_fan_figure(res)
+    try:
+        titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+        assert len(titles) == 2
+        for title, (program, route) in zip(
+            titles, [("xiaomi-ev", long), ("nio", "partner:nio-jac@partner:jac")], strict=True
+        ):
+            # Wrapping breaks lines but drops no character of the id (it was cut at 48).
+            assert route in title.replace("\n", "") and title.endswith(program)
+            assert all(len(line) <= 44 for line in title.splitlines())
+        assert titles[1] == "2. partner:nio-jac\n@partner:jac\nnio"
+    finally:
+        plt.close(fig)
+    assert volume_fan_chart(res)[:8] == PNG
+
+
+@functools.cache
+def _xiaomi() -> tuple[evfab.World, PlanResult]:
+    world = evfab.compile(evfab.load("xiaomi-2022"))
+    return world, plan(world, PlanOptions(alternatives=False, capacity_values=False))
+
+
+def test_timeline_legend_names_every_marker_drawn() -> None:
+    # The programs are drawn by demand: xiaomi-ev first, whose chosen route needs no deal.
+    # Only the first program's markers were labelled, so "deal in force" (Nio's contract)
+    # was drawn but missing from the legend.
+    world, result = _xiaomi()
+    fig = timeline_figure(world, result)
+    try:
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == [
+            "target SOP",
+            "earliest SOP (chosen route)",
+            "deal in force (above the row)",
+            "as of 2022-08-26",
+            "production (height ~ cars per year)",
+        ]
+    finally:
+        plt.close(fig)
+
+
+def test_timeline_markers_on_as_of_are_not_cut_by_the_frame() -> None:
+    # Nio's line produces from as_of: its target and earliest SOP are on as_of, where the
+    # bars stuck the x-axis's left end, cutting both markers in half.
+    world, result = _xiaomi()
+    fig = timeline_figure(world, result)
+    try:
+        ax = fig.axes[0]
+        left, right = ax.get_xlim()
+        xs = [
+            date2num(x)
+            for ln in ax.get_lines()
+            if ln.get_marker() not in ("None", "", None)
+            for x in ln.get_xdata()
+        ]
+        as_of = date2num(world.as_of)
+        assert as_of in xs and left < min(xs) and max(xs) < right
+        # 3 % of the span is room for a marker of 11 points on a 10-inch chart.
+        assert (min(xs) - left) / (right - left) >= 0.02
+    finally:
+        plt.close(fig)
+
+
+def test_utilization_tells_no_capacity_from_none_used_and_text_stays_readable() -> None:
+    # Yizhuang has no capacity before 2024; Jac-Hefei is 83 % used from 2024.
+    _, result = _xiaomi()
+    fig = utilization_figure(result)
+    try:
+        ax = fig.axes[0]
+        (im,) = ax.get_images()
+        bad = to_hex(im.get_cmap().get_bad())
+        assert bad != to_hex(im.get_cmap()(0.0)) and bad != "#ffffff"
+        assert "grey: no capacity that year" in ax.get_xlabel()
+        dark = [t for t in ax.texts if t.get_text() in ("83%", "100%")]
+        assert dark and all(to_hex(t.get_color()) == "#ffffff" for t in dark)
+        pale = [t for t in ax.texts if t.get_text() == "30%"]
+        assert pale and all(to_hex(t.get_color()) == "#000000" for t in pale)
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_risk_charts_of_few_routes(n: int) -> None:
+    res = _risk([(f"g{i}", f"r{i}@p", _days(0), 1.0) for i in range(n)])
+    assert sop_cdf_chart(res)[:8] == PNG
+    assert volume_fan_chart(res)[:8] == PNG
