@@ -82,10 +82,13 @@ def test_the_table_says_what_its_odds_mean(halted: Any) -> None:
     console = Console(width=120, record=True)
     print_comparison(console, halted)
     text = " ".join(console.export_text().split())
-    for header in ("routes used (P(on time))", "P(on time),", "best route", "delivered"):
+    for header in ("routes used (P(on time))", "P(on time),", "some route", "delivered"):
         assert header in text
     assert "applied:xiaomi-bev @own:yizhuang (0%)" in text  # broken at the plant part
-    assert "'best route' is the highest of them, whatever share of the plan's cars" in text
+    assert "'some route': the chance that at least one of the plan's routes does" in text
+    p = halted.programs.set_index("program").loc["xiaomi-ev"]
+    # The two routes after the halt: own (0 % on time) and the umbrella (80 %).
+    assert p["p_any_on_time_after"] >= p["p_on_time_after"] == pytest.approx(0.8, abs=0.02)
     prog = {p["program"]: p for p in comparison_json(halted)["programs"]}["xiaomi-ev"]
     assert set(prog["route_odds_after"]) == {APPLIED[1], "partner:baic-umbrella@own:yizhuang"}
 

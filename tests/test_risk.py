@@ -160,7 +160,8 @@ def modes(x: Any) -> Any:
 def certain(x: Any) -> Any:
     """Every stated success or approval probability set to 1."""
     if isinstance(x, dict):
-        out = {k: certain(v) for k, v in x.items()}
+        # A policy period's sources_by_rule is keyed by rule names: its values are ids.
+        out = {k: v if k == "sources_by_rule" else certain(v) for k, v in x.items()}
         for k in ("success_probability", "approval_probability"):
             if k in out:
                 out[k] = 1.0
@@ -483,6 +484,27 @@ def test_dormant_licence_starts_only_before_its_exit_deadline() -> None:
     expected = AS_OF + dt.timedelta(days=round(lo * DPM))
     assert abs((row["sop_if_starts_p50"] - expected).days) <= 2, (row, expected)
     assert row["sop_if_starts_p90"] < D(2022, 7, 1)  # every start beats the deadline
+
+
+def test_some_route_of_a_program_starts_as_independent_deals_say() -> None:
+    # Two routes with nothing in common: a contract that goes through in 60 % of samples,
+    # and a purchase that starts before its licence is withdrawn with chance p. Some route
+    # starts unless both fail: 1 - 0.4 (1 - p).
+    lead = (3.0, 5.0, 9.0)
+    d = dormant_target(doc(), lead=dict(zip(("min", "mode", "max"), lead, strict=True)))
+    d["licences"][-1]["dormant_since"] = "2021-01-01"
+    d["policy"][0]["dormant_exit_months"] = 18
+    d["offers"][0]["success_probability"] = 0.6
+    d["programs"][0]["target_sop"] = "2026-12"
+    n = 200_000
+    _, res = sample(d, [CM, BUY], samples=n)
+    p = tri_cdf(180.5 / DPM, *lead)
+    want = 1 - 0.4 * (1 - p)
+    (row,) = res.programs.to_dict("records")
+    assert row["routes"] == 2
+    assert abs(row["p_any_starts"] - want) < 4 * se_p(want, n)
+    assert row["p_any_on_target"] == row["p_any_starts"]  # every start is before 2026-12
+    assert row["p_any_on_target"] >= max(summary(res)[r]["p_on_target"] for r in (CM, BUY))
 
 
 def test_sop_if_it_starts_is_the_sop_when_a_route_always_starts() -> None:

@@ -116,6 +116,7 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
             status_text(str(r["weakest_status"])),
         )
     console.print(fit(console, t))
+    _print_programs(console, res)
     _print_volumes(console, res, rows)
     if res.demand_basis == "allocation" and rows:
         built = sum(float(r["expected_built"]) for r in rows)
@@ -164,6 +165,21 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
             style="dim",
         )
     )
+
+
+def _print_programs(console: Console, res: RiskResult) -> None:
+    """For a program with several routes: the chance that some of them starts on time."""
+    several = res.programs[res.programs["routes"] > 1] if len(res.programs) else res.programs
+    for r in records(several):
+        on = float(r["p_any_on_target"])
+        console.print(
+            Text(f"{r['program']}: ")
+            .append(f"{on:.0%}", style="green" if on >= 0.8 else "yellow" if on >= 0.5 else "red")
+            .append(
+                f" that some of its {r['routes']} routes starts by {_ym(r['target_sop'])}, were "
+                f"all pursued together ({float(r['p_any_starts']):.0%} that one starts at all)"
+            )
+        )
 
 
 def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]) -> None:
@@ -240,6 +256,7 @@ def risk_json(res: RiskResult) -> dict[str, Any]:
         "demand_basis": res.demand_basis,
         "notes": list(res.notes),
         "expected_cost_together": res.expected_cost_together,
+        "programs": records(res.programs),
         "seconds": res.seconds,
         "route_samples_per_second": res.route_samples_per_second,
         "routes": [

@@ -137,6 +137,7 @@ def summarise(
             waiver_costs[agreement] = _waiver_cost(
                 world, r, agreement, p_waiver[agreement], discount
             )
+    programs = _any_route(world, routes, recipes, opts.samples)
     rows, vol_rows = [], []
     cdf: dict[str, FloatArray] = {}
     drivers: dict[str, list[tuple[str, float]]] = {}
@@ -247,11 +248,53 @@ def summarise(
         demand_correlation=opts.demand_correlation,
         summary=pd.DataFrame(rows),
         volumes=pd.DataFrame(vol_rows),
+        programs=programs,
         sop_samples=cdf,
         drivers=drivers,
         seconds=0.0,
         as_of=world.as_of,
         expected_cost_together=together(fixed_items, variables, waiver_costs),
+    )
+
+
+def _any_route(
+    world: World, routes: list[Route], recipes: dict[int, Recipe], n: int
+) -> pd.DataFrame:
+    """Per program: the chance that *some* route of those sampled starts, and starts by
+    the program's target, were all pursued together.
+
+    Every duration and event draws from a stream of its own (see
+    :class:`evfab._risk_draws.Streams`), so sample i of two routes is one future, with
+    the durations they share drawn alike: the earliest SOP over a program's routes, sample
+    by sample, is when the program can first build. Worked out before the SOPs are sorted.
+    """
+    by_program: dict[str, list[Route]] = {}
+    for r in routes:
+        by_program.setdefault(r.program, []).append(r)
+    rows = []
+    for g, rs in by_program.items():
+        seen: set[int] = set()
+        first: FloatArray | None = None
+        for r in rs:
+            key = id(timing_of(r))
+            if key in seen:
+                continue
+            seen.add(key)
+            sop = recipes[key].sop
+            first = sop.copy() if first is None else np.minimum(first, sop)
+        assert first is not None
+        target = days_since(world, rs[0].target_sop)
+        rows.append(
+            {
+                "program": g,
+                "routes": len(rs),
+                "target_sop": rs[0].target_sop,
+                "p_any_starts": float(np.isfinite(first).sum()) / n,
+                "p_any_on_target": float((first <= target).sum()) / n,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["program", "routes", "target_sop", "p_any_starts", "p_any_on_target"]
     )
 
 

@@ -109,6 +109,10 @@ class RiskResult:
             gives that route; see :func:`evfab.risk.sample_routes`).
         notes: Warnings about the run: options without effect, routes the allocation gives
             no cars.
+        programs: One row per program: ``routes`` sampled, ``target_sop``,
+            ``p_any_starts`` and ``p_any_on_target``, the chance that *some* of those
+            routes starts (by the target), were they all pursued together: sample by
+            sample the earliest of their SOPs (shared durations are drawn alike).
         expected_cost_together: Expected discounted cost of all the routes sampled taken
             together, e.g. a plan's: their per-car costs, and each offer's one-off fees
             (and modules, and badge waiver) once however many routes need it. (The
@@ -128,6 +132,7 @@ class RiskResult:
     demand_correlation: float = 0.0
     demand_basis: str = "program"
     notes: tuple[str, ...] = ()
+    programs: pd.DataFrame = field(default_factory=pd.DataFrame)
     expected_cost_together: float = 0.0
 
     @staticmethod

@@ -8,11 +8,12 @@ optionally the risk engine on each plan's routes, and reports what changed:
   or cars over the horizon changed (or that exist in one only);
 * per program: the routes its plan uses, its first production year, cars built and unmet,
   and, with risk, each of those routes' chance of starting by the program's target, the
-  best of them, and the share of the plan's cars expected to be built.
+  chance that some of them does, and the share of the plan's cars expected to be built.
 
-Why two risk measures: the best route's chance says whether *some* route of the plan can
-start on time, however few cars the plan gives it (a bridge route for 60,000 cars counts
-as much as the main route); the expected share of the plan's cars built weighs each route
+Why two risk measures: the chance that some route of the plan starts on time (sample by
+sample the earliest of them) says whether the program can start on time at all, however
+few cars the plan gives that route (a bridge route for 60,000 cars counts as much as the
+main route); the expected share of the plan's cars built weighs each route
 by what the plan gives it, each route's cars capped by its own allocation, year by year
 (:func:`evfab.risk.sample_routes` with the plan's production as ``allocation``). Neither
 re-plans within a sample: a route that starts late does not hand its cars to another.
@@ -75,6 +76,8 @@ PROGRAM_COLUMNS = [
     "unmet_after",
     "p_on_time_before",
     "p_on_time_after",
+    "p_any_on_time_before",
+    "p_any_on_time_after",
     "route_odds_before",
     "route_odds_after",
     "delivered_before",
@@ -135,10 +138,10 @@ class Comparison:
         programs: One row per program of either scenario, before and after: the routes
             its plan uses (comma separated), its first production year, cars built and
             unmet over the horizon; and, from the risk engine (NaN or None without risk or
-            without a route): ``p_on_time`` the *best single route's* chance of starting
-            by the program's target (a lower bound on the chance that some route of the
-            plan does; it says nothing of the others, however many cars the plan gives
-            them), ``route_odds`` each route's chance ({route: chance}), and
+            without a route): ``p_any_on_time`` the chance that *some* route of the plan
+            starts by the program's target (sample by sample the earliest of them, shared
+            durations drawn alike), ``p_on_time`` the best single route's chance (a lower
+            bound on the former), ``route_odds`` each route's chance ({route: chance}), and
             ``delivered`` the expected share of the plan's cars that get built, each route
             capped by the cars the plan gives it each year (see the module docstring).
         risk_samples: Samples of each risk run (0: the risk engine did not run).
@@ -201,6 +204,7 @@ class Comparison:
             "built",
             "unmet",
             "p_on_time",
+            "p_any_on_time",
             "route_odds",
             "delivered",
         ):
@@ -302,7 +306,9 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     pandas would turn None into NaN and years into floats), numbers as floats."""
     out = pd.DataFrame(rows, columns=columns, dtype=object)
     for col in columns:
-        if col.startswith(("built_", "unmet_", "p_on_time_", "delivered_", "odds_", "cars_")):
+        if col.startswith(
+            ("built_", "unmet_", "p_on_time_", "p_any_on_time_", "delivered_", "odds_", "cars_")
+        ):
             out[col] = out[col].astype(np.float64)
     return out
 
@@ -382,6 +388,8 @@ class _Odds:
     """Each route's chance of starting by the program's target, by program and route."""
     delivered: dict[str, float] = field(default_factory=dict)
     """Expected share of the plan's cars built (NaN when the plan gives it none)."""
+    any: dict[str, float] = field(default_factory=dict)
+    """The chance that some route of the plan starts by the target, by program."""
 
     def best(self, program: str) -> float:
         """The best route's chance (NaN without one)."""
@@ -415,6 +423,10 @@ def _odds(world: World, routes: list[Route], p: PlanResult, opts: CompareOptions
     return _Odds(
         routes=odds,
         delivered={g: built[g] / planned[g] if planned[g] > 0 else np.nan for g in built},
+        any={
+            str(g): float(p)
+            for g, p in zip(res.programs["program"], res.programs["p_any_on_target"], strict=True)
+        },
     )
 
 
@@ -460,6 +472,7 @@ def _programs(
             row[f"built_{side}"] = mine.get("built", 0.0) if known else np.nan
             row[f"unmet_{side}"] = mine.get("unmet", 0.0) if known else np.nan
             row[f"p_on_time_{side}"] = odds.best(g)
+            row[f"p_any_on_time_{side}"] = odds.any.get(g, np.nan)
             row[f"route_odds_{side}"] = odds.routes.get(g)
             row[f"delivered_{side}"] = odds.delivered.get(g, np.nan)
         rows.append(row)
