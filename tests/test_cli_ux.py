@@ -386,3 +386,50 @@ def test_plan_text_says_the_first_year_counts_from_as_of() -> None:
         "2022 counts from as_of (2022-08-26): its capacity, and so its production and "
         "utilization, are for the rest of that year." in said
     )
+
+
+# --- 5. small messages from the bad-input review ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "message"),
+    [
+        (["plan", "xiaomi-2022", "--gap", "nan"], "--gap", "must be a number from 0 to 1, got nan"),
+        (["plan", "xiaomi-2022", "--gap", "2"], "--gap", "must be a number from 0 to 1, got 2"),
+        (
+            ["risk", "xiaomi-2022", "--demand-spread", "nan"],
+            "--demand-spread",
+            "must be a number from 0 to 0.99, got nan",
+        ),
+    ],
+)
+def test_a_number_option_out_of_range_or_nan_says_its_range(
+    args: list[str], option: str, message: str
+) -> None:
+    res = run(*args)
+    assert res.exit_code == 2 and res.stdout == ""
+    assert f"Invalid value for '{option}': {message}" in flat(res.stderr)
+
+
+def test_generate_into_a_folder_that_is_a_file_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("keep me")
+    res = run("generate", "--programs", "3", "-o", str(tmp_path / "afile" / "x.yaml"))
+    assert isinstance(res.exception, OutputError)
+    assert f"{tmp_path / 'afile'} is a file, not a folder" in str(res.exception)
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+def test_a_file_named_twice_is_validated_once(write_scenario) -> None:  # type: ignore[no-untyped-def]
+    bad = write_scenario("name: x\nas_of: 2022-01-01\nhorizon: 2020\npolicy: []\n")
+    once, twice = run("validate", str(bad)), run("validate", str(bad), str(bad))
+    assert isinstance(once.exception, CheckedScenarioError)
+    assert isinstance(twice.exception, CheckedScenarioError)
+    assert twice.exception.problems == once.exception.problems
+
+
+def test_a_comparison_without_changes_prints_no_empty_tables() -> None:
+    res = run("compare", "xiaomi-2022", "xiaomi-2022", "-n", "0")
+    assert res.exit_code == 0, res.stderr
+    assert "No route changed state, earliest SOP, odds or cars." in res.stdout
+    assert "No program's plan or odds changed (of 2)." in res.stdout
+    assert "Routes whose" not in res.stdout and "Programs whose" not in res.stdout

@@ -66,8 +66,9 @@ def report(exc: Exception, err: Console) -> int:
         for p in exc.problems:
             err.print(str(p), markup=False, highlight=False, soft_wrap=True)
         n = len(exc.problems)
-        tail = "." if isinstance(exc, CheckedScenarioError) else "; nothing was written."
-        err.print(f"[red]{n} problem{'s' if n != 1 else ''}[/]{tail}")
+        # Problems in a scenario stop a command before its work: nothing can have been
+        # written, and saying so after `show` or `validate` only puzzled.
+        err.print(f"[red]{n} problem{'s' if n != 1 else ''}[/].")
         return 2
     known: list[tuple[type[Exception], int, str]] = [
         (OutputError, 2, "error: {}; nothing was written"),

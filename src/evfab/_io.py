@@ -42,6 +42,10 @@ def _staged(target: Path, data: bytes) -> Path:
 
 def _cannot(path: Path, exc: OSError) -> OutputError:
     why = exc.strerror or str(exc)
+    # mkdir of a folder that is a file says "File exists" (or "Not a directory"): name it.
+    blocking = next((p for p in Path(path).parents if p.is_file()), None)
+    if blocking is not None:
+        why = f"{blocking} is a file, not a folder"
     return OutputError(f"cannot write {path}: {why}")
 
 

@@ -93,10 +93,18 @@ def print_comparison(
         "P(on time) below."
     )
     rt.caption_justify = "left"
-    console.print(rt)
+    if c.routes.empty:  # a table of headers only said nothing
+        console.print(Text("No route changed state, earliest SOP, odds or cars.", style="dim"))
+    else:
+        console.print(rt)
     if why:
         console.print("Why, after:\n" + "\n".join(why), highlight=False, soft_wrap=False)
     rows = c.programs if every else c.changed_programs()
+    if rows.empty:
+        console.print(
+            Text(f"No program's plan or odds changed (of {len(c.programs)}).", style="dim")
+        )
+        return
     which = "Programs" if every else "Programs whose plan or odds changed"
     pt = Table(
         title=f"{which} ({len(rows)} of {len(c.programs)})",

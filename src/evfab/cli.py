@@ -11,9 +11,11 @@ Tracebacks are shown only with ``--debug`` (anywhere on the command line).
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import sys
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -73,6 +75,18 @@ MAX_SAMPLES = 10_000_000
 """Most Monte Carlo samples a run may ask for (memory grows with them)."""
 
 
+def _between(lo: float, hi: float) -> Callable[[float], float]:
+    """A callback that takes a number from ``lo`` to ``hi`` (the option's own range check
+    answered nan with "Input should be less than or equal to 1")."""
+
+    def check(value: float) -> float:
+        if math.isnan(value) or not lo <= value <= hi:
+            raise typer.BadParameter(f"must be a number from {lo:g} to {hi:g}, got {value:g}")
+        return value
+
+    return check
+
+
 def _positive(value: float | None) -> float | None:
     if value is not None and not value > 0:
         raise typer.BadParameter("must be more than 0 seconds")
@@ -123,7 +137,7 @@ def validate(
     Exit code 0 when every file is valid, 2 when any has a problem (with --json too).
     """
     problems = []
-    for f in files:
+    for f in dict.fromkeys(files):  # a file named twice is checked once
         try:
             s = load(f)
         except ScenarioError as exc:
@@ -200,8 +214,7 @@ def plan_cmd(
         float,
         typer.Option(
             "--gap",
-            min=0.0,
-            max=1.0,
+            callback=_between(0.0, 1.0),
             help="Relative MIP gap at which to stop (0-1; 0.01 stops within 1% of the optimum).",
         ),
     ] = 1e-6,
@@ -406,15 +419,16 @@ def risk(
     demand_spread: Annotated[
         float,
         typer.Option(
-            "--demand-spread", min=0.0, max=0.99, help="Draw demand within +/- this fraction."
+            "--demand-spread",
+            callback=_between(0.0, 0.99),
+            help="Draw demand within +/- this fraction.",
         ),
     ] = 0.0,
     demand_correlation: Annotated[
         float,
         typer.Option(
             "--demand-correlation",
-            min=0.0,
-            max=1.0,
+            callback=_between(0.0, 1.0),
             help="How much programs' demand draws move together (0 independent, 1 as one).",
         ),
     ] = 0.0,
