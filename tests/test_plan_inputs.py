@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import evfab
@@ -247,6 +247,7 @@ programs:
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000))
+@example(seed=566)  # 0.0003 cars leaked through a closed switch to a second plant
 def test_single_source_programs_build_at_one_plant_a_year(seed: int) -> None:
     data = generate(programs=8, plants=5, years=4, seed=seed)
     for g in data["programs"]:

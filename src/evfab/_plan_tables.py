@@ -199,6 +199,41 @@ def prepare_beside(world: World, d: PlanInputs, ix: Index, m: Milp) -> Beside[Pr
     return Beside(lambda: prepare(world, d, ix, m))
 
 
+def gated(d: PlanInputs, m: Milp, v: FloatArray) -> FloatArray:
+    """Column values with no production behind a switch that is off, the cars moved to
+    unmet demand.
+
+    HiGHS accepts a binary within 1e-6 of 0 or 1, so ``q <= big * s`` lets a fraction of a
+    car through a closed switch (a single-source program built 0.0003 cars at a second
+    plant). Where a route's switch, a single-source program's plant-year switch or a kept
+    licence's switch rounds to 0, its production is 0.
+    """
+    q0, q1 = m.col_blocks["q"]
+    q = v[q0:q1]
+    off = np.zeros(q1 - q0, bool)
+    z = m.z_of_route[m.q_route]
+    gate = z >= 0
+    off[gate] = v[z[gate]] < 0.5
+    if len(m.s_q):
+        off[m.s_q] |= v[m.s_col_of_q] < 0.5
+    if len(m.k_route):
+        k = m.k_of_route[m.q_route]
+        after = (k >= 0) & (m.q_year > d.route_keep_year[m.q_route])
+        off[after] |= v[k[after]] < 0.5
+    leak = off & (q != 0)
+    if not leak.any():
+        return v
+    out = v.copy()
+    u0, u1 = m.col_blocks["u"]
+    u_of = np.full((len(d.lost_margin), len(d.years)), -1, np.int64)
+    u_of[m.u_program, m.u_year] = np.arange(u0, u1)
+    cols = u_of[d.route_program[m.q_route[leak]], m.q_year[leak]]
+    has_u = cols >= 0
+    np.add.at(out, cols[has_u], q[leak][has_u])
+    out[q0 + np.nonzero(leak)[0]] = 0.0
+    return out
+
+
 def modules_built(d: PlanInputs, m: Milp, v: FloatArray) -> FloatArray:
     """Modules built per offer (0 where an offer has none)."""
     out = np.zeros(len(d.module_max))
@@ -224,7 +259,7 @@ def write_back(
         utilization and costs.
     """
     years = d.years
-    v = sol.col_value
+    v = gated(d, m, sol.col_value)
     q0, q1 = m.col_blocks["q"]
     u0, u1 = m.col_blocks["u"]
     x0, x1 = m.col_blocks["x"]
@@ -368,4 +403,12 @@ def _costs(m: Milp, v: FloatArray, modules: FloatArray, p: Prepared) -> pd.DataF
     )
 
 
-__all__ = ["Beside", "Prepared", "modules_built", "prepare", "prepare_beside", "write_back"]
+__all__ = [
+    "Beside",
+    "Prepared",
+    "gated",
+    "modules_built",
+    "prepare",
+    "prepare_beside",
+    "write_back",
+]
