@@ -737,6 +737,41 @@ CHECK_CASES = [
         "remove one of these owner entries",
         id="joint-ventures-own-each-other",
     ),
+    # --- sources_by_rule: the period's own sources, tied to rules it sets -----------
+    case(
+        [
+            (
+                "    sources: [s1]\n",
+                "    sources: [s1]\n    sources_by_rule: {review_months: [s1]}\n",
+            )
+        ],
+        14,
+        "policy[0].sources_by_rule.review_months",
+        "the period does not set review_months",
+        "set `review_months:` in this period",
+        id="sources-by-rule-of-a-rule-not-set",
+    ),
+    case(
+        [
+            (
+                "    sources: [s1]\n",
+                "    sources: [s1]\n    sources_by_rule: {min_capacity: [s1, a1]}\n",
+            )
+        ],
+        14,
+        "policy[0].sources_by_rule.min_capacity[1]",
+        "source 'a1' is not among the period's sources",
+        "add it to the period's `sources:` too",
+        id="sources-by-rule-not-among-the-periods-sources",
+    ),
+    case(
+        [("    sources: [s1]\n", "    sources: [s1]\n    sources_by_rule: {min_capacity: [s2]}\n")],
+        14,
+        "policy[0].sources_by_rule.min_capacity[0]",
+        "source 's2' is cited but not defined",
+        "define it under `sources:`",
+        id="sources-by-rule-undefined-source",
+    ),
 ]
 
 

@@ -85,6 +85,14 @@ SCHEMA_CASES = [
         id="unknown-key-in-duration",
     ),
     case(
+        [("    sources: [s1]\n", "    sources: [s1]\n    sources_by_rule: {min_capcity: [s1]}\n")],
+        14,
+        "policy[0].sources_by_rule.min_capcity",
+        "unknown key",
+        "did you mean 'min_capacity'?",
+        id="unknown-rule-in-sources-by-rule",
+    ),
+    case(
         [("    name: Old plant\n", "    location: Beijing\n")],
         20,
         "plants[0].name",
@@ -314,12 +322,13 @@ SCHEMA_CASES = [
         id="negative-fixed-duration",
     ),
     case(
-        [("min_capacity: 0", "dormant_exit_months: 0")],
+        # 0 is allowed: no exit rule from that period on.
+        [("min_capacity: 0", "dormant_exit_months: -1")],
         10,
         "policy[0].dormant_exit_months",
-        "must be greater than 0, got 0",
-        "use a whole number of months between 1 and 600",
-        id="zero-exit-months",
+        "must be greater than or equal to 0, got -1",
+        "use a whole number of months between 0 and 600",
+        id="negative-exit-months",
     ),
     case(
         [("lead_months: 6", "lead_months: {min: 1, mode: x, max: 3}")],

@@ -254,3 +254,25 @@ def test_a_route_starting_on_the_horizons_last_day_is_usable(
     assert r.earliest_sop == dt.date.fromisoformat(ready)
     assert r.usable is usable
     assert r.capacity[2026] == cars_2026
+
+
+def test_hindsight_on_a_policy_rule_lands_only_on_the_routes_that_use_the_rule() -> None:
+    # sinogold-last backs xiaomi-2022's approval chance (a-approval's "against"): only the
+    # routes waiting for a licence to be granted rest on it, not Nio's 2016 JAC contract.
+    routes = route_table(_world("xiaomi-2022")).routes()
+    flagged = {r.id for r in routes if any("hindsight: sinogold-last" in w for w in r.warnings)}
+    assert flagged == {r.id for r in routes if r.licence_source in ("applied", "apply")}
+    assert flagged == {"applied:xiaomi-bev@own:yizhuang", "applied:xiaomi-bev@stake:hyundai-no2"}
+
+
+def test_a_route_needing_no_new_licence_rests_on_no_approval_source() -> None:
+    world = _world("china-ev")
+    routes = {r.id: r for r in route_table(world).routes()}
+    approval = set(world.policy_at(world.as_of).cites("approval_probability"))
+    assert approval >= {"a-approval", "sinogold-last"}
+    # Tesla's own licence on its own plant: no policy rule bears on it.
+    tesla = routes["own:tesla-bev@own:giga-shanghai"]
+    assert not set(tesla.sources) & set(world.policy_at(world.as_of).sources)
+    for r in routes.values():
+        if r.licence_source not in ("applied", "apply"):
+            assert not set(r.sources) & approval, r.id

@@ -581,6 +581,166 @@ def test_an_exit_rule_starting_on_the_deadline_takes_over(since: str, deadline: 
     assert ("s2" in r.sources) is (deadline == D(2023, 6, 1))
 
 
+# --- a chance of 0: the route never comes ---------------------------------------------
+
+APPLIED = "applied:newco-bev@own:np"
+
+
+def _pending(**kw: Any) -> dict[str, Any]:
+    """NewCo's application, filed 2021-06 with a 12-month review: granted 2022-06-01 at
+    the modes; its plant costs less than the contract (so the planner wants it)."""
+    d = applied(own_plant(doc()), on="2021-06", review_months={"min": 6, "mode": 12, "max": 30})
+    d["licences"][-1].update(kw)
+    d["plants"][-1]["unit_cost"] = 50
+    return d
+
+
+def test_a_deal_that_never_closes_is_legal_but_not_usable() -> None:
+    r = routes(cm(doc(), success_probability=0.0))[CM]
+    assert r.legal and not r.usable and r.success_probability == 0.0
+    assert r.why == ("deal cm would never be concluded: its success_probability is 0",)
+
+
+def test_a_licence_with_an_approval_chance_of_0_when_granted_is_not_usable() -> None:
+    d = _reported(_pending())
+    d["policy"].append(
+        {"since": "2022-03-01", "name": "Freeze", "approval_probability": 0.0, "sources": ["s2"]}
+    )
+    r = routes(d)[APPLIED]
+    assert r.legal and not r.usable and r.success_probability == 0.0
+    assert r.why == (
+        "licence newco-bev would never be granted: the approval chance is 0 from 2022-03-01 "
+        "(Freeze)",
+    )
+    assert "s2" in r.sources
+    # In force on as_of, the rule is named with its date.
+    d = policy(_pending(), approval_probability=0.0)
+    assert routes(d)[APPLIED].why == (
+        "licence newco-bev would never be granted: the approval chance is 0 (since 2015-01-01)",
+    )
+    # The licence's own chance.
+    r = routes(_pending(approval_probability=0.0))[APPLIED]
+    assert not r.usable
+    assert r.why == ("licence newco-bev would never be granted: its approval_probability is 0",)
+    # An application offer: the approval and the deal.
+    d = _apply(own_plant(policy(doc(), approval_probability=0.0)), success_probability=0.0)
+    assert routes(d)["apply:apply@own:np"].why == (
+        "deal apply would never be concluded: its success_probability is 0",
+        "the licence applied for under offer apply would never be granted: the approval "
+        "chance is 0 (since 2015-01-01)",
+    )
+
+
+def test_the_approval_chance_is_read_on_the_nominal_grant_date() -> None:
+    # Refused under the freeze on 2022-06-01 at the modes: a later, higher chance (which
+    # the risk engine's late samples get) does not make the route usable.
+    d = _pending()
+    d["policy"] += [
+        {"since": "2022-03-01", "name": "Freeze", "approval_probability": 0.0},
+        {"since": "2023-01-01", "name": "Thaw", "approval_probability": 0.5},
+    ]
+    r = routes(d)[APPLIED]
+    assert r.legal and not r.usable
+    assert r.why == (
+        "licence newco-bev would be refused: the approval chance is 0 from 2022-03-01 (Freeze) "
+        "when it is decided, on 2022-06-01 at the modes; it is 50% only from 2023-01-01",
+    )
+    # A freeze from after the nominal grant: usable, at the chance in force then; the
+    # risk engine gives a later grant the freeze's 0.
+    d["policy"][-2]["since"] = "2022-07-01"
+    r = routes(d)[APPLIED]
+    assert r.usable and r.success_probability == 1.0
+    assert r.timing is not None
+    (event,) = [e for e in r.timing.events if e.key == "licence:newco-bev:approval"]
+    assert event.by_date == ((AS_OF, 1.0), (D(2022, 7, 1), 0.0), (D(2023, 1, 1), 0.5))
+
+
+def test_the_planner_does_not_rely_on_a_licence_that_is_never_granted() -> None:
+    from evfab.plan import PlanOptions, plan
+
+    fast = PlanOptions(alternatives=False, capacity_values=False)
+    d = _pending()
+    assert APPLIED in set(plan(evfab.compile(load(d)), fast).choices["route"])
+    d["policy"].append({"since": "2022-03-01", "approval_probability": 0.0})
+    assert APPLIED not in set(plan(evfab.compile(load(d)), fast).choices["route"])
+
+
+# --- an abolished exit rule ----------------------------------------------------------
+
+
+def test_an_exit_rule_abolished_with_0_withdraws_no_licence() -> None:
+    # Withdrawn on 2022-06-01 under the 12-month rule, before the plant is ready
+    # (2022-09-01); abolished from 2022-03-01, the licence stays.
+    d = _reported(_lapsing())
+    d["policy"].append(
+        {"since": "2022-03-01", "name": "Abolition", "dormant_exit_months": 0, "sources": ["s2"]}
+    )
+    r = routes(d)["own:newco-bev@own:np"]
+    assert r.legal and r.usable and r.timing is not None and r.timing.deadline is None
+    assert "s2" in r.sources  # the abolition is what keeps the licence
+    # Abolished after the deadline: the licence is gone by then.
+    d["policy"][-1]["since"] = "2022-07-01"
+    r = routes(d)["own:newco-bev@own:np"]
+    assert not r.legal and r.why[0].startswith(
+        "licence newco-bev, dormant since 2021-06-01, is withdrawn on 2022-06-01"
+    )
+    # Unset (or null) carries the 12-month rule over.
+    d["policy"][-1] |= {"since": "2022-03-01", "dormant_exit_months": None}
+    assert not routes(d)["own:newco-bev@own:np"].legal
+
+
+def test_the_engines_keep_a_licence_whose_exit_rule_is_abolished() -> None:
+    from evfab.plan import PlanOptions, plan
+    from evfab.risk import RiskOptions, sample_routes
+
+    d = _lapsing()
+    d["plants"][-1]["unit_cost"] = 50  # cheaper than the contract: the planner wants it
+    d["policy"].append({"since": "2022-03-01", "dormant_exit_months": 0})
+    world = evfab.compile(load(d))
+    r = routes(d)["own:newco-bev@own:np"]
+    res = sample_routes(world, [r], RiskOptions(samples=2000, seed=0))
+    assert res.summary.iloc[0]["p_success"] == 1.0
+    chosen = plan(world, PlanOptions(alternatives=False, capacity_values=False)).choices
+    assert "own:newco-bev@own:np" in set(chosen["route"])
+
+
+# --- the rules a route rests on -------------------------------------------------------
+
+
+def _cited_policy(d: dict[str, Any]) -> dict[str, Any]:
+    """Policy sources tied to each rule (``s-<rule>``), and one for the whole period."""
+    d["sources"] += [
+        {"id": f"s-{x}", "status": "assumption", "note": "test"}
+        for x in ("period", "new", "review", "odds", "cm", "badge")
+    ]
+    d["policy"][0] |= {
+        "review_months": 12,
+        "approval_probability": 0.5,
+        "sources": ["s-period", "s-new", "s-review", "s-odds", "s-cm", "s-badge"],
+        "sources_by_rule": {
+            "new_licences": ["s-new"],
+            "review_months": ["s-review"],
+            "approval_probability": ["s-odds"],
+            "contract_manufacturing": ["s-cm"],
+            "badge_names_manufacturer": ["s-badge"],
+        },
+    }
+    return d
+
+
+def test_a_route_rests_only_on_the_policy_rules_that_bear_on_it() -> None:
+    rs = routes(_cited_policy(_apply(own_plant(doc()), review_months=None)))
+    policy_sources = {x for x in rs[CM].sources if x.startswith("s-")}
+    # Under a partner's licence: contract manufacturing and the badge rule.
+    assert policy_sources == {"s-period", "s-cm", "s-badge"}
+    # A new licence: whether licences are granted, the review and the odds.
+    applying = {x for x in rs["apply:apply@own:np"].sources if x.startswith("s-")}
+    assert applying == {"s-period", "s-new", "s-review", "s-odds"}
+    # A licence held, not dormant, on its own plant: no rule of the policy bears on it.
+    held_route = routes(_cited_policy(held(own_plant(doc()))))["own:newco-bev@own:np"]
+    assert not any(x.startswith("s-") for x in held_route.sources)
+
+
 def test_durations_running_on_as_of_know_how_long_they_have_run() -> None:
     # A review pending since 2021-06 and a plant being built since 2021-01 have run 214 and
     # 365 days on 2022-01-01; the risk engine draws them beyond that. A build offer's phase
@@ -1230,7 +1390,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             ("contract_manufacturing", st.booleans()),
             ("badge_names_manufacturer", st.booleans()),
             ("min_capacity", st.sampled_from([0, 50000, 150000])),
-            ("dormant_exit_months", st.integers(1, 36)),
+            ("dormant_exit_months", st.integers(0, 36)),
             ("approval_probability", st.floats(0, 1)),
         ):
             if draw(st.booleans()):
@@ -1423,6 +1583,7 @@ def test_routes_on_random_valid_scenarios(d: dict[str, Any]) -> None:
             assert r.why and all(r.why), r.id
         if r.usable:
             assert r.legal and r.why == ()
+            assert r.success_probability > 0, r.id  # a route that never comes is not usable
         else:
             assert r.why
         statuses = [str(world.sources.at[s, "status"]) for s in r.sources]

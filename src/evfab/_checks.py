@@ -24,11 +24,13 @@ from evfab._checks_ghosts import check_ghost_refs
 from evfab._checks_offers import check_offer_targets, check_offers
 from evfab._errors import Problem
 from evfab._scenario import (
+    POLICY_RULES,
     BuildPlant,
     CompanyKind,
     LicenceStatus,
     Plant,
     PlantStatus,
+    PolicyPeriod,
     Scenario,
     Status,
     _Duration,
@@ -59,10 +61,45 @@ def _cited(s: Scenario) -> Iterable[tuple[Path, str]]:
     for i, pp in enumerate(s.policy):
         for j, sid in enumerate(pp.sources):
             yield ("policy", i, "sources", j), sid
+        for rule, j, sid in _tied(pp):
+            yield ("policy", i, "sources_by_rule", rule, j), sid
     for coll in ("companies", "licences", "plants", "programs", "offers", "history"):
         for i, item in enumerate(getattr(s, coll)):
             for j, sid in enumerate(item.sources):
                 yield (coll, i, "sources", j), sid
+
+
+def _tied(pp: PolicyPeriod) -> Iterable[tuple[str, int, str]]:
+    """(rule, index, source id) of each source a policy period's ``sources_by_rule`` ties."""
+    if pp.sources_by_rule is not None:
+        for rule in POLICY_RULES:
+            for j, sid in enumerate(getattr(pp.sources_by_rule, rule)):
+                yield rule, j, sid
+
+
+def check_policy_sources(s: Scenario, r: Report) -> None:
+    """``sources_by_rule`` ties the period's own sources to rules the period sets."""
+    known = ids(s.sources)
+    for i, pp in enumerate(s.policy):
+        if pp.sources_by_rule is None:
+            continue
+        for rule in POLICY_RULES:
+            if getattr(pp.sources_by_rule, rule) and getattr(pp, rule) is None:
+                r.add(
+                    ("policy", i, "sources_by_rule", rule),
+                    f"the period does not set {rule}",
+                    f"set `{rule}:` in this period, or list these sources under a rule it sets",
+                )
+        mine = set(pp.sources)
+        for rule, j, sid in _tied(pp):
+            # An undefined id is reported once, by check_sources_defined.
+            if sid in known and sid not in mine:
+                r.add(
+                    ("policy", i, "sources_by_rule", rule, j),
+                    f"source {sid!r} is not among the period's sources",
+                    "add it to the period's `sources:` too: sources_by_rule only says "
+                    "which of them back which rule",
+                )
 
 
 def check_sources_defined(s: Scenario, r: Report) -> None:
@@ -470,6 +507,7 @@ CHECKS: tuple[Callable[[Scenario, Report], None], ...] = (
     check_source_fields,
     check_horizon,
     check_policy_order,
+    check_policy_sources,
     check_duration_order,
     check_company_refs,
     check_ownership_cycles,

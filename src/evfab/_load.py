@@ -52,6 +52,7 @@ _WHAT: dict[type[BaseModel], str] = {
     sm.Scenario: "the scenario",
     sm.Source: "a source",
     sm.PolicyPeriod: "a policy period",
+    sm.RuleSources: "sources_by_rule (keys are the rules a period sets)",
     sm.Share: "an owner entry",
     sm.Company: "a company",
     sm.Licence: "a licence",

@@ -19,8 +19,9 @@ from evfab._policy_dates import (
     _gate,
     approval_by_date,
     banned_text,
-    later_cites,
+    grant_cites,
     lifted_text,
+    never_granted,
 )
 from evfab._records import quick_init
 from evfab._scenario import STATUS_RANK, Status
@@ -51,6 +52,11 @@ class _LicenceOption:
     events: tuple[Event, ...] = ()
     rules: PolicyState | None = None
     """The policy a new licence is granted under (in force on its nominal grant date)."""
+    never: tuple[str, ...] = ()
+    """Why it never comes (a deal or an approval whose chance is 0)."""
+    rule_cites: tuple[str, ...] = ()
+    """Sources of the policy rules a new licence is granted under (cited after the
+    route's entities)."""
 
 
 @quick_init
@@ -75,6 +81,8 @@ class _PlantOption:
     """When the buyer can use the plant (a deal closed), as a recipe of durations."""
     phases: tuple[Phase, ...] = ()
     events: tuple[Event, ...] = ()
+    never: tuple[str, ...] = ()
+    """Why it never comes (a deal whose chance is 0)."""
 
 
 def _d(months: Any) -> float:
@@ -139,6 +147,11 @@ def _transfer(oid: str, det: dict[str, Any]) -> Step:
     return _step(f"offer:{oid}:transfer", f"licence transfer ({oid})", det["transfer_months"])
 
 
+def _no_deal(oid: str, p: float) -> tuple[str, ...]:
+    """Why a route needing deal ``oid``, concluded with chance ``p``, never comes."""
+    return (f"deal {oid} would never be concluded: its success_probability is 0",) if not p else ()
+
+
 def _success(world: World, oid: str, p: float | None = None) -> Event:
     """The event that deal ``oid`` is concluded (``p``: its chance, if already known)."""
     return Event(
@@ -201,10 +214,6 @@ def _licence_options(
         why = banned_text(world, state, "new_licences", due)
         return (f"{why}; apply is not a route",)
 
-    def grant_cites(rules: PolicyState, own_p: bool) -> tuple[str, ...]:
-        used = ("new_licences", "min_capacity") + (() if own_p else ("approval_probability",))
-        return later_cites(rules, policy, *used)
-
     by_holder = world.licences_by_holder
     mine_lic = [
         (lid, row)
@@ -253,9 +262,16 @@ def _licence_options(
             own_p = not (p is None or p != p)
             p = float(p) if own_p else rules.approval_probability
             due = max(world.as_of, raw.nominal())
-            lifted = lifted_text(
-                due, max(world.as_of, path.nominal()), "new licences are granted again", rules
-            )
+            granted = max(world.as_of, path.nominal())
+            # A chance of 0 means the route never comes (see never_granted).
+            never: tuple[str, ...] = ()
+            if ok and not p:
+                never = (
+                    (f"licence {lid} would never be granted: its approval_probability is 0",)
+                    if own_p
+                    else (never_granted(world, f"licence {lid}", rules, granted),)
+                )
+            lifted = lifted_text(due, granted, "new licences are granted again", rules)
             out.append(
                 _LicenceOption(
                     "applied",
@@ -270,7 +286,7 @@ def _licence_options(
                     0.0,
                     p,
                     () if ok else ban_reason(rules, due),
-                    world.cites[("licence", lid)] + prior + grant_cites(rules, own_p),
+                    world.cites[("licence", lid)] + prior,
                     new_licence=True,
                     path=path,
                     events=(
@@ -283,6 +299,10 @@ def _licence_options(
                         ),
                     ),
                     rules=rules,
+                    never=never,
+                    # Filed before as_of: the review time in force on as_of.
+                    rule_cites=(() if row["review"] else policy.cites("review_months"))
+                    + grant_cites(world, path, rules, own_p),
                 )
             )
     for oid, o in [x for c in sorted(mine) for x in world.offers_by_taker.get(c, [])]:
@@ -304,9 +324,12 @@ def _licence_options(
             due = raw.nominal()
             lifted = lifted_text(due, path.nominal(), "new licences are granted again", rules)
             # The review time in force when the application is filed.
-            filed_cites = (
-                () if det["review_months"] else later_cites(filed, policy, "review_months")
-            )
+            filed_cites = () if det["review_months"] else filed.cites("review_months")
+            deal = _offer_p(world, oid)
+            never = _no_deal(oid, deal)
+            if ok and not rules.approval_probability:
+                what = f"the licence applied for under offer {oid}"
+                never += (never_granted(world, what, rules, path.nominal()),)
             out.append(
                 _LicenceOption(
                     "apply",
@@ -318,13 +341,13 @@ def _licence_options(
                     (oid,),
                     float(o["fixed_fee"]),
                     0.0,
-                    _offer_p(world, oid) * rules.approval_probability,
+                    deal * rules.approval_probability,
                     () if ok else ban_reason(rules, due),
-                    cites + prior + filed_cites + grant_cites(rules, False),
+                    cites + prior,
                     new_licence=True,
                     path=path,
                     events=(
-                        _success(world, oid),
+                        _success(world, oid, deal),
                         Event(
                             f"offer:{oid}:approval",
                             "licence granted",
@@ -334,6 +357,8 @@ def _licence_options(
                         ),
                     ),
                     rules=rules,
+                    never=never,
+                    rule_cites=filed_cites + grant_cites(world, path, rules, False),
                 )
             )
         elif o["kind"] == "acquire_company":
@@ -344,6 +369,7 @@ def _licence_options(
                 for lid, row in by_holder.get(c, [])
                 if row["scope"] == scope and row["status"] == "held"
             ]
+            deal = _offer_p(world, oid)
             for lid in held:
                 months = lead + _d(det["closing_months"]) + _d(det["transfer_months"])
                 out.append(
@@ -357,14 +383,15 @@ def _licence_options(
                         (oid,),
                         float(o["fixed_fee"]),
                         0.0,
-                        _offer_p(world, oid),
+                        deal,
                         (),
                         cites + world.cites[("licence", lid)] + world.cites[("company", target)],
                         offer={"target": target},
                         path=Path(
                             world.as_of, (_lead(oid, o), *_closing(oid, det), _transfer(oid, det))
                         ),
-                        events=(_success(world, oid),),
+                        events=(_success(world, oid, deal),),
+                        never=_no_deal(oid, deal),
                     )
                 )
         elif o["kind"] in ("contract_manufacturing", "licence_umbrella"):
@@ -383,6 +410,7 @@ def _licence_options(
             if not lid or world.licence(lid)["scope"] != scope:
                 illegal = (f"{world.company_name(party)} holds no {scope} licence",)
             extra = world.cites[("licence", lid)] if lid else ()
+            deal = _offer_p(world, oid)
             out.append(
                 _LicenceOption(
                     "partner",
@@ -394,12 +422,13 @@ def _licence_options(
                     (oid,),
                     float(o["fixed_fee"]),
                     float(det["fee_per_unit"]),
-                    _offer_p(world, oid),
+                    deal,
                     illegal,
                     cites + extra + world.cites[("company", party)],
                     offer=det | {"kind": o["kind"]},
                     path=Path(world.as_of, (_lead(oid, o),)),
-                    events=(_success(world, oid),),
+                    events=(_success(world, oid, deal),),
+                    never=_no_deal(oid, deal),
                 )
             )
     return out
@@ -436,6 +465,8 @@ def _plant_option(
         access=access or Path(world.as_of),
         phases=_phases(world, pid, start),
         events=(_success(world, oid, p),) if oid else (),
+        # A bought company's plant: its deal is the licence side's (counted there once).
+        never=_no_deal(oid, p) if priced else (),
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from evfab._scenario import STATUS_RANK, PolicyPeriod, Status, _Duration
+from evfab._scenario import POLICY_RULES, STATUS_RANK, PolicyPeriod, Status, _Duration
 from evfab._timing import Ban
 from evfab.priors import NEGOTIATION, PRIOR_SOURCE_ID, PRIORS
 
@@ -28,10 +28,11 @@ class PolicyState:
         badge_names_manufacturer: Whether the car must name the manufacturer of record.
         dormant_exit_months: Months of no output before a licence is withdrawn (0: no rule).
         set_on: For each rule, the date the value in force was set.
-        sources: Source ids of every period that set a value in force.
+        sources: Source ids behind the rules in force (each rule's are in ``rule_sources``).
         review_is_prior: True when no period sets a review time and the calibrated
             licence_application prior stands in.
-        rule_sources: For each rule, the sources of the period that set the value in force.
+        rule_sources: For each rule, the sources of the period that set the value in
+            force that back it (see ``PolicyPeriod.sources_by_rule``).
     """
 
     since: dt.date
@@ -106,6 +107,21 @@ def _prior_sources(kinds: list[str]) -> pd.DataFrame:
     return pd.DataFrame(prior_source_rows(kinds)).set_index("id")
 
 
+def _backing(p: PolicyPeriod) -> dict[str, tuple[str, ...]]:
+    """The sources behind each rule of period ``p``: those its ``sources_by_rule`` ties to
+    the rule, and those it ties to no rule (they back the whole period), in ``sources``
+    order."""
+    by_rule = p.sources_by_rule
+    if by_rule is None:
+        return {key: tuple(p.sources) for key in POLICY_RULES}
+    tied = {key: set(getattr(by_rule, key)) for key in POLICY_RULES}
+    anywhere: set[str] = set().union(*tied.values())
+    return {
+        key: tuple(s for s in dict.fromkeys(p.sources) if s in tied[key] or s not in anywhere)
+        for key in POLICY_RULES
+    }
+
+
 def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
     """Resolve policy periods so that each carries every rule in force."""
     current = dict(_POLICY_DEFAULTS)
@@ -114,18 +130,17 @@ def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
     sources: list[str] = []
     out = []
     for k, p in enumerate(periods):
+        backing = _backing(p)
         for key in _POLICY_DEFAULTS:
             value = getattr(p, key)
             if value is not None:
                 current[key] = value
                 set_on[key] = (p.since, p.name)
-                rule_sources[key] = tuple(p.sources)
-        # Only periods that set a rule still in force count (as documented): a rule
-        # overridden later, like the 2017 halt lifted in 2019, no longer supports a route.
-        in_force = {since for since, _ in set_on.values()}
-        sources = list(
-            dict.fromkeys(s for q in periods[: k + 1] if q.since in in_force for s in q.sources)
-        )
+                rule_sources[key] = backing[key]
+        # Only the sources of rules still in force count: a rule overridden later, like
+        # the 2017 halt lifted in 2019, no longer supports anything.
+        backed = {s for key in set_on for s in rule_sources[key]}
+        sources = list(dict.fromkeys(s for q in periods[: k + 1] for s in q.sources if s in backed))
         out.append(
             PolicyState(
                 since=p.since,

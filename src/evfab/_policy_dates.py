@@ -3,8 +3,13 @@
 Policy periods apply on their own dates, after ``as_of`` too: a licence is granted only
 while new licences are, production under a partner's licence runs only while contract
 manufacturing is allowed, a dormant licence is withdrawn under the exit rule in force. These
-helpers keep dates out of bans, word the reasons, cite the later rules a route rests on and
-find when a dormant licence goes.
+helpers keep dates out of bans, word the reasons, cite the rules a route rests on and find
+when a dormant licence goes.
+
+A route rests on the rules that bear on it, as the periods in force when it meets them
+set them: a new licence on the rules of its grant, a partner's licence on the contract
+manufacturing rule and the badge rule, a dormant licence on the exit rules; never on the
+whole policy.
 """
 
 from __future__ import annotations
@@ -99,33 +104,86 @@ _RULE_WORDS = {
 }
 
 
-def later_cites(state: PolicyState, policy: PolicyState, *rules: str) -> tuple[str, ...]:
-    """Sources of the rules a route takes from a later period (none from the one on as_of,
-    whose sources every route cites already)."""
-    return () if state is policy else state.cites(*rules)
+def cites_between(world: World, start: dt.date, end: dt.date, *rules: str) -> tuple[str, ...]:
+    """Sources of ``rules`` as the period in force on ``start`` and every later period up
+    to ``end`` (included) set them: what a route meeting those rules over that time rests
+    on (a halt that holds an application, and the period that lifts it)."""
+    states = [world.policy_at(start), *(p for p in world.policy if start < p.since <= end)]
+    return tuple(dict.fromkeys(s for state in states for s in state.cites(*rules)))
 
 
-def _deadline(world: World, lid: str, policy: PolicyState) -> tuple[dt.date, PolicyState] | None:
-    """When licence ``lid`` is withdrawn under a dormancy exit rule, and under which policy.
+def grant_cites(
+    world: World, path: Path, rules: PolicyState, own_probability: bool
+) -> tuple[str, ...]:
+    """Sources of the rules a new licence meets when it is granted: whether new licences
+    are granted from as_of to the nominal grant on ``path`` (every period until the end
+    when none grants it), and the minimum capacity and (unless the licence states its
+    own, ``own_probability``) the approval chance of ``rules``, in force then."""
+    used = ("min_capacity",) + (() if own_probability else ("approval_probability",))
+    when = max(world.as_of, path.nominal())
+    return cites_between(world, world.as_of, when, "new_licences") + rules.cites(*used)
 
-    ``policy`` is the one in force on as_of; its rule applies until a later period
-    changes it. A later rule counts from the licence's dormancy but applies no earlier
-    than its own start. None when no rule ever withdraws the licence.
+
+def never_granted(world: World, what: str, rules: PolicyState, when: dt.date) -> str:
+    """Why ``what`` (a licence) is not granted: the approval chance of ``rules``, in force
+    on its nominal grant date ``when``, is 0.
+
+    A chance of 0 refuses the application decided under it rather than holding it (a
+    freeze that holds applications is ``new_licences: false``). The rules engine reads
+    the chance on the nominal date, as it reads the minimum capacity, so the route is
+    not usable even if a later period raises the chance; that later chance is named, as
+    the risk engine's samples decided after that date get it.
     """
+    since, name = rules.set_on.get("approval_probability", (rules.since, rules.name))
+    if since <= world.as_of:
+        text = f"the approval chance is 0 ({_rule_since(rules, 'approval_probability')})"
+    else:
+        text = f"the approval chance is 0 from {_fmt_date(since)}" + (f" ({name})" if name else "")
+    later = next(((d, p) for d, p in approval_by_date(world) if d > when and p > 0), None)
+    if later is None:
+        return f"{what} would never be granted: {text}"
+    return (
+        f"{what} would be refused: {text} when it is decided, on {_fmt_date(when)} at the "
+        f"modes; it is {later[1]:.0%} only from {_fmt_date(later[0])}"
+    )
+
+
+def _exit_rules(
+    world: World, lid: str, policy: PolicyState
+) -> tuple[tuple[dt.date, PolicyState] | None, list[PolicyState]]:
+    """:func:`_deadline` of licence ``lid``, and the periods whose exit rules decide it
+    (every period from as_of on, up to the one that withdraws the licence)."""
     since = world.licence(lid)["dormant_since"] if world.has_licence(lid) else None
     if not isinstance(since, dt.date):
-        return None
+        return None, []
     periods = [policy, *(p for p in world.policy if p.since > world.as_of)]
     for k, p in enumerate(periods):
-        if not p.dormant_exit_months:
+        if not p.dormant_exit_months:  # no exit rule (never set, or abolished with 0)
             continue
         # A legal deadline: whole calendar months (the durations that are drawn count days).
         limit = add_calendar_months(since, p.dormant_exit_months)
         if k:
             limit = max(limit, p.since)
         if k + 1 == len(periods) or limit < periods[k + 1].since:
-            return limit, p
-    return None
+            return (limit, p), periods[: k + 1]
+    return None, periods
+
+
+def _deadline(world: World, lid: str, policy: PolicyState) -> tuple[dt.date, PolicyState] | None:
+    """When licence ``lid`` is withdrawn under a dormancy exit rule, and under which policy.
+
+    ``policy`` is the one in force on as_of; its rule applies until a later period
+    changes it (``0``: abolishes it). A later rule counts from the licence's dormancy but
+    applies no earlier than its own start. None when no rule ever withdraws the licence.
+    """
+    return _exit_rules(world, lid, policy)[0]
+
+
+def exit_cites(world: World, lid: str, policy: PolicyState) -> tuple[str, ...]:
+    """Sources of the exit rules that decide whether dormant licence ``lid`` is withdrawn,
+    and when (none for a licence that is not dormant)."""
+    periods = _exit_rules(world, lid, policy)[1]
+    return tuple(dict.fromkeys(s for p in periods for s in p.cites("dormant_exit_months")))
 
 
 def _dormant(

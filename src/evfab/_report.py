@@ -319,7 +319,7 @@ def routes_key(over_budget: bool = False) -> Text:
         The key, dim.
     """
     parts = [
-        "legal yes* = allowed by the regime but unfit for the program",
+        "legal yes* = allowed by the regime but not usable (why below)",
         "earliest SOP from the modes of all durations",
         "fixed + per car = one-off fees and prices, then plant cost and fees per car",
         "P(deals & approval) = chance that every deal the route needs closes and every "

@@ -181,8 +181,9 @@ class RouteTable:
 
     @cached_property
     def _program_cites(self) -> dict[str, tuple[str, ...]]:
-        policy = self.world.policy_at(self.world.as_of)
-        return {g: self.world.cites[("program", g)] + policy.sources for g in self._program_ids}
+        # Only the program's own: the policy rules a route rests on are its template's
+        # (those bearing on it, see evfab._policy_dates), not the whole policy in force.
+        return {g: self.world.cites[("program", g)] for g in self._program_ids}
 
     @cached_property
     def _warning_of(self) -> dict[str, str]:

@@ -174,16 +174,55 @@ class Source(_Model):
     """What the source says, or for an assumption the one-line reason for it."""
 
 
-class PolicyPeriod(_Model):
-    """The regulator's rules from a date on; unset fields carry over from the previous period.
+POLICY_RULES = (
+    "new_licences",
+    "review_months",
+    "approval_probability",
+    "min_capacity",
+    "contract_manufacturing",
+    "badge_names_manufacturer",
+    "dormant_exit_months",
+)
+"""The rules a policy period may set (its fields other than ``since``, ``name`` and sources)."""
 
-    Each rule applies to what happens while it is in force, including periods after
-    ``as_of``: a licence is granted only while new licences are (an application waits
-    for a later period that grants them), under that period's approval chance and
-    minimum capacity, after the review time in force when it was filed; production under
-    a partner's licence runs only while contract manufacturing is allowed; the badge rule
-    in force at a route's start of production applies; a later exit rule for dormant
-    licences replaces the earlier one from its date on.
+
+class RuleSources(_Model):
+    """Which of a policy period's ``sources`` back which of its rules.
+
+    A source listed under a rule backs that rule only (list it under each rule it backs);
+    a source of the period listed under no rule backs every rule the period sets. A route
+    rests only on the rules that bear on it, so it cites a rule's own sources and the
+    period's shared ones, not the sources of the period's other rules.
+    """
+
+    new_licences: list[Id] = []
+    """Ids (among the period's ``sources``) behind ``new_licences``."""
+    review_months: list[Id] = []
+    """Ids (among the period's ``sources``) behind ``review_months``."""
+    approval_probability: list[Id] = []
+    """Ids (among the period's ``sources``) behind ``approval_probability``."""
+    min_capacity: list[Id] = []
+    """Ids (among the period's ``sources``) behind ``min_capacity``."""
+    contract_manufacturing: list[Id] = []
+    """Ids (among the period's ``sources``) behind ``contract_manufacturing``."""
+    badge_names_manufacturer: list[Id] = []
+    """Ids (among the period's ``sources``) behind ``badge_names_manufacturer``."""
+    dormant_exit_months: list[Id] = []
+    """Ids (among the period's ``sources``) behind ``dormant_exit_months``."""
+
+
+class PolicyPeriod(_Model):
+    """The regulator's rules from a date on; an unset (or null) rule carries over.
+
+    A rule a period leaves unset keeps the value of the latest earlier period that set
+    it, or its default when none did (each field says which). Each rule applies to what
+    happens while it is in force, including periods after ``as_of``: a licence is
+    granted only while new licences are (an application waits for a later period that
+    grants them), under that period's approval chance and minimum capacity, after the
+    review time in force when it was filed; production under a partner's licence runs
+    only while contract manufacturing is allowed; the badge rule in force at a route's
+    start of production applies; a later exit rule for dormant licences (or ``0``, no
+    exit rule) replaces the earlier one from its date on.
     """
 
     since: Date
@@ -191,22 +230,34 @@ class PolicyPeriod(_Model):
     name: str = ""
     """Name of the rule or order, e.g. ``NDRC Order 22``."""
     new_licences: bool | None = None
-    """Whether new production licences are granted (by approval or filing)."""
+    """Whether new production licences are granted (by approval or filing); unset: as in
+    the previous period (granted if no period says)."""
     review_months: Duration | None = None
-    """Time from a licence application to a decision, months."""
+    """Time from a licence application to a decision, months; unset: as in the previous
+    period (the calibrated ``licence_application`` prior if no period sets one)."""
     approval_probability: Fraction | None = None
-    """Chance an application is granted, 0-1."""
+    """Chance an application is granted, 0-1; unset: as in the previous period (1 if no
+    period sets one). 0: an application decided while it is in force is refused, so a
+    route whose licence would be granted then (at the modes) is not usable."""
     min_capacity: Cars | None = None
-    """Minimum annual capacity of a plant behind a new licence, vehicles/year (0-100 million)."""
+    """Minimum annual capacity of a plant behind a new licence, vehicles/year (0-100 million;
+    0: no minimum); unset: as in the previous period (0 if no period sets one)."""
     contract_manufacturing: bool | None = None
-    """Whether a licensed maker may build another company's cars (contract or entrusted)."""
+    """Whether a licensed maker may build another company's cars (contract or entrusted);
+    unset: as in the previous period (allowed if no period says)."""
     badge_names_manufacturer: bool | None = None
-    """Whether the car must name the manufacturer of record (nameplate or tail badge)."""
-    dormant_exit_months: Annotated[int, Field(gt=0, le=MAX_MONTHS)] | None = None
-    """Months without output after which a licence is withdrawn (1-600); unset means no exit
-    rule."""
+    """Whether the car must name the manufacturer of record (nameplate or tail badge);
+    unset: as in the previous period (no if no period says)."""
+    dormant_exit_months: Annotated[int, Field(ge=0, le=MAX_MONTHS)] | None = None
+    """Months without output after which a licence is withdrawn, from this period on
+    (0-600); 0: no exit rule from this period on (it abolishes an earlier one); unset or
+    null: as in the previous period (no exit rule if no period sets one)."""
     sources: list[Id] = []
-    """Ids of the sources behind these rules."""
+    """Ids of the sources behind these rules; each backs every rule the period sets,
+    unless ``sources_by_rule`` ties it to some of them."""
+    sources_by_rule: RuleSources | None = None
+    """Which of ``sources`` back which rule, e.g. ``{min_capacity: [draft-rule]}``; a
+    source listed under no rule backs them all (unset: every source backs every rule)."""
 
 
 class Share(_Model):
@@ -264,9 +315,10 @@ class Licence(_Model):
     applied_on: Date | None = None
     """Date of application, for ``applied`` licences only (1900-2200)."""
     review_months: Duration | None = None
-    """Review time, months; defaults to the policy's."""
+    """Review time, months; unset: the policy's in force on ``as_of``."""
     approval_probability: Fraction | None = None
-    """Chance of approval, 0-1; defaults to the policy's."""
+    """Chance of approval, 0-1; unset: the policy's in force when the licence would be
+    granted. 0: never granted (its routes are not usable)."""
     dormant_since: Date | None = None
     """Date the holder last produced under it, if it is dormant (1900-2200)."""
     sources: list[Id] = []
@@ -375,10 +427,11 @@ class _OfferBase(_Model):
     to: Id
     """Id of the company the offer is made to (who would take it)."""
     lead_months: Duration | None = None
-    """Negotiation and preparation before the offer takes effect, months; unset means the
-    calibrated prior for the offer's kind (``evfab calibrate``)."""
+    """Negotiation and preparation before the offer takes effect, months; unset: for contract
+    manufacturing the calibrated prior (``evfab calibrate``), for other offers a 3/6/12-month
+    negotiation assumption."""
     success_probability: Fraction = 1.0
-    """Chance the deal is concluded, 0-1."""
+    """Chance the deal is concluded, 0-1; 0: never (the routes needing it are not usable)."""
     fixed_fee: Money = 0.0
     """One-off payment (signing fee, price, capex), currency (0 to 1e14)."""
     excludes: list[Id] = []
@@ -486,7 +539,7 @@ class ApplyLicence(_OfferBase):
     scope: Id = "bev_passenger"
     """Vehicle scope applied for."""
     review_months: Duration | None = None
-    """Review time, months; defaults to the policy's."""
+    """Review time, months; unset: the policy's in force when the application is filed."""
 
 
 Offer = Annotated[

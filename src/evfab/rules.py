@@ -41,9 +41,9 @@ from evfab._policy_dates import (
     _fmt_date,
     _rule_since,
     banned_text,
+    exit_cites,
     fits_by_date,
     lapses_unused,
-    later_cites,
     lifted_text,
 )
 from evfab._records import quick_init
@@ -80,7 +80,8 @@ class Route:
         offers: Ids of the offers the route needs.
         legal: Whether the regime in force allows it.
         usable: Legal, fits the program's badge need, can start by the horizon (and
-            before its agreement ends) and needs no two offers that exclude each other.
+            before its agreement ends), needs no two offers that exclude each other and
+            no deal or licence approval whose chance is 0 (on the nominal grant date).
         why: Reasons it is illegal or unusable (empty when usable).
         manufacturer: Company id of the manufacturer of record.
         manufacturer_name: Its display name.
@@ -99,7 +100,10 @@ class Route:
         fixed_cost: One-off costs of the offers taken, currency.
         unit_cost: Cost per car (plant cost plus per-unit fees), currency/vehicle.
         success_probability: Product of deal success and approval chances.
-        sources: Every source the route rests on.
+        sources: Every source the route rests on: its entities', its program's and those
+            of the policy rules that bear on it (a new licence's grant, contract
+            manufacturing, the badge rule, the dormancy exit rule), as the periods in
+            force when it meets them set them.
         weakest_status: The weakest status among them.
         warnings: Flags for claims that were denied or are unclear.
         timing: The durations and events behind the SOP and capacity (for the risk engine).
@@ -202,7 +206,8 @@ class _Core:
     unit_cost: float
     timing: Timing
     cites: tuple[str, ...] = ()
-    """Sources of the rules of later policy periods the route rests on."""
+    """Sources of the policy rules the route rests on (but the badge rule's, which
+    depends on the badge need)."""
 
 
 def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[_Core]:
@@ -213,6 +218,8 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
     free = _free_shares(world, [(pl.plant, pl.build_start) for _, pl in pairs])
     # When each licence is withdrawn under the dormancy exit rule (None: never).
     deadline = {lic.licence_id: _deadline(world, lic.licence_id, policy) for lic in lics}
+    # Whether a dormant licence is withdrawn, and when, rests on the exit rules.
+    exits = {lic.licence_id: exit_cites(world, lic.licence_id, policy) for lic in lics}
     timings = [_timing(world, lic, pl, free, _limit(deadline[lic.licence_id])) for lic, pl in pairs]
     # The SOP and capacity come from the timing recipe at its modes, so the risk
     # engine, sampling the same recipe, reproduces them exactly when nothing varies.
@@ -241,13 +248,13 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
         driver = lic.driver if lic.ready >= pl.ready else pl.driver
         why = list(lic.illegal)
         cites: tuple[str, ...] = ()
-        if timing.off and not why:
-            driver, held, cites = _contract_rules(world, lic, timing, first, driver, policy)
+        if lic.source == "partner" and not why:
+            driver, held, cites = _contract_rules(world, lic, timing, first, driver)
             why += held
         exit_rule = deadline[lic.licence_id]
         if exit_rule is not None:
             why += _dormant(world, lic.licence_id, exit_rule[1], sop, exit_rule[0])
-            cites += later_cites(exit_rule[1], policy, "dormant_exit_months")
+        cites += exits[lic.licence_id]
         # A new licence is granted under the rules in force then (see _licence_options).
         rules = lic.rules or policy
         if lic.new_licence and rules.min_capacity and pl.nameplate < rules.min_capacity:
@@ -255,11 +262,16 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
                 f"plant {pl.plant} has {pl.nameplate:,.0f}/year, below the {rules.min_capacity:,}/year "
                 f"minimum for a new licence ({_rule_since(rules, 'min_capacity')})"
             )
-        unfit: tuple[str, ...] = ()
+        # A deal or an approval whose chance is 0 never comes: the route is not usable,
+        # however legal (the planner would otherwise build cars it can never have).
+        unfit = tuple(dict.fromkeys(lic.never + pl.never))
+        if not unfit and not why and not lic.probability * pl.probability:
+            # Chances too small for their product (each above 0) to be a float.
+            unfit = ("the chance that its deals close and its licence is granted is 0",)
         if sop > horizon_end:
-            unfit = (f"earliest SOP {_fmt_date(sop)} is after the horizon",)
+            unfit += (f"earliest SOP {_fmt_date(sop)} is after the horizon",)
         elif timing.until is not None and start is NEVER and not why:
-            unfit = (
+            unfit += (
                 f"the agreement with {world.company_name(lic.holder)} ends on "
                 f"{_fmt_date(timing.until)}, before production can start on {_fmt_date(sop)}",
             )
@@ -316,35 +328,31 @@ def _start_of(world: World, t: Timing, due: dt.date) -> tuple[dt.date, dt.date, 
 
 
 def _contract_rules(
-    world: World,
-    lic: _LicenceOption,
-    t: Timing,
-    due: dt.date,
-    driver: str,
-    policy: PolicyState,
+    world: World, lic: _LicenceOption, t: Timing, due: dt.date, driver: str
 ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    """A partner route under contract-manufacturing bans: the driver, why it is illegal,
-    and the sources of the later periods' rules it rests on.
+    """A partner route under the contract-manufacturing rule: the driver, why it is
+    illegal, and the sources of the periods' rules it rests on.
 
     Production under a partner's licence runs only while contract manufacturing is
     allowed: a start due inside a ban waits for its end (the driver says so); one no later
     period lifts makes the route illegal; a later ban pauses or stops production (its
-    sources are cited). ``due`` is the start without the bans.
+    sources, and those of the period lifting it, are cited). ``due`` is the start without
+    the bans.
     """
     bans = world.contract_bans
-    if not bans:
-        return driver, (), ()
     allowed = lift(due, bans)
     state = world.policy_at(max(world.as_of, due if allowed is NEVER else allowed))
-    cites = later_cites(state, policy, "contract_manufacturing")
+    cites = state.cites("contract_manufacturing")
     if allowed is NEVER:
         why = banned_text(world, state, "contract_manufacturing", due)
         held = (f"{why}; {world.company_name(lic.holder)}'s licence is not a route",)
         return driver, held, cites
     stop = t.until or dt.date(int(world.years[-1]) + 1, 1, 1)
-    for s, _ in bans:  # bans that start while the route produces
+    for s, e in bans:  # bans that start while the route produces, and their ends
         if s is not None and allowed < s < stop:
-            cites += later_cites(world.policy_at(s), policy, "contract_manufacturing")
+            cites += world.policy_at(s).cites("contract_manufacturing")
+            if e is not None and e < stop:
+                cites += world.policy_at(e).cites("contract_manufacturing")
     lifted = lifted_text(due, allowed, "contract manufacturing is allowed", state)
     return driver + lifted, (), tuple(dict.fromkeys(cites))
 
@@ -520,7 +528,10 @@ def _templates(
                     f"dormancy rule unless cars are built under it first, and "
                     f"{world.company_name(company)} wants {lapse}",
                 )
-        cites = c.cites + (later_cites(rules, policy, "badge_names_manufacturer") if later else ())
+        # The badge rule bears on a route only when the manufacturer of record is not the
+        # company's own (as _badge decides what the car must name).
+        foreign = lic.source == "acquired" or lic.holder not in world.affiliates(company)
+        cites = c.cites + (rules.cites("badge_names_manufacturer") if foreign else ())
         routes.append(
             Route(
                 program="",
@@ -547,9 +558,10 @@ def _templates(
                 capacity=c.capacity,
                 fixed_cost=lic.fixed_fee + pl.fixed_fee + fee,
                 unit_cost=c.unit_cost,
-                # Rounded: 0.2 x 0.8 is 0.16000000000000003 in floats (and in --json).
-                success_probability=round(lic.probability * pl.probability, 12),
-                sources=tuple(dict.fromkeys(lic.cites + pl.cites + cites)),
+                # Rounded: 0.2 x 0.8 is 0.16000000000000003 in floats (and in --json). To
+                # significant digits, so that a tiny chance stays above 0, as usable says.
+                success_probability=float(f"{lic.probability * pl.probability:.12g}"),
+                sources=tuple(dict.fromkeys(lic.cites + pl.cites + lic.rule_cites + cites)),
                 weakest_status="",
                 timing=c.timing,
             )
