@@ -988,3 +988,50 @@ def test_committed_load_of_a_plant_under_construction_counts_from_build_months(
     (p,) = problems_of(text)
     assert p.path == "plants[0].committed.2022"
     assert "committed load 1,000 in 2022 exceeds the 0 cars" in p.message
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def test_a_misspelt_program_scope_is_a_problem(minimal_text: str) -> None:
+    text = mutate(
+        minimal_text, ("    lost_margin: 50\n", "    lost_margin: 50\n    scope: bev_pasenger\n")
+    )
+    (p,) = problems_of(text)
+    assert (p.line, p.path) == (_line_of(text, "bev_pasenger"), "programs[0].scope")
+    assert "no licence or licence application has scope 'bev_pasenger'" in p.message
+    assert p.hint == "did you mean 'bev_passenger'?"
+
+
+def test_a_misspelt_licence_scope_is_a_problem(minimal_text: str) -> None:
+    old = "{id: oldco-bev, holder: oldco, status: held, sources: [s1]}"
+    text = mutate(minimal_text, (old, old.replace("held,", "held, scope: bev_passneger,")))
+    (p,) = (p for p in problems_of(text) if p.path == "licences[0].scope")
+    assert "no program needs scope 'bev_passneger', so the licence builds nothing" in p.message
+
+
+def test_a_scope_of_its_own_is_no_typo(minimal_text: str) -> None:
+    # A PHEV program with no PHEV licence anywhere has no route; that is a result, not a slip.
+    text = mutate(
+        minimal_text, ("    lost_margin: 50\n", "    lost_margin: 50\n    scope: phev_passenger\n")
+    )
+    assert problems_of(text) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        (
+            "{capacity: 100000, ready: 2010-01}",
+            "{capacity: true, ready: 2010-01}",
+            "plants[0].phases[0].capacity",
+        ),
+        ("demand: {2023: 10000,", "demand: {2023: true,", "programs[0].demand.2023"),
+        ("lost_margin: 50", "lost_margin: false", "programs[0].lost_margin"),
+    ],
+)
+def test_true_or_false_is_no_number(minimal_text: str, old: str, new: str, path: str) -> None:
+    # pydantic reads true as 1: a plant of 1 car a year, without a word.
+    (p,) = problems_of(mutate(minimal_text, (old, new)))
+    assert p.path == path and p.message.startswith("expected a number, got ")

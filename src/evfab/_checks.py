@@ -24,7 +24,9 @@ from evfab._checks_ghosts import check_ghost_refs
 from evfab._checks_offers import check_offer_targets, check_offers
 from evfab._errors import Problem
 from evfab._scenario import (
+    DEFAULT_SCOPE,
     POLICY_RULES,
+    ApplyLicence,
     BuildPlant,
     CompanyKind,
     LicenceStatus,
@@ -478,6 +480,55 @@ def check_programs(s: Scenario, r: Report) -> None:
             r.refer((*base, "logistics", pid), pid, "plants", plants)
 
 
+def _one_slip(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one typed slip: a character added, dropped,
+    changed, or two neighbours swapped (``bev_pasenger``, not ``phev_passenger``)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        swapped = a[i + 2 :] == b[i + 2 :] and a[i : i + 2] == b[i : i + 2][::-1]
+        return a[i + 1 :] == b[i + 1 :] or swapped
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[i + 1 :] == shorter[i:]
+
+
+def check_scopes(s: Scenario, r: Report) -> None:
+    """Vehicle scopes are free text, so a misspelt one split a program from every licence
+    (``bev_pasenger``: validate said ok, and every route read "holds no bev_pasenger
+    licence"). A scope that no counterpart has, one slip away from one that does, is a typo
+    (reported once, on the side that is not the default scope).
+    """
+    licensed = {lic.scope for lic in s.licences} | {
+        o.scope for o in s.offers if isinstance(o, ApplyLicence)
+    }
+    needed = {g.scope for g in s.programs}
+
+    def slip(scope: str, known: set[str]) -> str | None:
+        # The default scope is written by no one who means another: it is never the slip.
+        if scope in known or scope == DEFAULT_SCOPE:
+            return None
+        return next((k for k in sorted(known) if _one_slip(scope, k)), None)
+
+    for i, g in enumerate(s.programs):
+        if (near := slip(g.scope, licensed)) is not None:
+            r.add(
+                ("programs", i, "scope"),
+                f"no licence or licence application has scope {g.scope!r}, so no route can "
+                "build the program",
+                f"did you mean {near!r}?",
+            )
+    for i, lic in enumerate(s.licences):
+        if (near := slip(lic.scope, needed)) is not None:
+            r.add(
+                ("licences", i, "scope"),
+                f"no program needs scope {lic.scope!r}, so the licence builds nothing",
+                f"did you mean {near!r}?",
+            )
+
+
 def check_history(s: Scenario, r: Report) -> None:
     """Observed cases: known company, end not before start, sources cited.
 
@@ -515,6 +566,7 @@ CHECKS: tuple[Callable[[Scenario, Report], None], ...] = (
     check_licences,
     check_plants,
     check_programs,
+    check_scopes,
     check_offers,
     check_offer_targets,
     check_history,

@@ -89,19 +89,30 @@ def _parse_year(value: Any) -> Any:
 Year = Annotated[int, BeforeValidator(_parse_year)]
 """A calendar year used as a mapping key, e.g. ``2024``."""
 
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+def _not_bool(value: Any) -> Any:
+    """Refuse true/false where a number is expected (pydantic would read true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+NoBool = BeforeValidator(_not_bool)
+"""Put on every numeric field: ``capacity: true`` read as 1 car a year without a word."""
+
+Fraction = Annotated[float, NoBool, Field(ge=0.0, le=1.0)]
 """A number between 0 and 1."""
 
-Cars = Annotated[int, Field(ge=0, le=100_000_000)]
+Cars = Annotated[int, NoBool, Field(ge=0, le=100_000_000)]
 """A number of vehicles (per year where the field says so); at most 100 million."""
 
-Months = Annotated[float, Field(ge=0, le=MAX_MONTHS)]
+Months = Annotated[float, NoBool, Field(ge=0, le=MAX_MONTHS)]
 """A number of months, 0 to 600."""
 
-Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
+Money = Annotated[float, NoBool, Field(ge=0, le=MAX_MONEY)]
 """A one-off amount in the scenario's currency, 0 to 1e14."""
 
-PerCar = Annotated[float, Field(ge=0, le=MAX_PER_CAR)]
+PerCar = Annotated[float, NoBool, Field(ge=0, le=MAX_PER_CAR)]
 """An amount per vehicle in the scenario's currency, 0 to 1e10."""
 
 Id = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
@@ -172,6 +183,10 @@ class Source(_Model):
     """Publication date (1900-2200)."""
     note: str = ""
     """What the source says, or for an assumption the one-line reason for it."""
+
+
+DEFAULT_SCOPE = "bev_passenger"
+"""The vehicle scope of a licence, program or application that states none."""
 
 
 POLICY_RULES = (
@@ -248,7 +263,7 @@ class PolicyPeriod(_Model):
     badge_names_manufacturer: bool | None = None
     """Whether the car must name the manufacturer of record (nameplate or tail badge);
     unset: as in the previous period (no if no period says)."""
-    dormant_exit_months: Annotated[int, Field(ge=0, le=MAX_MONTHS)] | None = None
+    dormant_exit_months: Annotated[int, NoBool, Field(ge=0, le=MAX_MONTHS)] | None = None
     """Months without output after which a licence is withdrawn, from this period on
     (0-600); 0: no exit rule from this period on (it abolishes an earlier one); unset or
     null: as in the previous period (no exit rule if no period sets one)."""
@@ -265,7 +280,7 @@ class Share(_Model):
 
     company: Id
     """Id of the holder."""
-    share: Annotated[float, Field(gt=0.0, le=1.0)]
+    share: Annotated[float, NoBool, Field(gt=0.0, le=1.0)]
     """Fraction held, 0-1."""
 
 
@@ -308,7 +323,7 @@ class Licence(_Model):
     """Identifier."""
     holder: Id
     """Id of the company holding (or applying for) the licence."""
-    scope: Id = "bev_passenger"
+    scope: Id = DEFAULT_SCOPE
     """Vehicle scope, e.g. ``bev_passenger``."""
     status: LicenceStatus
     """``held`` or ``applied`` (pending review)."""
@@ -335,7 +350,7 @@ class PlantStatus(StrEnum):
 class Phase(_Model):
     """A capacity step of a plant."""
 
-    capacity: Annotated[int, Field(gt=0, le=100_000_000)]
+    capacity: Annotated[int, NoBool, Field(gt=0, le=100_000_000)]
     """Capacity added by this phase, vehicles/year (1-100 million)."""
     ready: Date | None = None
     """Date the phase can produce (1900-2200); for plants built through an offer use ``months``
@@ -390,7 +405,7 @@ class Program(_Model):
     """Id of the company selling the car."""
     name: str
     """Display name."""
-    scope: Id = "bev_passenger"
+    scope: Id = DEFAULT_SCOPE
     """Vehicle scope the program needs a licence for."""
     target_sop: Date
     """Target start of production (1900-2200)."""
@@ -509,7 +524,7 @@ class PlantStake(_OfferBase):
     kind: Literal["plant_stake"]
     plant: Id
     """Id of the plant."""
-    share: Annotated[float, Field(gt=0.0, le=1.0)]
+    share: Annotated[float, NoBool, Field(gt=0.0, le=1.0)]
     """Fraction of the plant bought, 0-1."""
     capacity_share: Fraction | None = None
     """Fraction of the plant's free capacity the buyer may use, 0-1; defaults to ``share``."""
@@ -523,10 +538,10 @@ class BuildPlant(_OfferBase):
     kind: Literal["build_plant"]
     plant: Id
     """Id of the planned plant; its phases give build times in ``months``."""
-    module_capacity: Annotated[int, Field(gt=0, le=100_000_000)] | None = None
+    module_capacity: Annotated[int, NoBool, Field(gt=0, le=100_000_000)] | None = None
     """Capacity of one optional extra module the planner may add, vehicles/year (1-100 million;
     ready with the first phase); unset means the plant comes only as its phases."""
-    max_modules: Annotated[int, Field(ge=0, le=1000)] = 0
+    max_modules: Annotated[int, NoBool, Field(ge=0, le=1000)] = 0
     """Most extra modules that can be added, 0-1000."""
     module_fee: Money = 0.0
     """Capex of one module, currency (0 to 1e14)."""
@@ -536,7 +551,7 @@ class ApplyLicence(_OfferBase):
     """Apply for an own licence under the policy in force."""
 
     kind: Literal["apply_licence"]
-    scope: Id = "bev_passenger"
+    scope: Id = DEFAULT_SCOPE
     """Vehicle scope applied for."""
     review_months: Duration | None = None
     """Review time, months; unset: the policy's in force when the application is filed."""
@@ -596,11 +611,11 @@ class Scenario(_Model):
     """One-line description."""
     as_of: AsOf
     """The date the scenario describes (1990-2100); nothing can start before it."""
-    horizon: Annotated[int, Field(ge=1990, le=2100)]
+    horizon: Annotated[int, NoBool, Field(ge=1990, le=2100)]
     """Last planning year, 1990-2100."""
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
     """ISO 4217 code of every money figure: three capital letters, e.g. ``CNY``."""
-    discount_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.08
+    discount_rate: Annotated[float, NoBool, Field(ge=0.0, lt=1.0)] = 0.08
     """Annual discount rate for costs, fraction from 0 to below 1. Costs are discounted by
     whole calendar years from the year of ``as_of``: a year's production costs and lost
     margin, and a one-off fee paid that year, count ``1 / (1 + rate) ** (year - as_of's
