@@ -1035,3 +1035,50 @@ def test_true_or_false_is_no_number(minimal_text: str, old: str, new: str, path:
     # pydantic reads true as 1: a plant of 1 car a year, without a word.
     (p,) = problems_of(mutate(minimal_text, (old, new)))
     assert p.path == path and p.message.startswith("expected a number, got ")
+
+
+@pytest.mark.parametrize(
+    ("pairs", "paths"),
+    [
+        (
+            [
+                ("  - since: 2015-01-01\n", "  - since: 2015-13-01\n"),
+                ("    sources: [s1]\ncompanies:", "    sources: [s9]\ncompanies:"),
+            ],
+            {"policy[0].since", "policy[0].sources[0]"},
+        ),
+        (
+            [
+                (
+                    "{id: oldco, name: OldCo, kind: automaker}",
+                    "{id: oldco, name: OldCo, kind: automakr, owners: [{company: newco, share: 0.9}, {company: newco, share: 0.6}]}",
+                )
+            ],
+            {"companies[1].kind", "companies[1].owners"},
+        ),
+        (
+            [
+                ("target_sop: 2023-06", "target_sop: soon"),
+                ("demand: {2023: 10000,", "demand: {2040: 10000,"),
+            ],
+            {"programs[0].target_sop", "programs[0].demand.2040"},
+        ),
+        (
+            [
+                ("as_of: 2022-01-01", "as_of: yesterday"),
+                ("demand: {2023: 10000,", "demand: {2040: 10000,"),
+            ],
+            {"as_of", "programs[0].demand.2040"},
+        ),
+    ],
+    ids=[
+        "policy-date-and-source",
+        "company-kind-and-shares",
+        "program-sop-and-year",
+        "as-of-and-year",
+    ],
+)
+def test_one_bad_field_does_not_hide_its_entrys_other_problems(
+    minimal_text: str, pairs: list[tuple[str, str]], paths: set[str]
+) -> None:
+    assert {p.path for p in problems_of(mutate(minimal_text, *pairs))} == paths

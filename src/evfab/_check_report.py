@@ -134,7 +134,13 @@ def suggest(name: str, known: set[str], coll: str) -> str:
 
 
 def years_outside(
-    r: Report, path: Path, years: Iterable[int], first: int, last: int, what: str
+    r: Report,
+    path: Path,
+    years: Iterable[int],
+    first: int,
+    last: int,
+    what: str,
+    as_in_file: bool = False,
 ) -> None:
     """Report the years of one mapping that fall outside ``first``-``last``, in one line.
 
@@ -145,6 +151,7 @@ def years_outside(
         first: First year of the scenario.
         last: Its horizon.
         what: How the hint names the mapping's years (``demand``).
+        as_in_file: ``path`` holds the file's index (see :meth:`Report.add`).
     """
     bad = sorted(y for y in years if not first <= y <= last)
     if not bad:
@@ -159,4 +166,5 @@ def years_outside(
         (*path, str(bad[0])),
         f"{what} {head} outside {first}-{last}",
         f"keep {what} years within the scenario ({first}-{last}: as_of's year to the horizon)",
+        as_in_file,
     )
