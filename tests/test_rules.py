@@ -136,9 +136,7 @@ def test_new_licence_ban_makes_applications_illegal() -> None:
     offer(d, id="apply-bev", kind="apply_licence", to="newco", review_months=10)
     d["policy"].append({"since": "2017-06", "name": "NDRC halt", "new_licences": False})
     rs = routes(d)
-    reason = (
-        "new licences are not being granted (NDRC halt, since 2017-06-01); apply is not a route"
-    )
+    reason = "new licences are not being granted (NDRC halt, since 2017-06-01); the licence cannot be granted"
     for rid in ("applied:newco-bev@own:np", "apply:apply-bev@own:np"):
         assert not rs[rid].legal and not rs[rid].usable
         assert rs[rid].why == (reason,)
@@ -166,7 +164,7 @@ def test_contract_manufacturing_not_allowed_makes_partner_routes_illegal() -> No
     rs = routes(d)
     assert set(rs) == {CM, "partner:umb@own:np"}
     assert rs[CM].why == (
-        "contract manufacturing is not allowed (since 2015-01-01); OldCo's licence is not a route",
+        "contract manufacturing is not allowed (since 2015-01-01); OldCo cannot build under its licence for others",
     )
     assert not rs["partner:umb@own:np"].legal
     assert rs["partner:umb@own:np"].why[0].startswith("contract manufacturing is not allowed")
@@ -375,7 +373,7 @@ def test_a_pending_application_overtaken_by_a_halt_waits_for_the_lift() -> None:
         routes(d)["applied:newco-bev@own:np"],
         D(2022, 6, 1),
         "new licences are not granted from 2022-03-01 (Halt), before the licence could be "
-        "granted on 2022-06-01, and no later period grants them again; apply is not a route",
+        "granted on 2022-06-01, and no later period grants them again; the licence cannot be granted",
     )
 
 
@@ -397,7 +395,7 @@ def test_a_halt_before_the_grant_makes_an_application_illegal() -> None:
         r,
         D(2023, 2, 1),
         "new licences are not granted from 2023-01-01 (Halt), before the licence could be "
-        "granted on 2023-02-01, and no later period grants them again; apply is not a route",
+        "granted on 2023-02-01, and no later period grants them again; the licence cannot be granted",
     )
     assert "s2" in r.sources  # the halt is what the verdict rests on
     assert "s2" not in routes(d)[CM].sources
@@ -442,8 +440,8 @@ def test_contract_manufacturing_banned_before_the_contract_starts() -> None:
     assert not r.legal
     assert r.why == (
         "contract manufacturing is not allowed from 2022-05-01 (CM ban), before production "
-        "could start on 2022-07-03, and no later period allows it again; OldCo's licence is "
-        "not a route",
+        "could start on 2022-07-03, and no later period allows it again; OldCo cannot build "
+        "under its licence for others",
     )
     # A ban from after the contract's start leaves the route as it is.
     d["policy"][-1]["since"] = "2022-08-01"
@@ -511,7 +509,7 @@ def test_a_contract_manufacturing_ban_between_signing_and_production() -> None:
     r = routes(d)[UMB]
     assert not r.legal and r.why == (
         "contract manufacturing is not allowed from 2023-01-01 (Ban), before production could "
-        "start on 2023-06-01, and no later period allows it again; OldCo's licence is not a route",
+        "start on 2023-06-01, and no later period allows it again; OldCo cannot build under its licence for others",
     )
     assert "s2" in r.sources
     # Lifted on 2024-01-01: production starts then.

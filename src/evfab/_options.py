@@ -212,7 +212,7 @@ def _licence_options(
 
     def ban_reason(state: PolicyState, due: dt.date) -> tuple[str, ...]:
         why = banned_text(world, state, "new_licences", due)
-        return (f"{why}; apply is not a route",)
+        return (f"{why}; the licence cannot be granted",)
 
     by_holder = world.licences_by_holder
     mine_lic = [

@@ -345,7 +345,9 @@ def _contract_rules(
     cites = state.cites("contract_manufacturing")
     if allowed is NEVER:
         why = banned_text(world, state, "contract_manufacturing", due)
-        held = (f"{why}; {world.company_name(lic.holder)}'s licence is not a route",)
+        held = (
+            f"{why}; {world.company_name(lic.holder)} cannot build under its licence for others",
+        )
         return driver, held, cites
     stop = t.until or dt.date(int(world.years[-1]) + 1, 1, 1)
     for s, e in bans:  # bans that start while the route produces, and their ends
