@@ -101,7 +101,7 @@ def test_risk_table_keeps_xiaomi_route_ids_and_claims_whole() -> None:
     # What `make demo` prints: at 120 columns, its claims were cut to "assumpti".
     res = run("risk", "xiaomi-2022", "--samples", "200")
     assert res.exit_code == 0, res.stderr
-    table = section(res.stdout, "Start of production (SOP) and odds", "Cars available by year")
+    table = section(res.stdout, "Start of production (SOP) and odds", "Cars built by year")
     data = json.loads(run("risk", "xiaomi-2022", "--samples", "200", "--json").stdout)
     for row in data["routes"]:
         for part in row["route"].replace("@", " @").split():

@@ -1152,7 +1152,8 @@ def test_cli_text_and_charts_with_programs_sharing_route_ids(tmp_path: Path) -> 
     res = CliRunner().invoke(app, ["risk", str(path), "-n", "2000", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "newcar" in res.stdout and "other" in res.stdout
-    assert "100k" in res.stdout  # both programs' volumes, each from its own rows
+    # Both programs' cars built, each from its own rows (capped by its own 2024 demand).
+    assert "of 50k" in res.stdout and "of 80k" in res.stdout
     assert (out / "volume_fan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -47,7 +47,7 @@ def test_the_volume_table_shows_every_year(xiaomi: evfab.World, width: int) -> N
     text = _text(xiaomi, res, width)
     assert _year_headers(text) == list(range(2022, 2031))  # not only the first seven
     if width == 60:  # too narrow for nine years: the table continues below
-        assert "Cars available by year (continued: " in text
+        assert "Cars built by year (continued: " in text
 
 
 def test_leading_years_without_cars_are_left_out_and_named(xiaomi: evfab.World) -> None:

@@ -183,15 +183,17 @@ def _print_programs(console: Console, res: RiskResult) -> None:
 
 
 def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]) -> None:
-    """Cars available by year (with an allocation: cars built, and the cars allocated),
-    every year: in as many tables one after another as the width needs; leading years in
-    which no route has cars are left out, and a line says so."""
+    """Cars built by year, each route capped by what it may build (its program's demand, or
+    with an allocation the cars allocated), and that cap, every year: in as many tables one
+    after another as the width needs; leading years in which no route has cars are left
+    out, and a line says so. (A route alone showed the cars its plant could give: 84k for
+    Nio in 2022, against 40k wanted. The available cars are in the JSON and CSV.)"""
     vol = res.volumes
     allocated = res.demand_basis == "allocation"
-    what = "built" if allocated else "available"
+    what = "built"
     years = sorted(int(y) for y in vol["year"].unique())
     by_year = vol.groupby("year")
-    has_cars = by_year[f"{what}_mean"].max() + (by_year["demand"].max() if allocated else 0)
+    has_cars = by_year["built_mean"].max() + by_year["demand"].max()
     first = next((i for i, y in enumerate(years) if has_cars[y] > 0), len(years))
     skipped, years = years[:first], years[first:]
     cells: dict[int, list[list[str]]] = {}
@@ -205,9 +207,11 @@ def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]
             # The mean, not the P50: with P(starts) near 50 % the median flips between 0 and
             # the route's full volume from one seed to the next.
             mean = float(sub.at[y, f"{what}_mean"])
-            lines = [f"{mean / 1e3:,.0f}k", f"{p10 / 1e3:,.0f}-{p90 / 1e3:,.0f}k"]
-            if allocated:
-                lines.append(f"of {float(sub.at[y, 'demand']) / 1e3:,.0f}k")
+            lines = [
+                f"{mean / 1e3:,.0f}k",
+                f"{p10 / 1e3:,.0f}-{p90 / 1e3:,.0f}k",
+                f"of {float(sub.at[y, 'demand']) / 1e3:,.0f}k",
+            ]
             cells[i].append(lines)
     widths = [
         max([len(str(y))] + [len(line) for c in cells.values() for line in c[j]])
@@ -219,7 +223,7 @@ def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]
     title = (
         "Cars built by year, capped by the cars allocated: expected (P10-P90), of the allocation"
         if allocated
-        else "Cars available by year: expected (P10-P90)"
+        else "Cars built by year, each route alone: expected (P10-P90), of the demand"
     )
     for k, block in enumerate(blocks or [[]]):
         v = Table(
