@@ -1082,3 +1082,17 @@ def test_one_bad_field_does_not_hide_its_entrys_other_problems(
     minimal_text: str, pairs: list[tuple[str, str]], paths: set[str]
 ) -> None:
     assert {p.path for p in problems_of(mutate(minimal_text, *pairs))} == paths
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ("operator: xiaomi\n", "operator: xiaomy\n", "plants[0].operator"),
+        ("kind: plant_stake\n", "kind: plant-stake\n", "offers[1].kind"),
+    ],
+)
+def test_a_bad_plant_or_offer_brings_no_follow_on_problem(old: str, new: str, path: str) -> None:
+    # Both also read "the umbrella gives it no route" for a plant the umbrella names.
+    text = evfab.bundled()["xiaomi-2022"].read_text("utf-8")
+    assert text.count(old) == 1
+    assert [p.path for p in problems_of(text.replace(old, new))] == [path]

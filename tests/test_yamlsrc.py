@@ -560,3 +560,11 @@ def test_a_device_or_a_folder_is_refused_with_a_located_problem(tmp_path: Path) 
             read_yaml(path)
         (p,) = err.value.problems
         assert (p.file, p.line) == (path, 0) and why in p.message
+
+
+def test_a_symlink_loop_is_named(tmp_path: Path) -> None:
+    loop = tmp_path / "loop.yaml"
+    loop.symlink_to(loop)
+    with pytest.raises(evfab.ScenarioError) as err:
+        evfab.load(loop)
+    assert "symbolic links" in err.value.problems[0].message

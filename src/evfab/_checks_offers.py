@@ -210,7 +210,13 @@ def check_offer_targets(s: Scenario, r: Report) -> None:
                 )
         if isinstance(o, LicenceUmbrella):
             usable = _umbrella_plants(s, r, mine)
+            # An operator that is unknown, or offers that failed the schema (a stake among
+            # them, perhaps), are reported already: no follow-on guess about this plant.
+            unsure = bool(r.ghosts("offers")) or "offers" in r.damage.kept
+            companies = {c.id for c in s.companies}
             for j, pid in enumerate(o.plants):
+                if unsure or (pid in plants and plants[pid].operator not in companies):
+                    continue
                 if pid in plants and pid not in usable:
                     r.add(
                         ("offers", i, "plants", j),

@@ -505,7 +505,7 @@ def load(path: str | Path) -> sm.Scenario:
         ScenarioError: With every problem found, each located file:line.
     """
     p = resolve(path)
-    if not p.exists():
+    if not p.exists() and not p.is_symlink():  # a symlink loop is said as such by reading it
         raise _missing(path)
     return validate_doc(read_yaml(p, strict=False))
 
