@@ -1096,3 +1096,14 @@ def test_a_bad_plant_or_offer_brings_no_follow_on_problem(old: str, new: str, pa
     text = evfab.bundled()["xiaomi-2022"].read_text("utf-8")
     assert text.count(old) == 1
     assert [p.path for p in problems_of(text.replace(old, new))] == [path]
+
+
+def test_a_licence_of_another_scope_of_the_trade_is_no_typo() -> None:
+    # nev_passenger is one letter from bev_passenger, and a real category.
+    text = evfab.bundled()["xiaomi-2022"].read_text("utf-8")
+    old = "  - {id: jac-bev, holder: jac, status: held, sources: [nio-jac-agreement]}\n"
+    new = (
+        old
+        + "  - {id: jac-nev, holder: jac, status: held, scope: nev_passenger, sources: [nio-jac-agreement]}\n"
+    )
+    assert problems_of(mutate(text, (old, new))) == []

@@ -256,6 +256,9 @@ def test_single_source_programs_build_at_one_plant_a_year(seed: int) -> None:
     assert r.ok
     plants = r.production.groupby(["program", "year"])["plant"].nunique()
     assert (plants <= 1).all()
+    # A leak moved to unmet read "0 of 17,062 cars cannot be built"; costs sum to the plan.
+    assert not any(": 0 of " in e for e in r.shortfalls["explanation"])
+    assert r.costs["discounted"].iloc[-1] == pytest.approx(r.objective, rel=1e-12)
     assert isinstance(r.production, pd.DataFrame)
 
 

@@ -507,6 +507,30 @@ def test_some_route_of_a_program_starts_as_independent_deals_say() -> None:
     assert row["p_any_on_target"] >= max(summary(res)[r]["p_on_target"] for r in (CM, BUY))
 
 
+def test_routes_sharing_a_review_start_together_not_independently() -> None:
+    # Two own plants under one pending licence: the review is one draw for both routes, so
+    # some route is on time exactly when the earlier plant's route is (independent draws
+    # would give 1 - (1 - p1)(1 - p2), far more).
+    d = _pending(doc())
+    d["plants"].append(
+        {
+            "id": "np2",
+            "name": "NewCo plant 2",
+            "operator": "newco",
+            "status": "operating",
+            "phases": [{"capacity": 50000, "ready": "2022-09"}],
+        }
+    )
+    second = "applied:newco-bev@own:np2"
+    routes, res = sample(d, [APPLIED, second], samples=20_000, seed=3)
+    assert routes[APPLIED].timing is not routes[second].timing
+    rows = summary(res)
+    p1, p2 = rows[APPLIED]["p_on_target"], rows[second]["p_on_target"]
+    (prog,) = res.programs.to_dict("records")
+    assert prog["p_any_on_target"] == p1 >= p2 > 0
+    assert prog["p_any_on_target"] < 1 - (1 - p1) * (1 - p2) - 0.05
+
+
 def test_sop_if_it_starts_is_the_sop_when_a_route_always_starts() -> None:
     _, res = sample(doc(), samples=5_000)
     sure = [row for row in summary(res).values() if row["p_success"] == 1.0]

@@ -384,7 +384,7 @@ def curve_style(i: int) -> dict[str, Any]:
 
     Returns:
         ``color``, ``ls`` and ``mfc`` (marker face colour) for matplotlib; no two of the
-        first 80 curves share all three (a chart has at most :data:`MAX_CHART_ROUTES`).
+        first 40 curves share all three (a chart has at most :data:`MAX_CHART_ROUTES`).
     """
     second = i % 20 >= 10
     colour = CURVE_COLOURS[i % len(CURVE_COLOURS)]

@@ -24,7 +24,6 @@ from evfab._checks_ghosts import check_ghost_refs
 from evfab._checks_offers import check_offer_targets, check_offers
 from evfab._errors import Problem
 from evfab._scenario import (
-    DEFAULT_SCOPE,
     POLICY_RULES,
     ApplyLicence,
     BuildPlant,
@@ -495,11 +494,20 @@ def _one_slip(a: str, b: str) -> bool:
     return longer[i + 1 :] == shorter[i:]
 
 
+TRADE_SCOPES = frozenset(
+    f"{power}_{use}"
+    for power in ("bev", "phev", "hev", "nev", "fcev", "erev", "ice")
+    for use in ("passenger", "commercial", "truck", "bus")
+)
+"""Scopes of the trade (China's catalogue terms): never taken for a typo of one another."""
+
+
 def check_scopes(s: Scenario, r: Report) -> None:
     """Vehicle scopes are free text, so a misspelt one split a program from every licence
     (``bev_pasenger``: validate said ok, and every route read "holds no bev_pasenger
     licence"). A scope that no counterpart has, one slip away from one that does, is a typo
-    (reported once, on the side that is not the default scope).
+    (reported once, on the side that is not the default scope), unless it is a scope of
+    the trade (``nev_passenger`` is one slip from ``bev_passenger``, and real).
     """
     licensed = {lic.scope for lic in s.licences} | {
         o.scope for o in s.offers if isinstance(o, ApplyLicence)
@@ -508,7 +516,7 @@ def check_scopes(s: Scenario, r: Report) -> None:
 
     def slip(scope: str, known: set[str]) -> str | None:
         # The default scope is written by no one who means another: it is never the slip.
-        if scope in known or scope == DEFAULT_SCOPE:
+        if scope in known or scope in TRADE_SCOPES:
             return None
         return next((k for k in sorted(known) if _one_slip(scope, k)), None)
 

@@ -132,7 +132,13 @@ def nearest(m: Milp, sol: Solution, target: FloatArray) -> Solution:
     zc = m.z_of_route[m.q_route]
     q_on[zc[(zc >= z0) & (zc < z1) & (x[q0:q1] > 1e-6)]] = True
     x[z0:z1] = np.where(q_on[z0:z1], 1.0, 0.0)
-    return dataclasses.replace(sol, col_value=x, objective=float(cost @ x))
+    objective = float(cost @ x)
+    # The re-solve may lower the cost of a plan the MILP stopped early: its gap to the bound
+    # is the new cost's.
+    gap = sol.gap
+    if np.isfinite(sol.bound) and objective != 0:
+        gap = max(0.0, (objective - sol.bound) / abs(objective))
+    return dataclasses.replace(sol, col_value=x, objective=objective, gap=gap)
 
 
 __all__ = ["MOVE_WEIGHT", "nearest", "targets"]

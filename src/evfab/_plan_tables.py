@@ -200,13 +200,15 @@ def prepare_beside(world: World, d: PlanInputs, ix: Index, m: Milp) -> Beside[Pr
 
 
 def gated(d: PlanInputs, m: Milp, v: FloatArray) -> FloatArray:
-    """Column values with no production behind a switch that is off, the cars moved to
-    unmet demand.
+    """Column values with no production behind a switch that is off.
 
     HiGHS accepts a binary within 1e-6 of 0 or 1, so ``q <= big * s`` lets a fraction of a
     car through a closed switch (a single-source program built 0.0003 cars at a second
     plant). Where a route's switch, a single-source program's plant-year switch or a kept
-    licence's switch rounds to 0, its production is 0.
+    licence's switch rounds to 0, its production is 0, and the fraction goes to the
+    program's largest open production that year (within the solver's tolerance of its
+    limits), or, with none, to unmet demand: as unmet it read "0 of 17,062 cars cannot be
+    built". Returns ``v`` itself when nothing leaked.
     """
     q0, q1 = m.col_blocks["q"]
     q = v[q0:q1]
@@ -224,13 +226,21 @@ def gated(d: PlanInputs, m: Milp, v: FloatArray) -> FloatArray:
     if not leak.any():
         return v
     out = v.copy()
+    n_years = len(d.years)
+    group = d.route_program[m.q_route] * n_years + m.q_year  # program-year of each column
+    # The largest open production column of each program-year, if any.
+    open_q = np.nonzero(~off & (q > 0))[0]
+    best = np.full(len(d.lost_margin) * n_years, -1, np.int64)
+    order = open_q[np.argsort(q[open_q], kind="stable")]
+    best[group[order]] = order  # the largest is written last
     u0, u1 = m.col_blocks["u"]
-    u_of = np.full((len(d.lost_margin), len(d.years)), -1, np.int64)
-    u_of[m.u_program, m.u_year] = np.arange(u0, u1)
-    cols = u_of[d.route_program[m.q_route[leak]], m.q_year[leak]]
-    has_u = cols >= 0
-    np.add.at(out, cols[has_u], q[leak][has_u])
-    out[q0 + np.nonzero(leak)[0]] = 0.0
+    u_of = np.full(len(d.lost_margin) * n_years, -1, np.int64)
+    u_of[m.u_program * n_years + m.u_year] = np.arange(u0, u1)
+    cols = leak.nonzero()[0]
+    to = np.where(best[group[cols]] >= 0, q0 + best[group[cols]], u_of[group[cols]])
+    has = to >= 0
+    np.add.at(out, to[has], q[cols][has])
+    out[q0 + cols] = 0.0
     return out
 
 
@@ -259,7 +269,7 @@ def write_back(
         utilization and costs.
     """
     years = d.years
-    v = gated(d, m, sol.col_value)
+    v = sol.col_value
     q0, q1 = m.col_blocks["q"]
     u0, u1 = m.col_blocks["u"]
     x0, x1 = m.col_blocks["x"]

@@ -56,7 +56,7 @@ def print_comparison(
     if not math.isnan(c.cost_change):
         base = abs(c.plan_before.objective)
         share = f", {c.cost_change / base:+.1%}" if base > 0 else ""
-        sign = "+" if c.cost_change >= 0 else "-"
+        sign = "+" if round(c.cost_change) >= 0 else "-"
         line += f" ({sign}{money(abs(c.cost_change))} {c.currency}{share}, discounted)"
     console.print(line)
     if c.warnings:
@@ -86,7 +86,13 @@ def print_comparison(
             _pair(r["odds_before"], r["odds_after"], ".0%"),
             _pair(r["cars_before"], r["cars_after"], ",.0f"),
         )
-        why.append(f"  {i}. {_cell(r['why_after'])}")
+        if r["state_after"] is None:
+            reason = "not in the other scenario"
+        elif r["state_before"] is None:
+            reason = f"only in the other scenario; {_cell(r['why_after'])}"
+        else:
+            reason = _cell(r["why_after"])
+        why.append(f"  {i}. {reason}")
     rt.caption = (
         "Routes at their nominal dates (the rules engine's); a change that moves only the odds "
         "around those dates (a halt after a route's nominal grant) shows in the programs' "
@@ -204,7 +210,7 @@ def _print_costs(console: Console, c: Comparison) -> None:
     for col in ("category", "before", "after", "change"):
         t.add_column(col, justify="left" if col == "category" else "right")
     for r in records(costs):
-        ch = float(r["change"])
+        ch = round(float(r["change"]))  # float noise printed "+0" and "-0"
         sign = "+" if ch > 0 else "-" if ch < 0 else ""
         t.add_row(
             str(r["category"]),

@@ -231,9 +231,12 @@ def compare(before: World, after: World, options: CompareOptions | None = None) 
     if before.currency != after.currency:
         raise ValueError(f"the plans' currencies differ ({before.currency}, {after.currency})")
     routes_b, routes_a = derive_routes(before), derive_routes(after)
-    plan_b = plan(before, opts.plan, routes=routes_b)
-    # The second plan stays as near the first as its cost allows (see the module docstring).
-    near = dataclasses.replace(opts.plan, near=plan_b.production) if plan_b.ok else opts.plan
+    # Both plans are the cheapest for their deals (a solve stopped at a time limit or gap
+    # is polished by an LP), and the second stays as near the first as that allows (see
+    # the module docstring).
+    polished = dataclasses.replace(opts.plan, polish=True)
+    plan_b = plan(before, polished, routes=routes_b)
+    near = dataclasses.replace(polished, near=plan_b.production) if plan_b.ok else polished
     plan_a = plan(after, near, routes=routes_a)
     odds_b = _odds(before, routes_b, plan_b, opts)
     odds_a = _odds(after, routes_a, plan_a, opts)

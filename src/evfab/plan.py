@@ -24,7 +24,7 @@ from evfab._frames import empty_frame
 from evfab._highs import SolveStatus, new_highs, pass_milp, run
 from evfab._plan_inputs import plan_inputs
 from evfab._plan_model import IntArray, build_milp
-from evfab._plan_tables import prepare_beside, write_back
+from evfab._plan_tables import gated, prepare_beside, write_back
 from evfab._route_table import RouteTable, route_table
 from evfab._solve_watch import Presses, Progress, ProgressFn
 from evfab._world import World
@@ -63,6 +63,11 @@ class PlanOptions:
             moves the fewest cars from it (see :mod:`evfab._plan_near`). An industry plan
             is rarely unique, and without this two plans compared side by side differ in
             programs a change does not touch.
+        polish: Re-solve the LP with the plan's deals fixed (as ``near`` does, near the
+            plan itself), so that the plan is the cheapest for its deals even when the
+            solve stopped early, at a time limit or the gap. ``compare`` polishes both
+            plans: polishing only the one kept near the other made a scenario compared
+            with itself under a time limit 693m CNY cheaper.
     """
 
     time_limit: float | None = None
@@ -73,6 +78,7 @@ class PlanOptions:
     progress: ProgressFn | None = field(default=None, compare=False)
     on_step: Callable[[str], None] | None = field(default=None, compare=False)
     near: pd.DataFrame | None = field(default=None, compare=False)
+    polish: bool = False
 
 
 @dataclass(frozen=True)
@@ -244,10 +250,15 @@ def plan(
             timings,
             size,
         )
-    if opts.near is not None and len(m.q_route):
+    if (opts.near is not None or opts.polish) and len(m.q_route):
         from evfab._plan_near import nearest, targets
 
-        sol = nearest(m, sol, targets(d, m, ready, opts.near))
+        q0, q1 = m.col_blocks["q"]
+        own = sol.col_value[q0:q1]
+        sol = nearest(m, sol, own if opts.near is None else targets(d, m, ready, opts.near))
+    gated_v = gated(d, m, sol.col_value)
+    if gated_v is not sol.col_value:  # the costs table and the objective stay one sum
+        sol = replace(sol, col_value=gated_v, objective=float(m.vectors()["cost"] @ gated_v))
     chosen, tables = write_back(d, ix, m, sol, ready)
     t4 = time.perf_counter()
     step = opts.on_step or (lambda _: None)
