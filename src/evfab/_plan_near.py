@@ -10,7 +10,9 @@ programs listed in reverse.
 :func:`nearest` re-solves the LP with the plan's choices (the binaries but the route switches) fixed, minimising its
 cost plus a tiny weight on the cars moved from a reference production table (an L1
 distance over program, route and year). What differs after that is what the change forces
-(or a different choice of deals, which stays as the MILP made it).
+(or a different choice of deals, which stays as the MILP made it; so does a single-source
+program's choice of plant each year, whose switch is a binary that the LP could only split:
+two single-source programs on two identical plants may still swap them).
 
 Why a weight rather than a cap on the cost: a cap needs a slack (the cost row sums ~1e11
 in floating point, and HiGHS found it infeasible without one), and the LP spends any slack
