@@ -159,9 +159,10 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
             "P(starts): all deals concluded, licences granted (while new licences are), dormant "
             "licences still alive, production allowed (contract manufacturing, agreement in force) "
             "and SOP within the horizon; SOP P10/P50/P90 are among the samples where the route "
-            "starts ('never': it starts in none); P(on time) = P(SOP <= target). Cars: the "
-            "expected number (the mean over every sample, those without a start counting 0) "
-            "and the P10-P90 range.",
+            "starts ('never': it starts in none); P(on time) = P(SOP <= target). Cars: those "
+            "a route builds, capped by its program's demand (or allocation): the expected "
+            "number (the mean over every sample, those without a start counting 0) and the "
+            "P10-P90 range.",
             style="dim",
         )
     )
