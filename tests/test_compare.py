@@ -392,3 +392,33 @@ def test_costs_by_category_add_up_to_the_cost_change(halted: Any) -> None:
     assert costs.loc["per-car fees to partners", "change"] == pytest.approx(
         60_000 * 3_000 / 1.08**2, rel=1e-9
     )
+
+
+def test_fees_say_who_pays_whom_and_add_up_to_the_category(halted: Any) -> None:
+    fees = halted.fees.set_index(["payer", "receiver"])
+    # The halt sends Xiaomi's 2024 cars to BAIC's umbrella: 60,000 x 3,000 CNY, two years.
+    assert fees.loc[("xiaomi", "baic"), "change"] == pytest.approx(60_000 * 3_000 / 1.08**2)
+    assert fees.loc[("nio", "jac"), "change"] == pytest.approx(0.0, abs=1e-3)
+    costs = halted.costs.set_index("category")
+    for side in ("before", "after", "change"):
+        assert fees[side].sum() == pytest.approx(costs.loc["per-car fees to partners", side])
+
+
+def test_fees_of_a_generated_industry_add_up_to_the_category() -> None:
+    # Stakes with a fee per car pay the plant's operator; contracts the host.
+    from evfab.generate import generate_yaml
+
+    text = generate_yaml(programs=30, plants=12, years=6, seed=3)
+    doc: dict[str, Any] = yaml.safe_load(text)
+    doc["sources"].append({"id": "a-ban", "status": "assumption", "note": "test what-if"})
+    doc["policy"].append(
+        {"since": f"{doc['horizon'] - 2}-07-01", "new_licences": False, "sources": ["a-ban"]}
+    )
+    c = compare(
+        _world(text), _world(yaml.safe_dump(doc, sort_keys=False)), CompareOptions(risk_samples=0)
+    )
+    costs = c.costs.set_index("category")
+    for side in ("before", "after"):
+        assert c.fees[side].sum() == pytest.approx(
+            costs.loc["per-car fees to partners", side], rel=1e-9
+        )

@@ -219,6 +219,7 @@ def _print_costs(console: Console, c: Comparison) -> None:
             f"{sign}{money(abs(ch))}" if ch else "0",
         )
     console.print(t)
+    _print_fees(console, c)
     built = c.programs[["built_before", "built_after", "unmet_before", "unmet_after"]].sum()
     console.print(
         f"Industry: cars built {built['built_before']:,.0f} -> {built['built_after']:,.0f}, "
@@ -226,6 +227,37 @@ def _print_costs(console: Console, c: Comparison) -> None:
         "what newcomers pay licensed hosts: a cost to them, income to the hosts.",
         highlight=False,
     )
+
+
+MAX_FEE_ROWS = 10
+"""Most payer-receiver pairs the text lists (the largest changes; JSON has them all)."""
+
+
+def _print_fees(console: Console, c: Comparison) -> None:
+    """Who pays whom more, or less, in per-car fees under the change."""
+    moved = c.fees[c.fees["change"].round() != 0] if len(c.fees) else c.fees
+    if moved.empty:
+        return
+    t = Table(
+        title=f"Per-car fees that change ({c.currency}, discounted)",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("payer", "receiver", "before", "after", "change"):
+        t.add_column(col, justify="left" if col in ("payer", "receiver") else "right")
+    for r in records(moved.head(MAX_FEE_ROWS)):
+        ch = round(float(r["change"]))
+        t.add_row(
+            str(r["payer"]),
+            str(r["receiver"]),
+            money(float(r["before"])),
+            money(float(r["after"])),
+            f"{'+' if ch > 0 else '-'}{money(abs(ch))}",
+        )
+    if len(moved) > MAX_FEE_ROWS:
+        t.caption = f"{len(moved) - MAX_FEE_ROWS} more pairs in --json (`fees`)"
+    console.print(t)
 
 
 COMPARE_FILES = ("compare_routes.csv", "compare_programs.csv", "comparison.json")
@@ -272,6 +304,7 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
         "after": {"scenario": c.after, **_plan_json(c.plan_after)},
         "cost_change": c.cost_change,
         "costs": records(c.costs),
+        "fees": records(c.fees),
         "warnings": list(c.warnings),
         "routes": records(c.routes),
         "programs": records(c.programs),

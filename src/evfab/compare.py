@@ -64,6 +64,7 @@ ROUTE_COLUMNS = [
     "cars_after",
     "why_after",
 ]
+FEE_COLUMNS = ["payer", "receiver", "before", "after", "change"]
 PROGRAM_COLUMNS = [
     "program",
     "routes_before",
@@ -162,6 +163,9 @@ class Comparison:
     programs: pd.DataFrame
     risk_samples: int = 0
     warnings: tuple[str, ...] = ()
+    fees: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FEE_COLUMNS))
+    """Per-car fees by payer and receiver, discounted, before and after (see
+    :func:`_fees`): who pays whom more under the change; empty unless both plans exist."""
 
     @property
     def costs(self) -> pd.DataFrame:
@@ -250,7 +254,69 @@ def compare(before: World, after: World, options: CompareOptions | None = None) 
         programs=_programs(before, after, plan_b, plan_a, odds_b, odds_a),
         risk_samples=max(0, opts.risk_samples),
         warnings=_warnings(before, after),
+        fees=_fee_flows(before, after, routes_b, routes_a, plan_b, plan_a),
     )
+
+
+def _fees(world: World, routes: list[Route], p: PlanResult) -> dict[tuple[str, str], float]:
+    """Discounted per-car fees a plan pays, by (payer, receiver).
+
+    A route's fee per car is its unit cost over its plant's; the payer is the program's
+    company, the receiver the manufacturer of record under a partner's licence (the host
+    of a contract, the licence holder of an umbrella), else the plant's operator (a stake's
+    fee). Their sum is the plan's "per-car fees to partners".
+    """
+    if not p.ok or p.production.empty:
+        return {}
+    by_id = {(r.program, r.id): r for r in routes}
+    plant_cost = {str(k): float(v) for k, v in world.plants["unit_cost"].items()}
+    operator = {str(k): str(v) for k, v in world.plants["operator"].items()}
+    y0 = int(world.years[0])
+    out: dict[tuple[str, str], float] = {}
+    for g, rid, y, cars in zip(
+        p.production["program"],
+        p.production["route"],
+        p.production["year"],
+        p.production["cars"],
+        strict=True,
+    ):
+        r = by_id.get((str(g), str(rid)))
+        if r is None:
+            continue
+        fee = r.unit_cost - plant_cost[r.plant]
+        if fee <= 0:
+            continue
+        to = r.manufacturer if r.licence_source == "partner" else operator[r.plant]
+        key = (r.company, to)
+        discount = (1.0 + world.discount_rate) ** -(int(y) - y0)
+        out[key] = out.get(key, 0.0) + float(cars) * fee * discount
+    return out
+
+
+def _fee_flows(
+    before: World,
+    after: World,
+    routes_b: list[Route],
+    routes_a: list[Route],
+    plan_b: PlanResult,
+    plan_a: PlanResult,
+) -> pd.DataFrame:
+    """Per-car fees by payer and receiver, before and after, largest change first."""
+    if not (plan_b.ok and plan_a.ok):
+        return pd.DataFrame(columns=FEE_COLUMNS)
+    b, a = _fees(before, routes_b, plan_b), _fees(after, routes_a, plan_a)
+    rows = [
+        {
+            "payer": payer,
+            "receiver": receiver,
+            "before": b.get((payer, receiver), 0.0),
+            "after": a.get((payer, receiver), 0.0),
+        }
+        for payer, receiver in dict.fromkeys([*b, *a])
+    ]
+    out = pd.DataFrame(rows, columns=FEE_COLUMNS[:-1])
+    out["change"] = out["after"] - out["before"]
+    return out.sort_values("change", key=abs, ascending=False, kind="stable").reset_index(drop=True)
 
 
 def _warnings(before: World, after: World) -> tuple[str, ...]:
