@@ -7,12 +7,15 @@ what-if against its base) then differ in programs the change does not touch: a r
 found 81 of 200 programs "changed" between a scenario and the same scenario with its
 programs listed in reverse.
 
-:func:`nearest` re-solves the LP with the plan's choices (the binaries but the route switches) fixed, minimising its
-cost plus a tiny weight on the cars moved from a reference production table (an L1
-distance over program, route and year). What differs after that is what the change forces
-(or a different choice of deals, which stays as the MILP made it; so does a single-source
-program's choice of plant each year, whose switch is a binary that the LP could only split:
-two single-source programs on two identical plants may still swap them).
+:func:`nearest` re-solves the LP with the plan's choices (its binaries, but the route
+switches) fixed, minimising its cost plus a tiny weight on the cars moved from a reference
+production table (an L1 distance over program, route and year). What differs after that is
+what the change forces (or a different choice of deals, which stays as the MILP made it; so
+does a single-source program's choice of plant each year, whose switch is a binary that the
+LP could only split: two single-source programs on two identical plants may still swap
+them). With the plan's own production as the reference, the same LP polishes a plan the
+MILP stopped early (at a time limit or its gap): the cheapest for its deals, and otherwise
+as it was (``PlanOptions.polish``).
 
 Why a weight rather than a cap on the cost: a cap needs a slack (the cost row sums ~1e11
 in floating point, and HiGHS found it infeasible without one), and the LP spends any slack
