@@ -196,28 +196,29 @@ def _print_without_plan(console: Console, side: str, p: PlanResult) -> None:
             console.print(Text(f"  - {g}: {line}", style="dim"))
 
 
+def _money_table(title: str, labels: tuple[str, ...]) -> Table:
+    """A before/after/change table of money, its first columns labels."""
+    t = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+    for col in (*labels, "before", "after", "change"):
+        t.add_column(col, justify="left" if col in labels else "right")
+    return t
+
+
+def _money_cells(r: dict[str, Any]) -> tuple[str, str, str]:
+    """A row's before, after and signed change (whole currency: float noise printed "-0")."""
+    ch = round(float(r["change"]))
+    sign = "+" if ch > 0 else "-" if ch < 0 else ""
+    return money(float(r["before"])), money(float(r["after"])), f"{sign}{money(abs(ch))}"
+
+
 def _print_costs(console: Console, c: Comparison) -> None:
     """The cost change by category, and the industry's cars built and unmet."""
     costs = c.costs
     if costs.empty:
         return
-    t = Table(
-        title=f"Cost by category ({c.currency}, discounted)",
-        title_justify="left",
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-    )
-    for col in ("category", "before", "after", "change"):
-        t.add_column(col, justify="left" if col == "category" else "right")
+    t = _money_table(f"Cost by category ({c.currency}, discounted)", ("category",))
     for r in records(costs):
-        ch = round(float(r["change"]))  # float noise printed "+0" and "-0"
-        sign = "+" if ch > 0 else "-" if ch < 0 else ""
-        t.add_row(
-            str(r["category"]),
-            money(float(r["before"])),
-            money(float(r["after"])),
-            f"{sign}{money(abs(ch))}" if ch else "0",
-        )
+        t.add_row(str(r["category"]), *_money_cells(r))
     console.print(t)
     _print_fees(console, c)
     built = c.programs[["built_before", "built_after", "unmet_before", "unmet_after"]].sum()
@@ -238,23 +239,9 @@ def _print_fees(console: Console, c: Comparison) -> None:
     moved = c.fees[c.fees["change"].round() != 0] if len(c.fees) else c.fees
     if moved.empty:
         return
-    t = Table(
-        title=f"Per-car fees that change ({c.currency}, discounted)",
-        title_justify="left",
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-    )
-    for col in ("payer", "receiver", "before", "after", "change"):
-        t.add_column(col, justify="left" if col in ("payer", "receiver") else "right")
+    t = _money_table(f"Per-car fees that change ({c.currency}, discounted)", ("payer", "receiver"))
     for r in records(moved.head(MAX_FEE_ROWS)):
-        ch = round(float(r["change"]))
-        t.add_row(
-            str(r["payer"]),
-            str(r["receiver"]),
-            money(float(r["before"])),
-            money(float(r["after"])),
-            f"{'+' if ch > 0 else '-'}{money(abs(ch))}",
-        )
+        t.add_row(str(r["payer"]), str(r["receiver"]), *_money_cells(r))
     if len(moved) > MAX_FEE_ROWS:
         t.caption = f"{len(moved) - MAX_FEE_ROWS} more pairs in --json (`fees`)"
     console.print(t)
