@@ -1107,3 +1107,9 @@ def test_a_licence_of_another_scope_of_the_trade_is_no_typo() -> None:
         + "  - {id: jac-nev, holder: jac, status: held, scope: nev_passenger, sources: [nio-jac-agreement]}\n"
     )
     assert problems_of(mutate(text, (old, new))) == []
+
+
+def test_a_url_must_be_a_web_address(minimal_text: str) -> None:
+    text = mutate(minimal_text, ("url: https://example.org/a", "url: not a url"))
+    (p,) = problems_of(text)
+    assert (p.path, p.message) == ("sources[0].url", "url 'not a url' is not a web address")

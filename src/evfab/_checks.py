@@ -111,8 +111,15 @@ def check_sources_defined(s: Scenario, r: Report) -> None:
 
 
 def check_source_fields(s: Scenario, r: Report) -> None:
-    """Assumptions need a reason; other sources need a url or publisher."""
+    """Assumptions need a reason; other sources need a url or publisher; a url is a web
+    address (``not a url`` passed, and `evfab sources` printed it as a link)."""
     for i, src in enumerate(s.sources):
+        if src.url is not None and not src.url.strip().lower().startswith(("http://", "https://")):
+            r.add(
+                ("sources", i, "url"),
+                f"url {src.url!r} is not a web address",
+                "write the full address, starting with https:// (or http://)",
+            )
         if src.status is Status.ASSUMPTION and not src.note.strip():
             r.add(
                 ("sources", i, "status"),
