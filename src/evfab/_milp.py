@@ -136,6 +136,26 @@ class Milp:
             "row_upper": cat(self.row_upper),
         }
 
+    def fixed_bounds(
+        self, values: FloatArray, mask: BoolArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Column bounds with the columns ``mask`` fixed at their rounded ``values``: the LP
+        of a MILP's choices (capacity values, a plan kept near another).
+
+        Args:
+            values: A solution's column values.
+            mask: The columns to fix (binaries and integers).
+
+        Returns:
+            Lower and upper bounds (fresh arrays), and the rounded values of ``mask``.
+        """
+        v = self.vectors()
+        lower, upper = v["lower"], v["upper"]
+        fixed = np.round(values[mask])
+        lower[mask] = fixed
+        upper[mask] = fixed
+        return lower, upper, fixed
+
     def integrality(self) -> BoolArray:
         """True for integer columns."""
         return np.concatenate(self.integer) if self.integer else np.zeros(0, bool)

@@ -92,10 +92,7 @@ def nearest(m: Milp, sol: Solution, target: FloatArray) -> Solution:
     z0, z1 = m.col_blocks["z"]
     pinned = integer.copy()
     pinned[z0:z1] = False
-    lower, upper = v["lower"].copy(), v["upper"].copy()
-    fixed = np.round(sol.col_value[pinned])
-    lower[pinned] = fixed
-    upper[pinned] = fixed
+    lower, upper, fixed = m.fixed_bounds(sol.col_value, pinned)
     cost = v["cost"]
     q0, q1 = m.col_blocks["q"]
     k = q1 - q0

@@ -37,10 +37,7 @@ def capacity_values(d: PlanInputs, ix: object, m: Milp, sol: Solution) -> pd.Dat
     """
     v = m.vectors()
     integer = m.integrality()
-    lower, upper = v["lower"].copy(), v["upper"].copy()
-    fixed = np.round(sol.col_value[integer])
-    lower[integer] = fixed
-    upper[integer] = fixed
+    lower, upper, fixed = m.fixed_bounds(sol.col_value, integer)
     values = np.zeros(m.n_col)
     values[integer] = fixed
     row_upper, upper = _implied(d, m, values, integer, v["row_lower"], v["row_upper"], upper)
