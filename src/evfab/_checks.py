@@ -22,10 +22,10 @@ from pydantic import BaseModel
 from evfab._check_report import Damage, Path, Report, fmt, ids, years_outside
 from evfab._checks_ghosts import check_ghost_refs
 from evfab._checks_offers import check_offer_targets, check_offers
+from evfab._checks_scopes import check_scopes
 from evfab._errors import Problem
 from evfab._scenario import (
     POLICY_RULES,
-    ApplyLicence,
     BuildPlant,
     CompanyKind,
     LicenceStatus,
@@ -484,64 +484,6 @@ def check_programs(s: Scenario, r: Report) -> None:
             years_outside(r, (*base, "demand"), g.demand, s.as_of.year, s.horizon, "demand")
         for pid in g.logistics:
             r.refer((*base, "logistics", pid), pid, "plants", plants)
-
-
-def _one_slip(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ by one typed slip: a character added, dropped,
-    changed, or two neighbours swapped (``bev_pasenger``, not ``phev_passenger``)."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    i = 0
-    while i < min(len(a), len(b)) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        swapped = a[i + 2 :] == b[i + 2 :] and a[i : i + 2] == b[i : i + 2][::-1]
-        return a[i + 1 :] == b[i + 1 :] or swapped
-    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    return longer[i + 1 :] == shorter[i:]
-
-
-TRADE_SCOPES = frozenset(
-    f"{power}_{use}"
-    for power in ("bev", "phev", "hev", "nev", "fcev", "erev", "ice")
-    for use in ("passenger", "commercial", "truck", "bus")
-)
-"""Scopes of the trade (China's catalogue terms): never taken for a typo of one another."""
-
-
-def check_scopes(s: Scenario, r: Report) -> None:
-    """Vehicle scopes are free text, so a misspelt one split a program from every licence
-    (``bev_pasenger``: validate said ok, and every route read "holds no bev_pasenger
-    licence"). A scope that no counterpart has, one slip away from one that does, is a typo
-    (reported once, on the side that is not the default scope), unless it is a scope of
-    the trade (``nev_passenger`` is one slip from ``bev_passenger``, and real).
-    """
-    licensed = {lic.scope for lic in s.licences} | {
-        o.scope for o in s.offers if isinstance(o, ApplyLicence)
-    }
-    needed = {g.scope for g in s.programs}
-
-    def slip(scope: str, known: set[str]) -> str | None:
-        # The default scope is written by no one who means another: it is never the slip.
-        if scope in known or scope in TRADE_SCOPES:
-            return None
-        return next((k for k in sorted(known) if _one_slip(scope, k)), None)
-
-    for i, g in enumerate(s.programs):
-        if (near := slip(g.scope, licensed)) is not None:
-            r.add(
-                ("programs", i, "scope"),
-                f"no licence or licence application has scope {g.scope!r}, so no route can "
-                "build the program",
-                f"did you mean {near!r}?",
-            )
-    for i, lic in enumerate(s.licences):
-        if (near := slip(lic.scope, needed)) is not None:
-            r.add(
-                ("licences", i, "scope"),
-                f"no program needs scope {lic.scope!r}, so the licence builds nothing",
-                f"did you mean {near!r}?",
-            )
 
 
 def check_history(s: Scenario, r: Report) -> None:
