@@ -11,14 +11,12 @@ Tracebacks are shown only with ``--debug`` (anywhere on the command line).
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
 import sys
-from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -30,6 +28,7 @@ from evfab._cli_errors import CheckedScenarioError, report
 from evfab._cli_errors import load_all as _load_all
 from evfab._cli_errors import plan_or_fail as _plan_or_fail
 from evfab._cli_help import hide_flag_types
+from evfab._cli_options import MAX_SAMPLES, FileArg, JsonOpt, TimeLimitOpt, between
 from evfab._cli_out import files_first, probe_folder
 from evfab._cli_pick import check_program, risk_routes
 from evfab._cli_pick import sources_of as _sources_of
@@ -47,9 +46,6 @@ from evfab.generate import (
 )
 from evfab.rules import derive_routes
 
-if TYPE_CHECKING:
-    pass
-
 hide_flag_types()
 app = typer.Typer(
     add_completion=False,
@@ -60,47 +56,6 @@ app = typer.Typer(
 # Its width is set for each run, from COLUMNS or the terminal (see _cli_console).
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-
-FileArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="FILE",
-        help="Scenario YAML file, or the name of a bundled scenario (e.g. xiaomi-2022).",
-    ),
-]
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print machine-readable JSON (see docs/json.md).")
-]
-MAX_SAMPLES = 10_000_000
-"""Most Monte Carlo samples a run may ask for (memory grows with them)."""
-
-
-def _between(lo: float, hi: float) -> Callable[[float], float]:
-    """A callback that takes a number from ``lo`` to ``hi`` (the option's own range check
-    answered nan with "Input should be less than or equal to 1")."""
-
-    def check(value: float) -> float:
-        if math.isnan(value) or not lo <= value <= hi:
-            raise typer.BadParameter(f"must be a number from {lo:g} to {hi:g}, got {value:g}")
-        return value
-
-    return check
-
-
-def _positive(value: float | None) -> float | None:
-    if value is not None and not value > 0:
-        raise typer.BadParameter("must be more than 0 seconds")
-    return value
-
-
-TimeLimitOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--time-limit",
-        callback=_positive,
-        help="Seconds before the solver stops with its best plan (more than 0).",
-    ),
-]
 
 JSON_VERSION = 2
 """Version of the ``--json`` shapes; bumped on any incompatible change."""
@@ -214,7 +169,7 @@ def plan_cmd(
         float,
         typer.Option(
             "--gap",
-            callback=_between(0.0, 1.0),
+            callback=between(0.0, 1.0),
             help="Relative MIP gap at which to stop (0-1; 0.01 stops within 1% of the optimum).",
         ),
     ] = 1e-6,
@@ -420,7 +375,7 @@ def risk(
         float,
         typer.Option(
             "--demand-spread",
-            callback=_between(0.0, 0.99),
+            callback=between(0.0, 0.99),
             help="Draw demand within +/- this fraction.",
         ),
     ] = 0.0,
@@ -428,7 +383,7 @@ def risk(
         float,
         typer.Option(
             "--demand-correlation",
-            callback=_between(0.0, 1.0),
+            callback=between(0.0, 1.0),
             help="How much programs' demand draws move together (0 independent, 1 as one).",
         ),
     ] = 0.0,

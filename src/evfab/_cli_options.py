@@ -1,0 +1,54 @@
+"""Arguments and options the CLI's commands share, and the callbacks that check them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+
+FileArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="FILE",
+        help="Scenario YAML file, or the name of a bundled scenario (e.g. xiaomi-2022).",
+    ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print machine-readable JSON (see docs/json.md).")
+]
+MAX_SAMPLES = 10_000_000
+"""Most Monte Carlo samples a run may ask for (memory grows with them)."""
+
+
+def between(lo: float, hi: float) -> Callable[[float], float]:
+    """A callback that takes a number from ``lo`` to ``hi`` (the option's own range check
+    answered nan with "Input should be less than or equal to 1")."""
+
+    def check(value: float) -> float:
+        if math.isnan(value) or not lo <= value <= hi:
+            raise typer.BadParameter(f"must be a number from {lo:g} to {hi:g}, got {value:g}")
+        return value
+
+    return check
+
+
+def positive(value: float | None) -> float | None:
+    """The ``--time-limit`` callback: more than 0 seconds, or unset."""
+    if value is not None and not value > 0:
+        raise typer.BadParameter("must be more than 0 seconds")
+    return value
+
+
+TimeLimitOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--time-limit",
+        callback=positive,
+        help="Seconds before the solver stops with its best plan (more than 0).",
+    ),
+]
+
+
+__all__ = ["MAX_SAMPLES", "FileArg", "JsonOpt", "TimeLimitOpt", "between", "positive"]
