@@ -19,13 +19,12 @@ from matplotlib.colors import to_hex, to_rgba
 from matplotlib.dates import date2num
 
 import evfab
-from evfab._charts import (
+from evfab._charts import timeline_figure, utilization_figure
+from evfab._charts_risk import (
     MAX_CHART_ROUTES,
     sop_cdf_chart,
     sop_cdf_figure,
     sop_curves,
-    timeline_figure,
-    utilization_figure,
     volume_fan_chart,
     volume_fan_figure,
 )

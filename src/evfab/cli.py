@@ -398,7 +398,7 @@ def risk(
 
     s = load(file)
     if out_dir is not None:  # before the sampling (and the plan, with --plan)
-        from evfab._charts import RISK_FILES
+        from evfab._charts_risk import RISK_FILES
 
         probe_folder(out_dir, RISK_FILES)
     world = compile_world(s)
@@ -431,7 +431,7 @@ def risk(
                 modules=modules,
             )
     payload = {**_envelope("risk", s), **risk_json(res)}
-    from evfab._charts import write_risk_outputs
+    from evfab._charts_risk import write_risk_outputs
 
     extra = {"risk.json": _io.dumps(payload).encode("utf-8")}
     with files_first(err, out_dir, lambda to: write_risk_outputs(res, to, extra)):
