@@ -153,6 +153,9 @@ def pyomo_build(d: PlanInputs) -> Any:
     ramp_rows: list[int] = d.ramp_rows.tolist()
     ramp_base: list[list[float]] = d.ramp_base.tolist()
     ramp_module: list[list[float]] = d.ramp_module.tolist()
+    min_modules: list[float] = (
+        d.route_min_modules.tolist() if len(d.route_min_modules) else [0.0] * len(d.route_program)
+    )
     n_r, n_g, n_o = len(prog), len(demand), len(offer_fixed)
     offers_of: list[list[int]] = [idx[ptr[r] : ptr[r + 1]] for r in range(n_r)]
 
@@ -197,7 +200,7 @@ def pyomo_build(d: PlanInputs) -> Any:
         return module_cap[o][y] * m.modules[o] if o in m.MO else 0
 
     def needs_z(r: int) -> bool:
-        return len(offers_of[r]) > 1 or waiver[r] >= 0
+        return len(offers_of[r]) > 1 or waiver[r] >= 0 or min_modules[r] > 0
 
     m.ZR = pyo.Set(initialize=[r for r in m.R if needs_z(r)])
     m.z = pyo.Var(m.ZR, within=pyo.Binary)
@@ -297,6 +300,10 @@ def pyomo_build(d: PlanInputs) -> Any:
 
     m.module_link = pyo.Constraint(
         m.MO, rule=lambda m, o: m.modules[o] - module_max[o] * m.x[o] <= 0
+    )
+    m.min_modules = pyo.Constraint(
+        [r for r in m.ZR if min_modules[r] > 0],
+        rule=lambda m, r: min_modules[r] * m.z[r] - m.modules[access_offer[access[r]]] <= 0,
     )
 
     m.EX = pyo.RangeSet(0, len(exclusive) - 1)

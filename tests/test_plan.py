@@ -452,6 +452,68 @@ def test_modules_need_capacity_and_count() -> None:
         evfab.loads(text)
 
 
+# N1 applies for a licence and builds a 60,000/year plant, ready 2031; it wants 70,000 cars a
+# year. Under a 100,000/year minimum for a new licence the plant needs 2 of its 20,000-car
+# modules (100m each); without the minimum it would build 1 (10,000 cars short a year x
+# 3 years x 10,000 lost margin = 300m, three times a module).
+_MIN_MODULES = """\
+name: min-modules
+as_of: 2030-01-01
+horizon: 2033
+discount_rate: 0.0
+sources:
+  - {id: a, status: assumption, note: test}
+policy:
+  - {since: 2020-01-01, new_licences: true, review_months: 0, min_capacity: 100000, sources: [a]}
+companies:
+  - {id: n1, name: N1, kind: newcomer}
+plants:
+  - {id: np, name: New plant, operator: n1, status: planned, phases: [{capacity: 60000, months: 12}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2031-01, demand: {2031: 70000, 2032: 70000, 2033: 70000}, badge: own, lost_margin: 10000}
+offers:
+  - {id: apply, kind: apply_licence, to: n1, fixed_fee: 0, lead_months: 0, sources: [a]}
+  - {id: build, kind: build_plant, to: n1, plant: np, fixed_fee: 1000000000, lead_months: 0, module_capacity: 20000, max_modules: 3, module_fee: 100000000, sources: [a]}
+"""
+# The same plant under a licence applied for before as_of: the route needs one offer (the
+# build), and still its own switch, or every use of the plant would need the modules.
+_MIN_MODULES_PENDING = _MIN_MODULES.replace(
+    "  - {id: apply, kind: apply_licence, to: n1, fixed_fee: 0, lead_months: 0, sources: [a]}\n",
+    "",
+).replace(
+    "plants:\n",
+    "licences:\n  - {id: n1-bev, holder: n1, status: applied, applied_on: 2029-06, sources: [a]}\n"
+    "plants:\n",
+)
+
+
+@pytest.mark.parametrize("text", [_MIN_MODULES, _MIN_MODULES_PENDING], ids=["apply", "pending"])
+def test_a_new_licences_minimum_capacity_is_built_in_modules(text: str) -> None:
+    r = plan(evfab.compile(evfab.loads(text)))
+    assert r.status is PlanStatus.OPTIMAL
+    assert r.offers.set_index("offer").at["build", "modules"] == 2
+    assert r.objective == pytest.approx(1.2e9)
+    assert r.unmet.empty
+    # The plant's capacity is the minimum: 70 % used.
+    assert r.utilization["utilization"].tolist() == pytest.approx([0.7] * 3)
+    assert r.explanations["g1"][1] == (
+        "Plant np reaches the minimum capacity for a new licence only with 2 extra modules of "
+        "offer build (+40,000/year, 200m CNY); the plan builds at least these."
+    )
+    # Without the minimum the plant needs only the module its demand pays for.
+    free = plan(evfab.compile(evfab.loads(text.replace("min_capacity: 100000", "min_capacity: 0"))))
+    assert free.offers.set_index("offer").at["build", "modules"] == 1
+    assert free.objective == pytest.approx(1.1e9)
+    assert len(free.explanations["g1"]) == 1
+
+
+def test_a_plant_the_modules_cannot_lift_to_the_minimum_builds_nothing() -> None:
+    r = plan(evfab.compile(evfab.loads(_MIN_MODULES.replace("max_modules: 3", "max_modules: 1"))))
+    assert r.status is PlanStatus.OPTIMAL
+    assert r.production.empty
+    assert r.unmet["cars"].sum() == 210000
+
+
 def test_exclusion_declared_on_either_offer_binds() -> None:
     """An exclusion written only on the offer whose id sorts last must still bind.
 

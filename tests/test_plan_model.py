@@ -38,6 +38,12 @@ programs:
 offers:
   - {id: build, kind: build_plant, to: n1, plant: np, fixed_fee: 1000000000, lead_months: 12, module_capacity: 50000, max_modules: 4, module_fee: 400000000, sources: [a]}
 """
+# A licence pending since 2029 under a 300,000/year minimum: the 100,000 plant needs all four
+# modules (the demand alone would pay for three).
+_MIN_MODULES = _MODULES.replace(
+    "policy: [{since: 2020-01-01, sources: [a]}]",
+    "policy: [{since: 2020-01-01, review_months: 0, min_capacity: 300000, sources: [a]}]",
+).replace("status: held, sources", "status: applied, applied_on: 2029-06, sources")
 _BUDGET = _MODULES.replace("kind: newcomer}", "kind: newcomer, capital_budget: 1800000000}")
 # A badge waiver (100m) that a 50m budget cannot pay (test_plan_inputs.py's _WAIVER).
 _WAIVER_BUDGET = (HEAD + _WAIVER).replace(
@@ -106,7 +112,16 @@ def _scenarios(draw: Any) -> tuple[dict[str, Any], dict[str, float]]:
         "horizon": horizon,
         "discount_rate": draw(st.sampled_from([0.03, 0.08, 0.15])),
         "sources": [{"id": "a", "status": "assumption", "note": "test"}],
-        "policy": [{"since": "2020-01-01", "contract_manufacturing": True, "sources": ["a"]}],
+        "policy": [
+            {
+                "since": "2020-01-01",
+                "contract_manufacturing": True,
+                "review_months": 0,
+                # A pending licence at a newcomer's planned plant may need its modules.
+                "min_capacity": draw(st.sampled_from([0, 50_000, 100_000])),
+                "sources": ["a"],
+            }
+        ],
         "companies": [{"id": "host", "name": "Host", "kind": "automaker"}],
         "licences": [{"id": "host-bev", "holder": "host", "status": "held", "sources": ["a"]}],
         "plants": [],
@@ -177,9 +192,10 @@ def _scenarios(draw: Any) -> tuple[dict[str, Any], dict[str, float]]:
                 cm["badge_waiver_fee"] = draw(st.sampled_from([1e6, 1e7, 1e8]))
             d["offers"].append(cm)
         if draw(st.booleans()):
-            d["licences"].append(
-                {"id": f"{c}-bev", "holder": c, "status": "held", "sources": ["a"]}
-            )
+            lic: dict[str, Any] = {"id": f"{c}-bev", "holder": c, "status": "held"}
+            if draw(st.booleans()):  # a new licence: the minimum capacity applies
+                lic |= {"status": "applied", "applied_on": "2029-06"}
+            d["licences"].append(lic | {"sources": ["a"]})
             cap = draw(st.sampled_from([30_000, 60_000]))
             d["plants"].append(
                 {
@@ -218,6 +234,7 @@ def _scenarios(draw: Any) -> tuple[dict[str, Any], dict[str, float]]:
 # Always also the hand-worked cases above (a module bought in a discounted year, a budget).
 @example(case=(yaml.safe_load(_MODULES), {"np": 100_000}))
 @example(case=(yaml.safe_load(_BUDGET), {"np": 100_000}))
+@example(case=(yaml.safe_load(_MIN_MODULES), {"np": 100_000}))
 @example(case=(yaml.safe_load(_WAIVER_BUDGET), {"pa": 50_000, "pb": 50_000}))
 def test_small_plans_cost_their_objective_and_fit_demand_and_capacity(
     case: tuple[dict[str, Any], dict[str, float]],
@@ -266,6 +283,20 @@ def test_small_plans_cost_their_objective_and_fit_demand_and_capacity(
     # And the utilization table agrees: used never above the capacity it reports.
     u = r.utilization
     assert (u["used"] <= u["capacity"] + 1e-6).all()
+    # A pending licence's planned plant below the minimum capacity is used only with the
+    # modules that reach it (and never if they cannot).
+    minimum = d["policy"][0].get("min_capacity", 0)
+    built = dict(zip(r.offers["offer"], r.offers["modules"], strict=True))
+    for route in set(r.choices["route"]):
+        if not (str(route).startswith("applied:") and "@build:" in str(route)):
+            continue
+        pid = str(route).split("@build:")[1]
+        o = next(o for o in d["offers"] if o["kind"] == "build_plant" and o["plant"] == pid)
+        short = minimum - most[pid]
+        if short > 0:
+            need = -(-short // o["module_capacity"])
+            assert need <= o["max_modules"], route
+            assert built[o["id"]] >= need, (route, built)
 
 
 def test_a_plan_with_nothing_to_decide_costs_zero() -> None:

@@ -87,3 +87,35 @@ def test_a_reference_the_plan_cannot_follow_is_followed_as_far_as_its_cost_allow
     assert got[("g1", 2031)] == pytest.approx(20000)
     assert got[("g2", 2031)] == pytest.approx(80000)
     assert near.objective == pytest.approx(free.objective, rel=1e-12)
+
+
+def test_a_route_short_of_its_modules_stays_closed_in_the_near_lp() -> None:
+    """With the plan's choices fixed, a route needing 2 modules for a new licence's minimum
+    capacity builds nothing when 1 was built, however much the reference wants it to.
+
+    The choices below (the build and the application taken, 1 module, the route off, every
+    car unmet) are feasible for the MILP; with the route's switch free in [0, 1], the LP
+    would open it half way (2 z <= 1) and build 35,000 cars a year on it.
+    """
+    from evfab._highs import Solution, SolveStatus
+    from evfab._plan_model import build_milp
+    from evfab._plan_near import nearest
+    from evfab.plan import plan_inputs
+    from test_plan import _MIN_MODULES
+
+    w = evfab.compile(evfab.loads(_MIN_MODULES))
+    d, _ = plan_inputs(w, evfab.route_table(w))
+    m = build_milp(d)
+    assert len(m.min_z) == 1 and m.min_need.tolist() == [2.0]
+    v = m.vectors()
+    x = v["lower"].copy()
+    x0, x1 = m.col_blocks["x"]
+    x[x0:x1] = 1.0
+    x[m.min_m] = 1.0
+    u0, u1 = m.col_blocks["u"]
+    x[u0:u1] = d.demand[m.u_program, m.u_year]
+    sol = Solution(SolveStatus.OPTIMAL, float(v["cost"] @ x), 0.0, 0.0, x, x[:0], 0.0)
+    q0, q1 = m.col_blocks["q"]
+    out = nearest(m, sol, d.demand[d.route_program[m.q_route], m.q_year])
+    assert out.col_value[q0:q1].sum() == pytest.approx(0.0, abs=1e-6)
+    assert out.col_value[m.min_z].tolist() == [0.0]

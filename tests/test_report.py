@@ -187,6 +187,42 @@ def test_routes_within_budget_are_not_flagged(write_scenario: Any, minimal_text:
     assert "5.04m" in text and "over budget" not in text and "budget" not in text
 
 
+@pytest.mark.parametrize("width", [80, 120])
+def test_routes_say_how_many_modules_a_new_licence_needs(
+    write_scenario: Any, minimal_text: str, width: int
+) -> None:
+    text = mutate(
+        minimal_text,
+        ("min_capacity: 0", "min_capacity: 100000"),
+        (
+            "licences:\n",
+            "licences:\n  - {id: newco-bev, holder: newco, status: applied, "
+            "applied_on: 2021-06, sources: [a1]}\n",
+        ),
+        (
+            "programs:\n",
+            "  - id: np\n    name: New plant\n    operator: newco\n"
+            "    status: planned\n    phases: [{capacity: 60000, months: 12}]\n"
+            "programs:\n",
+        ),
+        (
+            "    sources: [a1]\n",
+            "    sources: [a1]\n  - {id: b, kind: build_plant, to: newco, plant: np, "
+            "fixed_fee: 1000000000, lead_months: 0, module_capacity: 20000, max_modules: 3, "
+            "module_fee: 100000000, sources: [a1]}\n",
+        ),
+    )
+    out = routes_text(evfab.load(write_scenario(text)), width)
+    fits(out, width)
+    words = flat(out)
+    # Its fixed cost counts the two modules: 1bn + 2 x 100m.
+    assert "1.2bn" in words
+    assert (
+        "plant np reaches the minimum capacity for a new licence only with 2 extra modules of "
+        "offer b (+40,000/year, 200m CNY); a plan taking the route builds them"
+    ) in words
+
+
 def test_routes_key_mentions_the_budget_only_when_needed() -> None:
     assert "over budget" not in routes_key().plain
     assert "over budget" in routes_key(over_budget=True).plain

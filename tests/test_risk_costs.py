@@ -214,6 +214,75 @@ def test_a_route_below_a_fixed_minimum_capacity_never_starts() -> None:
     assert float(res.summary.iloc[0]["p_success"]) == 0.0
 
 
+def _needs_modules(max_modules: int) -> dict[str, Any]:
+    """A pending licence and a 50,000/year plant to build under a 100,000/year minimum,
+    with 25,000-car modules (100m each); NewCo wants 150,000 cars a year from 2025."""
+    doc = copy.deepcopy(BASE)
+    doc["policy"][0]["min_capacity"] = 100000
+    doc["licences"].append(
+        {
+            "id": "newco-bev",
+            "holder": "newco",
+            "status": "applied",
+            "applied_on": "2023-12-01",
+            "sources": ["a"],
+        }
+    )
+    doc["plants"].append(
+        {
+            "id": "np",
+            "name": "NP",
+            "operator": "newco",
+            "status": "planned",
+            "phases": [{"capacity": 50000, "months": 12}],
+            "unit_cost": 0,
+            "sources": ["a"],
+        }
+    )
+    doc["programs"][0]["target_sop"] = "2025-01-01"
+    doc["programs"][0]["demand"] = {2024: 0, 2025: 150000, 2026: 150000, 2027: 150000}
+    doc["offers"] = [
+        {
+            "id": "build",
+            "kind": "build_plant",
+            "to": "newco",
+            "plant": "np",
+            "fixed_fee": 1_000_000_000,
+            "lead_months": 0,
+            "module_capacity": 25000,
+            "max_modules": max_modules,
+            "module_fee": 100_000_000,
+            "sources": ["a"],
+        }
+    ]
+    return doc
+
+
+def test_a_route_that_needs_modules_for_the_minimum_starts_with_them() -> None:
+    w = _world(_needs_modules(max_modules=4))
+    route = next(r for r in evfab.derive_routes(w) if r.id == "applied:newco-bev@build:np")
+    assert route.usable and route.min_modules == 2
+    # Sampled on its own, the route starts (the modules reach the minimum) and has them:
+    # 100,000 cars a year from 2025 (review 6 months from 2023-12, plant ready 2025-01),
+    # for 1bn + 2 x 100m.
+    res = sample_routes(w, [route], RiskOptions(samples=1000, seed=0))
+    row = res.summary.iloc[0]
+    assert float(row["p_success"]) == 1.0
+    assert float(row["expected_built"]) == pytest.approx(300_000)
+    assert float(row["expected_cost"]) == pytest.approx(1.2e9)
+    # A plan builds all four modules for its 150,000 cars; the risk engine takes the plan's.
+    result, planned = _plan_and_risk(_needs_modules(max_modules=4))
+    assert plan_modules(result) == {"build": 4}
+    assert float(planned.summary.iloc[0]["expected_built"]) == pytest.approx(450_000)
+    assert planned.expected_cost_together == pytest.approx(1.4e9) == _plan_cost(result)
+    # One module cannot reach the minimum: the route never starts.
+    w1 = _world(_needs_modules(max_modules=1))
+    out = next(r for r in evfab.derive_routes(w1) if r.id == "applied:newco-bev@build:np")
+    assert not out.legal
+    res1 = sample_routes(w1, [out], RiskOptions(samples=1000, seed=0))
+    assert float(res1.summary.iloc[0]["p_success"]) == 0.0
+
+
 def test_sop_samples_are_thinned_to_at_most_2000_points() -> None:
     w = _world(BASE)
     routes = [r for r in evfab.derive_routes(w) if r.usable]

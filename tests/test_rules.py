@@ -202,6 +202,78 @@ def test_min_capacity_for_a_new_licence_uses_the_nameplate(
     assert rs[CM].legal
 
 
+def _build_below_minimum(**modules: Any) -> dict[str, Any]:
+    """A pending licence and a 60,000/year plant to build, under a 100,000/year minimum."""
+    d = applied(policy(doc(), min_capacity=100000), on="2021-01")
+    plant(d, "np", "newco", [{"capacity": 60000, "months": 12}], status="planned")
+    return offer(
+        d,
+        id="b",
+        kind="build_plant",
+        to="newco",
+        plant="np",
+        fixed_fee=1e9,
+        lead_months=0,
+        sources=["a1"],
+        **modules,
+    )
+
+
+BUILD = "applied:newco-bev@build:np"
+
+
+@pytest.mark.parametrize(
+    ("max_modules", "module_capacity", "need"),
+    [(3, 20000, 2), (2, 20000, 2), (5, 15000, 3), (1, 40000, 1)],
+)
+def test_min_capacity_reached_with_a_build_offers_modules(
+    max_modules: int, module_capacity: int, need: int
+) -> None:
+    # 40,000 short: two modules of 20,000 reach the minimum exactly; three of 15,000 pass it.
+    d = _build_below_minimum(
+        module_capacity=module_capacity, max_modules=max_modules, module_fee=1e8
+    )
+    r = routes(d)[BUILD]
+    assert r.legal and r.usable, r.why
+    assert r.min_modules == need
+    # The modules it needs are part of its one-off cost.
+    assert r.fixed_cost == pytest.approx(1e9 + need * 1e8)
+    # The route's capacity is still the plant's own; the planner adds the modules.
+    assert max(r.capacity.values()) == 60000
+
+
+@pytest.mark.parametrize(
+    ("modules", "tail"),
+    [
+        ({}, ""),
+        (
+            {"module_capacity": 20000, "max_modules": 1, "module_fee": 1e8},
+            "; with its one extra module of offer b it has 80,000/year",
+        ),
+        (
+            {"module_capacity": 10000, "max_modules": 3, "module_fee": 1e8},
+            "; with all 3 extra modules of offer b it has 90,000/year",
+        ),
+    ],
+)
+def test_min_capacity_out_of_reach_of_the_modules(modules: dict[str, Any], tail: str) -> None:
+    r = routes(_build_below_minimum(**modules))[BUILD]
+    assert not r.legal
+    assert r.min_modules == 0
+    assert r.why == (
+        "plant np has 60,000/year, below the 100,000/year minimum for a new licence "
+        "(since 2015-01-01)" + tail,
+    )
+
+
+def test_no_modules_needed_at_or_above_the_minimum() -> None:
+    d = _build_below_minimum(module_capacity=20000, max_modules=3, module_fee=1e8)
+    d["plants"][-1]["phases"] = [{"capacity": 100000, "months": 12}]
+    r = routes(d)[BUILD]
+    assert r.legal and r.min_modules == 0
+    assert r.fixed_cost == pytest.approx(1e9)
+
+
 def test_min_capacity_does_not_apply_to_a_held_licence() -> None:
     d = held(own_plant(policy(doc(), min_capacity=200000)))
     assert routes(d)["own:newco-bev@own:np"].legal

@@ -30,6 +30,8 @@ class Milp:
         s_q, s_col_of_q: ``q`` columns a sourcing binary switches, and that binary's column.
         s_group: (Program, year) group of each ``s`` column.
         k_route, k_of_route: Route of each ``k`` column; ``k`` column of each route or -1.
+        min_z, min_m, min_need: Per ``min_modules`` row, the route's ``z`` column, its build
+            offer's ``m`` column and the modules it needs.
     """
 
     cost: list[FloatArray] = field(default_factory=list)
@@ -60,6 +62,9 @@ class Milp:
     s_group: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     k_route: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     k_of_route: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    min_z: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    min_m: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    min_need: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def add_cols(
         self, name: str, cost: FloatArray, lower: FloatArray, upper: FloatArray, integer: bool

@@ -83,6 +83,12 @@ class _PlantOption:
     events: tuple[Event, ...] = ()
     never: tuple[str, ...] = ()
     """Why it never comes (a deal whose chance is 0)."""
+    module_capacity: float = 0.0
+    """Capacity of one extra module a build offer may add, vehicles/year (0: none)."""
+    max_modules: int = 0
+    """Most extra modules the build offer may add."""
+    module_fee: float = 0.0
+    """Capex of one extra module, currency."""
 
 
 def _d(months: Any) -> float:
@@ -447,8 +453,10 @@ def _plant_option(
     share: float = 1.0,
     access: Path | None = None,
     start: Path | None = None,
+    modules: tuple[float, int, float] = (0.0, 0, 0.0),
 ) -> _PlantOption:
-    """A plant option; a ``priced`` one carries its offer's fee, odds and sources."""
+    """A plant option; a ``priced`` one carries its offer's fee, odds and sources;
+    ``modules`` is a build offer's (module capacity, most modules, fee per module)."""
     p = _offer_p(world, oid) if oid else 1.0
     return _PlantOption(
         source,
@@ -467,6 +475,9 @@ def _plant_option(
         events=(_success(world, oid, p),) if oid else (),
         # A bought company's plant: its deal is the licence side's (counted there once).
         never=_no_deal(oid, p) if priced else (),
+        module_capacity=modules[0],
+        max_modules=modules[1],
+        module_fee=modules[2],
     )
 
 
@@ -503,6 +514,13 @@ def _plant_options(world: World, company: str) -> list[_PlantOption]:
                     build_start=start,
                     access=path,
                     start=path,
+                    modules=(
+                        float(det["module_capacity"]),
+                        int(det["max_modules"]),
+                        float(det["module_fee"]),
+                    )
+                    if det.get("module_capacity")
+                    else (0.0, 0, 0.0),
                 )
             )
         elif o["kind"] == "plant_stake":

@@ -21,7 +21,7 @@ from evfab._plan_model import Milp, PlanInputs
 from evfab._plan_shortfalls import SHORTFALL_COLUMNS, _with_bounds, shortfalls
 from evfab._plan_values import capacity_values
 from evfab._policy_dates import lapses_unused
-from evfab._route_table import RouteTable, route_table
+from evfab._route_table import RouteTable, module_note, route_table
 from evfab._solve_watch import Presses, Progress
 from evfab._world import World
 
@@ -184,6 +184,19 @@ def without_a_plan(
     return out
 
 
+def _module_notes(world: World, routes: RouteTable) -> dict[tuple[str, str], str]:
+    """(program, route id) -> :func:`module_note`, for the routes needing extra modules."""
+    need = np.nonzero(routes.arrays.min_modules > 0)[0]
+    if len(need) == 0:
+        return {}
+    rows = np.nonzero(np.isin(routes.template, need))[0]
+    out = {}
+    for i in rows.tolist():
+        r = routes.route(i)
+        out[(r.program, r.id)] = module_note(world, r, "the plan builds at least these")
+    return out
+
+
 def explain_choices(
     world: World,
     programs: list[str],
@@ -227,6 +240,7 @@ def explain_choices(
         if alts_by
         else {}
     )
+    modules = _module_notes(world, routes)
     for g in programs:
         lines: list[str] = []
         mine = rows_of.get(g, [])
@@ -236,6 +250,9 @@ def explain_choices(
                 f"Builds {cars_of[i]:,.0f} cars on {route_of[i]}: {mor_of[i]} is manufacturer of record, "
                 f"badge {badge_of[i]}, first production {first_of[i]}."
             )
+            note = modules.get((g, str(route_of[i])))
+            if note:
+                lines.append(note[0].upper() + note[1:] + ".")
         if not mine:
             lines.append(nothing_built(world, g, routes, counts))
         for a in alts_by.get(g, []):

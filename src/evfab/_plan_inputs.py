@@ -206,6 +206,7 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         ramp_rows=ramp_rows,
         ramp_base=ramp_base,
         ramp_module=ramp_module,
+        route_min_modules=_min_modules(ta.min_modules[rt], access, access_offer, mods),
     )
     ix = Index(
         programs,
@@ -219,6 +220,25 @@ def plan_inputs(world: World, routes: Sequence[Route] | RouteTable) -> tuple[Pla
         plant_committed,
     )
     return inputs, ix
+
+
+def _min_modules(
+    need: IntArray, access: IntArray, access_offer: IntArray, mods: _Modules
+) -> FloatArray:
+    """Extra modules each usable route needs (R), or an empty array if none needs any.
+
+    Raises:
+        ValueError: If a route needs modules that its access offer cannot build.
+    """
+    rows = np.nonzero(need > 0)[0]
+    if len(rows) == 0:
+        return np.zeros(0)
+    a = access[rows]
+    ok = a >= 0
+    ok[ok] = mods.max[access_offer[a[ok]]] >= need[rows[ok]]
+    if not ok.all():  # the rules engine derives it from the same build offer
+        raise ValueError("a route needs extra modules its build offer cannot add")
+    return need.astype(np.float64)
 
 
 def _access(

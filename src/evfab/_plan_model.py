@@ -11,8 +11,9 @@ Columns:
     x[o]     offer o is taken (binary);
     m[o]     extra capacity modules of build offer o (integer, 0..max);
     w[v]     badge waiver v is bought (binary; one per agreement whose clause is waived);
-    z[r]     route r is used (binary; only for routes that need several offers or a
-             waiver; a route needing one offer is switched by that offer's x);
+    z[r]     route r is used (binary; only for routes that need several offers, a
+             waiver or extra modules; a route needing one offer is switched by that
+             offer's x);
     s[g,p,y] single-source program g builds at plant p in year y (binary; only where g
              could build at several plants that year);
     k[l]     licence l is kept past its dormancy deadline (binary; one per company and
@@ -28,6 +29,8 @@ Rows:
     access       sum_r q[r, y] - cap[a, y] x[o] - module_cap[o, y] m[o] <= 0 for each
                  (offer o, plant) pair a through which an offer brings capacity
     modules      m[o] - max[o] x[o] <= 0
+    min_modules  min[r] z[r] - m[o] <= 0 for a route whose plant (build offer o) reaches a
+                 new licence's minimum capacity only with min[r] extra modules
     activation   q[r, y] - min(cap[r, y], demand[g, y]) z[r] <= 0  (x[o] for one-offer routes)
     link         z[r] - x[o] <= 0 for every offer the route needs
     waiver       z[r] - w[v] <= 0 for routes that carry the own badge under waiver v
@@ -103,6 +106,9 @@ class PlanInputs:
             (K): their cars are held by the modules actually built.
         ramp_base: Cars each such route may build by year without modules, ramped (K, Y).
         ramp_module: Cars each module built adds to it by year, ramped (K, Y).
+        route_min_modules: Extra modules of its build offer each route needs to be used:
+            its plant reaches a new licence's minimum capacity only with them (R), or
+            empty if no route needs any.
     """
 
     years: IntArray
@@ -141,6 +147,7 @@ class PlanInputs:
     ramp_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     ramp_base: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     ramp_module: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    route_min_modules: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
 def add_production_variables(m: Milp, d: PlanInputs) -> None:
@@ -216,6 +223,8 @@ def add_route_variables(m: Milp, d: PlanInputs) -> None:
     # NOTE: reusing x for one-offer routes halves the binaries of facility-location-like
     # models (every OR-Library route is such a route) without changing the optimum.
     need = (n_offers > 1) | (d.route_waiver >= 0)
+    if len(d.route_min_modules):  # their modules are built only if the route is used
+        need |= d.route_min_modules > 0
     z = np.nonzero(need)[0].astype(np.int64)
     m.z_route = z
     m.z_of_route = np.full(len(d.route_program), -1, np.int64)
@@ -452,6 +461,26 @@ def add_waiver_links(m: Milp, d: PlanInputs) -> None:
     m.add_rows("waiver", n, rows, cols, vals, np.full(n, -np.inf), np.zeros(n))
 
 
+def add_min_module_constraints(m: Milp, d: PlanInputs) -> None:
+    """A route whose plant reaches a new licence's minimum capacity only with extra modules
+    is used only with at least that many built: min[r] z[r] - m[o] <= 0."""
+    if not len(d.route_min_modules):
+        m.add_no_rows("min_modules")
+        return
+    r = np.nonzero(d.route_min_modules > 0)[0]
+    if len(r) == 0:
+        m.add_no_rows("min_modules")
+        return
+    o = d.access_offer[d.route_access[r]]
+    n = len(r)
+    m.min_z, m.min_m = m.z_of_route[r], m.m_of_offer[o]
+    m.min_need = d.route_min_modules[r]
+    rows = np.concatenate([np.arange(n), np.arange(n)])
+    cols = np.concatenate([m.min_z, m.min_m])
+    vals = np.concatenate([m.min_need, -np.ones(n)])
+    m.add_rows("min_modules", n, rows, cols, vals, np.full(n, -np.inf), np.zeros(n))
+
+
 def add_exclusion_constraints(m: Milp, d: PlanInputs) -> None:
     """Mutually exclusive offers: at most one of each pair."""
     n = len(d.exclusive)
@@ -563,6 +592,7 @@ def build_milp(d: PlanInputs) -> Milp:
     add_link_constraints(m, d)
     add_waiver_links(m, d)
     add_module_links(m, d)
+    add_min_module_constraints(m, d)
     add_exclusion_constraints(m, d)
     add_budget_constraints(m, d)
     add_single_source_constraints(m, d)

@@ -93,6 +93,9 @@ def nearest(m: Milp, sol: Solution, target: FloatArray) -> Solution:
     pinned = integer.copy()
     pinned[z0:z1] = False
     lower, upper, fixed = m.fixed_bounds(sol.col_value, pinned)
+    # Except a route whose plant needs more modules for a new licence than were built: its
+    # z in [0, 1] would let it build a share of its cars (min z <= m), so it is closed.
+    upper[m.min_z[lower[m.min_m] < m.min_need - 1e-9]] = 0.0
     cost = v["cost"]
     q0, q1 = m.col_blocks["q"]
     k = q1 - q0

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from evfab._fmt import money, plural
 from evfab._plan_explain import why_no_route
+from evfab._route_table import module_note
 from evfab._scenario import Scenario
 from evfab._world import World
 from evfab.rules import Route
@@ -230,6 +231,8 @@ class RoutesPanel:
                         why, style="red" if not r.legal else "yellow"
                     )
                 )
+            if r.min_modules:
+                notes.append(Text(f"{i}. ", style="bold").append(module_note(self.world, r)))
             if budget is not None:
                 notes.append(
                     Text(f"{i}. ", style="bold").append(

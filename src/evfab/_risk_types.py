@@ -181,13 +181,15 @@ def days_since(world: World, d: dt.date) -> float:
 
 def route_modules(world: World, r: Route, modules: Mapping[str, int]) -> list[tuple[str, int]]:
     """The build offers of route ``r`` for its own plant under which ``modules`` (extra
-    modules built per build offer, such as a plan's) are built, with how many."""
+    modules built per build offer, such as a plan's) are built, with how many: at least
+    the route's ``min_modules``, without which it cannot be taken."""
     out = []
     for o in r.offers:
-        n = modules.get(o, 0)
         row = world.offer(o)
-        if n and row["kind"] == "build_plant" and row["detail"].get("plant") == r.plant:
-            out.append((o, n))
+        if row["kind"] == "build_plant" and row["detail"].get("plant") == r.plant:
+            n = max(modules.get(o, 0), r.min_modules)
+            if n:
+                out.append((o, n))
     return out
 
 

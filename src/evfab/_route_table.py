@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from evfab._claims import source_warnings
+from evfab._fmt import money, plural
 from evfab._gc import paused_gc
 from evfab._records import quick_init
 from evfab._world import FloatArray, IntArray, World
@@ -39,6 +40,21 @@ def access_offer(r: Route) -> str:
     return ""
 
 
+def module_note(world: World, r: Route, then: str = "a plan taking the route builds them") -> str:
+    """What a route needing extra modules (``r.min_modules``) says about them ("" if none),
+    ending with ``then``."""
+    if not r.min_modules:
+        return ""
+    oid = access_offer(r)
+    det = cast(dict[str, float], world.offer(oid)["detail"])
+    k = r.min_modules
+    return (
+        f"plant {r.plant} reaches the minimum capacity for a new licence only with "
+        f"{plural(k, 'extra module')} of offer {oid} (+{k * det['module_capacity']:,.0f}/year, "
+        f"{money(k * det['module_fee'], world.currency)}); {then}"
+    )
+
+
 @quick_init
 @dataclasses.dataclass(frozen=True)
 class TemplateArrays:
@@ -53,6 +69,7 @@ class TemplateArrays:
         offer_ptr: CSR pointer into ``offer_idx`` (T + 1).
         offer_idx: Rows in the world's offer table of the offers each route needs.
         access: Offer-table row of the offer that brings the plant's capacity, or -1 (T).
+        min_modules: Extra modules of its build offer the route needs (T).
     """
 
     usable: BoolArray
@@ -63,6 +80,7 @@ class TemplateArrays:
     offer_ptr: IntArray
     offer_idx: IntArray
     access: IntArray
+    min_modules: IntArray
 
 
 class RouteTable:
@@ -228,6 +246,7 @@ class RouteTable:
             offer_ptr=ptr,
             offer_idx=np.array([offer_row[o] for t in ts for o in t.offers], np.int64),
             access=np.array([offer_row[a] if (a := access_offer(t)) else -1 for t in ts], np.int64),
+            min_modules=np.array([t.min_modules for t in ts], np.int64),
         )
 
     @cached_property

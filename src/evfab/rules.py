@@ -97,7 +97,8 @@ class Route:
             the operator's committed load, times a stake's share, capped by a contract;
             before the program's ramp-up and without a build offer's extra modules (the
             planner and the risk engine apply both).
-        fixed_cost: One-off costs of the offers taken, currency.
+        fixed_cost: One-off costs of the offers taken, with the extra modules the route
+            needs (``min_modules``), currency.
         unit_cost: Cost per car (plant cost plus per-unit fees), currency/vehicle.
         success_probability: Product of deal success and approval chances.
         sources: Every source the route rests on: its entities', its program's and those
@@ -106,6 +107,9 @@ class Route:
             force when it meets them set them.
         weakest_status: The weakest status among them.
         warnings: Flags for claims that were denied or are unclear.
+        min_modules: Extra modules of its build offer that the plant needs to reach the
+            minimum capacity for a new licence; a plan that takes the route builds at
+            least these (0: none needed).
         timing: The durations and events behind the SOP and capacity (for the risk engine).
     """
 
@@ -137,6 +141,7 @@ class Route:
     sources: tuple[str, ...]
     weakest_status: str
     warnings: tuple[str, ...] = field(default=())
+    min_modules: int = 0
     timing: Timing | None = field(default=None, repr=False, compare=False)
 
 
@@ -208,6 +213,8 @@ class _Core:
     cites: tuple[str, ...] = ()
     """Sources of the policy rules the route rests on (but the badge rule's, which
     depends on the badge need)."""
+    min_modules: int = 0
+    """Extra modules the plant needs to reach a new licence's minimum capacity."""
 
 
 def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[_Core]:
@@ -257,11 +264,11 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
         cites += exits[lic.licence_id]
         # A new licence is granted under the rules in force then (see _licence_options).
         rules = lic.rules or policy
+        need = 0
         if lic.new_licence and rules.min_capacity and pl.nameplate < rules.min_capacity:
-            why.append(
-                f"plant {pl.plant} has {pl.nameplate:,.0f}/year, below the {rules.min_capacity:,}/year "
-                f"minimum for a new licence ({_rule_since(rules, 'min_capacity')})"
-            )
+            need = modules_needed(pl, rules.min_capacity)
+            if not need:
+                why.append(_below_minimum(pl, rules))
         # A deal or an approval whose chance is 0 never comes: the route is not usable,
         # however legal (the planner would otherwise build cars it can never have).
         unfit = tuple(dict.fromkeys(lic.never + pl.never))
@@ -298,9 +305,38 @@ def _cores(world: World, company: str, scope: str, policy: PolicyState) -> list[
                 unit_cost=_num(unit_cost[world.plant_row[pl.plant]]) + lic.unit_fee,
                 timing=timing,
                 cites=cites,
+                min_modules=need,
             )
         )
     return out
+
+
+def modules_needed(pl: _PlantOption, minimum: float) -> int:
+    """Extra modules a build offer's plant needs to reach ``minimum`` vehicles/year, or 0
+    if it cannot (no modules, or too few) or needs none."""
+    short = minimum - pl.nameplate
+    if short <= 0 or not pl.module_capacity:
+        return 0
+    # A whole number of modules; the tolerance keeps 100,000 - 60,000 over 20,000 at 2.
+    need = int(np.ceil(short / pl.module_capacity - 1e-9))
+    return need if need <= pl.max_modules else 0
+
+
+def _below_minimum(pl: _PlantOption, rules: PolicyState) -> str:
+    """Why a plant cannot be behind a new licence: below the minimum capacity, even with
+    every extra module its build offer allows."""
+    text = (
+        f"plant {pl.plant} has {pl.nameplate:,.0f}/year, below the {rules.min_capacity:,}/year "
+        f"minimum for a new licence ({_rule_since(rules, 'min_capacity')})"
+    )
+    if pl.max_modules and pl.module_capacity:
+        most = pl.nameplate + pl.max_modules * pl.module_capacity
+        most_text = (
+            "its one extra module" if pl.max_modules == 1 else f"all {pl.max_modules} extra modules"
+        )
+        text += f"; with {most_text} of offer {pl.offers[-1]} it has {most:,.0f}/year"
+
+    return text
 
 
 def _limit(rule: tuple[dt.date, PolicyState] | None) -> dt.date | None:
@@ -449,9 +485,12 @@ def _timing(
     key = (pl.plant, pl.build_start)
     events = tuple({e.key: e for e in lic.events + pl.events}.values())
     new = bool(lic.new_licence and lic.path)
-    fits = fits_by_date(world, pl.nameplate) if new else ()
+    # A build offer's plant meets a minimum it reaches with its extra modules: the planner
+    # builds as many as the nominal minimum needs (see modules_needed).
+    reach = pl.nameplate + pl.max_modules * pl.module_capacity
+    fits = fits_by_date(world, reach) if new else ()
     nominal = (lic.rules or world.policy_at(world.as_of)).min_capacity if new else None
-    if fits or (nominal and pl.nameplate < nominal):
+    if fits or (nominal and reach < nominal):
         # A later minimum capacity applies to the licence if it is granted after that date:
         # a yes/no event at each sampled grant date (1 or 0, the nominal one for the table).
         # A minimum the plant misses for good is an event that never happens, so that a
@@ -460,7 +499,7 @@ def _timing(
             Event(
                 f"licence:{lic.licence_id}:fits:{pl.plant}",
                 f"plant {pl.plant} meets the minimum capacity when licence {lic.licence_id} is granted",
-                0.0 if nominal and pl.nameplate < nominal else 1.0,
+                0.0 if nominal and reach < nominal else 1.0,
                 lic.path,
                 fits,
             ),
@@ -558,13 +597,15 @@ def _templates(
                 target_sop=world.as_of,
                 meets_target=False,
                 capacity=c.capacity,
-                fixed_cost=lic.fixed_fee + pl.fixed_fee + fee,
+                # The extra modules a new licence's minimum capacity needs are part of it.
+                fixed_cost=lic.fixed_fee + pl.fixed_fee + fee + c.min_modules * pl.module_fee,
                 unit_cost=c.unit_cost,
                 # Rounded: 0.2 x 0.8 is 0.16000000000000003 in floats (and in --json). To
                 # significant digits, so that a tiny chance stays above 0, as usable says.
                 success_probability=float(f"{lic.probability * pl.probability:.12g}"),
                 sources=tuple(dict.fromkeys(lic.cites + pl.cites + lic.rule_cites + cites)),
                 weakest_status="",
+                min_modules=c.min_modules,
                 timing=c.timing,
             )
         )
