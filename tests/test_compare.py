@@ -422,3 +422,32 @@ def test_fees_of_a_generated_industry_add_up_to_the_category() -> None:
         assert c.fees[side].sum() == pytest.approx(
             costs.loc["per-car fees to partners", side], rel=1e-9
         )
+
+
+def test_a_lower_minimum_capacity_shows_as_fewer_modules_needed() -> None:
+    """Lowering a new licence's minimum from 100,000 to 70,000 a year: the same route, now
+    needing one of its plant's 20,000-car modules instead of two, 100m cheaper."""
+    import io
+
+    from rich.console import Console
+
+    from evfab._report_compare import print_comparison
+    from test_plan import _MIN_MODULES
+
+    lower = _MIN_MODULES.replace("min_capacity: 100000", "min_capacity: 70000")
+    c = compare(_world(_MIN_MODULES), _world(lower), CompareOptions(risk_samples=0))
+    (row,) = c.routes.to_dict("records")
+    assert (row["modules_before"], row["modules_after"]) == (2, 1)
+    assert row["state_before"] == row["state_after"] == "usable"
+    assert row["why_after"] == (
+        "extra modules its plant needs for a new licence's minimum capacity: 2 -> 1"
+    )
+    assert c.cost_change == pytest.approx(-1e8)
+    console = Console(file=io.StringIO(), width=120, highlight=False)
+    print_comparison(console, c)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "Routes whose state, earliest SOP, odds, cars or modules needed changed (1)" in text
+    assert "2 -> 1" in text
+    # Where no route's modules changed, the table keeps its usual title and columns.
+    same = compare(_world(_MIN_MODULES), _world(_MIN_MODULES), CompareOptions(risk_samples=0))
+    assert same.routes.empty

@@ -64,14 +64,22 @@ def print_comparison(
     for side, p in (("before", c.plan_before), ("after", c.plan_after)):
         _print_without_plan(console, side, p)
     _print_costs(console, c)
+    # Extra modules a new licence's minimum capacity needs: shown only where they changed.
+    mods = bool(
+        len(c.routes)
+        and (c.routes["modules_before"].fillna(-1) != c.routes["modules_after"].fillna(-1)).any()
+    )
+    what = "odds, cars or modules needed" if mods else "odds or cars"
     rt = Table(
-        title=f"Routes whose state, earliest SOP, odds or cars changed ({len(c.routes)})",
+        title=f"Routes whose state, earliest SOP, {what} changed ({len(c.routes)})",
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
     )
     for col in ("#", "program", "route", "state", "earliest SOP", "P(deals &\napproval)", "cars"):
         rt.add_column(col, overflow="fold")
+    if mods:
+        rt.add_column("modules\nneeded", overflow="fold")
     # The reasons are long sentences: listed under the table, by row number, rather than
     # squeezed into a column.
     why = []
@@ -85,6 +93,7 @@ def print_comparison(
             _pair(r["sop_before"], r["sop_after"]),
             _pair(r["odds_before"], r["odds_after"], ".0%"),
             _pair(r["cars_before"], r["cars_after"], ",.0f"),
+            *([_pair(r["modules_before"], r["modules_after"])] if mods else []),
         )
         if r["state_after"] is None:
             reason = "not in the other scenario"

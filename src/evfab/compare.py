@@ -62,6 +62,8 @@ ROUTE_COLUMNS = [
     "odds_after",
     "cars_before",
     "cars_after",
+    "modules_before",
+    "modules_after",
     "why_after",
 ]
 FEE_COLUMNS = ["payer", "receiver", "before", "after", "change"]
@@ -129,12 +131,13 @@ class Comparison:
         currency: Currency of both plans' costs.
         plan_before: The base plan.
         plan_after: The other plan.
-        routes: Routes whose state, earliest SOP, odds or cars changed, or that exist in
-            one scenario only (the missing side's columns are empty): program, route,
-            state_before, state_after (``usable``, ``legal, not usable`` or ``illegal``),
-            sop_before, sop_after, odds_before, odds_after (the chance that its deals
-            and approvals go through), cars_before, cars_after (cars it can supply over
-            the horizon), why_after (the other scenario's reason for the date, or why the
+        routes: Routes whose state, earliest SOP, odds, cars or modules needed changed,
+            or that exist in one scenario only (the missing side's columns are empty):
+            program, route, state_before, state_after (``usable``, ``legal, not usable``
+            or ``illegal``), sop_before, sop_after, odds_before, odds_after (the chance
+            that its deals and approvals go through), cars_before, cars_after (cars it can
+            supply over the horizon), modules_before, modules_after (extra modules it needs
+            for a new licence's minimum capacity; None where it cannot be used), why_after (the other scenario's reason for the date, or why the
             route cannot be used there).
         programs: One row per program of either scenario, before and after: the routes
             its plan uses (comma separated), its first production year, cars built and
@@ -342,8 +345,8 @@ def _warnings(before: World, after: World) -> tuple[str, ...]:
 
 
 def _route_changes(before: list[Route], after: list[Route]) -> pd.DataFrame:
-    """Routes whose legality, earliest SOP, odds or cars differ, or that exist on one side
-    only."""
+    """Routes whose legality, earliest SOP, odds, cars or modules needed differ, or that
+    exist on one side only."""
     old = {(r.program, r.id): r for r in before}
     new = {(r.program, r.id): r for r in after}
     rows = []
@@ -364,6 +367,8 @@ def _route_changes(before: list[Route], after: list[Route]) -> pd.DataFrame:
                 "odds_after": _route_odds(a),
                 "cars_before": None if b is None else _cars(b),
                 "cars_after": None if a is None else _cars(a),
+                "modules_before": _modules(b),
+                "modules_after": _modules(a),
                 "why_after": why,
             }
         )
@@ -386,18 +391,26 @@ def _state(r: Route) -> str:
     return "usable" if r.usable else "legal, not usable" if r.legal else "illegal"
 
 
-def _seen(r: Route) -> tuple[str, dt.date | None, float | None, float | None]:
+def _seen(r: Route) -> tuple[str, dt.date | None, float | None, float | None, int | None]:
     """What a comparison of routes looks at: state, earliest SOP, the chance of its deals
-    and approvals, and the cars it can supply over the horizon (a policy that only changes
-    odds or capacity, such as a contract-manufacturing ban from a later year, shows there).
-    A route that cannot be used is compared by its state alone: its date is moot."""
+    and approvals, the cars it can supply over the horizon (a policy that only changes
+    odds or capacity, such as a contract-manufacturing ban from a later year, shows there)
+    and the extra modules it needs for a new licence's minimum capacity. A route that
+    cannot be used is compared by its state alone: its date is moot."""
     odds = _route_odds(r)
     return (
         _state(r),
         r.earliest_sop if r.usable else None,
         None if odds is None else round(odds, 9),
         _cars(r),
+        _modules(r),
     )
+
+
+def _modules(r: Route | None) -> int | None:
+    """Extra modules a usable route needs for a new licence's minimum capacity (None if it
+    cannot be used)."""
+    return r.min_modules if r is not None and r.usable else None
 
 
 def _route_odds(r: Route | None) -> float | None:
@@ -417,7 +430,8 @@ def _cars(r: Route | None) -> float | None:
 def _why(b: Route | None, a: Route | None) -> str | None:
     """Why the route is as it is after the change, worded for the change: the reason it is
     not usable; what it was held back by before, if it is usable only now; the production
-    it loses to a ban or an agreement's end, if only its cars changed."""
+    it loses to a ban or an agreement's end, if only its cars changed; the odds or the
+    extra modules it needs, if only they changed."""
     if a is None:
         return None
     if not a.usable:
@@ -428,10 +442,16 @@ def _why(b: Route | None, a: Route | None) -> str | None:
         new_off = [x for x in a.timing.off if b.timing is None or x not in b.timing.off]
         if new_off:
             return "no production " + ", ".join(_off_words(a, x) for x in new_off)
-        if _cars(b) == _cars(a) and _route_odds(b) != _route_odds(a):
+        same_cars = _cars(b) == _cars(a)
+        if same_cars and _route_odds(b) != _route_odds(a):
             return (
                 f"the chance that its deals and approvals go through: "
                 f"{b.success_probability:.0%} -> {a.success_probability:.0%}"
+            )
+        if same_cars and b.min_modules != a.min_modules:
+            return (
+                "extra modules its plant needs for a new licence's minimum capacity: "
+                f"{b.min_modules} -> {a.min_modules}"
             )
     return a.sop_driver
 
