@@ -1020,6 +1020,37 @@ def test_a_scope_of_its_own_is_no_typo(minimal_text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("scopes", "path", "message", "hint"),
+    [
+        (
+            "[bev_pasenger]",
+            "policy[0].scopes[0]",
+            "no licence, application or program has scope 'bev_pasenger', so the period's "
+            "rules bear on nothing",
+            "did you mean 'bev_passenger'?",
+        ),
+        (
+            "[]",
+            "policy[0].scopes",
+            "an empty list limits the period's rules to no vehicle scope",
+            "leave it unset for every scope, or list the scopes, e.g. [bev_passenger]",
+        ),
+    ],
+)
+def test_a_policy_periods_scopes_are_checked(
+    minimal_text: str, scopes: str, path: str, message: str, hint: str
+) -> None:
+    text = mutate(
+        minimal_text,
+        ("    new_licences: true\n", f"    scopes: {scopes}\n    new_licences: true\n"),
+    )
+    (p,) = problems_of(text)
+    assert (p.line, p.path, p.message, p.hint) == (_line_of(text, "scopes:"), path, message, hint)
+    # A scope of the trade no one has yet is no slip: the period waits for it.
+    assert problems_of(text.replace(scopes, "[ice_passenger]")) == []
+
+
+@pytest.mark.parametrize(
     ("old", "new", "path"),
     [
         (
@@ -1113,3 +1144,33 @@ def test_a_url_must_be_a_web_address(minimal_text: str) -> None:
     text = mutate(minimal_text, ("url: https://example.org/a", "url: not a url"))
     (p,) = problems_of(text)
     assert (p.path, p.message) == ("sources[0].url", "url 'not a url' is not a web address")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "ok"),
+    [
+        ("[bev_passenger]", "[ice_passenger]", True),
+        ("[bev_passenger]", "[bev_passenger, ice_passenger]", False),
+        (None, "[ice_passenger]", False),
+    ],
+)
+def test_two_periods_on_one_date_only_for_scopes_apart(
+    minimal_text: str, first: str | None, second: str, ok: bool
+) -> None:
+    scoped = f"    scopes: {first}\n" if first else ""
+    text = mutate(
+        minimal_text,
+        ("    new_licences: true\n", f"{scoped}    new_licences: true\n"),
+        (
+            "    sources: [s1]\ncompanies:",
+            "    sources: [s1]\n"
+            f"  - {{since: 2015-01-01, scopes: {second}, new_licences: false, sources: [s1]}}\n"
+            "companies:",
+        ),
+    )
+    problems = [p for p in problems_of(text) if p.path == "policy[1].since"]
+    assert (problems == []) is ok
+    if not ok:
+        assert problems[0].hint.endswith(
+            "(or per date and scope, with `scopes` that do not overlap)"
+        )

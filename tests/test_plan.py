@@ -683,3 +683,21 @@ def test_an_optimum_within_a_wide_gap_says_so(xiaomi: evfab.Scenario) -> None:
     head = console.file.getvalue().splitlines()[0]  # type: ignore[attr-defined]
     assert "optimal, discounted total cost" in head
     assert "(within the requested gap; gap 25.00%, bound" in head
+
+
+def test_a_halt_limited_to_bev_makers_delays_only_the_bev_program() -> None:
+    # Both makers apply 3 months after as_of (2016-01) for a 12-month review: the EREV
+    # licence comes 2017-04; the BEV one waits for the end of the BEV-only halt, 2019-01.
+    w = evfab.compile(evfab.load(Path(__file__).parent / "data" / "scoped-halt.yaml"))
+    r = plan(w, PlanOptions(alternatives=False))
+    first = dict(zip(r.choices["program"], r.choices["first_year"], strict=True))
+    assert first == {"bev": 2019, "erev": 2017}
+    unmet = r.unmet.groupby("program")["cars"].sum().to_dict()
+    # EREV: 2017 from April (275 of 365 days of 100,000 cars cover its 50,000).
+    assert unmet == {"bev": 100000}
+    from evfab.risk import RiskOptions, sample_routes
+
+    routes = [x for x in evfab.derive_routes(w) if x.usable]
+    odds = sample_routes(w, routes, RiskOptions(samples=1000, seed=0)).summary
+    on_time = dict(zip(odds["program"], odds["p_on_target"], strict=True))
+    assert on_time == {"bev": 0.0, "erev": 1.0}

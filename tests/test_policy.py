@@ -85,3 +85,45 @@ def test_sources_by_rule_tie_sources_to_rules_and_the_rest_back_the_whole_period
     # A plain list backs every rule the period sets.
     (plain,) = resolve_policy([period.model_copy(update={"sources_by_rule": None})])
     assert plain.cites("new_licences") == plain.cites("min_capacity") == plain.sources
+
+
+def test_a_period_limited_to_some_scopes_sets_nothing_for_the_others() -> None:
+    periods = [
+        PolicyPeriod(since=D(2015, 1, 1), name="base", review_months=12, sources=["b"]),
+        PolicyPeriod(
+            since=D(2017, 6, 1),
+            name="BEV halt",
+            scopes=["bev_passenger"],
+            new_licences=False,
+            min_capacity=100000,
+            sources=["h"],
+        ),
+        PolicyPeriod(since=D(2019, 1, 10), name="reform", review_months=6, sources=["r"]),
+    ]
+    bev = resolve_policy(periods, "bev_passenger")
+    ice = resolve_policy(periods, "ice_passenger")
+    # One state per period on every timeline, so dates line up.
+    assert [s.since for s in bev] == [s.since for s in ice] == [p.since for p in periods]
+    assert [s.new_licences for s in bev] == [True, False, False]
+    assert [s.new_licences for s in ice] == [True, True, True]
+    assert [s.min_capacity for s in ice] == [0, 0, 0]
+    # The base's source backed only its review time, which the reform replaced.
+    assert bev[2].min_capacity == 100000 and bev[2].sources == ("h", "r")
+    # The halt's date starts an ICE state with the rules (and name) in force before it.
+    assert ice[1].name == "base" and ice[1].sources == ("b",)
+    assert ice[2].review.mode == 6 and ice[2].sources == ("r",)
+    assert bans(bev, "new_licences", D(2016, 1, 1)) == ((D(2017, 6, 1), None),)
+    assert bans(ice, "new_licences", D(2016, 1, 1)) == ()
+    # No scope (None): as for a scope no period names.
+    assert [s.new_licences for s in resolve_policy(periods)] == [True, True, True]
+
+
+def test_a_first_period_limited_to_another_scope_leaves_the_defaults() -> None:
+    periods = [
+        PolicyPeriod(since=D(2015, 1, 1), scopes=["bev_passenger"], new_licences=False),
+        PolicyPeriod(since=D(2018, 1, 1), approval_probability=0.5),
+    ]
+    ice = resolve_policy(periods, "ice_passenger")
+    assert ice[0].new_licences and ice[0].review_is_prior and ice[0].sources == ()
+    assert ice[1].approval_probability == 0.5 and ice[1].new_licences
+    assert not resolve_policy(periods, "bev_passenger")[1].new_licences

@@ -223,6 +223,50 @@ def test_routes_say_how_many_modules_a_new_licence_needs(
     ) in words
 
 
+SCOPED = Path(__file__).parent / "data" / "scoped-halt.yaml"
+"""A BEV and an EREV maker apply for licences; a 2016-2019 halt stops BEV ones only."""
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_routes_give_the_policy_of_each_scope_when_a_period_is_limited(
+    write_scenario: Any, width: int
+) -> None:
+    text = routes_text(evfab.load(SCOPED), width)
+    fits(text, width)
+    words = flat(text)
+    assert "Policy in force for bev passenger (base): new licences granted" in words
+    assert "Policy in force for erev passenger (base): new licences granted" in words
+    # The halt is a later period of the BEV scope only.
+    assert words.count("Later periods apply from their dates") == 1
+    assert "2016-06-01 (BEV halt), 2019-01-01 (BEV reopen)" in words
+    # With the periods for every scope (halting EREV makers too): one line, naming none.
+    every = SCOPED.read_text(encoding="utf-8").replace("scopes: [bev_passenger], ", "")
+    plain = routes_text(evfab.load(write_scenario(every)), width)
+    assert "Policy in force (" in flat(plain) and "Policy in force for" not in plain
+
+
+def test_show_gives_each_periods_scopes_and_their_rules() -> None:
+    text = show_text(evfab.load(SCOPED), 120)
+    rows = [line.split() for line in text.splitlines() if line.startswith("20")]
+    assert rows[:3] == [
+        ["2015-01-01", "base", "yes", "12/12/12", "-", "yes", "no", "-", "all"],
+        ["2016-06-01", "BEV", "halt", "no", "12/12/12", "-", "yes", "no", "-", "bev", "passenger"],
+        [
+            "2019-01-01",
+            "BEV",
+            "reopen",
+            "yes",
+            "12/12/12",
+            "-",
+            "yes",
+            "no",
+            "-",
+            "bev",
+            "passenger",
+        ],
+    ]
+
+
 def test_routes_key_mentions_the_budget_only_when_needed() -> None:
     assert "over budget" not in routes_key().plain
     assert "over budget" in routes_key(over_budget=True).plain

@@ -145,6 +145,71 @@ def test_new_licence_ban_makes_applications_illegal() -> None:
     assert rs[CM].legal
 
 
+def _two_scopes(d: dict[str, Any]) -> dict[str, Any]:
+    """A second program, an EREV, with its own application and OldCo's EREV licence."""
+    erev = dict(d["programs"][0], id="erev", name="EREV", scope="erev_passenger")
+    d["programs"].append(erev)
+    licence(d, "oldco-erev", "oldco", "held", scope="erev_passenger")
+    offer(d, id="apply-erev", kind="apply_licence", to="newco", scope="erev_passenger")
+    offer(
+        d,
+        id="cm-erev",
+        kind="contract_manufacturing",
+        to="newco",
+        host="oldco",
+        plant="old-plant",
+        licence="oldco-erev",
+        fee_per_unit=10,
+        badge="co_brand",
+        lead_months=6,
+    )
+    return offer(d, id="apply-bev", kind="apply_licence", to="newco")
+
+
+def test_a_halt_limited_to_one_scope_leaves_the_others_applications_alone() -> None:
+    d = _two_scopes(own_plant(doc()))
+    d["sources"].append({"id": "halt", "status": "assumption", "note": "a what-if"})
+    d["policy"].append(
+        {
+            "since": "2017-06",
+            "name": "BEV halt",
+            "scopes": ["bev_passenger"],
+            "new_licences": False,
+            "sources": ["halt"],
+        }
+    )
+    bev = routes(d, "newcar")["apply:apply-bev@own:np"]
+    erev = routes(d, "erev")["apply:apply-erev@own:np"]
+    assert not bev.legal and bev.why == (
+        "new licences are not being granted (BEV halt, since 2017-06-01); the licence cannot "
+        "be granted",
+    )
+    assert erev.legal and erev.usable
+    # The EREV route rests on no source of the halt.
+    assert "halt" in bev.sources and "halt" not in erev.sources
+
+
+def test_a_contract_ban_limited_to_one_scope() -> None:
+    d = _two_scopes(own_plant(doc()))
+    d["sources"].append({"id": "ban", "status": "assumption", "note": "a what-if"})
+    d["policy"].append(
+        {
+            "since": "2016-01-01",
+            "name": "no EREV contracts",
+            "scopes": ["erev_passenger"],
+            "contract_manufacturing": False,
+            "sources": ["ban"],
+        }
+    )
+    assert routes(d, "newcar")[CM].legal
+    cm = routes(d, "erev")["partner:cm-erev@partner:old-plant"]
+    assert not cm.legal
+    assert cm.why[0].startswith(
+        "contract manufacturing is not allowed (no EREV contracts, since 2016-01-01)"
+    )
+    assert "ban" in cm.sources and "ban" not in routes(d, "newcar")[CM].sources
+
+
 def test_applications_are_legal_once_the_ban_is_lifted() -> None:
     d = applied(own_plant(doc()), review_months=12)
     d["policy"] += [

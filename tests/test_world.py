@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -310,3 +311,17 @@ def test_planning_builds_no_pandas_table(name: str) -> None:
 )
 def test_calendar_months(start: dt.date, months: int, want: dt.date) -> None:
     assert add_calendar_months(start, months) == want
+
+
+def test_for_scope_is_the_world_itself_unless_a_period_is_limited() -> None:
+    w = evfab.compile(evfab.load("xiaomi-2022"))
+    assert w.for_scope("erev_passenger") is w
+    scoped = evfab.compile(evfab.load(Path(__file__).parent / "data" / "scoped-halt.yaml"))
+    assert scoped.for_scope("bev_passenger") is scoped  # its policy is the default scope's
+    erev = scoped.for_scope("erev_passenger")
+    assert erev is scoped.for_scope("erev_passenger")  # made once
+    assert [p.new_licences for p in scoped.policy] == [True, False, True]
+    assert [p.new_licences for p in erev.policy] == [True, True, True]
+    assert scoped.licence_bans and not erev.licence_bans
+    # The tables are shared, not rebuilt.
+    assert erev._raw is scoped._raw and erev.demand is scoped.demand

@@ -150,16 +150,23 @@ def check_horizon(s: Scenario, r: Report) -> None:
 
 
 def check_policy_order(s: Scenario, r: Report) -> None:
-    """Policy periods must be in date order, without two on one date."""
+    """Policy periods must be in date order, without two on one date (but for periods
+    limited to scopes that do not overlap: one date's rules for BEV and for ICE makers)."""
     if not r.usable("policy"):
         return
     for i in range(1, len(s.policy)):
-        a, b = s.policy[i - 1].since, s.policy[i].since
-        if b <= a:
+        q = s.policy[i]
+        a, b = s.policy[i - 1].since, q.since
+        same_day = [p for p in s.policy[:i] if p.since == b]
+        apart = q.scopes is not None and all(
+            p.scopes is not None and not set(p.scopes) & set(q.scopes) for p in same_day
+        )
+        if b < a or (b == a and not apart):
             r.add(
                 ("policy", i, "since"),
                 f"period starts {b}, not after the previous one ({a})",
-                "list policy periods in date order, one per date",
+                "list policy periods in date order, one per date (or per date and scope, "
+                "with `scopes` that do not overlap)",
             )
     if r.usable("as_of") and s.policy and s.policy[0].since > s.as_of:
         r.add(

@@ -6,6 +6,8 @@ and every route read "holds no bev_pasenger licence").
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from evfab._check_report import Report
 from evfab._scenario import ApplyLicence, Scenario
 
@@ -66,6 +68,31 @@ def check_scopes(s: Scenario, r: Report) -> None:
                 f"no program needs scope {lic.scope!r}, so the licence builds nothing",
                 f"did you mean {near!r}?",
             )
+    _check_period_scopes(s, r, licensed | needed, slip)
+
+
+def _check_period_scopes(
+    s: Scenario, r: Report, known: set[str], slip: Callable[[str, set[str]], str | None]
+) -> None:
+    """A policy period's ``scopes`` name scopes its rules bear on: an empty list would
+    limit it to none, and a slip of a scope in use would limit it to a scope no one has."""
+    for i, p in enumerate(s.policy):
+        if p.scopes is None:
+            continue
+        if not p.scopes:
+            r.add(
+                ("policy", i, "scopes"),
+                "an empty list limits the period's rules to no vehicle scope",
+                "leave it unset for every scope, or list the scopes, e.g. [bev_passenger]",
+            )
+        for j, scope in enumerate(p.scopes):
+            if (near := slip(scope, known)) is not None:
+                r.add(
+                    ("policy", i, "scopes", j),
+                    f"no licence, application or program has scope {scope!r}, so the "
+                    "period's rules bear on nothing",
+                    f"did you mean {near!r}?",
+                )
 
 
 __all__ = ["TRADE_SCOPES", "check_scopes"]

@@ -444,8 +444,9 @@ def why_no_route(world: World, g: str) -> str:
     prog = world.program_rows[g]
     c, scope = str(prog["company"]), str(prog["scope"])
     who = world.company_name(c) + (" or its group" if len(world.affiliates(c)) > 1 else "")
-    lics = _licence_options(world, c, scope, world.policy_at(world.as_of))
-    plants = _plant_options(world, c)
+    sw = world.for_scope(scope)
+    lics = _licence_options(sw, c, scope, sw.policy_at(sw.as_of))
+    plants = _plant_options(sw, c)
     held = ", ".join(dict.fromkeys(lic.licence_id for lic in lics))
     if not lics and not plants:
         return f"{who} holds no {scope} licence and has no plant, and no offer to it brings either"

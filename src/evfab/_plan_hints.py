@@ -28,14 +28,14 @@ class LegalHosts:
 
     world: World
     _holds: dict[tuple[str, str, int], bool] = field(default_factory=dict)
-    _contracts: dict[int, bool] = field(default_factory=dict)
+    _contracts: dict[tuple[str, int], bool] = field(default_factory=dict)
 
     def holds(self, company: str, scope: str, year: int) -> bool:
         """Whether ``company`` or an affiliate holds a ``scope`` licence in force in ``year``:
         held, and not withdrawn under the dormancy exit rule by the year's start."""
         key = (company, scope, year)
         if key not in self._holds:
-            w = self.world
+            w = self.world.for_scope(scope)
             start = _year_start(w, year)
             policy = w.policy_at(w.as_of)
             ok = False
@@ -49,12 +49,14 @@ class LegalHosts:
             self._holds[key] = ok
         return self._holds[key]
 
-    def contracts_allowed(self, year: int) -> bool:
-        """Whether contract manufacturing is allowed on some day of ``year``."""
-        if year not in self._contracts:
-            first = lift(_year_start(self.world, year), self.world.contract_bans)
-            self._contracts[year] = first <= dt.date(year, 12, 31)
-        return self._contracts[year]
+    def contracts_allowed(self, year: int, scope: str) -> bool:
+        """Whether contract manufacturing of ``scope`` is allowed on some day of ``year``."""
+        key = (scope, year)
+        if key not in self._contracts:
+            bans = self.world.for_scope(scope).contract_bans
+            first = lift(_year_start(self.world, year), bans)
+            self._contracts[key] = first <= dt.date(year, 12, 31)
+        return self._contracts[key]
 
     def ways(self, company: str, scope: str, operator: str, year: int) -> str:
         """How a program of ``company`` could legally build at a plant of ``operator`` in
@@ -63,7 +65,7 @@ class LegalHosts:
         out = []
         if (
             operator not in w.affiliates(company)
-            and self.contracts_allowed(year)
+            and self.contracts_allowed(year, scope)
             and self.holds(operator, scope, year)
         ):
             out.append(f"a contract with {w.company_name(operator)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,14 +123,30 @@ def _backing(p: PolicyPeriod) -> dict[str, tuple[str, ...]]:
     }
 
 
-def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
-    """Resolve policy periods so that each carries every rule in force."""
+def resolve_policy(periods: list[PolicyPeriod], scope: str | None = None) -> list[PolicyState]:
+    """Resolve policy periods so that each carries every rule in force.
+
+    Args:
+        periods: The scenario's periods in date order.
+        scope: The vehicle scope to resolve them for: a period whose ``scopes`` leave it
+            out sets nothing (its date still starts a state, with the rules in force
+            before it, named after the period that set them). None: periods with
+            ``scopes`` set nothing, as for a scope none of them names.
+
+    Returns:
+        One state per period.
+    """
     current = dict(_POLICY_DEFAULTS)
     set_on: dict[str, tuple[dt.date, str]] = {}
     rule_sources: dict[str, tuple[str, ...]] = {}
     sources: list[str] = []
-    out = []
+    out: list[PolicyState] = []
+    name = ""
     for k, p in enumerate(periods):
+        if p.scopes is not None and scope not in p.scopes:
+            out.append(dataclasses.replace(out[-1], since=p.since) if out else _blank(p, name))
+            continue
+        name = p.name
         backing = _backing(p)
         for key in _POLICY_DEFAULTS:
             value = getattr(p, key)
@@ -140,7 +157,15 @@ def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
         # Only the sources of rules still in force count: a rule overridden later, like
         # the 2017 halt lifted in 2019, no longer supports anything.
         backed = {s for key in set_on for s in rule_sources[key]}
-        sources = list(dict.fromkeys(s for q in periods[: k + 1] for s in q.sources if s in backed))
+        sources = list(
+            dict.fromkeys(
+                s
+                for q in periods[: k + 1]
+                if q.scopes is None or scope in q.scopes
+                for s in q.sources
+                if s in backed
+            )
+        )
         out.append(
             PolicyState(
                 since=p.since,
@@ -159,6 +184,29 @@ def resolve_policy(periods: list[PolicyPeriod]) -> list[PolicyState]:
             )
         )
     return out
+
+
+def _blank(p: PolicyPeriod, name: str) -> PolicyState:
+    """The defaults from ``p``'s date, for a scope the first period leaves out."""
+    return PolicyState(
+        since=p.since,
+        name=name,
+        new_licences=bool(_POLICY_DEFAULTS["new_licences"]),
+        review=_POLICY_DEFAULTS["review_months"],
+        approval_probability=float(_POLICY_DEFAULTS["approval_probability"]),
+        min_capacity=int(_POLICY_DEFAULTS["min_capacity"]),
+        contract_manufacturing=bool(_POLICY_DEFAULTS["contract_manufacturing"]),
+        badge_names_manufacturer=bool(_POLICY_DEFAULTS["badge_names_manufacturer"]),
+        dormant_exit_months=int(_POLICY_DEFAULTS["dormant_exit_months"]),
+        set_on={},
+        sources=(),
+        review_is_prior=True,
+    )
+
+
+def scopes_named(periods: list[PolicyPeriod]) -> list[str]:
+    """The scopes any period names, in order of appearance (empty: no period is scoped)."""
+    return list(dict.fromkeys(s for p in periods for s in p.scopes or ()))
 
 
 def bans(states: list[PolicyState], rule: str, as_of: dt.date) -> tuple[Ban, ...]:

@@ -288,8 +288,11 @@ def routes_table(world: World, routes: list[Route], program: str) -> RoutesPanel
     return RoutesPanel(world, routes, program)
 
 
-def policy_line(world: World) -> Text:
-    """The policy in force on the scenario date, in one line."""
+def policy_line(world: World, scope: str | None = None) -> Text:
+    """The policy in force on the scenario date, in one line (for vehicle ``scope``: named
+    when given, as when a policy period is limited to some scopes)."""
+    if scope is not None:
+        world = world.for_scope(scope)
     p = world.policy_at(world.as_of)
     parts = [
         f"new licences {'granted' if p.new_licences else 'NOT granted'}",
@@ -302,9 +305,15 @@ def policy_line(world: World) -> Text:
         else "no exit rule",
     ]
     line = Text.assemble(
-        ("Policy in force", "bold"), f" ({p.name or 'from ' + str(p.since)}): ", "; ".join(parts)
+        ("Policy in force" + (f" for {_words(scope)}" if scope is not None else ""), "bold"),
+        f" ({p.name or 'from ' + str(p.since)}): ",
+        "; ".join(parts),
     )
-    later = [q for q in world.policy if q.since > world.as_of]
+    later = [
+        q
+        for q in world.periods
+        if q.since > world.as_of and (q.scopes is None or world.scope in q.scopes)
+    ]
     if later:
         # Routes meet these rules on their own dates (licence grants, contract starts ...).
         when = ", ".join(f"{q.since}" + (f" ({q.name})" if q.name else "") for q in later)
@@ -381,7 +390,14 @@ def print_routes(
             f" for scenario {world.name} as of {world.as_of} (money in {world.currency})",
         )
     )
-    console.print(policy_line(world))
+    if any(p.scopes is not None for p in world.periods):
+        # The rules differ by scope: one line for each scope the routes shown build.
+        scope_of = dict(zip(world.program_ids, world.column("programs", "scope"), strict=True))
+        scopes = dict.fromkeys(str(scope_of[r.program]) for r in routes) or {world.scope: None}
+        for scope in scopes:
+            console.print(policy_line(world, scope))
+    else:
+        console.print(policy_line(world))
     panels = [routes_table(world, routes, p) for p in dict.fromkeys(r.program for r in routes)]
     for panel in panels:
         console.print(panel)
@@ -465,16 +481,25 @@ def _policy_table(world: World) -> Table:
     pt.add_column("contract\nmfg", no_wrap=True, overflow="fold")
     pt.add_column("names\nmaker", no_wrap=True, overflow="fold")
     pt.add_column("exit", justify="right", no_wrap=True, overflow="fold")
-    for p in world.policy:
+    scoped = any(q.scopes is not None for q in world.periods)
+    if scoped:
+        pt.add_column("scopes", overflow="fold")
+    for i, p in enumerate(world.policy):
+        scopes: list[str] | None = None
+        if scoped:
+            # A period limited to some scopes shows the rules in force for the first.
+            scopes = world.periods[i].scopes
+            p = world.for_scope(scopes[0] if scopes else world.scope).policy[i]
         pt.add_row(
             str(p.since),
-            p.name or "-",
+            world.periods[i].name or "-" if scoped else p.name or "-",
             "yes" if p.new_licences else "no",
             f"{p.review.min:g}/{p.review.mode:g}/{p.review.max:g}",
             f"{p.min_capacity:,}" if p.min_capacity else "-",
             "yes" if p.contract_manufacturing else "no",
             "yes" if p.badge_names_manufacturer else "no",
             str(p.dormant_exit_months or "-"),
+            *([", ".join(_words(s) for s in scopes) if scopes else "all"] if scoped else []),
         )
     return pt
 

@@ -332,7 +332,6 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
     if program is not None and program not in ids:
         raise KeyError(program)
     rows = [ids.index(program)] if program is not None else range(len(ids))
-    policy = world.policy_at(world.as_of)
     # NOTE: options, pairings, SOPs and capacities depend on the company and scope and
     # badges on the badge need, not on the program: deriving each group once is what
     # keeps industry-scale scenarios (thousands of programs) fast.
@@ -353,8 +352,12 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
         hit = group_of.get(key)
         if hit is None:
             company, scope, need = (str(x) for x in key)
+            # The policy as it applies to the scope (the world itself unless a policy
+            # period is limited to some scopes).
+            sw = world.for_scope(scope)
+            policy = sw.policy_at(sw.as_of)
             if (company, scope) not in cores:
-                cores[(company, scope)] = _cores(world, company, scope, policy)
+                cores[(company, scope)] = _cores(sw, company, scope, policy)
             c = cores[(company, scope)]
             # Only cars built keep a licence the dormancy rule withdraws: when the company's
             # programs first want them matters to the routes under it.
@@ -363,7 +366,7 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
                 if any(core.timing.deadline is not None for core in c)
                 else None
             )
-            made = _templates(world, company, need, c, policy, wanted)
+            made = _templates(sw, company, need, c, policy, wanted)
             hit = group_of[key] = (len(templates), len(made))
             templates.extend(made)
         starts.append(hit[0])

@@ -237,13 +237,19 @@ class PolicyPeriod(_Model):
     review time in force when it was filed; production under a partner's licence runs
     only while contract manufacturing is allowed; the badge rule in force at a route's
     start of production applies; a later exit rule for dormant licences (or ``0``, no
-    exit rule) replaces the earlier one from its date on.
+    exit rule) replaces the earlier one from its date on. A period with ``scopes`` sets
+    its rules for those vehicle scopes only (the 2017 halt stopped new *battery-electric*
+    makers); the others carry on under their own earlier rules.
     """
 
     since: Date
     """Date the rules take effect (1900-2200)."""
     name: str = ""
     """Name of the rule or order, e.g. ``NDRC Order 22``."""
+    scopes: list[Id] | None = None
+    """Vehicle scopes the rules bear on, e.g. ``[bev_passenger]``: licences and
+    applications of these scopes, and routes building programs of these scopes; unset:
+    every scope."""
     new_licences: bool | None = None
     """Whether new production licences are granted (by approval or filing); unset: as in
     the previous period (granted if no period says)."""

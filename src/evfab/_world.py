@@ -7,6 +7,7 @@ tables and arrays here, never the scenario models.
 from __future__ import annotations
 
 import calendar
+import copy
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ import pandas as pd
 
 from evfab._gc import paused_gc
 from evfab._policy import PolicyState, bans, resolve_policy
-from evfab._scenario import PlantStatus, Scenario, Status, _Duration
+from evfab._scenario import DEFAULT_SCOPE, PlantStatus, PolicyPeriod, Scenario, Status, _Duration
 from evfab._timing import Ban
 from evfab._world_tables import RawTables, world_tables
 
@@ -81,7 +82,9 @@ class World:
         years: Planning years, ``as_of.year`` .. ``horizon``.
         currency: Currency code.
         discount_rate: Annual discount rate.
-        policy: Resolved policy periods in date order.
+        policy: Resolved policy periods in date order, as they apply to the default
+            vehicle scope (``bev_passenger``); :meth:`for_scope` gives the world under
+            another scope's (the same unless a period is limited to some scopes).
         committed: Committed load, plants x years, vehicles.
         demand: Demand, programs x years, vehicles.
         cites: Source ids cited by each entity, keyed ``(kind, id)``.
@@ -108,6 +111,29 @@ class World:
     # are built only when asked for.
     _raw: RawTables = field(repr=False, compare=False)
     cites: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    periods: tuple[PolicyPeriod, ...] = field(default=(), repr=False, compare=False)
+    """The scenario's policy periods as written (for :meth:`for_scope`)."""
+    scope: str = DEFAULT_SCOPE
+    """The vehicle scope whose policy :attr:`policy` is."""
+
+    def for_scope(self, scope: str) -> World:
+        """The world under the policy as it applies to vehicle scope ``scope``.
+
+        It is this world itself unless a policy period is limited to some scopes (then a
+        copy sharing every table, with that scope's :attr:`policy`, made once per scope).
+        """
+        if scope == self.scope or not any(p.scopes is not None for p in self.periods):
+            return self
+        views: dict[str, World] = self.__dict__.setdefault("_scope_views", {})
+        view = views.get(scope)
+        if view is None:
+            view = copy.copy(self)
+            for name in ("licence_bans", "contract_bans", "_scope_views"):
+                view.__dict__.pop(name, None)
+            view.__dict__["policy"] = resolve_policy(list(self.periods), scope)
+            view.__dict__["scope"] = scope
+            views[scope] = view
+        return view
 
     @cached_property
     def sources(self) -> pd.DataFrame:
@@ -485,8 +511,9 @@ def compile_world(s: Scenario) -> World:
     for i, g in enumerate(s.programs):
         for year, n in g.demand.items():
             demand[i, year - y0] = n
-    policy = resolve_policy(list(s.policy))
-    raw, prior_cites = world_tables(s, policy)
+    policy = resolve_policy(list(s.policy), DEFAULT_SCOPE)
+    # A review time no period sets for some scope is the prior's (cited once for all).
+    raw, prior_cites = world_tables(s, policy + _other_scopes(s))
     cites: dict[tuple[str, str], tuple[str, ...]] = {
         ("scenario", "discount_rate"): tuple(s.discount_rate_sources)
     }
@@ -506,7 +533,20 @@ def compile_world(s: Scenario) -> World:
         demand=demand,
         _raw=raw,
         cites=cites,
+        periods=tuple(s.policy),
     )
+
+
+def _other_scopes(s: Scenario) -> list[PolicyState]:
+    """The policy states of the scenario's scopes other than the default (none unless a
+    period is limited to some scopes)."""
+    periods = list(s.policy)
+    if not any(p.scopes is not None for p in periods):
+        return []
+    scopes = {g.scope for g in s.programs} | {lic.scope for lic in s.licences}
+    return [
+        st for scope in sorted(scopes - {DEFAULT_SCOPE}) for st in resolve_policy(periods, scope)
+    ]
 
 
 def plant_index(world: World) -> dict[str, int]:
