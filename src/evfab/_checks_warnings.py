@@ -29,6 +29,7 @@ from evfab._scenario import (
     AcquireCompany,
     ApplyLicence,
     ContractManufacturing,
+    LicenceStatus,
     PlantStake,
     PlantStatus,
     Scenario,
@@ -184,7 +185,7 @@ def warn_dead_offers(s: Scenario, r: Report) -> None:
     made to a company that has no program, nor any group above it, is taken by none. An
     application for a scope that none of those programs needs gives none of them a
     licence; buying a company that brings neither a held licence of such a scope nor a
-    plant that is built gives nothing; a stake whose ``capacity_share`` is 0, or a
+    plant other than a planned one (the rules engine passes on neither) gives nothing; a stake whose ``capacity_share`` is 0, or a
     contract whose capacity is 0 in every year, builds no car.
     """
     above = _above(s)
@@ -214,7 +215,7 @@ def warn_dead_offers(s: Scenario, r: Report) -> None:
         if isinstance(o, AcquireCompany) and o.target in below:
             bought = below[o.target]
             licensed = any(
-                lic.holder in bought and lic.status.value == "held" and lic.scope in needed
+                lic.holder in bought and lic.status is LicenceStatus.HELD and lic.scope in needed
                 for lic in s.licences
             )
             built = any(
