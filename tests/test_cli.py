@@ -300,3 +300,76 @@ def test_validate_does_not_speak_of_writing(write_scenario) -> None:  # type: ig
     bad = write_scenario("name: x\nas_of: 2022-01-01\nhorizon: 2020\npolicy: []\n")
     res = run("validate", str(bad))
     assert res.returncode == 2 and "nothing was written" not in res.stderr
+
+
+# --- warnings: valid input almost certainly not meant ----------------------------------------
+# MINIMAL has four: its companies, plant and program cite no source.
+
+
+def test_validate_prints_warnings_under_the_ok_line_and_exits_0(  # type: ignore[no-untyped-def]
+    write_scenario, minimal_text
+) -> None:
+    path = write_scenario(minimal_text)
+    res = run("validate", str(path))
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(f"{path}:"))
+    ok = " ".join(lines[:first])  # the ok line, wrapped at 120 columns with a long path
+    assert ok.startswith(f"ok {path}: 2 companies,") and ok.endswith("; 4 warnings")
+    lines = ["ok", *lines[first:]]
+    assert lines[1].startswith(
+        f"{path}:15: companies[0]: warning: company 'newco' cites no source (add `sources:`"
+    )
+    assert [line.split(": ")[1] for line in lines[1:5]] == [
+        "companies[0]",
+        "companies[1]",
+        "plants[0]",
+        "programs[0]",
+    ]
+    assert lines[5:] == ["4 warnings: each file is valid; --strict makes warnings problems."]
+    assert "ok xiaomi-2022" in run("validate", "xiaomi-2022").stdout
+    assert "warning" not in run("validate", "xiaomi-2022", "china-ev").stdout
+
+
+def test_validate_strict_makes_warnings_problems(write_scenario, minimal_text) -> None:  # type: ignore[no-untyped-def]
+    path = write_scenario(minimal_text)
+    res = run("validate", str(path), "--strict")
+    assert res.returncode == 2 and res.stdout == ""
+    assert f"{path}:15: companies[0]: company 'newco' cites no source (" in res.stderr
+    assert "4 problems." in res.stderr and "warning:" not in res.stderr
+    assert run("validate", "xiaomi-2022", "--strict").returncode == 0
+
+
+def test_validate_json_lists_warnings(write_scenario, minimal_text) -> None:  # type: ignore[no-untyped-def]
+    path = write_scenario(minimal_text)
+    res = run("validate", str(path), "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["ok"] is True and data["problems"] == []
+    assert data["warnings"][0] == {
+        "file": str(path),
+        "line": 15,
+        "path": "companies[0]",
+        "message": "company 'newco' cites no source",
+        "hint": "add `sources:` with the ids behind it; for a modeller's choice, cite an "
+        "`assumption` source that gives the reason",
+    }
+    assert len(data["warnings"]) == 4
+    strict = run("validate", str(path), "--json", "--strict")
+    assert strict.returncode == 2
+    data = json.loads(strict.stdout)
+    assert data["ok"] is False and data["warnings"] == [] and len(data["problems"]) == 4
+
+
+def test_a_command_at_work_counts_the_warnings_on_stderr(write_scenario, minimal_text) -> None:  # type: ignore[no-untyped-def]
+    path = write_scenario(minimal_text)
+    note = f"4 warnings in {path} (evfab validate {path} shows them)"
+    res = run("routes", str(path), "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["kind"] == "routes"  # stdout is the JSON alone
+    assert res.stderr.splitlines() == [note]
+    both = run("compare", str(path), str(path), "--samples", "0", "--json")
+    assert both.returncode == 0, both.stderr
+    assert json.loads(both.stdout)["kind"] == "comparison"
+    assert both.stderr.splitlines() == [note]  # said once for a file named twice
+    assert run("routes", "xiaomi-2022", "--json").stderr == ""

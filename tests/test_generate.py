@@ -186,6 +186,25 @@ def test_first_year_demand_is_prorated_by_the_sop_month() -> None:
             assert first == pytest.approx(rest[0] / 2 * (13 - sop.month) / 12, abs=1)
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"programs": 1, "plants": 1, "years": 1, "seed": 1},
+        {"programs": 4, "plants": 3, "years": 3, "seed": 0},
+        {"programs": 50, "plants": 20, "years": 10, "seed": 0},
+    ],
+)
+def test_a_generated_industry_has_no_warning(kwargs: dict[str, int]) -> None:
+    # A small industry (no joint venture, no group) listed the ownership assumption, cited
+    # by nothing: `evfab validate` warned of it.
+    from evfab._checks_warnings import run_warnings
+    from evfab._load import validate_doc
+    from evfab._yamlsrc import parse_yaml
+
+    doc = parse_yaml(generate_yaml(**kwargs), "g.yaml", strict=False)
+    assert run_warnings(validate_doc(doc), doc) == []
+
+
 def test_sources_say_how_to_redo_the_file() -> None:
     d = generate(programs=3, plants=2, companies=5, years=4, seed=11)
     note = d["sources"][0]["note"]

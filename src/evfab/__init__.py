@@ -3,6 +3,7 @@
 Public API::
 
     scenario = evfab.load("xiaomi-2022")      # or a path to a YAML file
+    warnings = evfab.warnings_of("xiaomi-2022")  # valid input almost certainly not meant
     table = evfab.routes(scenario)            # pandas DataFrame, one row per route
     world = evfab.compile(scenario)           # columnar World; tables built on first use
     rt = evfab.route_table(world)             # every route as arrays over shared templates
@@ -12,7 +13,14 @@ Public API::
 from __future__ import annotations
 
 from evfab._api import compile, routes
-from evfab._errors import EvfabError, PlanInfeasibleError, Problem, ScenarioError
+from evfab._checks_warnings import warnings_of
+from evfab._errors import (
+    EvfabError,
+    PlanInfeasibleError,
+    Problem,
+    ScenarioError,
+    ScenarioWarning,
+)
 from evfab._load import bundled, load, loads
 from evfab._route_table import RouteTable, route_table
 from evfab._scenario import Scenario
@@ -29,6 +37,7 @@ __all__ = [
     "RouteTable",
     "Scenario",
     "ScenarioError",
+    "ScenarioWarning",
     "World",
     "__version__",
     "bundled",
@@ -38,4 +47,5 @@ __all__ = [
     "loads",
     "route_table",
     "routes",
+    "warnings_of",
 ]

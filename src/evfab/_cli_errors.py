@@ -9,8 +9,6 @@ from rich.console import Console
 
 from evfab._errors import EvfabError, PlanInfeasibleError, ScenarioError
 from evfab._io import OutputError
-from evfab._load import load
-from evfab._scenario import Scenario
 
 if TYPE_CHECKING:
     from evfab.plan import PlanResult
@@ -22,19 +20,6 @@ class NoPlanError(EvfabError):
 
 class CheckedScenarioError(ScenarioError):
     """Problems found by a command that only checks (``validate``): nothing was to be written."""
-
-
-def load_all(*files: str) -> list[Scenario]:
-    """Load several scenarios, reporting the problems of all of them at once."""
-    loaded, problems = [], []
-    for f in files:
-        try:
-            loaded.append(load(f))
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise ScenarioError(problems)
-    return loaded
 
 
 def plan_or_fail(result: PlanResult) -> None:
@@ -87,4 +72,4 @@ def report(exc: Exception, err: Console) -> int:
     return 1
 
 
-__all__ = ["CheckedScenarioError", "NoPlanError", "load_all", "plan_or_fail", "report"]
+__all__ = ["CheckedScenarioError", "NoPlanError", "plan_or_fail", "report"]

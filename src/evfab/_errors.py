@@ -39,6 +39,26 @@ class Problem:
         return f"{self.file}:{self.line}: {where}: {self.message}{hint}"
 
 
+@dataclass(frozen=True, order=True)
+class ScenarioWarning(Problem):
+    """One located warning: a valid scenario says something almost certainly not meant (a
+    program that wants no cars, an entry that cites no source).
+
+    Located and shaped like a :class:`Problem` (the same attributes), but it does not stop
+    a command; ``evfab validate --strict`` makes it one. It is data, not a category of
+    Python's :mod:`warnings` module.
+    """
+
+    def __str__(self) -> str:
+        hint = f" ({self.hint})" if self.hint else ""
+        where = self.path or "<root>"
+        return f"{self.file}:{self.line}: {where}: warning: {self.message}{hint}"
+
+    def as_problem(self) -> Problem:
+        """The same finding as a :class:`Problem` (for ``--strict``)."""
+        return Problem(self.file, self.line, self.path, self.message, self.hint)
+
+
 class EvfabError(Exception):
     """Base class of every error evfab raises on purpose."""
 

@@ -504,10 +504,19 @@ def load(path: str | Path) -> sm.Scenario:
     Raises:
         ScenarioError: With every problem found, each located file:line.
     """
+    return validate_doc(read_doc(path))
+
+
+def read_doc(path: str | Path) -> SourceDoc:
+    """Read a scenario file (or a bundled scenario, by name) as a located document.
+
+    Raises:
+        ScenarioError: If the file does not exist.
+    """
     p = resolve(path)
     if not p.exists() and not p.is_symlink():  # a symlink loop is said as such by reading it
         raise _missing(path)
-    return validate_doc(read_yaml(p, strict=False))
+    return read_yaml(p, strict=False)
 
 
 def loads(text: str, file: str = "<string>") -> sm.Scenario:

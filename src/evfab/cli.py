@@ -25,16 +25,15 @@ from evfab import _io
 from evfab._api import compile as compile_world
 from evfab._cli_console import size_to_stdout
 from evfab._cli_errors import CheckedScenarioError, report
-from evfab._cli_errors import load_all as _load_all
 from evfab._cli_errors import plan_or_fail as _plan_or_fail
 from evfab._cli_help import hide_flag_types
+from evfab._cli_load import load_all, load_scenario, validate_files
 from evfab._cli_options import MAX_SAMPLES, FileArg, JsonOpt, TimeLimitOpt, between
 from evfab._cli_out import files_first, probe_folder
 from evfab._cli_pick import check_program, risk_routes
 from evfab._cli_pick import sources_of as _sources_of
-from evfab._errors import ScenarioError
 from evfab._fmt import plural
-from evfab._load import load, loads
+from evfab._load import loads
 from evfab._scenario import Scenario
 from evfab.generate import (
     MAX_COMPANIES,
@@ -69,6 +68,11 @@ def _root(
     size_to_stdout(out)
 
 
+def _load(file: str) -> Scenario:
+    """Load a scenario for a command's work (a note of its warnings goes to stderr)."""
+    return load_scenario(file, err)
+
+
 def _envelope(kind: str, s: Scenario) -> dict[str, object]:
     from evfab import __version__
 
@@ -86,33 +90,19 @@ def _envelope(kind: str, s: Scenario) -> dict[str, object]:
 def validate(
     files: Annotated[list[str], typer.Argument(metavar="FILE", help="Scenario files to check.")],
     json_out: JsonOpt = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Count warnings as problems (exit code 2).")
+    ] = False,
 ) -> None:
-    """Check scenario files; print every problem as file:line: key.path: message (hint).
+    """Check scenario files; print every problem as file:line: key.path: message (hint), and the warnings of each valid file.
 
-    Exit code 0 when every file is valid, 2 when any has a problem (with --json too).
+    A warning is valid input that was almost certainly not meant (a program that wants no cars, an entry that cites no source). Exit code 0 when every file is valid, warnings or not; 2 when any has a problem (with --json too; with --strict, a warning is one).
     """
-    problems = []
-    for f in dict.fromkeys(files):  # a file named twice is checked once
-        try:
-            s = load(f)
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-            continue
-        if json_out:
-            continue
-        out.print(
-            f"[green]ok[/] {f}: {plural(len(s.companies), 'company', 'companies')}, "
-            f"{plural(len(s.licences), 'licence')}, {plural(len(s.plants), 'plant')}, "
-            f"{plural(len(s.programs), 'program')}, {plural(len(s.offers), 'offer')}, "
-            f"{plural(len(s.sources), 'source')}"
-        )
-    if json_out:
-        from evfab import __version__
+    from evfab import __version__
 
-        # No scenario envelope: several files (or none readable) were checked.
-        head = {"evfab": __version__, "json_version": JSON_VERSION, "kind": "validation"}
-        # _io.dumps turns each Problem (a dataclass) into {file, line, path, message, hint}.
-        sys.stdout.write(_io.dumps({**head, "ok": not problems, "problems": problems}))
+    # No scenario envelope: several files (or none readable) were checked.
+    head = {"evfab": __version__, "json_version": JSON_VERSION, "kind": "validation"}
+    problems = validate_files(files, out, err, json_out=json_out, strict=strict, head=head)
     if problems:
         raise CheckedScenarioError(problems)
 
@@ -122,7 +112,7 @@ def show(file: FileArg, json_out: JsonOpt = False) -> None:
     """Summary tables of a scenario: policy, companies, licences, plants, programs, offers."""
     from evfab._report import print_show
 
-    s = load(file)
+    s = _load(file)
     if json_out:
         out.print_json(json.dumps({**_envelope("scenario", s), "data": s.model_dump(mode="json")}))
         return
@@ -140,7 +130,7 @@ def routes(
     """Every route of each program: legality, manufacturer of record, badge, earliest SOP, claims."""
     from evfab._report import print_routes
 
-    s = load(file)
+    s = _load(file)
     world = compile_world(s)
     check_program(world, program)
     rows = derive_routes(world, program)
@@ -195,7 +185,7 @@ def plan_cmd(
     from evfab._report_plan import plan_json, print_plan
     from evfab.plan import PlanOptions, PlanStatus, plan
 
-    s = load(file)
+    s = _load(file)
     if out_dir is not None:  # before the solve, which may take minutes
         from evfab._charts import PLAN_FILES
 
@@ -280,7 +270,7 @@ def compare(
 
     if 0 < samples < 100:
         raise typer.BadParameter("use 0 (no risk runs) or at least 100", param_hint="--samples")
-    s_before, s_after = _load_all(before, after)
+    s_before, s_after = load_all(err, before, after)
     if out_dir is not None:  # before the plans and risk runs
         from evfab._report_compare import COMPARE_FILES
 
@@ -396,7 +386,7 @@ def risk(
     from evfab._report_risk import print_risk, risk_json
     from evfab.risk import RiskOptions, sample_routes
 
-    s = load(file)
+    s = _load(file)
     if out_dir is not None:  # before the sampling (and the plan, with --plan)
         from evfab._charts_risk import RISK_FILES
 
@@ -457,7 +447,7 @@ def calibrate(
     from evfab.priors import calibrate as fit_priors
     from evfab.priors import calibration_fields
 
-    s = load(file)
+    s = _load(file)
     fitted = fit_priors(s)
     if json_out:
         # `in_use` lists only the priors an engine applies; the others are `reference`.
@@ -482,7 +472,7 @@ def sources(
     """List the sources an entity, offer, route or the plan rests on, flagging denied and unclear claims."""
     from evfab._report_risk import print_sources, source_rows, stated_dates
 
-    s = load(file)
+    s = _load(file)
     world = compile_world(s)
     label, ids = _sources_of(s, world, ident)
     rows = source_rows(world, ids, scenario=s, dates=stated_dates(file))

@@ -139,8 +139,14 @@ def _policy(start_year: int, years: int) -> list[dict[str, Any]]:
     return out
 
 
-def _sources(command: str, policy: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The assumptions the generated figures rest on; the first says how to redo the file."""
+def _sources(
+    command: str, policy: list[dict[str, Any]], companies: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The assumptions the generated figures rest on; the first says how to redo the file.
+
+    Each is listed only if something cites it (an industry too small for joint ventures
+    and groups has no ownership to source: `evfab validate` warned of the unused one).
+    """
     out = [
         {
             "id": "synthetic",
@@ -160,6 +166,8 @@ def _sources(command: str, policy: list[dict[str, Any]]) -> list[dict[str, Any]]
             "four automakers in ten belong to a group",
         },
     ]
+    cited = {sid for c in companies for sid in c["sources"]}
+    out = [s for s in out if s["id"] != "synthetic-ownership" or s["id"] in cited]
     if len(policy) > 1:
         out.append(
             {
@@ -242,7 +250,7 @@ def generate(
         "horizon": ind.horizon,
         "currency": "CNY",
         "discount_rate": 0.08,
-        "sources": _sources(command, policy),
+        "sources": _sources(command, policy, ind.companies),
         "policy": policy,
         "companies": ind.companies,
         "licences": ind.licences,

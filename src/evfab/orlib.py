@@ -278,6 +278,7 @@ def to_scenario(inst: CapInstance, year: int = 2030) -> dict[str, Any]:
             "operator": "co",
             "status": "planned",
             "phases": [{"capacity": int(inst.capacity[i]), "months": 0}],
+            "sources": ["orlib"],
         }
         for i in range(m)
     ]
@@ -308,6 +309,7 @@ def to_scenario(inst: CapInstance, year: int = 2030) -> dict[str, Any]:
                 "min_fill": 1.0,
                 "lost_margin": 0,
                 "logistics": logistics,
+                "sources": ["orlib"],
             }
         )
     return {
@@ -326,7 +328,7 @@ def to_scenario(inst: CapInstance, year: int = 2030) -> dict[str, Any]:
                 "sources": ["orlib"],
             }
         ],
-        "companies": [{"id": "co", "name": "Company", "kind": "automaker"}],
+        "companies": [{"id": "co", "name": "Company", "kind": "automaker", "sources": ["orlib"]}],
         "licences": [{"id": "co-licence", "holder": "co", "status": "held", "sources": ["orlib"]}],
         "plants": plants,
         "programs": programs,
