@@ -1040,11 +1040,18 @@ def test_a_scope_of_its_own_is_no_typo(minimal_text: str) -> None:
 def test_a_policy_periods_scopes_are_checked(
     minimal_text: str, scopes: str, path: str, message: str, hint: str
 ) -> None:
+    # A second period, limited to the scopes given.
     text = mutate(
         minimal_text,
-        ("    new_licences: true\n", f"    scopes: {scopes}\n    new_licences: true\n"),
+        (
+            "    sources: [s1]\ncompanies:",
+            "    sources: [s1]\n"
+            f"  - {{since: 2020-01-01, scopes: {scopes}, new_licences: false, sources: [s1]}}\n"
+            "companies:",
+        ),
     )
     (p,) = problems_of(text)
+    path = path.replace("policy[0]", "policy[1]")
     assert (p.line, p.path, p.message, p.hint) == (_line_of(text, "scopes:"), path, message, hint)
     # A scope of the trade no one has yet is no slip: the period waits for it.
     assert problems_of(text.replace(scopes, "[ice_passenger]")) == []
@@ -1174,3 +1181,18 @@ def test_two_periods_on_one_date_only_for_scopes_apart(
         assert problems[0].hint.endswith(
             "(or per date and scope, with `scopes` that do not overlap)"
         )
+
+
+def test_every_scope_in_use_needs_a_period_on_as_of(minimal_text: str) -> None:
+    # The first period limited to EREV makers: BEV ones met the built-in defaults (new
+    # licences granted at once, no minimum), and validate said ok.
+    text = mutate(
+        minimal_text,
+        ("    new_licences: true\n", "    scopes: [erev_passenger]\n    new_licences: true\n"),
+    )
+    (p,) = problems_of(text)
+    assert (p.line, p.path) == (_line_of(text, "scopes:"), "policy[0].scopes")
+    assert p.message == (
+        "no policy period in force on as_of 2022-01-01 bears on scope 'bev_passenger', so its "
+        "licences and programs would meet built-in defaults"
+    )

@@ -448,6 +448,14 @@ def test_a_lower_minimum_capacity_shows_as_fewer_modules_needed() -> None:
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "Routes whose state, earliest SOP, odds, cars or modules needed changed (1)" in text
     assert "2 -> 1" in text
-    # Where no route's modules changed, the table keeps its usual title and columns.
-    same = compare(_world(_MIN_MODULES), _world(_MIN_MODULES), CompareOptions(risk_samples=0))
-    assert same.routes.empty
+    # Where no route needs modules on either side, the table keeps its usual title and
+    # columns, though a route turns unusable (its modules: none -> 0 showed as a change).
+    free = _MIN_MODULES.replace("min_capacity: 100000", "min_capacity: 0")
+    halted = free.replace("new_licences: true", "new_licences: false")
+    c = compare(_world(halted), _world(free), CompareOptions(risk_samples=0))
+    assert len(c.routes) == 1
+    console = Console(file=io.StringIO(), width=120, highlight=False)
+    print_comparison(console, c)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "Routes whose state, earliest SOP, odds or cars changed (1)" in text
+    assert "needed" not in text

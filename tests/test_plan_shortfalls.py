@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import evfab
-from evfab.plan import PlanStatus, plan
+from evfab.plan import PlanOptions, PlanStatus, plan
 
 EVFAB = str(Path(sys.executable).parent / "evfab")
 
@@ -363,3 +363,18 @@ def test_a_licence_is_kept_only_by_a_route_that_starts_while_cars_are_wanted(
         )
     built = plan(world).production
     assert bool((built["route"] == r.id).any()) is usable
+
+
+def test_a_budget_short_of_the_modules_a_new_licence_needs_is_named() -> None:
+    # The build (1bn) and the 2 modules the 100,000/year minimum needs (2 x 100m): 1.2bn
+    # against a 1.15bn budget. The text said no plant or offer could supply the cars.
+    from test_plan import _MIN_MODULES
+
+    text = _MIN_MODULES.replace("kind: newcomer}", "kind: newcomer, capital_budget: 1150000000}")
+    r = plan(evfab.compile(evfab.loads(text)), PlanOptions(alternatives=False))
+    assert r.production.empty
+    said = " ".join(r.shortfalls["explanation"])
+    assert (
+        "N1's capital budget of 1.15bn CNY is below the one-off fees of its only route with "
+        "capacity that year (apply:apply@build:np, needs 1.2bn)."
+    ) in said

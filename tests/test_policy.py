@@ -23,7 +23,8 @@ def test_bans_merge_periods_that_keep_a_rule_off() -> None:
             ("2018-01-01", None),  # changes nothing on licences: the ban goes on
             ("2019-01-10", True),
             ("2024-01-01", False),
-        )
+        ),
+        "bev_passenger",
     )
     assert bans(states, "new_licences", D(2016, 1, 1)) == (
         (D(2017, 6, 1), D(2019, 1, 10)),
@@ -35,13 +36,14 @@ def test_bans_merge_periods_that_keep_a_rule_off() -> None:
 
 def test_a_ban_over_by_as_of_is_dropped_and_one_in_force_reaches_back() -> None:
     states = resolve_policy(
-        timeline(("2015-01-01", True), ("2017-06-01", False), ("2019-01-10", True))
+        timeline(("2015-01-01", True), ("2017-06-01", False), ("2019-01-10", True)),
+        "bev_passenger",
     )
     assert bans(states, "new_licences", D(2019, 1, 10)) == ()
     # In force on as_of: anything due earlier happens on as_of, inside the ban.
     assert bans(states, "new_licences", D(2018, 1, 1)) == ((MIN, D(2019, 1, 10)),)
     assert bans(states, "new_licences", D(2017, 6, 1)) == ((MIN, D(2019, 1, 10)),)
-    states = resolve_policy(timeline(("2015-01-01", False)))
+    states = resolve_policy(timeline(("2015-01-01", False)), "bev_passenger")
     assert bans(states, "new_licences", D(2022, 1, 1)) == ((MIN, None),)
 
 
@@ -52,7 +54,8 @@ def test_dormant_exit_months_0_abolishes_the_rule_and_unset_carries_it_over() ->
             PolicyPeriod(since=D(2020, 9, 1), name="Order 54", dormant_exit_months=24),
             PolicyPeriod(since=D(2023, 1, 1), name="Review", dormant_exit_months=None),
             PolicyPeriod(since=D(2025, 1, 1), name="Abolition", dormant_exit_months=0),
-        ]
+        ],
+        "bev_passenger",
     )
     assert [s.dormant_exit_months for s in states] == [12, 24, 24, 0]
     # Abolishing is setting a rule: its date and period are where the value comes from.
@@ -75,7 +78,7 @@ def test_sources_by_rule_tie_sources_to_rules_and_the_rest_back_the_whole_period
             },
         }
     )
-    (state,) = resolve_policy([period])
+    (state,) = resolve_policy([period], "bev_passenger")
     assert state.cites("new_licences") == ("order",)
     assert state.cites("min_capacity") == ("order", "draft", "shared")
     assert state.cites("approval_probability") == ("order", "odds")
@@ -83,7 +86,9 @@ def test_sources_by_rule_tie_sources_to_rules_and_the_rest_back_the_whole_period
     assert state.cites("contract_manufacturing") == ()
     assert state.sources == ("order", "draft", "odds", "shared")
     # A plain list backs every rule the period sets.
-    (plain,) = resolve_policy([period.model_copy(update={"sources_by_rule": None})])
+    (plain,) = resolve_policy(
+        [period.model_copy(update={"sources_by_rule": None})], "bev_passenger"
+    )
     assert plain.cites("new_licences") == plain.cites("min_capacity") == plain.sources
 
 
@@ -111,11 +116,12 @@ def test_a_period_limited_to_some_scopes_sets_nothing_for_the_others() -> None:
     assert bev[2].min_capacity == 100000 and bev[2].sources == ("h", "r")
     # The halt's date starts an ICE state with the rules (and name) in force before it.
     assert ice[1].name == "base" and ice[1].sources == ("b",)
+    assert [s.applies for s in ice] == [True, False, True] and all(s.applies for s in bev)
     assert ice[2].review.mode == 6 and ice[2].sources == ("r",)
     assert bans(bev, "new_licences", D(2016, 1, 1)) == ((D(2017, 6, 1), None),)
     assert bans(ice, "new_licences", D(2016, 1, 1)) == ()
     # No scope (None): as for a scope no period names.
-    assert [s.new_licences for s in resolve_policy(periods)] == [True, True, True]
+    assert [s.new_licences for s in resolve_policy(periods, None)] == [True, True, True]
 
 
 def test_a_first_period_limited_to_another_scope_leaves_the_defaults() -> None:
@@ -125,5 +131,6 @@ def test_a_first_period_limited_to_another_scope_leaves_the_defaults() -> None:
     ]
     ice = resolve_policy(periods, "ice_passenger")
     assert ice[0].new_licences and ice[0].review_is_prior and ice[0].sources == ()
+    assert (ice[0].name, ice[0].applies) == ("", False)
     assert ice[1].approval_probability == 0.5 and ice[1].new_licences
     assert not resolve_policy(periods, "bev_passenger")[1].new_licences

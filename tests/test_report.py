@@ -245,26 +245,17 @@ def test_routes_give_the_policy_of_each_scope_when_a_period_is_limited(
     assert "Policy in force (" in flat(plain) and "Policy in force for" not in plain
 
 
-def test_show_gives_each_periods_scopes_and_their_rules() -> None:
+def test_show_gives_each_periods_scopes_and_the_rules_it_sets() -> None:
+    # The rules in force differ by scope, so a row shows what its period sets ("." for a
+    # rule it leaves as before): a BEV-only halt's "no" on a row marked "all" misled.
     text = show_text(evfab.load(SCOPED), 120)
     rows = [line.split() for line in text.splitlines() if line.startswith("20")]
     assert rows[:3] == [
-        ["2015-01-01", "base", "yes", "12/12/12", "-", "yes", "no", "-", "all"],
-        ["2016-06-01", "BEV", "halt", "no", "12/12/12", "-", "yes", "no", "-", "bev", "passenger"],
-        [
-            "2019-01-01",
-            "BEV",
-            "reopen",
-            "yes",
-            "12/12/12",
-            "-",
-            "yes",
-            "no",
-            "-",
-            "bev",
-            "passenger",
-        ],
+        ["2015-01-01", "base", "yes", "12/12/12", ".", ".", ".", ".", "all"],
+        ["2016-06-01", "BEV", "halt", "no", ".", ".", ".", ".", ".", "bev", "passenger"],
+        ["2019-01-01", "BEV", "reopen", "yes", ".", ".", ".", ".", ".", "bev", "passenger"],
     ]
+    assert ". = not set by the period: as before for its scopes" in flat(text)
 
 
 def test_routes_key_mentions_the_budget_only_when_needed() -> None:

@@ -283,6 +283,24 @@ def test_a_route_that_needs_modules_for_the_minimum_starts_with_them() -> None:
     assert float(res1.summary.iloc[0]["p_success"]) == 0.0
 
 
+def test_a_later_higher_minimum_is_judged_on_the_modules_the_route_needs() -> None:
+    # A licence pending since 2023-12 (review 3/6/12 months, granted 2024-06 at the mode):
+    # under the 100,000 minimum a 50,000 plant needs 2 of its 4 modules. From 2024-07 the
+    # minimum is 150,000: a grant sampled after that finds a 100,000 plant (2 modules, as a
+    # plan builds them), not the 150,000 all four would give, and the route never starts.
+    doc = _needs_modules(max_modules=4)
+    doc["policy"][0]["review_months"] = {"min": 3, "mode": 6, "max": 12}
+    doc["policy"].append({"since": "2024-07-01", "min_capacity": 150000, "sources": ["a"]})
+    w = _world(doc)
+    route = next(r for r in evfab.derive_routes(w) if r.id == "applied:newco-bev@build:np")
+    assert route.min_modules == 2
+    res = sample_routes(w, [route], RiskOptions(samples=4000, seed=0))
+    p = float(res.summary.iloc[0]["p_success"])
+    # Granted before 2024-07-01: a review under 7 months of the triangle (3, 6, 12), 53.7 %.
+    # (It was 100 %: the risk engine judged the plant with every module the offer allows.)
+    assert p == pytest.approx(1 - (12 - 7) ** 2 / ((12 - 3) * (12 - 6)), abs=0.03)
+
+
 def test_sop_samples_are_thinned_to_at_most_2000_points() -> None:
     w = _world(BASE)
     routes = [r for r in evfab.derive_routes(w) if r.usable]

@@ -102,7 +102,7 @@ def _periods() -> list[PolicyPeriod]:
 
 
 def test_resolve_policy_carries_unset_rules_over() -> None:
-    a, b, c = resolve_policy(_periods())
+    a, b, c = resolve_policy(_periods(), "bev_passenger")
     assert (a.new_licences, b.new_licences, c.new_licences) == (True, False, True)
     assert (a.min_capacity, b.min_capacity, c.min_capacity) == (0, 0, 100000)
     assert not b.contract_manufacturing and not c.contract_manufacturing
@@ -117,7 +117,7 @@ def test_resolve_policy_carries_unset_rules_over() -> None:
 
 
 def test_resolve_policy_sources_are_those_of_rules_in_force() -> None:
-    a, b, c = resolve_policy(_periods())
+    a, b, c = resolve_policy(_periods(), "bev_passenger")
     assert a.sources == ("sa",)
     assert b.sources == ("sa", "sb")
     # The halt's only rule was overridden in 2019: its source no longer supports anything.

@@ -75,7 +75,25 @@ def _check_period_scopes(
     s: Scenario, r: Report, known: set[str], slip: Callable[[str, set[str]], str | None]
 ) -> None:
     """A policy period's ``scopes`` name scopes its rules bear on: an empty list would
-    limit it to none, and a slip of a scope in use would limit it to a scope no one has."""
+    limit it to none, a slip of a scope in use to a scope no one has; and every scope in
+    use needs a period in force on ``as_of`` (else it would meet built-in defaults)."""
+    scoped = any(p.scopes is not None for p in s.policy)
+    # Without any period on as_of, check_policy_order says so once.
+    if scoped and r.usable("as_of") and any(p.since <= s.as_of for p in s.policy):
+        ruled = {
+            x
+            for p in s.policy
+            if p.since <= s.as_of
+            for x in (known if p.scopes is None else p.scopes)
+        }
+        for scope in sorted(known - ruled):
+            r.add(
+                ("policy", 0, "scopes"),
+                f"no policy period in force on as_of {s.as_of} bears on scope {scope!r}, so "
+                "its licences and programs would meet built-in defaults",
+                "add a period for it on or before as_of, or leave `scopes` unset on the "
+                "first period",
+            )
     for i, p in enumerate(s.policy):
         if p.scopes is None:
             continue

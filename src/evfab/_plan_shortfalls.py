@@ -389,6 +389,20 @@ def _route_id(ix: object, r: int) -> str:
     return str(view.table.ids[view.table.template[view.rows[r]]])
 
 
+def _module_capex(d: PlanInputs, route_of: IntArray, offer: IntArray) -> FloatArray:
+    """Capex of the extra modules each (route, offer) pair must build: a route's build offer
+    pays for the modules its plant needs to reach a new licence's minimum capacity."""
+    out = np.zeros(len(offer))
+    if not len(d.route_min_modules):
+        return out
+    need = d.route_min_modules[route_of]
+    has = np.nonzero(need > 0)[0]
+    if len(has):
+        build = d.access_offer[d.route_access[route_of[has]]] == offer[has]
+        out[has] = np.where(build, need[has] * d.module_fee[offer[has]], 0.0)
+    return out
+
+
 def _causes_in_inputs(
     world: World,
     d: PlanInputs,
@@ -419,7 +433,9 @@ def _causes_in_inputs(
     keep = np.isfinite(d.budget[taker])
     if keep.any():
         keys, inv = np.unique(route_of[keep] * n_c + taker[keep], return_inverse=True)
-        fees = np.bincount(inv, weights=d.offer_fixed[flat][keep])
+        fees = np.bincount(
+            inv, weights=(d.offer_fixed[flat] + _module_capex(d, route_of, flat))[keep]
+        )
         over = fees > d.budget[keys % n_c] + 0.5
         for key, fee in zip(keys[over].tolist(), fees[over].tolist(), strict=True):
             blocked.setdefault(key % n_c, []).append((fee, key // n_c))

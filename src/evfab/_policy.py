@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +33,8 @@ class PolicyState:
             licence_application prior stands in.
         rule_sources: For each rule, the sources of the period that set the value in
             force that back it (see ``PolicyPeriod.sources_by_rule``).
+        applies: Whether the period bears on the scope resolved for (False: it is limited
+            to other scopes, and this state carries the earlier rules over from its date).
     """
 
     since: dt.date
@@ -49,6 +50,7 @@ class PolicyState:
     sources: tuple[str, ...]
     review_is_prior: bool = False
     rule_sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    applies: bool = True
 
     def cites(self, *rules: str) -> tuple[str, ...]:
         """Sources of the periods that set ``rules`` (each source once)."""
@@ -123,15 +125,15 @@ def _backing(p: PolicyPeriod) -> dict[str, tuple[str, ...]]:
     }
 
 
-def resolve_policy(periods: list[PolicyPeriod], scope: str | None = None) -> list[PolicyState]:
+def resolve_policy(periods: list[PolicyPeriod], scope: str | None) -> list[PolicyState]:
     """Resolve policy periods so that each carries every rule in force.
 
     Args:
         periods: The scenario's periods in date order.
         scope: The vehicle scope to resolve them for: a period whose ``scopes`` leave it
             out sets nothing (its date still starts a state, with the rules in force
-            before it, named after the period that set them). None: periods with
-            ``scopes`` set nothing, as for a scope none of them names.
+            before it, named after the period that set them, and ``applies`` False).
+            None: periods with ``scopes`` set nothing, as for a scope none of them names.
 
     Returns:
         One state per period.
@@ -139,37 +141,36 @@ def resolve_policy(periods: list[PolicyPeriod], scope: str | None = None) -> lis
     current = dict(_POLICY_DEFAULTS)
     set_on: dict[str, tuple[dt.date, str]] = {}
     rule_sources: dict[str, tuple[str, ...]] = {}
-    sources: list[str] = []
+    sources: tuple[str, ...] = ()
     out: list[PolicyState] = []
     name = ""
     for k, p in enumerate(periods):
-        if p.scopes is not None and scope not in p.scopes:
-            out.append(dataclasses.replace(out[-1], since=p.since) if out else _blank(p, name))
-            continue
-        name = p.name
-        backing = _backing(p)
-        for key in _POLICY_DEFAULTS:
-            value = getattr(p, key)
-            if value is not None:
-                current[key] = value
-                set_on[key] = (p.since, p.name)
-                rule_sources[key] = backing[key]
-        # Only the sources of rules still in force count: a rule overridden later, like
-        # the 2017 halt lifted in 2019, no longer supports anything.
-        backed = {s for key in set_on for s in rule_sources[key]}
-        sources = list(
-            dict.fromkeys(
-                s
-                for q in periods[: k + 1]
-                if q.scopes is None or scope in q.scopes
-                for s in q.sources
-                if s in backed
+        applies = p.scopes is None or scope in p.scopes
+        if applies:
+            name = p.name
+            backing = _backing(p)
+            for key in _POLICY_DEFAULTS:
+                value = getattr(p, key)
+                if value is not None:
+                    current[key] = value
+                    set_on[key] = (p.since, p.name)
+                    rule_sources[key] = backing[key]
+            # Only the sources of rules still in force count: a rule overridden later, like
+            # the 2017 halt lifted in 2019, no longer supports anything.
+            backed = {s for key in set_on for s in rule_sources[key]}
+            sources = tuple(
+                dict.fromkeys(
+                    s
+                    for q in periods[: k + 1]
+                    if q.scopes is None or scope in q.scopes
+                    for s in q.sources
+                    if s in backed
+                )
             )
-        )
         out.append(
             PolicyState(
                 since=p.since,
-                name=p.name,
+                name=name,
                 new_licences=bool(current["new_licences"]),
                 review=current["review_months"],
                 approval_probability=float(current["approval_probability"]),
@@ -178,35 +179,13 @@ def resolve_policy(periods: list[PolicyPeriod], scope: str | None = None) -> lis
                 badge_names_manufacturer=bool(current["badge_names_manufacturer"]),
                 dormant_exit_months=int(current["dormant_exit_months"]),
                 set_on=dict(set_on),
-                sources=tuple(sources),
+                sources=sources,
                 review_is_prior="review_months" not in set_on,
                 rule_sources=dict(rule_sources),
+                applies=applies,
             )
         )
     return out
-
-
-def _blank(p: PolicyPeriod, name: str) -> PolicyState:
-    """The defaults from ``p``'s date, for a scope the first period leaves out."""
-    return PolicyState(
-        since=p.since,
-        name=name,
-        new_licences=bool(_POLICY_DEFAULTS["new_licences"]),
-        review=_POLICY_DEFAULTS["review_months"],
-        approval_probability=float(_POLICY_DEFAULTS["approval_probability"]),
-        min_capacity=int(_POLICY_DEFAULTS["min_capacity"]),
-        contract_manufacturing=bool(_POLICY_DEFAULTS["contract_manufacturing"]),
-        badge_names_manufacturer=bool(_POLICY_DEFAULTS["badge_names_manufacturer"]),
-        dormant_exit_months=int(_POLICY_DEFAULTS["dormant_exit_months"]),
-        set_on={},
-        sources=(),
-        review_is_prior=True,
-    )
-
-
-def scopes_named(periods: list[PolicyPeriod]) -> list[str]:
-    """The scopes any period names, in order of appearance (empty: no period is scoped)."""
-    return list(dict.fromkeys(s for p in periods for s in p.scopes or ()))
 
 
 def bans(states: list[PolicyState], rule: str, as_of: dt.date) -> tuple[Ban, ...]:

@@ -21,7 +21,7 @@ from rich.text import Text
 from evfab._fmt import money, plural
 from evfab._plan_explain import why_no_route
 from evfab._route_table import module_note
-from evfab._scenario import Scenario
+from evfab._scenario import PolicyPeriod, Scenario
 from evfab._world import World
 from evfab.rules import Route
 
@@ -390,7 +390,7 @@ def print_routes(
             f" for scenario {world.name} as of {world.as_of} (money in {world.currency})",
         )
     )
-    if any(p.scopes is not None for p in world.periods):
+    if world.scoped:
         # The rules differ by scope: one line for each scope the routes shown build.
         scope_of = dict(zip(world.program_ids, world.column("programs", "scope"), strict=True))
         scopes = dict.fromkeys(str(scope_of[r.program]) for r in routes) or {world.scope: None}
@@ -468,11 +468,14 @@ def _offer_terms(o: Any) -> str:
 
 
 def _policy_table(world: World) -> Table:
-    pt = _show_table(
-        "Policy timeline",
+    caption = (
         "review: months, min/mode/max; names maker: the car must name its manufacturer of "
-        "record; exit: months after which a dormant licence is withdrawn",
+        "record; exit: months after which a dormant licence is withdrawn"
     )
+    if world.scoped:
+        # Rules in force differ by scope: each row says what its period sets.
+        caption += "; . = not set by the period: as before for its scopes"
+    pt = _show_table("Policy timeline", caption)
     pt.add_column("since", no_wrap=True, overflow="fold")
     pt.add_column("rule", overflow="fold")
     pt.add_column("new\nlicences", no_wrap=True, overflow="fold")
@@ -481,27 +484,42 @@ def _policy_table(world: World) -> Table:
     pt.add_column("contract\nmfg", no_wrap=True, overflow="fold")
     pt.add_column("names\nmaker", no_wrap=True, overflow="fold")
     pt.add_column("exit", justify="right", no_wrap=True, overflow="fold")
-    scoped = any(q.scopes is not None for q in world.periods)
-    if scoped:
+    if world.scoped:
         pt.add_column("scopes", overflow="fold")
-    for i, p in enumerate(world.policy):
-        scopes: list[str] | None = None
-        if scoped:
-            # A period limited to some scopes shows the rules in force for the first.
-            scopes = world.periods[i].scopes
-            p = world.for_scope(scopes[0] if scopes else world.scope).policy[i]
+        for q in world.periods:
+            pt.add_row(*_period_cells(q), ", ".join(_words(x) for x in q.scopes or ["all"]))
+        return pt
+    for p in world.policy:
         pt.add_row(
             str(p.since),
-            world.periods[i].name or "-" if scoped else p.name or "-",
+            p.name or "-",
             "yes" if p.new_licences else "no",
             f"{p.review.min:g}/{p.review.mode:g}/{p.review.max:g}",
             f"{p.min_capacity:,}" if p.min_capacity else "-",
             "yes" if p.contract_manufacturing else "no",
             "yes" if p.badge_names_manufacturer else "no",
             str(p.dormant_exit_months or "-"),
-            *([", ".join(_words(s) for s in scopes) if scopes else "all"] if scoped else []),
         )
     return pt
+
+
+def _period_cells(q: PolicyPeriod) -> list[str]:
+    """A period's row as written: the rules it sets, ``.`` for those it leaves as before."""
+
+    def yes(v: bool | None) -> str:
+        return "." if v is None else "yes" if v else "no"
+
+    r = q.review_months
+    return [
+        str(q.since),
+        q.name or "-",
+        yes(q.new_licences),
+        "." if r is None else f"{r.min:g}/{r.mode:g}/{r.max:g}",
+        "." if q.min_capacity is None else f"{q.min_capacity:,}" if q.min_capacity else "-",
+        yes(q.contract_manufacturing),
+        yes(q.badge_names_manufacturer),
+        "." if q.dormant_exit_months is None else str(q.dormant_exit_months or "-"),
+    ]
 
 
 def _companies_table(s: Scenario, world: World) -> Table:

@@ -64,10 +64,11 @@ def print_comparison(
     for side, p in (("before", c.plan_before), ("after", c.plan_after)):
         _print_without_plan(console, side, p)
     _print_costs(console, c)
-    # Extra modules a new licence's minimum capacity needs: shown only where they changed.
+    # Extra modules a new licence's minimum capacity needs: shown only where a route needs
+    # some on one side and their number changed (an unusable route needs none).
     mods = bool(
         len(c.routes)
-        and (c.routes["modules_before"].fillna(-1) != c.routes["modules_after"].fillna(-1)).any()
+        and (c.routes["modules_before"].fillna(0) != c.routes["modules_after"].fillna(0)).any()
     )
     what = "odds, cars or modules needed" if mods else "odds or cars"
     rt = Table(

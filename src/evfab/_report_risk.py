@@ -413,7 +413,7 @@ def _policy_cites(world: World, scenario: Scenario | None) -> list[tuple[str, st
             label = _policy_label(period.since, period.name)
             out += [(x, label) for x in dict.fromkeys(period.sources)]
     else:
-        for p in world.policy:
+        for p in (q for q in world.policy if q.applies):
             # Without the scenario: a period's sources are those of the rules it sets
             # (rule_sources holds, for each rule, the sources of the period that set it).
             own = (
@@ -424,7 +424,11 @@ def _policy_cites(world: World, scenario: Scenario | None) -> list[tuple[str, st
             )
             out += [(x, _policy_label(p.since, p.name)) for x in dict.fromkeys(own)]
     prior = PRIOR_SOURCE_ID.format(kind="licence_application")
-    out += [(prior, _policy_label(p.since, p.name)) for p in world.policy if p.review_is_prior]
+    out += [
+        (prior, _policy_label(p.since, p.name))
+        for p in world.policy
+        if p.review_is_prior and p.applies
+    ]
     return out
 
 

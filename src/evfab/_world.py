@@ -67,6 +67,11 @@ def _year_fractions_many(starts: list[dt.date], years: IntArray) -> FloatArray:
     return out
 
 
+_POLICY_CACHES = ("licence_bans", "contract_bans")
+"""The World's cached properties that depend on its policy: a view under another scope's
+policy (:meth:`World.for_scope`) computes its own."""
+
+
 @dataclass(frozen=True)
 class World:
     """A scenario compiled to tables (one row per entity) and arrays (entity x year).
@@ -116,19 +121,24 @@ class World:
     scope: str = DEFAULT_SCOPE
     """The vehicle scope whose policy :attr:`policy` is."""
 
+    @cached_property
+    def scoped(self) -> bool:
+        """Whether some policy period is limited to some vehicle scopes."""
+        return any(p.scopes is not None for p in self.periods)
+
     def for_scope(self, scope: str) -> World:
         """The world under the policy as it applies to vehicle scope ``scope``.
 
         It is this world itself unless a policy period is limited to some scopes (then a
         copy sharing every table, with that scope's :attr:`policy`, made once per scope).
         """
-        if scope == self.scope or not any(p.scopes is not None for p in self.periods):
+        if scope == self.scope or not self.scoped:
             return self
         views: dict[str, World] = self.__dict__.setdefault("_scope_views", {})
         view = views.get(scope)
         if view is None:
             view = copy.copy(self)
-            for name in ("licence_bans", "contract_bans", "_scope_views"):
+            for name in (*_POLICY_CACHES, "_scope_views"):
                 view.__dict__.pop(name, None)
             view.__dict__["policy"] = resolve_policy(list(self.periods), scope)
             view.__dict__["scope"] = scope

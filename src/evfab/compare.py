@@ -137,8 +137,9 @@ class Comparison:
             or ``illegal``), sop_before, sop_after, odds_before, odds_after (the chance
             that its deals and approvals go through), cars_before, cars_after (cars it can
             supply over the horizon), modules_before, modules_after (extra modules it needs
-            for a new licence's minimum capacity; None where it cannot be used), why_after (the other scenario's reason for the date, or why the
-            route cannot be used there).
+            for a new licence's minimum capacity; None where it cannot be used),
+            why_after (the other scenario's reason for the date, or why the route cannot
+            be used there).
         programs: One row per program of either scenario, before and after: the routes
             its plan uses (comma separated), its first production year, cars built and
             unmet over the horizon; and, from the risk engine (NaN or None without risk or

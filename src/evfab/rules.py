@@ -335,7 +335,6 @@ def _below_minimum(pl: _PlantOption, rules: PolicyState) -> str:
             "its one extra module" if pl.max_modules == 1 else f"all {pl.max_modules} extra modules"
         )
         text += f"; with {most_text} of offer {pl.offers[-1]} it has {most:,.0f}/year"
-
     return text
 
 
@@ -485,11 +484,13 @@ def _timing(
     key = (pl.plant, pl.build_start)
     events = tuple({e.key: e for e in lic.events + pl.events}.values())
     new = bool(lic.new_licence and lic.path)
-    # A build offer's plant meets a minimum it reaches with its extra modules: the planner
-    # builds as many as the nominal minimum needs (see modules_needed).
-    reach = pl.nameplate + pl.max_modules * pl.module_capacity
-    fits = fits_by_date(world, reach) if new else ()
     nominal = (lic.rules or world.policy_at(world.as_of)).min_capacity if new else None
+    # A build offer's plant meets the nominal minimum with the extra modules it needs (a
+    # plan that takes the route builds them, see modules_needed); a grant sampled under a
+    # later, higher minimum is judged on that size too.
+    need = modules_needed(pl, nominal) if nominal else 0
+    reach = pl.nameplate + need * pl.module_capacity
+    fits = fits_by_date(world, reach) if new else ()
     if fits or (nominal and reach < nominal):
         # A later minimum capacity applies to the licence if it is granted after that date:
         # a yes/no event at each sampled grant date (1 or 0, the nominal one for the table).
