@@ -12,7 +12,7 @@ from rich.console import Console
 import evfab
 from conftest import mutate
 from evfab._fmt import money, plural
-from evfab._report import print_routes, print_show, routes_key
+from evfab._report import print_routes, routes_key
 from evfab._world import compile_world
 from evfab.rules import derive_routes
 
@@ -27,10 +27,6 @@ def render(fn: Any, *args: Any, width: int) -> str:
 def routes_text(s: evfab.Scenario, width: int) -> str:
     world = compile_world(s)
     return render(print_routes, world, derive_routes(world), width=width)
-
-
-def show_text(s: evfab.Scenario, width: int) -> str:
-    return render(print_show, s, compile_world(s), width=width)
 
 
 def flat(text: str) -> str:
@@ -245,19 +241,6 @@ def test_routes_give_the_policy_of_each_scope_when_a_period_is_limited(
     assert "Policy in force (" in flat(plain) and "Policy in force for" not in plain
 
 
-def test_show_gives_each_periods_scopes_and_the_rules_it_sets() -> None:
-    # The rules in force differ by scope, so a row shows what its period sets ("." for a
-    # rule it leaves as before): a BEV-only halt's "no" on a row marked "all" misled.
-    text = show_text(evfab.load(SCOPED), 120)
-    rows = [line.split() for line in text.splitlines() if line.startswith("20")]
-    assert rows[:3] == [
-        ["2015-01-01", "base", "yes", "12/12/12", ".", ".", ".", ".", "all"],
-        ["2016-06-01", "BEV", "halt", "no", ".", ".", ".", ".", ".", "bev", "passenger"],
-        ["2019-01-01", "BEV", "reopen", "yes", ".", ".", ".", ".", ".", "bev", "passenger"],
-    ]
-    assert ". = not set by the period: as before for its scopes" in flat(text)
-
-
 def test_routes_key_mentions_the_budget_only_when_needed() -> None:
     assert "over budget" not in routes_key().plain
     assert "over budget" in routes_key(over_budget=True).plain
@@ -292,31 +275,3 @@ def test_routes_of_one_program_without_a_route_name_only_it(
     xw = compile_world(xiaomi)
     shown = render(print_routes, xw, derive_routes(xw, "xiaomi-ev"), ["xiaomi-ev"], width=100)
     assert "no route" not in shown
-
-
-# --- show -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("width", [80, 120])
-def test_show_cuts_nothing(xiaomi: evfab.Scenario, width: int) -> None:
-    text = show_text(xiaomi, width)
-    fits(text, width)
-    for whole in ("2015-07-10", "2020-09-01", "12/16/30", "100,000", "2024-06-01", "650m"):
-        assert whole in text
-    # Runs of equal demand are merged; enum values read as words.
-    assert "2027-2030:" in text and "2024-2030:" in text
-    assert "under construction" in text and "joint venture" in text and "co-brand ok" in text
-    assert "_" not in text
-    assert "59 sources: assumption 25, confirmed 19, reported 11, unclear 3, denied 1" in text
-
-
-def test_show_has_the_capital_budget(write_scenario: Any, minimal_text: str) -> None:
-    s = evfab.load(_budget_scenario(write_scenario, minimal_text, 2.05e9))
-    text = show_text(s, 80)
-    fits(text, 80)
-    assert "capital" in text and "budget" in text
-    row = next(line for line in text.splitlines() if line.startswith("NewCo"))
-    assert "2.05bn" in row
-    other = next(line for line in text.splitlines() if line.startswith("OldCo"))
-    assert "2.05bn" not in other and " - " in other
-    assert "2 sources: confirmed 1, assumption 1" in text

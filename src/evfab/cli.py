@@ -110,7 +110,7 @@ def validate(
 @app.command()
 def show(file: FileArg, json_out: JsonOpt = False) -> None:
     """Summary tables of a scenario: policy, companies, licences, plants, programs, offers."""
-    from evfab._report import print_show
+    from evfab._report_show import print_show
 
     s = _load(file)
     if json_out:
