@@ -139,11 +139,13 @@ def test_an_offer_two_programs_share_is_paid_once_together() -> None:
     assert sorted(res.summary["expected_cost"]) == pytest.approx([60e6 + 120e6, 60e6 + 200e6])
 
 
-def test_a_plans_extra_modules_add_capacity_and_their_fee() -> None:
+def _newco_builds(
+    licence: dict[str, Any], target_sop: str, module_capacity: int, max_modules: int
+) -> dict[str, Any]:
+    """NewCo (licence ``licence``) builds a 50,000/yr plant (ready 2025-01) with optional
+    modules (100m each) and wants 150,000 cars a year from 2025."""
     doc = copy.deepcopy(BASE)
-    doc["licences"].append(
-        {"id": "newco-bev", "holder": "newco", "status": "held", "sources": ["a"]}
-    )
+    doc["licences"].append({"id": "newco-bev", "holder": "newco", **licence, "sources": ["a"]})
     doc["plants"].append(
         {
             "id": "np",
@@ -155,7 +157,7 @@ def test_a_plans_extra_modules_add_capacity_and_their_fee() -> None:
             "sources": ["a"],
         }
     )
-    doc["programs"][0]["target_sop"] = "2025-06-01"
+    doc["programs"][0]["target_sop"] = target_sop
     doc["programs"][0]["demand"] = {2024: 0, 2025: 150000, 2026: 150000, 2027: 150000}
     doc["offers"] = [
         {
@@ -166,12 +168,17 @@ def test_a_plans_extra_modules_add_capacity_and_their_fee() -> None:
             "fixed_fee": 1_000_000_000,
             "lead_months": 0,
             "success_probability": 1.0,
-            "module_capacity": 50000,
-            "max_modules": 2,
+            "module_capacity": module_capacity,
+            "max_modules": max_modules,
             "module_fee": 100_000_000,
             "sources": ["a"],
         }
     ]
+    return doc
+
+
+def test_a_plans_extra_modules_add_capacity_and_their_fee() -> None:
+    doc = _newco_builds({"status": "held"}, "2025-06-01", 50000, 2)
     result, res = _plan_and_risk(doc)
     assert plan_modules(result) == {"build": 2}
     # The plant is ready 2025-01-01 with 50,000 + 2 x 50,000 cars a year: all 450,000 cars
@@ -217,44 +224,9 @@ def test_a_route_below_a_fixed_minimum_capacity_never_starts() -> None:
 def _needs_modules(max_modules: int) -> dict[str, Any]:
     """A pending licence and a 50,000/year plant to build under a 100,000/year minimum,
     with 25,000-car modules (100m each); NewCo wants 150,000 cars a year from 2025."""
-    doc = copy.deepcopy(BASE)
+    pending = {"status": "applied", "applied_on": "2023-12-01"}
+    doc = _newco_builds(pending, "2025-01-01", 25000, max_modules)
     doc["policy"][0]["min_capacity"] = 100000
-    doc["licences"].append(
-        {
-            "id": "newco-bev",
-            "holder": "newco",
-            "status": "applied",
-            "applied_on": "2023-12-01",
-            "sources": ["a"],
-        }
-    )
-    doc["plants"].append(
-        {
-            "id": "np",
-            "name": "NP",
-            "operator": "newco",
-            "status": "planned",
-            "phases": [{"capacity": 50000, "months": 12}],
-            "unit_cost": 0,
-            "sources": ["a"],
-        }
-    )
-    doc["programs"][0]["target_sop"] = "2025-01-01"
-    doc["programs"][0]["demand"] = {2024: 0, 2025: 150000, 2026: 150000, 2027: 150000}
-    doc["offers"] = [
-        {
-            "id": "build",
-            "kind": "build_plant",
-            "to": "newco",
-            "plant": "np",
-            "fixed_fee": 1_000_000_000,
-            "lead_months": 0,
-            "module_capacity": 25000,
-            "max_modules": max_modules,
-            "module_fee": 100_000_000,
-            "sources": ["a"],
-        }
-    ]
     return doc
 
 
