@@ -166,18 +166,19 @@ def _two_scopes(d: dict[str, Any]) -> dict[str, Any]:
     return offer(d, id="apply-bev", kind="apply_licence", to="newco")
 
 
+def _scoped(
+    d: dict[str, Any], source: str, since: str, name: str, scope: str, **rules: Any
+) -> None:
+    """Add a policy period limited to ``scope``, citing a new assumption ``source``."""
+    d["sources"].append({"id": source, "status": "assumption", "note": "a what-if"})
+    d["policy"].append(
+        {"since": since, "name": name, "scopes": [scope], **rules, "sources": [source]}
+    )
+
+
 def test_a_halt_limited_to_one_scope_leaves_the_others_applications_alone() -> None:
     d = _two_scopes(own_plant(doc()))
-    d["sources"].append({"id": "halt", "status": "assumption", "note": "a what-if"})
-    d["policy"].append(
-        {
-            "since": "2017-06",
-            "name": "BEV halt",
-            "scopes": ["bev_passenger"],
-            "new_licences": False,
-            "sources": ["halt"],
-        }
-    )
+    _scoped(d, "halt", "2017-06", "BEV halt", "bev_passenger", new_licences=False)
     bev = routes(d, "newcar")["apply:apply-bev@own:np"]
     erev = routes(d, "erev")["apply:apply-erev@own:np"]
     assert not bev.legal and bev.why == (
@@ -191,15 +192,8 @@ def test_a_halt_limited_to_one_scope_leaves_the_others_applications_alone() -> N
 
 def test_a_contract_ban_limited_to_one_scope() -> None:
     d = _two_scopes(own_plant(doc()))
-    d["sources"].append({"id": "ban", "status": "assumption", "note": "a what-if"})
-    d["policy"].append(
-        {
-            "since": "2016-01-01",
-            "name": "no EREV contracts",
-            "scopes": ["erev_passenger"],
-            "contract_manufacturing": False,
-            "sources": ["ban"],
-        }
+    _scoped(
+        d, "ban", "2016-01-01", "no EREV contracts", "erev_passenger", contract_manufacturing=False
     )
     assert routes(d, "newcar")[CM].legal
     cm = routes(d, "erev")["partner:cm-erev@partner:old-plant"]
