@@ -1035,6 +1035,20 @@ def test_a_scope_of_its_own_is_no_typo(minimal_text: str) -> None:
             "an empty list limits the period's rules to no vehicle scope",
             "leave it unset for every scope, or list the scopes, e.g. [bev_passenger]",
         ),
+        (
+            # Ids are exact: other letters bore on nothing, and validate said ok.
+            "[BEV_passenger]",
+            "policy[0].scopes[0]",
+            "no licence, application or program has scope 'BEV_passenger', so the period's "
+            "rules bear on nothing",
+            "did you mean 'bev_passenger'?",
+        ),
+        (
+            "[bev_passenger, bev_passenger]",
+            "policy[0].scopes[1]",
+            "scope 'bev_passenger' is listed twice",
+            "list each scope once",
+        ),
     ],
 )
 def test_a_policy_periods_scopes_are_checked(

@@ -189,6 +189,37 @@ CASES = [
         "period starts 2027-03-01, after the horizon (2026), so its rules never apply",
         id="policy-after-horizon",
     ),
+    pytest.param(
+        # Not one slip from a scope in use: no problem said so, and the halt bore on nothing.
+        [
+            (
+                POLICY_END,
+                POLICY_END + "  - {since: 2023-01-01, scopes: [bev], new_licences: false, "
+                "sources: [s1]}\n",
+            )
+        ],
+        "policy[1].scopes[0]",
+        "scopes: [bev]",
+        "no licence, application or program has scope 'bev', so the period's rules bear on nothing",
+        id="policy-scope-idle",
+    ),
+    pytest.param(
+        [("    lost_margin: 50\n", "")],
+        "programs[0]",
+        "- id: newcar",
+        "program 'newcar' loses nothing when its cars are not built (lost_margin 0, min_fill "
+        "0), so the planner builds none of them unless they cost nothing",
+        id="program-nothing-lost",
+    ),
+    pytest.param(
+        # OldCo's only licence is for BEVs; the program is a PHEV.
+        [("    lost_margin: 50\n", "    lost_margin: 50\n    scope: phev_passenger\n")],
+        "offers[0]",
+        "- id: cm",
+        "'oldco' holds no licence of a scope the programs of 'newco' need ('phev_passenger'), "
+        "so no route builds under offer 'cm'",
+        id="contract-host-without-the-scope",
+    ),
 ]
 
 
@@ -214,6 +245,8 @@ def test_one_warning_located_on_its_line(
         # Demand in one year is demand; a period at the horizon's end still applies.
         [("demand: {2023: 10000, 2024: 50000}", "demand: {2023: 0, 2026: 1}")],
         [(POLICY_END, POLICY_END + "  - {since: 2026-12-31, sources: [s1]}\n")],
+        # A program that must be met in part, with no margin lost above it.
+        [("    lost_margin: 50\n", "    min_fill: 0.5\n")],
         # A source cited only by the discount rate is cited.
         [
             ("horizon: 2026\n", "horizon: 2026\ndiscount_rate_sources: [spare]\n"),

@@ -498,13 +498,16 @@ def test_a_new_licences_minimum_capacity_is_built_in_modules(text: str) -> None:
     assert r.utilization["utilization"].tolist() == pytest.approx([0.7] * 3)
     assert r.explanations["g1"][1] == (
         "Plant np reaches the minimum capacity for a new licence only with 2 extra modules of "
-        "offer build (+40,000/year, 200m CNY); the plan builds at least these."
+        "offer build (+40,000/year, 200m CNY); the plan builds 2 (+40,000/year, 200m CNY)."
     )
     # Without the minimum the plant needs only the module its demand pays for.
     free = plan(evfab.compile(evfab.loads(text.replace("min_capacity: 100000", "min_capacity: 0"))))
     assert free.offers.set_index("offer").at["build", "modules"] == 1
     assert free.objective == pytest.approx(1.1e9)
-    assert len(free.explanations["g1"]) == 1
+    # The module the plan builds is said, as its capex is in the cost.
+    assert free.explanations["g1"][1] == (
+        "The plan builds 1 extra module of offer build at plant np (+20,000/year, 100m CNY)."
+    )
 
 
 def test_a_plant_the_modules_cannot_lift_to_the_minimum_builds_nothing() -> None:

@@ -211,8 +211,9 @@ def test_routes_say_how_many_modules_a_new_licence_needs(
     out = routes_text(evfab.load(write_scenario(text)), width)
     fits(out, width)
     words = flat(out)
-    # Its fixed cost counts the two modules: 1bn + 2 x 100m.
-    assert "1.2bn" in words
+    # Its fixed cost counts the two modules: 1bn + 2 x 100m; their capacity shows beside
+    # the plant's 60,000 (it read 60,000 against 1.2bn).
+    assert "1.2bn" in words and "+40,000" in words
     assert (
         "plant np reaches the minimum capacity for a new licence only with 2 extra modules of "
         "offer b (+40,000/year, 200m CNY); a plan taking the route builds them"
@@ -230,8 +231,10 @@ def test_routes_give_the_policy_of_each_scope_when_a_period_is_limited(
     text = routes_text(evfab.load(SCOPED), width)
     fits(text, width)
     words = flat(text)
-    assert "Policy in force for bev passenger (base): new licences granted" in words
-    assert "Policy in force for erev passenger (base): new licences granted" in words
+    assert "Policy in force for bev_passenger (base): new licences granted" in words
+    assert "Policy in force for erev_passenger (base): new licences granted" in words
+    # Each program says its scope, as the rules it meets depend on it.
+    assert "badge need: own, scope erev_passenger" in words
     # The halt is a later period of the BEV scope only.
     assert words.count("Later periods apply from their dates") == 1
     assert "2016-06-01 (BEV halt), 2019-01-01 (BEV reopen)" in words

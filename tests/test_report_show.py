@@ -48,7 +48,17 @@ def test_show_gives_each_periods_scopes_and_the_rules_it_sets() -> None:
     rows = [line.split() for line in text.splitlines() if line.startswith("20")]
     assert rows[:3] == [
         ["2015-01-01", "base", "yes", "12/12/12", ".", ".", ".", ".", "all"],
-        ["2016-06-01", "BEV", "halt", "no", ".", ".", ".", ".", ".", "bev", "passenger"],
-        ["2019-01-01", "BEV", "reopen", "yes", ".", ".", ".", ".", ".", "bev", "passenger"],
+        ["2016-06-01", "BEV", "halt", "no", ".", ".", ".", ".", ".", "bev_passenger"],
+        ["2019-01-01", "BEV", "reopen", "yes", ".", ".", ".", ".", ".", "bev_passenger"],
     ]
     assert ". = not set by the period: as before for its scopes" in flat(text)
+    # The programs' scopes, and the scope an application is for (not the default's).
+    assert "BEV car (bev) N1 2017-06-01 own 2017-2020: 50,000 bev_passenger" in flat(text)
+    assert "apply licence for N2 scope erev_passenger" in flat(text)
+
+
+def test_show_gives_a_build_offers_modules() -> None:
+    from test_plan import _MIN_MODULES
+
+    text = flat(show_text(evfab.loads(_MIN_MODULES), 120))
+    assert "up to 3 extra modules of 20,000/yr, 100m each" in text

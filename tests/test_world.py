@@ -323,5 +323,8 @@ def test_for_scope_is_the_world_itself_unless_a_period_is_limited() -> None:
     assert [p.new_licences for p in scoped.policy] == [True, False, True]
     assert [p.new_licences for p in erev.policy] == [True, True, True]
     assert scoped.licence_bans and not erev.licence_bans
+    on = dt.date(2017, 1, 1)
+    assert scoped.policy_at(on, "erev_passenger") is erev.policy_at(on)
+    assert not scoped.policy_at(on).new_licences and erev.policy_at(on).new_licences
     # The tables are shared, not rebuilt.
     assert erev._raw is scoped._raw and erev.demand is scoped.demand

@@ -104,7 +104,18 @@ def _check_period_scopes(
                 "leave it unset for every scope, or list the scopes, e.g. [bev_passenger]",
             )
         for j, scope in enumerate(p.scopes):
-            if (near := slip(scope, known)) is not None:
+            if scope in p.scopes[:j]:
+                r.add(
+                    ("policy", i, "scopes", j),
+                    f"scope {scope!r} is listed twice",
+                    "list each scope once",
+                )
+                continue
+            # A slip, or the same scope in other letters (BEV_passenger: ids are exact).
+            near = slip(scope, known) or next(
+                (k for k in sorted(known) if k != scope and k.lower() == scope.lower()), None
+            )
+            if near is not None:
                 r.add(
                     ("policy", i, "scopes", j),
                     f"no licence, application or program has scope {scope!r}, so the "

@@ -30,6 +30,7 @@ from evfab._scenario import (
     ApplyLicence,
     ContractManufacturing,
     LicenceStatus,
+    LicenceUmbrella,
     PlantStake,
     PlantStatus,
     Scenario,
@@ -228,6 +229,22 @@ def warn_dead_offers(s: Scenario, r: Report) -> None:
                     f"programs of {o.to!r} need ({_listed(needed)}), so no route uses it",
                     "name the company that holds the licence or runs the plant, or drop the offer",
                 )
+        if isinstance(o, ContractManufacturing | LicenceUmbrella):
+            party = o.host if isinstance(o, ContractManufacturing) else o.partner
+            # The partner's named licence, or its held licences of a program's scope.
+            lent = {
+                lic.scope
+                for lic in s.licences
+                if (lic.id == o.licence)
+                or (o.licence is None and lic.holder == party and lic.status is LicenceStatus.HELD)
+            }
+            if not lent & needed:
+                r.add(
+                    (*base, "licence") if o.licence is not None else base,
+                    f"{party!r} holds no licence of a scope the programs of {o.to!r} need "
+                    f"({_listed(needed)}), so no route builds under offer {o.id!r}",
+                    f"give {party!r} a held licence of that scope, or name one in `licence:`",
+                )
         if isinstance(o, PlantStake) and o.capacity_share == 0:
             r.add(
                 (*base, "capacity_share"),
@@ -254,6 +271,40 @@ def _listed(names: Iterable[str]) -> str:
     return ", ".join(repr(n) for n in sorted(names))
 
 
+def warn_idle_scopes(s: Scenario, r: Report) -> None:
+    """A policy period limited to a scope no licence, application or program has: its
+    rules bear on nothing (``BEV_passenger``, ``bev``: not one slip from a scope in use,
+    so no problem said so)."""
+    known = (
+        {lic.scope for lic in s.licences}
+        | {o.scope for o in s.offers if isinstance(o, ApplyLicence)}
+        | {g.scope for g in s.programs}
+    )
+    for i, p in enumerate(s.policy):
+        for j, scope in enumerate(p.scopes or ()):
+            if scope not in known:
+                r.add(
+                    ("policy", i, "scopes", j),
+                    f"no licence, application or program has scope {scope!r}, so the "
+                    "period's rules bear on nothing",
+                    f"scopes in use: {_listed(known)}",
+                )
+
+
+def warn_nothing_lost(s: Scenario, r: Report) -> None:
+    """A program whose unmet cars cost nothing and need not be met (no ``lost_margin``, no
+    ``min_fill``): the planner builds none of them if building costs anything."""
+    for i, g in enumerate(s.programs):
+        if g.lost_margin == 0 and g.min_fill == 0 and any(g.demand.values()):
+            r.add(
+                ("programs", i),
+                f"program {g.id!r} loses nothing when its cars are not built (lost_margin 0, "
+                "min_fill 0), so the planner builds none of them unless they cost nothing",
+                "give the margin lost per car not built (`lost_margin:`), or the share of "
+                "demand that must be met (`min_fill:`)",
+            )
+
+
 def warn_late_policy(s: Scenario, r: Report) -> None:
     """A policy period that starts after the horizon: its rules never apply."""
     for i, p in enumerate(s.policy):
@@ -272,6 +323,8 @@ WARNINGS: tuple[Callable[[Scenario, Report], None], ...] = (
     warn_uncited_sources,
     warn_blank_text,
     warn_dead_offers,
+    warn_idle_scopes,
+    warn_nothing_lost,
     warn_late_policy,
 )
 """Every warning check, run in this order on a scenario without problems."""

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evfab._fmt import money
+from evfab._fmt import money, plural
 from evfab._frames import records
 from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run
 from evfab._options import _licence_options, _plant_options
@@ -24,6 +24,7 @@ from evfab._policy_dates import lapses_unused
 from evfab._route_table import RouteTable, module_note, route_table
 from evfab._solve_watch import Presses, Progress
 from evfab._world import World
+from evfab.rules import Route
 
 
 def alternatives(
@@ -184,16 +185,40 @@ def without_a_plan(
     return out
 
 
-def _module_notes(world: World, routes: RouteTable) -> dict[tuple[str, str], str]:
-    """(program, route id) -> :func:`module_note`, for the routes needing extra modules."""
+def _needing_modules(routes: RouteTable) -> dict[tuple[str, str], Route]:
+    """(program, route id) -> route, for the routes needing extra modules."""
     need = np.nonzero(routes.arrays.min_modules > 0)[0]
     if len(need) == 0:
         return {}
     rows = np.nonzero(np.isin(routes.template, need))[0]
-    out = {}
-    for i in rows.tolist():
-        r = routes.route(i)
-        out[(r.program, r.id)] = module_note(world, r, "the plan builds at least these")
+    return {(r.program, r.id): r for r in (routes.route(i) for i in rows.tolist())}
+
+
+def _added(world: World, oid: str, n: int) -> str:
+    """The capacity and capex ``n`` extra modules of build offer ``oid`` add."""
+    det = world.offer(oid)["detail"]
+    size, fee = float(det["module_capacity"]), float(det["module_fee"])
+    return f"+{n * size:,.0f}/year, {money(n * fee, world.currency)}"
+
+
+def _module_lines(
+    world: World, g: str, rid: str, offers: str, built: dict[str, int], needing: dict[Any, Route]
+) -> list[str]:
+    """What a chosen route's build offer adds in extra modules: how many the plan builds,
+    and how many a new licence's minimum capacity needs."""
+    r = needing.get((g, rid))
+    out = []
+    for oid in offers.split(", "):
+        n = built.get(oid, 0)
+        if r is not None and oid == r.offers[-1]:
+            note = module_note(world, r, f"the plan builds {n} ({_added(world, oid, n)})")
+            out.append(note[0].upper() + note[1:] + ".")
+        elif n:
+            plant = world.offer(oid)["detail"]["plant"]
+            out.append(
+                f"The plan builds {plural(n, 'extra module')} of offer {oid} at plant {plant} "
+                f"({_added(world, oid, n)})."
+            )
     return out
 
 
@@ -204,6 +229,7 @@ def explain_choices(
     alts: pd.DataFrame,
     routes: RouteTable,
     unusable: dict[str, list[str]] | None = None,
+    modules: dict[str, int] | None = None,
 ) -> dict[str, list[str]]:
     """Sentences per program: what was chosen, why, and what the alternatives would cost.
 
@@ -211,10 +237,11 @@ def explain_choices(
         world: The compiled world.
         programs: Program ids, in table order.
         chosen: The plan's chosen routes as columns (program, route, cars, manufacturer,
-            badge, first_year).
+            badge, first_year, offers).
         alts: Priced alternatives (may be empty).
         routes: Every route (usable or not).
         unusable: :func:`unusable_reasons` of ``programs`` and ``routes``, if made already.
+        modules: Extra modules the plan builds per build offer (none if not given).
 
     Returns:
         Program id -> sentences.
@@ -240,7 +267,8 @@ def explain_choices(
         if alts_by
         else {}
     )
-    modules = _module_notes(world, routes)
+    needing = _needing_modules(routes)
+    built = modules or {}
     for g in programs:
         lines: list[str] = []
         mine = rows_of.get(g, [])
@@ -250,9 +278,11 @@ def explain_choices(
                 f"Builds {cars_of[i]:,.0f} cars on {route_of[i]}: {mor_of[i]} is manufacturer of record, "
                 f"badge {badge_of[i]}, first production {first_of[i]}."
             )
-            note = modules.get((g, str(route_of[i])))
-            if note:
-                lines.append(note[0].upper() + note[1:] + ".")
+            if built or needing:
+                said = _module_lines(
+                    world, g, str(route_of[i]), str(chosen["offers"][i]), built, needing
+                )
+                lines += [x for x in said if x not in lines]  # one offer, several routes
         if not mine:
             lines.append(nothing_built(world, g, routes, counts))
         for a in alts_by.get(g, []):

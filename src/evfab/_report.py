@@ -20,6 +20,7 @@ from rich.text import Text
 from evfab._fmt import money, plural
 from evfab._plan_explain import why_no_route
 from evfab._route_table import module_note
+from evfab._scenario import DEFAULT_SCOPE
 from evfab._world import World
 from evfab.rules import Route
 
@@ -95,6 +96,14 @@ def _badge_cell(r: Route, sep: str = "\n") -> Text:
     return t
 
 
+def _needed_module_cars(world: World, r: Route) -> float:
+    """Cars a year the extra modules a route needs (``min_modules``) add, 0 if none."""
+    if not r.min_modules:
+        return 0.0
+    det = cast(dict[str, float], world.offer(r.offers[-1])["detail"])
+    return r.min_modules * float(det["module_capacity"])
+
+
 def _over_budget(world: World, r: Route) -> float | None:
     """The capital budget a route's one-off cost exceeds, or None.
 
@@ -149,6 +158,9 @@ class RoutesPanel:
             f"target SOP {_ym(cast(dt.date, prog['target_sop']))}, peak demand {peak:,}/yr, "
             f"badge need: {_BADGE_NEED.get(need, _words(need))}"
         )
+        scope = str(prog["scope"])
+        if w.scoped or scope != DEFAULT_SCOPE:  # which licences, and which rules, it meets
+            details += f", scope {scope}"
         return Text.assemble((str(prog["name"]), "bold"), f" ({self.program})"), details
 
     def _cost(self, r: Route, budget: float | None) -> Text:
@@ -194,6 +206,9 @@ class RoutesPanel:
         self._columns(t, wide)
         for i, (r, budget) in enumerate(zip(self.routes, self.budgets, strict=True), 1):
             peak = max(r.capacity.values(), default=0)
+            # The modules a new licence's minimum capacity needs come with the route (their
+            # capex is in its fixed cost): their capacity is shown beside the plant's.
+            mods = _needed_module_cars(self.world, r)
             p = f"{r.success_probability:.0%}"
             if wide:
                 t.add_row(
@@ -203,7 +218,7 @@ class RoutesPanel:
                     self._legal(r),
                     Text(r.manufacturer_name + "\nbadge ").append_text(_badge_cell(r, ", ")),
                     self._sop(r),
-                    f"{peak:,}",
+                    f"{peak:,}" + (f"\n+{mods:,.0f}" if mods else ""),
                     self._cost(r, budget),
                     p,
                     status_text(r.weakest_status),
@@ -213,7 +228,10 @@ class RoutesPanel:
             route.append("\nplant: ").append_text(_plant_cell(self.world, r))
             route.append(f"\nmanufacturer of record {r.manufacturer_name}; badge ")
             route.append_text(_badge_cell(r, ", "))
-            route.append(f"\npeak {peak:,}/yr; claims: ").append_text(status_text(r.weakest_status))
+            route.append(f"\npeak {peak:,}/yr")
+            if mods:
+                route.append(f" +{mods:,.0f} with the modules needed")
+            route.append("; claims: ").append_text(status_text(r.weakest_status))
             t.add_row(str(i), route, self._legal(r), self._sop(r), self._cost(r, budget), p)
         return t
 
@@ -303,7 +321,7 @@ def policy_line(world: World, scope: str | None = None) -> Text:
         else "no exit rule",
     ]
     line = Text.assemble(
-        ("Policy in force" + (f" for {_words(scope)}" if scope is not None else ""), "bold"),
+        ("Policy in force" + (f" for {scope}" if scope is not None else ""), "bold"),
         f" ({p.name or 'from ' + str(p.since)}): ",
         "; ".join(parts),
     )

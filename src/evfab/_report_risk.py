@@ -64,7 +64,8 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
     if res.demand_basis == "allocation":
         console.print(
             "Routes as allocated: each builds up to the cars allocated to it each year (with "
-            "--plan, the plan's), so their volumes and costs add up to the allocation's.",
+            "--plan, the plan's), so their volumes and per-car costs add up to the allocation's; "
+            "a one-off fee several routes share is in each route's cost, and once in Together.",
             markup=False,
         )
     else:

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from evfab._fmt import money, plural
 from evfab._report import _BADGE_NEED, _words, status_text
-from evfab._scenario import PolicyPeriod, Scenario
+from evfab._scenario import DEFAULT_SCOPE, ApplyLicence, BuildPlant, PolicyPeriod, Scenario
 from evfab._world import World
 
 
@@ -74,6 +74,13 @@ def _offer_terms(o: Any) -> str:
         elif key == "badge":
             v = _words(v).replace("co brand", "co-brand")
         terms.append(form.format(v))
+    if isinstance(o, ApplyLicence) and o.scope != DEFAULT_SCOPE:
+        terms.append(f"scope {o.scope}")
+    if isinstance(o, BuildPlant) and o.max_modules:
+        terms.append(
+            f"up to {plural(o.max_modules, 'extra module')} of {o.module_capacity or 0:,}/yr, "
+            f"{money(o.module_fee)} each"
+        )
     return ", ".join(terms)
 
 
@@ -97,7 +104,7 @@ def _policy_table(world: World) -> Table:
     if world.scoped:
         pt.add_column("scopes", overflow="fold")
         for q in world.periods:
-            pt.add_row(*_period_cells(q), ", ".join(_words(x) for x in q.scopes or ["all"]))
+            pt.add_row(*_period_cells(q), ", ".join(q.scopes or ["all"]))
         return pt
     for p in world.policy:
         pt.add_row(
@@ -193,6 +200,10 @@ def _programs_table(s: Scenario, world: World) -> Table:
     gt.add_column("target\nSOP", no_wrap=True, overflow="fold")
     gt.add_column("badge\nneed", no_wrap=True, overflow="fold")
     gt.add_column("demand (cars/yr)", overflow="fold")
+    # The licence scope a program needs, where some program needs another than the default.
+    scoped = any(g.scope != DEFAULT_SCOPE for g in s.programs)
+    if scoped:
+        gt.add_column("scope", overflow="fold")
     for g in s.programs:
         gt.add_row(
             Text(g.name).append(f" ({g.id})", style="dim"),
@@ -200,6 +211,7 @@ def _programs_table(s: Scenario, world: World) -> Table:
             str(g.target_sop),
             _BADGE_NEED.get(g.badge.value, _words(g.badge)),
             _demand_text(dict(g.demand)) or "-",
+            *([g.scope] if scoped else []),
         )
     return gt
 

@@ -262,7 +262,9 @@ class PolicyPeriod(_Model):
     route whose licence would be granted then (at the modes) is not usable."""
     min_capacity: Cars | None = None
     """Minimum annual capacity of a plant behind a new licence, vehicles/year (0-100 million;
-    0: no minimum); unset: as in the previous period (0 if no period sets one)."""
+    0: no minimum), judged on the plant's nameplate (every phase, as a project's planned
+    scale) plus any extra modules of its build offer; unset: as in the previous period (0 if
+    no period sets one)."""
     contract_manufacturing: bool | None = None
     """Whether a licensed maker may build another company's cars (contract or entrusted);
     unset: as in the previous period (allowed if no period says)."""

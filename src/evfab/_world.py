@@ -218,8 +218,11 @@ class World:
         """Company ids in table order."""
         return list(self._raw.ids("companies"))
 
-    def policy_at(self, d: dt.date) -> PolicyState:
-        """The policy in force on ``d`` (the first period if ``d`` precedes all)."""
+    def policy_at(self, d: dt.date, scope: str | None = None) -> PolicyState:
+        """The policy in force on ``d`` (the first period if ``d`` precedes all), for
+        vehicle ``scope`` (default: this world's, :attr:`scope`)."""
+        if scope is not None and scope != self.scope:
+            return self.for_scope(scope).policy_at(d)
         current = self.policy[0]
         for p in self.policy:
             if p.since <= d:

@@ -289,8 +289,18 @@ def plan(
     shortfalls = explain.shortfalls(
         world, d, ix, tables["unmet"], table, production=tables["production"]
     )
+    offers = tables["offers"]
     explanations = explain.explain_choices(
-        world, ix.programs, chosen, alternatives, table, ready.unusable
+        world,
+        ix.programs,
+        chosen,
+        alternatives,
+        table,
+        ready.unusable,
+        # Extra modules built, per build offer (most plans build none).
+        {o: int(n) for o, n in zip(offers["offer"], offers["modules"], strict=True) if n}
+        if len(offers)
+        else None,
     )
     timings["write_back"] = t4 - t3
     timings["post"] = time.perf_counter() - t4
