@@ -62,6 +62,17 @@ def test_a_halt_moves_the_applications_and_the_plan_bridges_it(halted: Any) -> N
     assert 0.4 < row["p_on_time_before"] < 0.5 and row["p_on_time_after"] > 0.7
 
 
+def test_the_comparison_says_what_changed_in_the_policy(halted: Any) -> None:
+    from evfab._report_compare import comparison_json
+
+    got = halted.policy.to_dict("records")
+    assert [(r["change"], str(r["since"]), r["rules_after"]) for r in got] == [
+        ("added", "2023-01-01", "new licences not granted"),
+        ("added", "2025-01-01", "new licences granted"),
+    ]
+    assert comparison_json(halted)["policy"][0]["rules_before"] is None
+
+
 def test_the_odds_say_which_route_and_how_much_of_the_plan_gets_built(halted: Any) -> None:
     row = halted.programs.set_index("program").loc["xiaomi-ev"]
     own, bridge = APPLIED[1], "partner:baic-umbrella@own:yizhuang"
@@ -85,6 +96,10 @@ def test_the_table_says_what_its_odds_mean(halted: Any) -> None:
     text = " ".join(console.export_text().split())
     for header in ("routes used (P(on time))", "P(on time),", "some route", "delivered"):
         assert header in text
+    assert (
+        "Policy periods the change adds (+), removes (-) or edits (~): "
+        "+ 2023-01-01: new licences not granted + 2025-01-01: new licences granted"
+    ) in text
     assert "applied:xiaomi-bev @own:yizhuang (0%)" in text  # broken at the plant part
     assert "'some route': the chance that at least one of the plan's routes does" in text
     p = halted.programs.set_index("program").loc["xiaomi-ev"]

@@ -61,6 +61,7 @@ def print_comparison(
     console.print(line)
     if c.warnings:
         console.print(Text("! " + "; ".join(c.warnings), style="yellow"))
+    _print_policy(console, c)
     for side, p in (("before", c.plan_before), ("after", c.plan_after)):
         _print_without_plan(console, side, p)
     _print_costs(console, c)
@@ -294,6 +295,29 @@ def write_compare_outputs(
     return write_files(out, files | (extra or {}), owned=COMPARE_FILES)
 
 
+_SIGN = {"added": "+", "removed": "-", "changed": "~"}
+
+
+def _print_policy(console: Console, c: Comparison) -> None:
+    """The policy periods the change adds, removes or edits, one line each."""
+    if c.policy.empty:
+        return
+    lines = []
+    for r in records(c.policy):
+        scopes = f" ({', '.join(r['scopes'])})" if r["scopes"] else ""
+        name = f" {r['name']}" if r["name"] else ""
+        if r["change"] == "changed":
+            rules = f"{r['rules_before']} -> {r['rules_after']}"
+        else:
+            rules = r["rules_after"] if r["change"] == "added" else r["rules_before"]
+        lines.append(f"  {_SIGN[r['change']]} {r['since']}{name}{scopes}: {rules}")
+    console.print(
+        "Policy periods the change adds (+), removes (-) or edits (~):\n" + "\n".join(lines),
+        highlight=False,
+        markup=False,
+    )
+
+
 def comparison_json(c: Comparison) -> dict[str, Any]:
     """The comparison as JSON-ready data (shape documented in docs/json.md)."""
     return {
@@ -303,6 +327,7 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
         "costs": records(c.costs),
         "fees": records(c.fees),
         "warnings": list(c.warnings),
+        "policy": records(c.policy),
         "routes": records(c.routes),
         "programs": records(c.programs),
     }

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evfab._policy_diff import POLICY_COLUMNS, policy_changes
 from evfab._world import World
 from evfab.plan import PlanOptions, PlanResult, plan
 from evfab.risk import (
@@ -170,6 +171,9 @@ class Comparison:
     fees: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FEE_COLUMNS))
     """Per-car fees by payer and receiver, discounted, before and after (see
     :func:`_fees`): who pays whom more under the change; empty unless both plans exist."""
+    policy: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=POLICY_COLUMNS))
+    """Policy periods added, removed or whose rules changed (see
+    :func:`evfab._policy_diff.policy_changes`): the change itself, in words."""
 
     @property
     def costs(self) -> pd.DataFrame:
@@ -259,6 +263,7 @@ def compare(before: World, after: World, options: CompareOptions | None = None) 
         risk_samples=max(0, opts.risk_samples),
         warnings=_warnings(before, after),
         fees=_fee_flows(before, after, routes_b, routes_a, plan_b, plan_a),
+        policy=policy_changes(before.periods, after.periods),
     )
 
 
