@@ -497,3 +497,18 @@ def test_an_infeasible_plan_still_says_why_programs_have_no_usable_route() -> No
         "It has no usable route (its one route, partner:cm1@partner:hp, is not usable: program "
         "needs its own badge"
     )
+
+
+def test_a_program_that_loses_nothing_unbuilt_says_so() -> None:
+    # It said "costs 0 CNY a car, against 0 CNY of margin lost per car unbuilt", which
+    # hid the 1.2bn of one-off costs no margin pays back.
+    from test_plan import _MIN_MODULES
+
+    text = _MIN_MODULES.replace(", lost_margin: 10000}", "}")
+    r = plan(evfab.compile(evfab.loads(text)), PlanOptions(alternatives=False))
+    assert r.production.empty
+    assert r.explanations["g1"][0] == (
+        "Builds nothing: the program loses nothing per car unbuilt (no lost_margin, no "
+        "min_fill), so no route's costs are worth paying (the cheapest per car, "
+        "apply:apply@build:np, costs 0 CNY a car, 1.2bn CNY one-off)."
+    )

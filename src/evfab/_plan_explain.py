@@ -423,6 +423,13 @@ def _unprofitable(world: World, g: str, routes: RouteTable) -> str:
     margin = float(world.column("programs", "lost_margin")[gi])
     cur = world.currency
     cost = f"the cheapest per car, {t.id}, costs {per_car[best]:,.0f} {cur} a car"
+    if margin <= 0:
+        # Nothing is lost unbuilt: not even free cars pay back a one-off cost.
+        return (
+            "Builds nothing: the program loses nothing per car unbuilt (no lost_margin, no "
+            f"min_fill), so no route's costs are worth paying ({cost}, "
+            f"{money(t.fixed_cost)} {cur} one-off)."
+        )
     if per_car[best] >= margin:
         return (
             f"Builds nothing: no usable route pays for itself: {cost}, against "
