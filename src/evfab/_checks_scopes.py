@@ -116,12 +116,25 @@ def _check_period_scopes(
                 (k for k in sorted(known) if k != scope and k.lower() == scope.lower()), None
             )
             if near is not None:
-                r.add(
-                    ("policy", i, "scopes", j),
-                    f"no licence, application or program has scope {scope!r}, so the "
-                    "period's rules bear on nothing",
-                    f"did you mean {near!r}?",
-                )
+                r.add(("policy", i, "scopes", j), idle_scope(scope), f"did you mean {near!r}?")
 
 
-__all__ = ["TRADE_SCOPES", "check_scopes"]
+def scopes_in_use(s: Scenario) -> set[str]:
+    """The scopes of the scenario's licences, licence applications and programs."""
+    return (
+        {lic.scope for lic in s.licences}
+        | {o.scope for o in s.offers if isinstance(o, ApplyLicence)}
+        | {g.scope for g in s.programs}
+    )
+
+
+def idle_scope(scope: str) -> str:
+    """What a policy period's scope that nothing has means (a problem if it looks like a
+    slip of one in use, else a warning)."""
+    return (
+        f"no licence, application or program has scope {scope!r}, so the period's rules "
+        "bear on nothing"
+    )
+
+
+__all__ = ["TRADE_SCOPES", "check_scopes", "idle_scope", "scopes_in_use"]

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from evfab._check_report import Report
 from evfab._checks_offers import _affiliates
+from evfab._checks_scopes import idle_scope, scopes_in_use
 from evfab._errors import ScenarioWarning
 from evfab._load import read_doc, validate_doc
 from evfab._scenario import (
@@ -275,18 +276,13 @@ def warn_idle_scopes(s: Scenario, r: Report) -> None:
     """A policy period limited to a scope no licence, application or program has: its
     rules bear on nothing (``BEV_passenger``, ``bev``: not one slip from a scope in use,
     so no problem said so)."""
-    known = (
-        {lic.scope for lic in s.licences}
-        | {o.scope for o in s.offers if isinstance(o, ApplyLicence)}
-        | {g.scope for g in s.programs}
-    )
+    known = scopes_in_use(s)
     for i, p in enumerate(s.policy):
         for j, scope in enumerate(p.scopes or ()):
             if scope not in known:
                 r.add(
                     ("policy", i, "scopes", j),
-                    f"no licence, application or program has scope {scope!r}, so the "
-                    "period's rules bear on nothing",
+                    idle_scope(scope),
                     f"scopes in use: {_listed(known)}",
                 )
 
