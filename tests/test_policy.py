@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from evfab._policy import bans, resolve_policy
 from evfab._scenario import PolicyPeriod
 
@@ -134,3 +137,58 @@ def test_a_first_period_limited_to_another_scope_leaves_the_defaults() -> None:
     assert (ice[0].name, ice[0].applies) == ("", False)
     assert ice[1].approval_probability == 0.5 and ice[1].new_licences
     assert not resolve_policy(periods, "bev_passenger")[1].new_licences
+
+
+_RULE_VALUES = {
+    "new_licences": st.none() | st.booleans(),
+    "min_capacity": st.none() | st.sampled_from([0, 50_000, 100_000]),
+    "contract_manufacturing": st.none() | st.booleans(),
+    "dormant_exit_months": st.none() | st.sampled_from([0, 12, 24]),
+}
+
+
+@st.composite
+def _scoped_timelines(draw: st.DrawFn) -> list[PolicyPeriod]:
+    """Periods on distinct dates, some limited to one or two of three scopes."""
+    days = sorted(draw(st.sets(st.integers(0, 3000), min_size=1, max_size=6)))
+    scopes = st.none() | st.lists(
+        st.sampled_from(["bev_passenger", "erev_passenger", "ice_passenger"]),
+        min_size=1,
+        max_size=2,
+        unique=True,
+    )
+    return [
+        PolicyPeriod(
+            since=D(2015, 1, 1) + dt.timedelta(days=day),
+            name=f"p{i}",
+            scopes=draw(scopes),
+            **{rule: draw(values) for rule, values in _RULE_VALUES.items()},
+        )
+        for i, day in enumerate(days)
+    ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(periods=_scoped_timelines(), scope=st.sampled_from(["bev_passenger", "ice_passenger"]))
+def test_a_scopes_timeline_is_that_of_the_periods_bearing_on_it(
+    periods: list[PolicyPeriod], scope: str
+) -> None:
+    """Resolved for a scope, the timeline has the rules of the periods that bear on it
+    alone, on every date; a period limited to other scopes changes nothing."""
+    scoped = resolve_policy(periods, scope)
+    own = [p for p in periods if p.scopes is None or scope in p.scopes]
+    plain = resolve_policy([p.model_copy(update={"scopes": None}) for p in own], scope)
+    assert len(scoped) == len(periods)
+    rules = ("new_licences", "min_capacity", "contract_manufacturing", "dormant_exit_months")
+    for state in scoped:
+        before = [s for s in plain if s.since <= state.since]
+        want = before[-1] if before else None
+        got = tuple(getattr(state, r) for r in rules)
+        if want is None:  # no period of its own yet: the defaults
+            assert got == (True, 0, True, 0) and not state.set_on
+        else:
+            assert got == tuple(getattr(want, r) for r in rules)
+            assert state.sources == want.sources
+    for rule in ("new_licences", "contract_manufacturing"):
+        want_bans = bans(resolve_policy(own, scope), rule, D(2015, 1, 1)) if own else ()
+        assert bans(scoped, rule, D(2015, 1, 1)) == want_bans
