@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,6 +111,43 @@ def _prior_sources(kinds: list[str]) -> pd.DataFrame:
     return pd.DataFrame(prior_source_rows(kinds)).set_index("id")
 
 
+@dataclass(frozen=True)
+class Period:
+    """A policy period as written, as plain data (the engines' form of
+    :class:`~evfab._scenario.PolicyPeriod`).
+
+    Attributes:
+        since: Date the rules take effect.
+        name: Name of the rule or order.
+        scopes: Vehicle scopes the rules bear on (None: every scope).
+        rules: The rules the period sets, by name (:data:`POLICY_RULES`); a rule it
+            leaves unset is absent.
+        sources: Ids of the sources behind the period.
+        backing: For each rule, the sources that back it (see ``sources_by_rule``).
+    """
+
+    since: dt.date
+    name: str
+    scopes: tuple[str, ...] | None
+    rules: dict[str, Any]
+    sources: tuple[str, ...]
+    backing: dict[str, tuple[str, ...]]
+
+
+def period_of(p: PolicyPeriod | Period) -> Period:
+    """A scenario's policy period as plain data (a :class:`Period` as it is)."""
+    if isinstance(p, Period):
+        return p
+    return Period(
+        since=p.since,
+        name=p.name,
+        scopes=None if p.scopes is None else tuple(p.scopes),
+        rules={k: v for k in POLICY_RULES if (v := getattr(p, k)) is not None},
+        sources=tuple(p.sources),
+        backing=_backing(p),
+    )
+
+
 def _backing(p: PolicyPeriod) -> dict[str, tuple[str, ...]]:
     """The sources behind each rule of period ``p``: those its ``sources_by_rule`` ties to
     the rule, and those it ties to no rule (they back the whole period), in ``sources``
@@ -125,11 +163,13 @@ def _backing(p: PolicyPeriod) -> dict[str, tuple[str, ...]]:
     }
 
 
-def resolve_policy(periods: list[PolicyPeriod], scope: str | None) -> list[PolicyState]:
+def resolve_policy(
+    periods: Sequence[Period | PolicyPeriod], scope: str | None
+) -> list[PolicyState]:
     """Resolve policy periods so that each carries every rule in force.
 
     Args:
-        periods: The scenario's periods in date order.
+        periods: The scenario's periods in date order (as written or as plain data).
         scope: The vehicle scope to resolve them for: a period whose ``scopes`` leave it
             out sets nothing (its date still starts a state, with the rules in force
             before it, named after the period that set them, and ``applies`` False).
@@ -138,30 +178,28 @@ def resolve_policy(periods: list[PolicyPeriod], scope: str | None) -> list[Polic
     Returns:
         One state per period.
     """
+    plain = [period_of(p) for p in periods]
     current = dict(_POLICY_DEFAULTS)
     set_on: dict[str, tuple[dt.date, str]] = {}
     rule_sources: dict[str, tuple[str, ...]] = {}
     sources: tuple[str, ...] = ()
     out: list[PolicyState] = []
     name = ""
-    for k, p in enumerate(periods):
+    for k, p in enumerate(plain):
         applies = p.scopes is None or scope in p.scopes
         if applies:
             name = p.name
-            backing = _backing(p)
-            for key in _POLICY_DEFAULTS:
-                value = getattr(p, key)
-                if value is not None:
-                    current[key] = value
-                    set_on[key] = (p.since, p.name)
-                    rule_sources[key] = backing[key]
+            for key, value in p.rules.items():
+                current[key] = value
+                set_on[key] = (p.since, p.name)
+                rule_sources[key] = p.backing[key]
             # Only the sources of rules still in force count: a rule overridden later, like
             # the 2017 halt lifted in 2019, no longer supports anything.
             backed = {s for key in set_on for s in rule_sources[key]}
             sources = tuple(
                 dict.fromkeys(
                     s
-                    for q in periods[: k + 1]
+                    for q in plain[: k + 1]
                     if q.scopes is None or scope in q.scopes
                     for s in q.sources
                     if s in backed

@@ -7,18 +7,21 @@ and scopes (one period per date and scope); a matched pair whose rules differ is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pandas as pd
 
 from evfab._fmt import plural
+from evfab._policy import Period, period_of
 from evfab._scenario import POLICY_RULES, PolicyPeriod
 
 POLICY_COLUMNS = ["change", "since", "name", "scopes", "rules_before", "rules_after"]
 """Columns of :func:`policy_changes`."""
 
 
-def _rule_words(p: PolicyPeriod, rule: str) -> str:
-    """One rule a period sets, in words."""
-    v = getattr(p, rule)
+def _rule_words(rule: str, v: Any) -> str:
+    """One rule a period sets (``rule`` at ``v``), in words."""
     if rule == "new_licences":
         return f"new licences {'granted' if v else 'not granted'}"
     if rule == "review_months":
@@ -34,16 +37,17 @@ def _rule_words(p: PolicyPeriod, rule: str) -> str:
     return f"dormant licences withdrawn after {plural(v, 'month')}" if v else "no exit rule"
 
 
-def rules_text(p: PolicyPeriod | None) -> str | None:
+def rules_text(p: Period | PolicyPeriod | None) -> str | None:
     """The rules a period sets, in words ("sets no rule" if none; None for no period)."""
     if p is None:
         return None
-    said = [_rule_words(p, rule) for rule in POLICY_RULES if getattr(p, rule) is not None]
+    rules = period_of(p).rules
+    said = [_rule_words(rule, rules[rule]) for rule in POLICY_RULES if rule in rules]
     return "; ".join(said) or "sets no rule"
 
 
 def policy_changes(
-    before: tuple[PolicyPeriod, ...], after: tuple[PolicyPeriod, ...]
+    before: Sequence[Period | PolicyPeriod], after: Sequence[Period | PolicyPeriod]
 ) -> pd.DataFrame:
     """Periods added, removed or whose rules changed, in date order.
 
@@ -58,11 +62,11 @@ def policy_changes(
         None where the scenario has no such period).
     """
 
-    def key(p: PolicyPeriod) -> tuple[object, tuple[str, ...] | None]:
+    def key(p: Period) -> tuple[object, tuple[str, ...] | None]:
         return p.since, None if p.scopes is None else tuple(sorted(p.scopes))
 
-    old = {key(p): p for p in before}
-    new = {key(p): p for p in after}
+    old = {key(p): p for p in map(period_of, before)}
+    new = {key(p): p for p in map(period_of, after)}
     rows = []
     for k in sorted(old.keys() | new.keys(), key=lambda k: (k[0], k[1] or ())):
         b, a = old.get(k), new.get(k)

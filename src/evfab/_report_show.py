@@ -11,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from evfab._fmt import money, plural
+from evfab._policy import Period
 from evfab._report import _BADGE_NEED, _words, status_text
-from evfab._scenario import DEFAULT_SCOPE, ApplyLicence, BuildPlant, PolicyPeriod, Scenario
+from evfab._scenario import DEFAULT_SCOPE, ApplyLicence, BuildPlant, Scenario
 from evfab._world import World
 
 
@@ -120,22 +121,25 @@ def _policy_table(world: World) -> Table:
     return pt
 
 
-def _period_cells(q: PolicyPeriod) -> list[str]:
+def _period_cells(q: Period) -> list[str]:
     """A period's row as written: the rules it sets, ``.`` for those it leaves as before."""
+    rules = q.rules
 
-    def yes(v: bool | None) -> str:
-        return "." if v is None else "yes" if v else "no"
+    def yes(rule: str) -> str:
+        return "." if rule not in rules else "yes" if rules[rule] else "no"
 
-    r = q.review_months
+    r = rules.get("review_months")
+    cap = rules.get("min_capacity")
+    exit_months = rules.get("dormant_exit_months")
     return [
         str(q.since),
         q.name or "-",
-        yes(q.new_licences),
+        yes("new_licences"),
         "." if r is None else f"{r.min:g}/{r.mode:g}/{r.max:g}",
-        "." if q.min_capacity is None else f"{q.min_capacity:,}" if q.min_capacity else "-",
-        yes(q.contract_manufacturing),
-        yes(q.badge_names_manufacturer),
-        "." if q.dormant_exit_months is None else str(q.dormant_exit_months or "-"),
+        "." if cap is None else f"{cap:,}" if cap else "-",
+        yes("contract_manufacturing"),
+        yes("badge_names_manufacturer"),
+        "." if exit_months is None else str(exit_months or "-"),
     ]
 
 

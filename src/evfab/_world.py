@@ -20,8 +20,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from evfab._gc import paused_gc
-from evfab._policy import PolicyState, bans, resolve_policy
-from evfab._scenario import DEFAULT_SCOPE, PlantStatus, PolicyPeriod, Scenario, Status, _Duration
+from evfab._policy import Period, PolicyState, bans, period_of, resolve_policy
+from evfab._scenario import DEFAULT_SCOPE, PlantStatus, Scenario, Status, _Duration
 from evfab._timing import Ban
 from evfab._world_tables import RawTables, world_tables
 
@@ -116,8 +116,8 @@ class World:
     # are built only when asked for.
     _raw: RawTables = field(repr=False, compare=False)
     cites: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
-    periods: tuple[PolicyPeriod, ...] = field(default=(), repr=False, compare=False)
-    """The scenario's policy periods as written (for :meth:`for_scope`)."""
+    periods: tuple[Period, ...] = field(default=(), repr=False, compare=False)
+    """The scenario's policy periods as written, as plain data (for :meth:`for_scope`)."""
     scope: str = DEFAULT_SCOPE
     """The vehicle scope whose policy :attr:`policy` is."""
 
@@ -524,7 +524,8 @@ def compile_world(s: Scenario) -> World:
     for i, g in enumerate(s.programs):
         for year, n in g.demand.items():
             demand[i, year - y0] = n
-    policy = resolve_policy(list(s.policy), DEFAULT_SCOPE)
+    periods = tuple(period_of(p) for p in s.policy)
+    policy = resolve_policy(periods, DEFAULT_SCOPE)
     # A review time no period sets for some scope is the prior's (cited once for all).
     raw, prior_cites = world_tables(s, policy + _other_scopes(s))
     cites: dict[tuple[str, str], tuple[str, ...]] = {
@@ -546,7 +547,7 @@ def compile_world(s: Scenario) -> World:
         demand=demand,
         _raw=raw,
         cites=cites,
-        periods=tuple(s.policy),
+        periods=periods,
     )
 
 
