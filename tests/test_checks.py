@@ -1004,6 +1004,15 @@ def test_a_misspelt_program_scope_is_a_problem(minimal_text: str) -> None:
     assert p.hint == "did you mean 'bev_passenger'?"
 
 
+def test_a_program_scope_in_other_letters_is_a_problem(minimal_text: str) -> None:
+    # Ids are exact: BEV_passenger is not bev_passenger, and no licence had it.
+    text = mutate(
+        minimal_text, ("    lost_margin: 50\n", "    lost_margin: 50\n    scope: BEV_passenger\n")
+    )
+    (p,) = problems_of(text)
+    assert p.path == "programs[0].scope" and p.hint == "did you mean 'bev_passenger'?"
+
+
 def test_a_misspelt_licence_scope_is_a_problem(minimal_text: str) -> None:
     old = "{id: oldco-bev, holder: oldco, status: held, sources: [s1]}"
     text = mutate(minimal_text, (old, old.replace("held,", "held, scope: bev_passneger,")))

@@ -463,6 +463,8 @@ def test_a_lower_minimum_capacity_shows_as_fewer_modules_needed() -> None:
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "Routes whose state, earliest SOP, odds, cars or modules needed changed (1)" in text
     assert "2 -> 1" in text
+    # The edited period shows the rule that changed, not every rule it sets.
+    assert "~ 2020-01-01: min capacity 100,000/yr -> min capacity 70,000/yr\n" in text
     # Where no route needs modules on either side, the table keeps its usual title and
     # columns, though a route turns unusable (its modules: none -> 0 showed as a change).
     free = _MIN_MODULES.replace("min_capacity: 100000", "min_capacity: 0")

@@ -498,8 +498,11 @@ def test_a_new_licences_minimum_capacity_is_built_in_modules(text: str) -> None:
     assert r.utilization["utilization"].tolist() == pytest.approx([0.7] * 3)
     assert r.explanations["g1"][1] == (
         "Plant np reaches the minimum capacity for a new licence only with 2 extra modules of "
-        "offer build (+40,000/year, 200m CNY); the plan builds 2 (+40,000/year, 200m CNY)."
+        "offer build (+40,000/year, 200m CNY); the plan builds them."
     )
+    # A demand above the minimum's: the plan builds more, and says how many.
+    more = plan(evfab.compile(evfab.loads(text.replace(": 70000", ": 110000"))))
+    assert more.explanations["g1"][1].endswith("the plan builds 3 (+60,000/year, 300m CNY).")
     # Without the minimum the plant needs only the module its demand pays for.
     free = plan(evfab.compile(evfab.loads(text.replace("min_capacity: 100000", "min_capacity: 0"))))
     assert free.offers.set_index("offer").at["build", "modules"] == 1

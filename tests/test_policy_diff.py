@@ -52,6 +52,17 @@ def test_one_date_for_two_scopes_is_two_periods() -> None:
     assert [(r["change"], r["scopes"]) for r in got] == [("added", ["ice_passenger"])]
 
 
+def test_a_change_that_prints_alike_is_still_a_change() -> None:
+    # 0.951 -> 0.954 both read "95 %": the comparison said the policy had not changed.
+    a = PolicyPeriod(since=D(2015, 1, 1), approval_probability=0.951)
+    b = PolicyPeriod(since=D(2015, 1, 1), approval_probability=0.954)
+    (row,) = policy_changes((a,), (b,)).to_dict("records")
+    assert (row["rules_before"], row["rules_after"]) == (
+        "approval chance 95.1%",
+        "approval chance 95.4%",
+    )
+
+
 def test_rules_in_words() -> None:
     p = PolicyPeriod(
         since=D(2020, 1, 1),

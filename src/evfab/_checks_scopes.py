@@ -51,7 +51,12 @@ def check_scopes(s: Scenario, r: Report) -> None:
         # The default scope is written by no one who means another: it is never the slip.
         if scope in known or scope in TRADE_SCOPES:
             return None
-        return next((k for k in sorted(known) if _one_slip(scope, k)), None)
+        # One typed slip, or the same scope in other letters (ids are exact: BEV_passenger
+        # is not bev_passenger).
+        return next(
+            (k for k in sorted(known) if _one_slip(scope, k) or k.lower() == scope.lower()),
+            None,
+        )
 
     for i, g in enumerate(s.programs):
         if (near := slip(g.scope, licensed)) is not None:
@@ -111,11 +116,7 @@ def _check_period_scopes(
                     "list each scope once",
                 )
                 continue
-            # A slip, or the same scope in other letters (BEV_passenger: ids are exact).
-            near = slip(scope, known) or next(
-                (k for k in sorted(known) if k != scope and k.lower() == scope.lower()), None
-            )
-            if near is not None:
+            if (near := slip(scope, known)) is not None:
                 r.add(("policy", i, "scopes", j), idle_scope(scope), f"did you mean {near!r}?")
 
 

@@ -291,7 +291,8 @@ def warn_nothing_lost(s: Scenario, r: Report) -> None:
     """A program whose unmet cars cost nothing and need not be met (no ``lost_margin``, no
     ``min_fill``): the planner builds none of them if building costs anything."""
     for i, g in enumerate(s.programs):
-        if g.lost_margin == 0 and g.min_fill == 0 and any(g.demand.values()):
+        wanted = any(n for y, n in g.demand.items() if s.as_of.year <= y <= s.horizon)
+        if g.lost_margin == 0 and g.min_fill == 0 and wanted:
             r.add(
                 ("programs", i),
                 f"program {g.id!r} loses nothing when its cars are not built (lost_margin 0, "

@@ -211,7 +211,8 @@ def _module_lines(
     for oid in offers.split(", "):
         n = built.get(oid, 0)
         if r is not None and oid == r.offers[-1]:
-            note = module_note(world, r, f"the plan builds {n} ({_added(world, oid, n)})")
+            more = f"the plan builds {n} ({_added(world, oid, n)})"
+            note = module_note(world, r, "the plan builds them" if n == r.min_modules else more)
             out.append(note[0].upper() + note[1:] + ".")
         elif n:
             plant = world.offer(oid)["detail"]["plant"]
@@ -423,6 +424,12 @@ def _unprofitable(world: World, g: str, routes: RouteTable) -> str:
     margin = float(world.column("programs", "lost_margin")[gi])
     cur = world.currency
     cost = f"the cheapest per car, {t.id}, costs {per_car[best]:,.0f} {cur} a car"
+    if margin <= 0 and not per_car[best] and not t.fixed_cost:
+        return (
+            "Builds nothing: the program loses nothing per car unbuilt, and its cheapest "
+            f"route, {t.id}, costs nothing either: built or not, the cost is the same, and "
+            "the plan left it unbuilt."
+        )
     if margin <= 0:
         # Nothing is lost unbuilt: not even free cars pay back a one-off cost.
         return (

@@ -124,6 +124,8 @@ class Period:
             leaves unset is absent.
         sources: Ids of the sources behind the period.
         backing: For each rule, the sources that back it (see ``sources_by_rule``).
+
+    Not hashable (its rules are a dict); equal when every field is.
     """
 
     since: dt.date

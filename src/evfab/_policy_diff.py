@@ -27,7 +27,8 @@ def _rule_words(rule: str, v: Any) -> str:
     if rule == "review_months":
         return f"review {v.min:g}/{v.mode:g}/{v.max:g} months"
     if rule == "approval_probability":
-        return f"approval chance {v:.0%}"
+        # Whole percentages as such; 0.951 against 0.954 must not both read 95 %.
+        return f"approval chance {v * 100:.4g}%"
     if rule == "min_capacity":
         return f"min capacity {v:,}/yr" if v else "no minimum capacity"
     if rule == "contract_manufacturing":
@@ -70,9 +71,9 @@ def policy_changes(
     rows = []
     for k in sorted(old.keys() | new.keys(), key=lambda k: (k[0], k[1] or ())):
         b, a = old.get(k), new.get(k)
-        text_b, text_a = rules_text(b), rules_text(a)
-        if text_b == text_a:
+        if b is not None and a is not None and b.rules == a.rules:
             continue
+        text_b, text_a = rules_text(b), rules_text(a)
         change = "added" if b is None else "removed" if a is None else "changed"
         p = a if a is not None else b
         assert p is not None  # one side has it

@@ -307,7 +307,11 @@ def _print_policy(console: Console, c: Comparison) -> None:
         scopes = f" ({', '.join(r['scopes'])})" if r["scopes"] else ""
         name = f" {r['name']}" if r["name"] else ""
         if r["change"] == "changed":
-            rules = f"{r['rules_before']} -> {r['rules_after']}"
+            # Only the rules that differ (each rule is one "; "-separated phrase).
+            was, now = (str(r[k]).split("; ") for k in ("rules_before", "rules_after"))
+            gone = [x for x in was if x not in now] or ["(unset)"]
+            came = [x for x in now if x not in was] or ["(unset)"]
+            rules = f"{'; '.join(gone)} -> {'; '.join(came)}"
         else:
             rules = r["rules_after"] if r["change"] == "added" else r["rules_before"]
         lines.append(f"  {_SIGN[r['change']]} {r['since']}{name}{scopes}: {rules}")

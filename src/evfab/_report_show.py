@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evfab._fmt import money, plural
-from evfab._policy import Period
+from evfab._policy import Period, period_of
 from evfab._report import _BADGE_NEED, _words, status_text
 from evfab._scenario import DEFAULT_SCOPE, ApplyLicence, BuildPlant, Scenario
 from evfab._world import World
@@ -123,6 +123,7 @@ def _policy_table(world: World) -> Table:
 
 def _period_cells(q: Period) -> list[str]:
     """A period's row as written: the rules it sets, ``.`` for those it leaves as before."""
+    q = period_of(q)  # a world given the scenario's own periods (the API allows it)
     rules = q.rules
 
     def yes(rule: str) -> str:

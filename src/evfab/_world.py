@@ -140,7 +140,7 @@ class World:
             view = copy.copy(self)
             for name in (*_POLICY_CACHES, "_scope_views"):
                 view.__dict__.pop(name, None)
-            view.__dict__["policy"] = resolve_policy(list(self.periods), scope)
+            view.__dict__["policy"] = resolve_policy(self.periods, scope)
             view.__dict__["scope"] = scope
             views[scope] = view
         return view
@@ -527,7 +527,7 @@ def compile_world(s: Scenario) -> World:
     periods = tuple(period_of(p) for p in s.policy)
     policy = resolve_policy(periods, DEFAULT_SCOPE)
     # A review time no period sets for some scope is the prior's (cited once for all).
-    raw, prior_cites = world_tables(s, policy + _other_scopes(s))
+    raw, prior_cites = world_tables(s, policy + _other_scopes(s, periods))
     cites: dict[tuple[str, str], tuple[str, ...]] = {
         ("scenario", "discount_rate"): tuple(s.discount_rate_sources)
     }
@@ -551,13 +551,16 @@ def compile_world(s: Scenario) -> World:
     )
 
 
-def _other_scopes(s: Scenario) -> list[PolicyState]:
+def _other_scopes(s: Scenario, periods: tuple[Period, ...]) -> list[PolicyState]:
     """The policy states of the scenario's scopes other than the default (none unless a
     period is limited to some scopes)."""
-    periods = list(s.policy)
     if not any(p.scopes is not None for p in periods):
         return []
-    scopes = {g.scope for g in s.programs} | {lic.scope for lic in s.licences}
+    scopes = (
+        {g.scope for g in s.programs}
+        | {lic.scope for lic in s.licences}
+        | {o.scope for o in s.offers if o.kind == "apply_licence"}
+    )
     return [
         st for scope in sorted(scopes - {DEFAULT_SCOPE}) for st in resolve_policy(periods, scope)
     ]
