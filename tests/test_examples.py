@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
 
 
-@pytest.mark.parametrize("name", ["policy_whatif"])
+@pytest.mark.parametrize("name", ["policy_whatif", "scoped_policy"])
 def test_example_output_is_pinned(name: str) -> None:
     out = subprocess.run(
         [sys.executable, str(ROOT / "examples" / f"{name}.py")],
