@@ -320,6 +320,9 @@ def test_for_scope_is_the_world_itself_unless_a_period_is_limited() -> None:
     assert scoped.for_scope("bev_passenger") is scoped  # its policy is the default scope's
     erev = scoped.for_scope("erev_passenger")
     assert erev is scoped.for_scope("erev_passenger")  # made once
+    # A view's views are the compiled world's.
+    assert erev.for_scope("bev_passenger") is scoped
+    assert erev.for_scope("ice_passenger") is scoped.for_scope("ice_passenger")
     assert [p.new_licences for p in scoped.policy] == [True, False, True]
     assert [p.new_licences for p in erev.policy] == [True, True, True]
     assert scoped.licence_bans and not erev.licence_bans

@@ -202,13 +202,18 @@ def _added(world: World, oid: str, n: int) -> str:
 
 
 def _module_lines(
-    world: World, g: str, rid: str, offers: str, built: dict[str, int], needing: dict[Any, Route]
+    world: World,
+    g: str,
+    rid: str,
+    offers: list[str],
+    built: dict[str, int],
+    needing: dict[tuple[str, str], Route],
 ) -> list[str]:
     """What a chosen route's build offer adds in extra modules: how many the plan builds,
     and how many a new licence's minimum capacity needs."""
     r = needing.get((g, rid))
     out = []
-    for oid in offers.split(", "):
+    for oid in offers:
         n = built.get(oid, 0)
         if r is not None and oid == r.offers[-1]:
             more = f"the plan builds {n} ({_added(world, oid, n)})"
@@ -280,9 +285,8 @@ def explain_choices(
                 f"badge {badge_of[i]}, first production {first_of[i]}."
             )
             if built or needing:
-                said = _module_lines(
-                    world, g, str(route_of[i]), str(chosen["offers"][i]), built, needing
-                )
+                offers = str(chosen["offers"][i]).split(", ")  # as write_back joins them
+                said = _module_lines(world, g, str(route_of[i]), offers, built, needing)
                 lines += [x for x in said if x not in lines]  # one offer, several routes
         if not mine:
             lines.append(nothing_built(world, g, routes, counts))

@@ -134,14 +134,19 @@ class World:
         """
         if scope == self.scope or not self.scoped:
             return self
-        views: dict[str, World] = self.__dict__.setdefault("_scope_views", {})
+        # Views are made by, and kept on, the compiled world: a view's view is one of them.
+        base: World = self.__dict__.get("_scope_base", self)
+        if scope == base.scope:
+            return base
+        views: dict[str, World] = base.__dict__.setdefault("_scope_views", {})
         view = views.get(scope)
         if view is None:
-            view = copy.copy(self)
+            view = copy.copy(base)
             for name in (*_POLICY_CACHES, "_scope_views"):
                 view.__dict__.pop(name, None)
-            view.__dict__["policy"] = resolve_policy(self.periods, scope)
+            view.__dict__["policy"] = resolve_policy(base.periods, scope)
             view.__dict__["scope"] = scope
+            view.__dict__["_scope_base"] = base
             views[scope] = view
         return view
 
