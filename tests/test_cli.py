@@ -98,9 +98,12 @@ def test_routes_json_shape() -> None:
         "sources",
         "weakest_status",
         "warnings",
+        "min_modules",
+        "scope",
     ):
         assert key in route
     assert all(r["program"] == "xiaomi-ev" for r in data["routes"])
+    assert {r["scope"] for r in data["routes"]} == {"bev_passenger"}
     assert isinstance(route["capacity"], dict)
 
 

@@ -366,7 +366,7 @@ def route_table(world: World, program: str | None = None) -> RouteTable:
                 if any(core.timing.deadline is not None for core in c)
                 else None
             )
-            made = _templates(sw, company, need, c, policy, wanted)
+            made = _templates(sw, company, need, c, policy, wanted, scope)
             hit = group_of[key] = (len(templates), len(made))
             templates.extend(made)
         starts.append(hit[0])

@@ -47,6 +47,7 @@ from evfab._policy_dates import (
     lifted_text,
 )
 from evfab._records import quick_init
+from evfab._scenario import DEFAULT_SCOPE
 from evfab._timing import (
     NEVER,
     Ban,
@@ -110,6 +111,8 @@ class Route:
         min_modules: Extra modules of its build offer that the plant needs to reach the
             minimum capacity for a new licence; a plan that takes the route builds at
             least these (0: none needed).
+        scope: Vehicle scope of the program and of the licence it builds under; the
+            policy rules the route meets are that scope's.
         timing: The durations and events behind the SOP and capacity (for the risk engine).
     """
 
@@ -142,6 +145,7 @@ class Route:
     weakest_status: str
     warnings: tuple[str, ...] = field(default=())
     min_modules: int = 0
+    scope: str = DEFAULT_SCOPE
     timing: Timing | None = field(default=None, repr=False, compare=False)
 
 
@@ -529,8 +533,10 @@ def _templates(
     cores: list[_Core],
     policy: PolicyState,
     wanted: npt.NDArray[np.bool_] | None = None,
+    scope: str = DEFAULT_SCOPE,
 ) -> list[Route]:
-    """The routes of any program of ``company`` with badge need ``need``, in route order.
+    """The routes of any program of ``company`` with badge need ``need`` and vehicle scope
+    ``scope``, in route order.
 
     ``wanted`` says in which years any program of ``company`` (and scope) wants cars, given
     where a licence of the routes is withdrawn under the dormancy rule: only cars built
@@ -607,6 +613,7 @@ def _templates(
                 sources=tuple(dict.fromkeys(lic.cites + pl.cites + lic.rule_cites + cites)),
                 weakest_status="",
                 min_modules=c.min_modules,
+                scope=scope,
                 timing=c.timing,
             )
         )
