@@ -96,11 +96,11 @@ def show(text: str) -> evfab.World:
             print(f"      {why}")
     res = plan(world, PlanOptions(alternatives=False, capacity_values=False))
     print(f"  plan: {res.status}, discounted cost {res.objective / 1e9:,.2f} bn CNY")
-    for c in res.choices.itertuples():
-        print(f"    {c.program:9s} {c.route}: from {c.first_year}, {c.cars:,.0f} cars")
-    for o in res.offers.itertuples():
-        if o.modules:
-            print(f"    {o.offer} builds {o.modules} extra modules")
+    for c in res.choices.to_dict("records"):
+        print(f"    {c['program']:9s} {c['route']}: from {c['first_year']}, {c['cars']:,.0f} cars")
+    for o in res.offers.to_dict("records"):
+        if o["modules"]:
+            print(f"    {o['offer']} builds {o['modules']} extra modules")
     for g, lines in res.explanations.items():
         for line in lines:
             if "module" in line:
@@ -113,9 +113,10 @@ def main() -> None:
     scoped, every = show(SCENARIO), show(EVERY_MAKER)
     print("== what compare says changed in the policy")
     changed = compare(scoped, every, CompareOptions(risk_samples=0))
-    for c in changed.policy.itertuples():
-        scopes = f" ({', '.join(c.scopes)})" if c.scopes else " (every scope)"
-        print(f"  {c.change} {c.since} {c.name}{scopes}: {c.rules_after or c.rules_before}")
+    for c in changed.policy.to_dict("records"):
+        scopes = f" ({', '.join(c['scopes'])})" if c["scopes"] else " (every scope)"
+        rules = c["rules_after"] or c["rules_before"]
+        print(f"  {c['change']} {c['since']} {c['name']}{scopes}: {rules}")
     print()
     print("Every number here is an assumption of this example (source a), not a fact.")
 
