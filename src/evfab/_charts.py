@@ -26,9 +26,13 @@ def pyplot() -> Any:
 
 
 def save_png(fig: object, path: Path | None) -> bytes:
-    """The figure as PNG bytes, also written to ``path`` (atomically) if one is given."""
+    """The figure as PNG bytes, also written to ``path`` (atomically) if one is given; the
+    figure is closed (every chart is made, saved and dropped)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")  # type: ignore[attr-defined]
+    try:
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")  # type: ignore[attr-defined]
+    finally:
+        pyplot().close(fig)
     if path is not None:
         atomic_write_bytes(path, buf.getvalue())
     return buf.getvalue()
@@ -48,11 +52,7 @@ def timeline_chart(
     Returns:
         The chart as PNG bytes.
     """
-    plt = pyplot()
-    fig = timeline_figure(world, result, max_programs)
-    png = save_png(fig, path)
-    plt.close(fig)
-    return png
+    return save_png(timeline_figure(world, result, max_programs), path)
 
 
 def timeline_figure(world: World, result: PlanResult, max_programs: int = 40) -> Any:
@@ -185,11 +185,7 @@ def utilization_chart(result: PlanResult, path: Path | None = None, max_plants: 
     Returns:
         The chart as PNG bytes.
     """
-    plt = pyplot()
-    fig = utilization_figure(result, max_plants)
-    png = save_png(fig, path)
-    plt.close(fig)
-    return png
+    return save_png(utilization_figure(result, max_plants), path)
 
 
 _DARK_FROM = 0.6

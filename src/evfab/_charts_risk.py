@@ -178,11 +178,7 @@ def sop_cdf_chart(res: RiskResult, path: Path | None = None) -> bytes:
     Returns:
         The chart as PNG bytes.
     """
-    plt = pyplot()
-    fig = sop_cdf_figure(res)
-    png = save_png(fig, path)
-    plt.close(fig)
-    return png
+    return save_png(sop_cdf_figure(res), path)
 
 
 _P_MARGIN = 0.04
@@ -272,11 +268,7 @@ def volume_fan_chart(res: RiskResult, path: Path | None = None) -> bytes:
     Returns:
         The chart as PNG bytes.
     """
-    plt = pyplot()
-    fig = volume_fan_figure(res)
-    png = save_png(fig, path)
-    plt.close(fig)
-    return png
+    return save_png(volume_fan_figure(res), path)
 
 
 def volume_fan_figure(res: RiskResult) -> Any:
