@@ -1748,31 +1748,6 @@ def test_routes_on_random_valid_scenarios(d: dict[str, Any]) -> None:
         assert r.meets_target == (r.earliest_sop <= r.target_sop)
 
 
-@given(
-    st.lists(
-        st.one_of(
-            st.floats(min_value=0, max_value=1e12, allow_nan=False),
-            st.integers(min_value=0, max_value=10**6).map(lambda k: k + 0.5),
-        ),
-        min_size=1,
-        max_size=12,
-    )
-)
-def test_whole_cars_is_round_of_every_cell(values: list[float]) -> None:
-    from evfab.rules import _whole_cars
-
-    caps = np.array(values, np.float64).reshape(1, -1)
-    assert _whole_cars(caps) == [[round(v) for v in values]]
-
-
-def test_whole_cars_refuses_what_round_refuses() -> None:
-    from evfab.rules import _whole_cars
-
-    for bad in (np.nan, np.inf):
-        with pytest.raises(ValueError):
-            _whole_cars(np.array([[1.0, bad]]))
-
-
 @pytest.mark.parametrize(
     ("date", "warned"),
     [("2021-12-31", False), ("2022-01-01", False), ("2023-05-02", True), ("2023-05", True)],
