@@ -120,15 +120,6 @@ def _check_period_scopes(
                 r.add(("policy", i, "scopes", j), idle_scope(scope), f"did you mean {near!r}?")
 
 
-def scopes_in_use(s: Scenario) -> set[str]:
-    """The scopes of the scenario's licences, licence applications and programs."""
-    return (
-        {lic.scope for lic in s.licences}
-        | {o.scope for o in s.offers if isinstance(o, ApplyLicence)}
-        | {g.scope for g in s.programs}
-    )
-
-
 def idle_scope(scope: str) -> str:
     """What a policy period's scope that nothing has means (a problem if it looks like a
     slip of one in use, else a warning)."""
@@ -138,4 +129,4 @@ def idle_scope(scope: str) -> str:
     )
 
 
-__all__ = ["TRADE_SCOPES", "check_scopes", "idle_scope", "scopes_in_use"]
+__all__ = ["TRADE_SCOPES", "check_scopes", "idle_scope"]

@@ -23,9 +23,10 @@ from pydantic import BaseModel
 
 from evfab._check_report import Report
 from evfab._checks_offers import _affiliates
-from evfab._checks_scopes import idle_scope, scopes_in_use
+from evfab._checks_scopes import idle_scope
 from evfab._errors import ScenarioWarning
 from evfab._load import read_doc, validate_doc
+from evfab._policy import scopes_in_use
 from evfab._scenario import (
     AcquireCompany,
     ApplyLicence,

@@ -21,7 +21,7 @@ from evfab._plan_model import Milp, PlanInputs
 from evfab._plan_shortfalls import SHORTFALL_COLUMNS, _with_bounds, shortfalls
 from evfab._plan_values import capacity_values
 from evfab._policy_dates import lapses_unused
-from evfab._route_table import RouteTable, module_note, route_table
+from evfab._route_table import RouteTable, module_note, modules_text, route_table
 from evfab._solve_watch import Presses, Progress
 from evfab._world import World
 from evfab.rules import Route
@@ -194,13 +194,6 @@ def _needing_modules(routes: RouteTable) -> dict[tuple[str, str], Route]:
     return {(r.program, r.id): r for r in (routes.route(i) for i in rows.tolist())}
 
 
-def _added(world: World, oid: str, n: int) -> str:
-    """The capacity and capex ``n`` extra modules of build offer ``oid`` add."""
-    det = world.offer(oid)["detail"]
-    size, fee = float(det["module_capacity"]), float(det["module_fee"])
-    return f"+{n * size:,.0f}/year, {money(n * fee, world.currency)}"
-
-
 def _module_lines(
     world: World,
     g: str,
@@ -216,14 +209,14 @@ def _module_lines(
     for oid in offers:
         n = built.get(oid, 0)
         if r is not None and oid == r.offers[-1]:
-            more = f"the plan builds {n} ({_added(world, oid, n)})"
+            more = f"the plan builds {n} ({modules_text(world, oid, n)})"
             note = module_note(world, r, "the plan builds them" if n == r.min_modules else more)
             out.append(note[0].upper() + note[1:] + ".")
         elif n:
             plant = world.offer(oid)["detail"]["plant"]
             out.append(
                 f"The plan builds {plural(n, 'extra module')} of offer {oid} at plant {plant} "
-                f"({_added(world, oid, n)})."
+                f"({modules_text(world, oid, n)})."
             )
     return out
 

@@ -9,7 +9,15 @@ from typing import Any
 
 import pandas as pd
 
-from evfab._scenario import POLICY_RULES, STATUS_RANK, PolicyPeriod, Status, _Duration
+from evfab._scenario import (
+    POLICY_RULES,
+    STATUS_RANK,
+    ApplyLicence,
+    PolicyPeriod,
+    Scenario,
+    Status,
+    _Duration,
+)
 from evfab._timing import Ban
 from evfab.priors import NEGOTIATION, PRIOR_SOURCE_ID, PRIORS
 
@@ -226,6 +234,15 @@ def resolve_policy(
             )
         )
     return out
+
+
+def scopes_in_use(s: Scenario) -> set[str]:
+    """The scopes of the scenario's licences, licence applications and programs."""
+    return (
+        {lic.scope for lic in s.licences}
+        | {o.scope for o in s.offers if isinstance(o, ApplyLicence)}
+        | {g.scope for g in s.programs}
+    )
 
 
 def bans(states: list[PolicyState], rule: str, as_of: dt.date) -> tuple[Ban, ...]:

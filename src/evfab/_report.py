@@ -19,7 +19,7 @@ from rich.text import Text
 
 from evfab._fmt import money, plural
 from evfab._plan_explain import why_no_route
-from evfab._route_table import module_note
+from evfab._route_table import access_offer, module_note, modules_added
 from evfab._scenario import DEFAULT_SCOPE
 from evfab._world import World
 from evfab.rules import Route
@@ -94,14 +94,6 @@ def _badge_cell(r: Route, sep: str = "\n") -> Text:
     if r.names_manufacturer:
         t.append(f"{sep}names {r.names_manufacturer}", style="dim")
     return t
-
-
-def _needed_module_cars(world: World, r: Route) -> float:
-    """Cars a year the extra modules a route needs (``min_modules``) add, 0 if none."""
-    if not r.min_modules:
-        return 0.0
-    det = cast(dict[str, float], world.offer(r.offers[-1])["detail"])
-    return r.min_modules * float(det["module_capacity"])
 
 
 def _over_budget(world: World, r: Route) -> float | None:
@@ -208,7 +200,11 @@ class RoutesPanel:
             peak = max(r.capacity.values(), default=0)
             # The modules a new licence's minimum capacity needs come with the route (their
             # capex is in its fixed cost): their capacity is shown beside the plant's.
-            mods = _needed_module_cars(self.world, r)
+            mods = (
+                modules_added(self.world, access_offer(r), r.min_modules)[0]
+                if r.min_modules
+                else 0.0
+            )
             p = f"{r.success_probability:.0%}"
             if wide:
                 t.add_row(

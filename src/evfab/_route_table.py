@@ -40,18 +40,28 @@ def access_offer(r: Route) -> str:
     return ""
 
 
+def modules_added(world: World, oid: str, n: int) -> tuple[float, float]:
+    """The capacity (cars a year) and capex ``n`` extra modules of build offer ``oid`` add."""
+    det = cast(dict[str, float], world.offer(oid)["detail"])
+    return n * float(det["module_capacity"]), n * float(det["module_fee"])
+
+
+def modules_text(world: World, oid: str, n: int) -> str:
+    """:func:`modules_added` in words: ``+40,000/year, 200m CNY``."""
+    cars, capex = modules_added(world, oid, n)
+    return f"+{cars:,.0f}/year, {money(capex, world.currency)}"
+
+
 def module_note(world: World, r: Route, then: str = "a plan taking the route builds them") -> str:
     """What a route needing extra modules (``r.min_modules``) says about them ("" if none),
     ending with ``then``."""
     if not r.min_modules:
         return ""
     oid = access_offer(r)
-    det = cast(dict[str, float], world.offer(oid)["detail"])
     k = r.min_modules
     return (
         f"plant {r.plant} reaches the minimum capacity for a new licence only with "
-        f"{plural(k, 'extra module')} of offer {oid} (+{k * det['module_capacity']:,.0f}/year, "
-        f"{money(k * det['module_fee'], world.currency)}); {then}"
+        f"{plural(k, 'extra module')} of offer {oid} ({modules_text(world, oid, k)}); {then}"
     )
 
 

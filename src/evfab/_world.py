@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from evfab._gc import paused_gc
-from evfab._policy import Period, PolicyState, bans, period_of, resolve_policy
+from evfab._policy import Period, PolicyState, bans, period_of, resolve_policy, scopes_in_use
 from evfab._scenario import DEFAULT_SCOPE, PlantStatus, Scenario, Status, _Duration
 from evfab._timing import Ban
 from evfab._world_tables import RawTables, world_tables
@@ -561,11 +561,7 @@ def _other_scopes(s: Scenario, periods: tuple[Period, ...]) -> list[PolicyState]
     period is limited to some scopes)."""
     if not any(p.scopes is not None for p in periods):
         return []
-    scopes = (
-        {g.scope for g in s.programs}
-        | {lic.scope for lic in s.licences}
-        | {o.scope for o in s.offers if o.kind == "apply_licence"}
-    )
+    scopes = scopes_in_use(s)
     return [
         st for scope in sorted(scopes - {DEFAULT_SCOPE}) for st in resolve_policy(periods, scope)
     ]
