@@ -22,6 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from evfab._check_report import Report
+from evfab._checks import _cited
 from evfab._checks_offers import _affiliates
 from evfab._checks_scopes import idle_scope
 from evfab._errors import ScenarioWarning
@@ -101,21 +102,10 @@ def warn_no_sources(s: Scenario, r: Report) -> None:
                 r.add((coll, i), f"{what} {item.id!r} cites no source", hint)
 
 
-def _cited(s: Scenario) -> set[str]:
-    """Every source id cited anywhere in the scenario."""
-    out = set(s.discount_rate_sources)
-    for p in s.policy:
-        out.update(p.sources)
-    for coll in (*_ENTRIES, "history"):
-        for item in getattr(s, coll):
-            out.update(item.sources)
-    return out
-
-
 def warn_uncited_sources(s: Scenario, r: Report) -> None:
     """A source that nothing cites: most likely a citation forgotten on the entry it backs
     (it backs no route, plan or figure, and ``evfab sources`` of no entry lists it)."""
-    cited = _cited(s)
+    cited = {sid for _, sid in _cited(s)}  # every citation, as the source-id check reads them
     for i, src in enumerate(s.sources):
         if src.id not in cited:
             r.add(
