@@ -311,3 +311,131 @@ def test_cli_generate(tmp_path: Path) -> None:
     data = yaml.safe_load(out.read_text())
     assert len(data["programs"]) == 20
     assert "wrote" in res.stderr
+
+
+def _without(row: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in keys}
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_a_variant_changes_only_what_it_names(seed: int) -> None:
+    """The industry under a variant is the one without it, plus the variant's changes."""
+    base = generate(programs=60, plants=25, seed=seed)
+    scoped = generate(programs=60, plants=25, seed=seed, scopes=True)
+    small = generate(programs=60, plants=25, seed=seed, small_builds=True)
+    for d in (scoped, small):
+        assert d["companies"] == base["companies"]
+        assert [_without(g, "scope", "sources") for g in d["programs"]] == [
+            _without(g, "sources") for g in base["programs"]
+        ]
+    # Scopes: EREV licences added, EREV applications renamed, apply offers scoped.
+    base_ids = {lic["id"] for lic in base["licences"]}
+    extra = [lic for lic in scoped["licences"] if lic["id"] not in base_ids]
+    assert extra and all(lic.get("scope") == "erev_passenger" for lic in extra)
+    assert scoped["plants"] == base["plants"]
+    assert [_without(o, "scope", "sources") for o in scoped["offers"]] == [
+        _without(o, "sources") for o in base["offers"]
+    ]
+    # Small builds: only planned plants and build offers change.
+    assert [p for p in small["plants"] if p["status"] != "planned"] == [
+        p for p in base["plants"] if p["status"] != "planned"
+    ]
+    assert [o for o in small["offers"] if o["kind"] != "build_plant"] == [
+        o for o in base["offers"] if o["kind"] != "build_plant"
+    ]
+    assert small["licences"] == base["licences"] and small["policy"] == base["policy"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    programs=st.integers(1, 60),
+    plants=st.integers(1, 25),
+    years=st.integers(1, 12),
+    seed=st.integers(0, 2**32),
+    scopes=st.booleans(),
+    small_builds=st.booleans(),
+)
+def test_variants_are_valid_consistent_and_warn_of_nothing(
+    programs: int, plants: int, years: int, seed: int, scopes: bool, small_builds: bool
+) -> None:
+    from evfab._checks_warnings import run_warnings
+    from evfab._load import validate_doc
+    from evfab._yamlsrc import parse_yaml
+
+    kwargs: dict[str, Any] = dict(programs=programs, plants=plants, years=years, seed=seed)
+    flags = dict(scopes=scopes, small_builds=small_builds)
+    text = generate_yaml(**kwargs, **flags)
+    assert text == generate_yaml(**kwargs, **flags)
+    doc = parse_yaml(text, "g.yaml", strict=False)
+    assert run_warnings(validate_doc(doc), doc) == []
+    data = generate(**kwargs, **flags)
+    assert consistency_problems(data) == []
+    # A program's scope is one its company can get: held, applied for, or through an offer.
+    scope_of = {lic["id"]: lic.get("scope", "bev_passenger") for lic in data["licences"]}
+    holders = {(lic["holder"], scope_of[lic["id"]]) for lic in data["licences"]}
+    for o in data["offers"]:
+        if o["kind"] == "apply_licence":
+            holders.add((o["to"], o.get("scope", "bev_passenger")))
+        party = o.get("host") or o.get("partner") or o.get("target")
+        for lic in data["licences"]:
+            if party and lic["holder"] == party:
+                holders.add((o["to"], scope_of[lic["id"]]))
+    for g in data["programs"]:
+        if g.get("scope") == "erev_passenger":
+            assert (g["company"], "erev_passenger") in holders, g["id"]
+
+
+def test_the_scoped_halt_delays_new_bev_makers_only() -> None:
+    from evfab._route_table import route_table
+
+    data = generate(programs=50, plants=20, seed=0, scopes=True)
+    halt = data["policy"][1]
+    assert halt["scopes"] == ["bev_passenger"] and halt["new_licences"] is False
+    assert halt["since"] == data["as_of"]
+    reform = data["policy"][2]
+    assert reform["new_licences"] is True
+    lifted = dt.date.fromisoformat(reform["since"])
+    world = evfab.compile(evfab.Scenario.model_validate(data))
+    scope = {g["id"]: g.get("scope", "bev_passenger") for g in data["programs"]}
+    first: dict[str, dt.date] = {}
+    for r in route_table(world):
+        if r.id.startswith("apply:") and r.legal:
+            first[scope[r.program]] = min(first.get(scope[r.program], dt.date.max), r.earliest_sop)
+    assert first["bev_passenger"] >= lifted  # no new BEV licence before the reform
+    assert first["erev_passenger"] < lifted
+    # Without the variant, a BEV newcomer's own licence comes years earlier.
+    plain = evfab.compile(evfab.Scenario.model_validate(generate(programs=50, plants=20, seed=0)))
+    assert min(r.earliest_sop for r in route_table(plain) if r.id.startswith("apply:")) < lifted
+
+
+def test_small_builds_need_modules_for_a_new_licence() -> None:
+    data = generate(programs=30, plants=12, seed=2, scopes=True, small_builds=True)
+    planned = [p for p in data["plants"] if p["status"] == "planned"]
+    assert planned and all(sum(ph["capacity"] for ph in p["phases"]) < 100_000 for p in planned)
+    builds = [o for o in data["offers"] if o["kind"] == "build_plant"]
+    assert builds and all(o["module_capacity"] and o["max_modules"] >= 1 for o in builds)
+    s = evfab.Scenario.model_validate(data)
+    world = evfab.compile(s)
+    from evfab._route_table import route_table
+
+    needing = [r for r in route_table(world) if r.min_modules]
+    assert needing and all(r.id.startswith("apply:") and "@build:" in r.id for r in needing)
+    r = plan(world, PlanOptions(alternatives=False))
+    assert r.ok
+    built = r.offers[r.offers["kind"] == "build_plant"]
+    assert (built["modules"] > 0).any()  # the plan takes a new licence at a small plant
+
+
+def test_cli_generate_variants(tmp_path: Path) -> None:
+    out = tmp_path / "g.yaml"
+    args = [EVFAB, "generate", "--programs", "12", "--plants", "6", "--seed", "3"]
+    res = subprocess.run(
+        [*args, "--scopes", "--small-builds", "-o", str(out)], capture_output=True, text=True
+    )
+    assert res.returncode == 0, res.stderr
+    data = yaml.safe_load(out.read_text())
+    assert data == generate(programs=12, plants=6, seed=3, scopes=True, small_builds=True)
+    note = data["sources"][0]["note"]
+    assert "--seed 3 --scopes --small-builds" in note
+    assert {"synthetic-scopes", "synthetic-small-builds"} <= {x["id"] for x in data["sources"]}
+    assert data["title"].endswith("seed 3, BEV and EREV makers, small planned plants")

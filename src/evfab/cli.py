@@ -323,13 +323,35 @@ def generate(
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=MAX_SEED, help="Random seed; same seed, same file.")
     ] = 0,
+    scopes: Annotated[
+        bool,
+        typer.Option(
+            "--scopes",
+            help="Also range-extender (EREV) makers and programs, and a halt of new BEV makers "
+            "from the first year until the mid-horizon reform (3 years or more).",
+        ),
+    ] = False,
+    small_builds: Annotated[
+        bool,
+        typer.Option(
+            "--small-builds",
+            help="Planned plants below a new licence's 100,000-car minimum, with modules for "
+            "sale that mostly reach it.",
+        ),
+    ] = False,
 ) -> None:
     """Write a valid synthetic industry scenario (newcomers, licensed makers with idle plants, offers)."""
     from evfab.generate import generate_yaml
 
     try:
         text = generate_yaml(
-            programs=programs, plants=plants, companies=companies, years=years, seed=seed
+            programs=programs,
+            plants=plants,
+            companies=companies,
+            years=years,
+            seed=seed,
+            scopes=scopes,
+            small_builds=small_builds,
         )
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None

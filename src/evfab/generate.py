@@ -13,6 +13,11 @@ and it has no programs: it is there to be bought. A licensed maker left without 
 Whenever the sizes allow it, every offer kind appears at least once: the first
 newcomer, which always has the first program, gets one of each. Every number is drawn
 from one seeded ``numpy.random.Generator``: same arguments, same file.
+
+Two variants are opt-in (:mod:`evfab._generate_variants`): ``scopes`` (BEV and EREV makers,
+and a halt of new BEV makers until mid-horizon) and ``small_builds`` (planned plants below
+the minimum capacity of a new licence, with modules to reach it). Without them the file is
+the same as before they existed.
 """
 
 from __future__ import annotations
@@ -33,6 +38,14 @@ from evfab._generate_industry import (
     draw_programs,
 )
 from evfab._generate_offers import add_logistics, draw_offers
+from evfab._generate_variants import (
+    MIN_CAPACITY,
+    SCOPES_SOURCE,
+    SMALL_BUILDS_SOURCE,
+    add_scopes,
+    scoped_policy,
+    shrink_builds,
+)
 
 MAX_PROGRAMS = 20_000
 """Most programs :func:`generate` makes: ten times the largest benchmark size. At this
@@ -119,7 +132,7 @@ def _policy(start_year: int, years: int) -> list[dict[str, Any]]:
             "new_licences": True,
             "review_months": {"min": 12, "mode": 16, "max": 30},
             "approval_probability": 0.6,
-            "min_capacity": 100_000,
+            "min_capacity": MIN_CAPACITY,
             "contract_manufacturing": True,
             "badge_names_manufacturer": True,
             "dormant_exit_months": 24,
@@ -140,7 +153,10 @@ def _policy(start_year: int, years: int) -> list[dict[str, Any]]:
 
 
 def _sources(
-    command: str, policy: list[dict[str, Any]], companies: list[dict[str, Any]]
+    command: str,
+    policy: list[dict[str, Any]],
+    companies: list[dict[str, Any]],
+    variants: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """The assumptions the generated figures rest on; the first says how to redo the file.
 
@@ -177,7 +193,7 @@ def _sources(
                 "approval chance, to exercise rules that change over the horizon",
             }
         )
-    return out
+    return out + [dict(v) for v in variants]
 
 
 def generate(
@@ -187,6 +203,9 @@ def generate(
     years: int = 10,
     seed: int = 0,
     start_year: int = DEFAULT_START_YEAR,
+    *,
+    scopes: bool = False,
+    small_builds: bool = False,
 ) -> dict[str, Any]:
     """A valid synthetic scenario as plain data.
 
@@ -200,6 +219,11 @@ def generate(
         seed: Seed of the random generator, 0 to :data:`MAX_SEED`.
         start_year: First planning year (as_of is 1 January of it), from
             :data:`MIN_START_YEAR`, with the last planning year at most :data:`MAX_HORIZON`.
+        scopes: Make some makers and programs range-extender (EREV) ones, and halt new
+            BEV makers from the first year until the mid-horizon reform (three years or
+            more).
+        small_builds: Make every planned plant smaller than a new licence's minimum
+            capacity, with modules for sale that mostly reach it.
 
     Returns:
         Scenario data ready for YAML or :func:`evfab.Scenario.model_validate`.
@@ -227,21 +251,38 @@ def generate(
     draw_programs(rng, ind, programs)
     draw_offers(rng, ind)
     add_logistics(rng, ind)
+    # NOTE: each variant draws from its own child generator, after every other draw
+    # (spawning does not advance ``rng``): the rest of the industry stays the same file.
+    scope_rng, build_rng = rng.spawn(2)
+    policy = _policy(start_year, years)
+    variants: list[dict[str, Any]] = []
+    if scopes:
+        add_scopes(scope_rng, ind)
+        policy = scoped_policy(policy, start_year)
+        variants.append(SCOPES_SOURCE)
+    if small_builds and any(o["kind"] == "build_plant" for o in ind.offers):
+        shrink_builds(build_rng, ind)
+        variants.append(SMALL_BUILDS_SOURCE)
+    flags = (" --scopes" if scopes else "") + (" --small-builds" if small_builds else "")
     args = f"--programs {programs} --plants {plants} --companies {n_comp} --years {years} --seed {seed}"
     if start_year == DEFAULT_START_YEAR:
-        command = f"from `evfab generate {args}` (evfab {__version__})"
+        command = f"from `evfab generate {args}{flags}` (evfab {__version__})"
     else:
+        keywords = (", scopes=True" if scopes else "") + (
+            ", small_builds=True" if small_builds else ""
+        )
         command = (
             f"from evfab.generate.generate(programs={programs}, plants={plants}, "
-            f"companies={n_comp}, years={years}, seed={seed}, start_year={start_year}) "
-            f"(evfab {__version__})"
+            f"companies={n_comp}, years={years}, seed={seed}, start_year={start_year}"
+            f"{keywords}) (evfab {__version__})"
         )
-    policy = _policy(start_year, years)
     planned = len(ind.plants) - plants
     title = (
         f"Synthetic industry: {plural(programs, 'program')}, {plural(plants, 'plant')}"
         + (f" (+{planned} planned)" if planned else "")
         + f", {plural(n_comp, 'company', 'companies')}, {plural(years, 'year')}, seed {seed}"
+        + (", BEV and EREV makers" if scopes else "")
+        + (", small planned plants" if small_builds else "")
     )
     return {
         "name": f"synthetic-{seed}",
@@ -250,7 +291,7 @@ def generate(
         "horizon": ind.horizon,
         "currency": "CNY",
         "discount_rate": 0.08,
-        "sources": _sources(command, policy, ind.companies),
+        "sources": _sources(command, policy, ind.companies, variants),
         "policy": policy,
         "companies": ind.companies,
         "licences": ind.licences,
@@ -267,9 +308,21 @@ def generate_yaml(
     years: int = 10,
     seed: int = 0,
     start_year: int = DEFAULT_START_YEAR,
+    *,
+    scopes: bool = False,
+    small_builds: bool = False,
 ) -> str:
     """:func:`generate` as YAML text (same arguments, same errors)."""
-    data = generate(programs, plants, companies, years, seed, start_year)
+    data = generate(
+        programs,
+        plants,
+        companies,
+        years,
+        seed,
+        start_year,
+        scopes=scopes,
+        small_builds=small_builds,
+    )
     return yaml.dump(data, Dumper=_DUMPER, sort_keys=False, width=120)
 
 
