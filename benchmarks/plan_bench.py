@@ -81,7 +81,9 @@ SIZES: dict[str, tuple[int, int]] = {
     "large": (2000, 1000),
 }
 """Size name -> (programs, plants); every size plans over 10 years. Any size can also be
-run as ``<size>+modules`` (build offers get capacity modules; see :func:`add_modules`)."""
+run as ``<size>+modules`` (build offers get capacity modules; see :func:`add_modules`) or
+``<size>+variants`` (``evfab generate --scopes --small-builds``: EREV makers, a halt of new
+BEV makers scoped to them, and planned plants that need modules for a new licence)."""
 
 YEARS = 10
 GAP = PlanOptions().gap
@@ -483,8 +485,9 @@ class Case:
 
 
 def size_of(size: str) -> tuple[int, int]:
-    """(programs, plants) of a size name; ``<size>+modules`` has the size of ``<size>``."""
-    return SIZES[size.removesuffix("+modules")]
+    """(programs, plants) of a size name; ``<size>+modules`` and ``<size>+variants`` have
+    the size of ``<size>``."""
+    return SIZES[size.removesuffix("+modules").removesuffix("+variants")]
 
 
 def add_modules(data: dict[str, Any]) -> dict[str, Any]:
@@ -503,7 +506,15 @@ def prepare(size: str, seed: int = 0) -> Case:
     """Generate, validate and compile a scenario of the given size; derive its routes."""
     programs, plants = size_of(size)
     t0 = time.perf_counter()
-    data = generate(programs=programs, plants=plants, years=YEARS, seed=seed)
+    variants = size.endswith("+variants")
+    data = generate(
+        programs=programs,
+        plants=plants,
+        years=YEARS,
+        seed=seed,
+        scopes=variants,
+        small_builds=variants,
+    )
     if size.endswith("+modules"):
         data = add_modules(data)
     scenario = evfab.Scenario.model_validate(data)
@@ -927,7 +938,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--sizes",
         default="small,small+modules,medium,large",
-        help="comma-separated: small, medium, large; '<size>+modules' adds capacity modules",
+        help="comma-separated: small, medium, large; '<size>+modules' adds capacity modules, "
+        "'<size>+variants' generates with --scopes --small-builds",
     )
     ap.add_argument("--repeat", type=int, default=None, help="repeats (default 5; 3 at large)")
     ap.add_argument(
