@@ -397,6 +397,11 @@ def test_plan_text_says_the_first_year_counts_from_as_of() -> None:
         (["plan", "xiaomi-2022", "--gap", "nan"], "--gap", "must be a number from 0 to 1, got nan"),
         (["plan", "xiaomi-2022", "--gap", "2"], "--gap", "must be a number from 0 to 1, got 2"),
         (
+            ["compare", "xiaomi-2022", "xiaomi-2022", "--gap", "-1"],
+            "--gap",
+            "must be a number from 0 to 1, got -1",
+        ),
+        (
             ["risk", "xiaomi-2022", "--demand-spread", "nan"],
             "--demand-spread",
             "must be a number from 0 to 0.99, got nan",
@@ -433,3 +438,28 @@ def test_a_comparison_without_changes_prints_no_empty_tables() -> None:
     assert "No route changed state, earliest SOP, odds or cars." in res.stdout
     assert "No program's plan or odds changed (of 2)." in res.stdout
     assert "Routes whose" not in res.stdout and "Programs whose" not in res.stdout
+
+
+def test_compare_hands_its_gap_and_time_limit_to_both_plans(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A what-if at industry scale is bounded as `plan` is: `--gap` reached the planner."""
+    import evfab.compare
+
+    seen = []
+    real = evfab.compare.compare
+
+    def spy(before: Any, after: Any, opts: Any) -> Any:
+        seen.append(opts.plan)
+        return real(before, after, opts)
+
+    monkeypatch.setattr(evfab.compare, "compare", spy)
+    res = run(
+        "compare", "xiaomi-2022", "xiaomi-2022", "-n", "0", "--gap", "0.01", "--time-limit", "60"
+    )
+    assert res.exit_code == 0, res.stderr
+    assert [(p.gap, p.time_limit) for p in seen] == [(0.01, 60.0)]
+    from evfab._cli_options import PLAN_GAP
+    from evfab.plan import PlanOptions
+
+    assert PlanOptions().gap == PLAN_GAP  # the CLI's default is the API's

@@ -49,6 +49,26 @@ TimeLimitOpt = Annotated[
         help="Seconds before the solver stops with its best plan (more than 0).",
     ),
 ]
+PLAN_GAP = 1e-6
+"""The ``--gap`` default: :class:`evfab.plan.PlanOptions`'s (not imported here: the solver
+loads only for commands that solve)."""
+GapOpt = Annotated[
+    float,
+    typer.Option(
+        "--gap",
+        callback=between(0.0, 1.0),
+        help="Relative MIP gap at which to stop (0-1; 0.01 stops within 1% of the optimum).",
+    ),
+]
 
 
-__all__ = ["MAX_SAMPLES", "FileArg", "JsonOpt", "TimeLimitOpt", "between", "positive"]
+__all__ = [
+    "MAX_SAMPLES",
+    "PLAN_GAP",
+    "FileArg",
+    "GapOpt",
+    "JsonOpt",
+    "TimeLimitOpt",
+    "between",
+    "positive",
+]

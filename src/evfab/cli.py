@@ -28,7 +28,15 @@ from evfab._cli_errors import CheckedScenarioError, report
 from evfab._cli_errors import plan_or_fail as _plan_or_fail
 from evfab._cli_help import hide_flag_types
 from evfab._cli_load import load_all, load_scenario, validate_files
-from evfab._cli_options import MAX_SAMPLES, FileArg, JsonOpt, TimeLimitOpt, between
+from evfab._cli_options import (
+    MAX_SAMPLES,
+    PLAN_GAP,
+    FileArg,
+    GapOpt,
+    JsonOpt,
+    TimeLimitOpt,
+    between,
+)
 from evfab._cli_out import files_first, probe_folder
 from evfab._cli_pick import check_program, risk_routes
 from evfab._cli_pick import sources_of as _sources_of
@@ -155,14 +163,7 @@ def plan_cmd(
         Path | None, typer.Option("--out", help="Write CSV tables and PNG charts into this folder.")
     ] = None,
     time_limit: TimeLimitOpt = None,
-    gap: Annotated[
-        float,
-        typer.Option(
-            "--gap",
-            callback=between(0.0, 1.0),
-            help="Relative MIP gap at which to stop (0-1; 0.01 stops within 1% of the optimum).",
-        ),
-    ] = 1e-6,
+    gap: GapOpt = PLAN_GAP,
     alternatives: Annotated[
         bool | None,
         typer.Option(
@@ -251,6 +252,7 @@ def compare(
     ] = 20_000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed of both risk runs.")] = 0,
     time_limit: TimeLimitOpt = None,
+    gap: GapOpt = PLAN_GAP,
     every: Annotated[
         bool, typer.Option("--all", help="List every program, not only those that changed.")
     ] = False,
@@ -282,7 +284,7 @@ def compare(
             param_hint="AFTER",
         )
     opts = CompareOptions(
-        plan=PlanOptions(capacity_values=False, alternatives=False, time_limit=time_limit),
+        plan=PlanOptions(capacity_values=False, alternatives=False, time_limit=time_limit, gap=gap),
         risk_samples=samples,
         seed=seed,
     )
