@@ -47,6 +47,7 @@ def __getattr__(name: str) -> ModuleType:
         return importlib.import_module(f"evfab.{name}")
     raise AttributeError(f"module 'evfab' has no attribute {name!r}")
 
+
 __all__ = [
     "EvfabError",
     "PlanInfeasibleError",
