@@ -20,6 +20,8 @@ from evfab.plan import PlanResult
 
 MAX_WHY_PROGRAMS = 12
 """Most programs whose "Why" sections the plan's text shows (each takes several lines)."""
+MAX_CHOSEN_ROWS = 50
+"""Most chosen routes the plan's text lists (two lines each); --out and --json have all."""
 
 
 def _pivot_tables(
@@ -29,20 +31,27 @@ def _pivot_tables(
     index: str,
     value: str,
     fmt: str,
+    order: Sequence[str],
+    years: Sequence[int],
     limit: int = 25,
     zero: str = "-",
 ) -> list[Table]:
     """``df`` as ``index`` x year, ``fmt`` each value; "-" where there is no row, ``zero``
     where the value is 0.
 
-    One table per block of years that fits the console (as the risk volumes): squeezed into
-    one, the figures would end in an ellipsis ("19,...") on a narrow terminal.
+    Rows come in ``order`` (the scenario's: g2 before g10), columns are every one of
+    ``years`` (a program that builds nothing in its last years shows them as "-", not as
+    a table that ends early). One table per block of years that fits the console (as the
+    risk volumes): squeezed into one, the figures would end in an ellipsis ("19,...") on a
+    narrow terminal.
     """
     if df.empty:
         t = Table(title=title, title_justify="left", header_style="bold")
         t.add_column("(none)")
         return [t]
     pv = df.pivot_table(index=index, columns="year", values=value, aggfunc="sum")
+    present = set(pv.index)
+    pv = pv.reindex(index=[k for k in order if k in present], columns=list(years))
     rows = [
         (str(key), ["-" if pd.isna(v) else format(v, fmt) if v else zero for v in row])
         for key, row in list(pv.iterrows())[:limit]
@@ -114,11 +123,19 @@ def print_plan(
         )
     if not r.ok:
         return
+    years = [int(y) for y in world.years]
     ct = Table(
         title="Chosen routes", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD
     )
+    chosen = records(r.choices)
+    shown = chosen[:MAX_CHOSEN_ROWS]
+    if len(chosen) > len(shown):
+        ct.caption = (
+            f"{len(chosen) - len(shown):,} more chosen routes: --program ID shows a program's, "
+            "--out DIR (choices.csv) and --json list every one"
+        )
     width = max(
-        (len(p) for x in r.choices["route"] for p in str(x).replace("@", " @").split()), default=10
+        (len(p) for x in shown for p in str(x["route"]).replace("@", " @").split()), default=10
     )
     ct.add_column("program", overflow="fold")
     ct.add_column("route", overflow="fold", min_width=width)
@@ -127,7 +144,7 @@ def print_plan(
     ct.add_column("first\nyear", justify="right")
     ct.add_column("cars", justify="right", no_wrap=True)
     ct.add_column("claims", no_wrap=True)
-    for row in records(r.choices):
+    for row in shown:
         ct.add_row(
             str(row["program"]),
             str(row["route"]).replace("@", "\n@"),
@@ -138,7 +155,7 @@ def print_plan(
             status_text(str(row["weakest_status"])),
         )
     console.print(fit(console, ct))
-    for row in records(r.choices):
+    for row in shown:
         for w in row["warnings"]:
             console.print(
                 Text(
@@ -163,7 +180,16 @@ def print_plan(
             )
         )
     console.print(
-        *_pivot_tables(console, "Production (cars)", r.production, "program", "cars", ",.0f")
+        *_pivot_tables(
+            console,
+            "Production (cars)",
+            r.production,
+            "program",
+            "cars",
+            ",.0f",
+            world.program_ids,
+            years,
+        )
     )
     util = (
         r.utilization.assign(pct=r.utilization["utilization"] * 100)
@@ -178,6 +204,8 @@ def print_plan(
             "plant",
             "pct",
             ".0f",
+            world.plant_ids,
+            years,
             zero="0",
         )
     )

@@ -1,0 +1,75 @@
+"""The plan's terminal report (src/evfab/_report_plan.py) at industry scale."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from rich.console import Console
+
+import evfab
+from evfab import _report_plan
+from evfab._report_plan import print_plan
+from evfab.generate import generate
+from evfab.plan import PlanOptions, PlanResult, plan
+
+
+@pytest.fixture(scope="module")
+def industry() -> tuple[evfab.World, PlanResult]:
+    world = evfab.compile(evfab.Scenario.model_validate(generate(programs=30, plants=12, seed=2)))
+    return world, plan(world, PlanOptions(alternatives=False))
+
+
+def text_of(world: evfab.World, r: PlanResult, programs: list[str] | None = None) -> str:
+    console = Console(file=io.StringIO(), width=160, highlight=False)
+    print_plan(console, world, r, programs)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def table_rows(text: str, title: str) -> list[list[str]]:
+    """The cells of each body row of the table under ``title``."""
+    block = text.split(title, 1)[1].split("└", 1)[0]
+    return [
+        [c.strip() for c in line.strip("│").split("│")]
+        for line in block.splitlines()
+        if line.startswith("│")
+    ]
+
+
+def test_production_rows_come_in_scenario_order(industry: tuple[evfab.World, PlanResult]) -> None:
+    world, r = industry
+    rows = [cells[0] for cells in table_rows(text_of(world, r), "Production (cars)")]
+    ids = list(world.program_ids)
+    assert rows == sorted(rows, key=ids.index)  # g2 before g10, not as text
+    assert rows.index("g2") < rows.index("g10")
+
+
+def test_a_program_shown_alone_keeps_every_planning_year(
+    industry: tuple[evfab.World, PlanResult],
+) -> None:
+    world, r = industry
+    years = [str(int(y)) for y in world.years]
+    # A program that builds nothing in the first years: its table used to start later.
+    late = next(
+        g
+        for g in world.program_ids
+        if r.production[r.production["program"] == g]["year"].min() > world.years[0]
+    )
+    text = text_of(world, r, [late])
+    head = text.split("Production (cars)", 1)[1].split("┡", 1)[0]
+    assert re.findall(r"\d{4}", head) == years
+    (row,) = table_rows(text, "Production (cars)")
+    assert row[0] == late and row[1] == "-"
+
+
+def test_the_chosen_routes_list_stops_and_says_where_the_rest_are(
+    industry: tuple[evfab.World, PlanResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, r = industry
+    monkeypatch.setattr(_report_plan, "MAX_CHOSEN_ROWS", 5)
+    text = text_of(world, r)
+    block = text.split("Chosen routes", 1)[1].split("more chosen routes", 1)[0]
+    assert sum(1 for line in block.splitlines() if re.match(r"\s+g\d+\s", line)) == 5
+    said = " ".join(text.split())
+    assert f"{len(r.choices) - 5:,} more chosen routes: --program ID shows a program's" in said
