@@ -56,20 +56,20 @@ def _pivot_tables(
         (str(key), ["-" if pd.isna(v) else format(v, fmt) if v else zero for v in row])
         for key, row in list(pv.iterrows())[:limit]
     ]
-    years = [str(y) for y in pv.columns]
-    widths = [max([len(y)] + [len(cells[j]) for _, cells in rows]) for j, y in enumerate(years)]
+    labels = [str(y) for y in pv.columns]
+    widths = [max([len(y)] + [len(cells[j]) for _, cells in rows]) for j, y in enumerate(labels)]
     # The label column: its text, a space either side, a rule and the edge.
     first = max([len(index)] + [len(key) for key, _ in rows]) + 4
     blocks = column_blocks(widths, first, console.width)
     tables = []
     for k, block in enumerate(blocks or [[]]):
-        span = years[block[0]] + (f"-{years[block[-1]]}" if len(block) > 1 else "")
+        span = labels[block[0]] + (f"-{labels[block[-1]]}" if len(block) > 1 else "")
         # A block's title wraps at its width: a continued one says little.
         head = title if k == 0 else f"continued: {span}"
         t = Table(title=head, title_justify="left", header_style="bold")
         t.add_column(index, overflow="fold")
         for j in block:
-            t.add_column(years[j], justify="right", no_wrap=True)
+            t.add_column(labels[j], justify="right", no_wrap=True)
         for key, cells in rows:
             t.add_row(key, *(cells[j] for j in block))
         tables.append(fit(console, t))
