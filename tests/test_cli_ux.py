@@ -463,3 +463,14 @@ def test_compare_hands_its_gap_and_time_limit_to_both_plans(
     from evfab.plan import PlanOptions
 
     assert PlanOptions().gap == PLAN_GAP  # the CLI's default is the API's
+
+
+def test_plan_program_alternatives_prices_that_programs_routes(tmp_path: Path) -> None:
+    from evfab.generate import generate_yaml
+
+    path = tmp_path / "g.yaml"
+    path.write_text(generate_yaml(programs=30, plants=12, seed=2))
+    res = run("plan", str(path), "-p", "g1", "--alternatives", "--json")
+    assert res.exit_code == 0, res.stderr
+    alts = json.loads(res.stdout)["alternatives"]
+    assert alts and {a["program"] for a in alts} == {"g1"}

@@ -707,3 +707,25 @@ def test_a_halt_limited_to_bev_makers_delays_only_the_bev_program() -> None:
     odds = sample_routes(w, routes, RiskOptions(samples=1000, seed=0)).summary
     on_time = dict(zip(odds["program"], odds["p_on_target"], strict=True))
     assert on_time == {"bev": 0.0, "erev": 1.0}
+
+
+def test_alternatives_for_prices_one_programs_routes_only() -> None:
+    """At industry scale each price is a re-solve of the whole plan: one program's, not all."""
+    from evfab.generate import generate
+
+    world = evfab.compile(evfab.Scenario.model_validate(generate(programs=30, plants=12, seed=2)))
+    base = plan(world, PlanOptions(capacity_values=False))
+    assert base.alternatives.empty  # more than 60 usable routes: none priced by default
+    g = str(base.choices["program"].iloc[0])
+    r = plan(world, PlanOptions(capacity_values=False, alternatives=True, alternatives_for=(g,)))
+    assert set(r.alternatives["program"]) == {g}
+    assert len(r.alternatives) == sum(
+        1 for x in evfab.route_table(world) if x.program == g and x.usable
+    )
+    assert set(r.alternatives["status"]) <= {"optimal", "infeasible"}
+    said = " ".join(r.explanations[g])
+    assert "Using only" in said
+    assert not any(
+        "Using only" in line for h, lines in r.explanations.items() if h != g for line in lines
+    )
+    assert r.objective == pytest.approx(base.objective, rel=1e-9)

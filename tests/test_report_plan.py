@@ -73,3 +73,13 @@ def test_the_chosen_routes_list_stops_and_says_where_the_rest_are(
     assert sum(1 for line in block.splitlines() if re.match(r"\s+g\d+\s", line)) == 5
     said = " ".join(text.split())
     assert f"{len(r.choices) - 5:,} more chosen routes: --program ID shows a program's" in said
+
+
+def test_unpriced_alternatives_are_not_promised(industry: tuple[evfab.World, PlanResult]) -> None:
+    world, r = industry
+    assert r.alternatives.empty  # more than 60 usable routes
+    said = " ".join(text_of(world, r).split())
+    assert "Why each route was chosen is left out for 30 programs" in said
+    assert "what the alternatives cost" not in said
+    assert "The alternatives were not priced" in said
+    assert "`--program ID --alternatives` prices one program's" in said

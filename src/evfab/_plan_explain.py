@@ -17,7 +17,7 @@ from evfab._options import _licence_options, _plant_options
 
 # The shortfalls live in their own module; the planner reaches them through this one.
 from evfab._plan_infeasible import shortfalls_when_infeasible
-from evfab._plan_model import Milp, PlanInputs
+from evfab._plan_model import IntArray, Milp, PlanInputs
 from evfab._plan_shortfalls import SHORTFALL_COLUMNS, _with_bounds, shortfalls
 from evfab._plan_values import capacity_values
 from evfab._policy_dates import lapses_unused
@@ -34,6 +34,7 @@ def alternatives(
     sol: Solution,
     opts: object,
     each: Callable[[int, int], None] | None = None,
+    only: set[str] | None = None,
 ) -> pd.DataFrame:
     """Price every usable route: the cost of the best plan in which its program uses only it.
 
@@ -44,6 +45,7 @@ def alternatives(
         sol: The plan's solution (its objective is the reference).
         opts: Planner options (time limit and gap are reused).
         each: Called with (route position, number of routes) before each re-solve.
+        only: Price only the routes of these programs (None: every program's).
 
     Returns:
         Columns program, route, cost, delta (vs the plan), cars (the program builds over
@@ -65,11 +67,12 @@ def alternatives(
         def watch(p: Progress) -> bool:
             return presses.count > 0
 
-        for r in range(len(ids)):
+        targets = _targets(d, ix, only)
+        for k, r in enumerate(targets.tolist()):
             presses.check()
             g = d.route_program[r]
             if each is not None and not presses.count:
-                each(r, len(ids))
+                each(k, len(targets))
             if presses.count:
                 rows.append(_unpriced(programs[g], ids[r]))
                 continue
@@ -98,6 +101,16 @@ def alternatives(
     return pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
 
 
+def _targets(d: PlanInputs, ix: object, only: set[str] | None) -> IntArray:
+    """Positions of the usable routes to price: those of ``only``'s programs, or all."""
+    if only is None:
+        return np.arange(len(d.route_program))
+    programs: list[str] = ix.programs  # type: ignore[attr-defined]
+    mine = np.array([g in only for g in programs], bool)
+    out: IntArray = np.nonzero(mine[d.route_program])[0] if len(programs) else np.zeros(0, int)
+    return out
+
+
 ALTERNATIVE_COLUMNS = ["program", "route", "cost", "delta", "cars", "status"]
 """Columns of :func:`alternatives`."""
 NOT_PRICED = "not_priced"
@@ -123,19 +136,20 @@ def _unpriced(program: str, route: str) -> dict[str, Any]:
     }
 
 
-def not_priced(d: PlanInputs, ix: object) -> pd.DataFrame:
+def not_priced(d: PlanInputs, ix: object, only: set[str] | None = None) -> pd.DataFrame:
     """:func:`alternatives` when none is priced: every route ``not_priced``.
 
     Args:
         d: Planner arrays.
         ix: Index of ids (``routes``, ``programs``).
+        only: The routes of these programs only (None: every program's).
 
     Returns:
         Columns program, route, cost, delta, cars (NaN), status.
     """
     ids: list[str] = ix.routes.ids  # type: ignore[attr-defined]
     programs: list[str] = ix.programs  # type: ignore[attr-defined]
-    rows = [_unpriced(programs[g], r) for g, r in zip(d.route_program.tolist(), ids, strict=True)]
+    rows = [_unpriced(programs[d.route_program[r]], ids[r]) for r in _targets(d, ix, only).tolist()]
     return pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
 
 

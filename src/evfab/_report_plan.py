@@ -14,9 +14,10 @@ from rich.text import Text
 from evfab._cli_console import column_blocks, fit
 from evfab._fmt import money
 from evfab._frames import records
+from evfab._plan_explain import NOT_PRICED
 from evfab._report import status_text
 from evfab._world import World
-from evfab.plan import PlanResult
+from evfab.plan import PlanOptions, PlanResult
 
 MAX_WHY_PROGRAMS = 12
 """Most programs whose "Why" sections the plan's text shows (each takes several lines)."""
@@ -170,12 +171,25 @@ def print_plan(
                 console.print(Text("  - " + line, style=style))
     elif r.explanations:
         # Not dropped silently: --alternatives may have spent minutes pricing them.
+        priced = bool(len(r.alternatives)) and (r.alternatives["status"] != NOT_PRICED).any()
         console.print(
             Text(
-                f"Why each route was chosen, and what the alternatives cost, is left out for "
-                f"{n_shown} programs (more than {MAX_WHY_PROGRAMS}): `--json` gives it as "
+                (
+                    "Why each route was chosen, and what the alternatives cost, is left out "
+                    if priced
+                    else "Why each route was chosen is left out "
+                )
+                + f"for {n_shown} programs (more than {MAX_WHY_PROGRAMS}): `--json` gives it as "
                 "`explanations`, as does plan.json under `--out DIR`; `--program ID` shows one "
-                "program's.",
+                "program's."
+                + (
+                    ""
+                    if priced
+                    else " The alternatives were not priced: each is a re-solve of the whole "
+                    f"plan, done by default only when there are at most "
+                    f"{PlanOptions().max_alternatives}; "
+                    "`--program ID --alternatives` prices one program's."
+                ),
                 style="dim",
             )
         )

@@ -168,7 +168,9 @@ def plan_cmd(
         bool | None,
         typer.Option(
             "--alternatives/--no-alternatives",
-            help="Price every alternative route by re-solving (default: only for small scenarios).",
+            help="Price each alternative route by re-solving the plan with only it for its "
+            "program (default: only for scenarios of at most 60 usable routes). With "
+            "--program, only that program's routes are priced.",
         ),
     ] = None,
     programs: Annotated[
@@ -202,6 +204,8 @@ def plan_cmd(
                 time_limit=time_limit,
                 gap=gap,
                 alternatives=alternatives,
+                # With --program, only its routes are priced: each is a re-solve.
+                alternatives_for=tuple(shown) if shown else None,
                 progress=live.progress,
                 on_step=live.step,
             ),

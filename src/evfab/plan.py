@@ -45,6 +45,9 @@ class PlanOptions:
         alternatives: Re-solve once per alternative route to price it; None means
             only when a scenario has at most ``max_alternatives`` usable routes.
         max_alternatives: Size limit for automatic alternatives.
+        alternatives_for: Price only these programs' routes (None: every program's).
+            Each price is a re-solve of the whole industry's model: at industry scale,
+            one program's handful is what an analyst can wait for.
         progress: Called during the main solve with a :class:`Progress` (best plan,
             bound, gap) on every better plan and about twice a second. Returning True
             stops the solve at HiGHS's next check with its best plan (status
@@ -75,6 +78,7 @@ class PlanOptions:
     capacity_values: bool = True
     alternatives: bool | None = None
     max_alternatives: int = 60
+    alternatives_for: tuple[str, ...] | None = None
     progress: ProgressFn | None = field(default=None, compare=False)
     on_step: Callable[[str], None] | None = field(default=None, compare=False)
     near: pd.DataFrame | None = field(default=None, compare=False)
@@ -273,17 +277,25 @@ def plan(
             else _empty(["plant", "year", "value_per_car", "binding"])
         )
         presses.check()
+        only = None if opts.alternatives_for is None else set(opts.alternatives_for)
         do_alt = opts.alternatives
         if do_alt is None:
+            # The model's size, not the number to price, says how long each re-solve takes.
             do_alt = len(ix.routes) <= opts.max_alternatives
         alternatives = (
             _empty(explain.ALTERNATIVE_COLUMNS)
             if not do_alt
             # Whoever stopped the solve wants the plan now: the alternatives are not priced.
-            else explain.not_priced(d, ix)
+            else explain.not_priced(d, ix, only)
             if stopped or presses.count
             else explain.alternatives(
-                d, ix, m, sol, opts, lambda i, n: step(f"pricing alternative {i + 1:,} of {n:,}")
+                d,
+                ix,
+                m,
+                sol,
+                opts,
+                lambda i, n: step(f"pricing alternative {i + 1:,} of {n:,}"),
+                only,
             )
         )
     shortfalls = explain.shortfalls(
