@@ -101,7 +101,9 @@ def test_the_table_says_what_its_odds_mean(halted: Any) -> None:
         "+ 2023-01-01: new licences not granted + 2025-01-01: new licences granted"
     ) in text
     assert "applied:xiaomi-bev @own:yizhuang (0%)" in text  # broken at the plant part
-    assert "'some route': the chance that at least one of the plan's routes does" in text
+    assert "'some route of the plan': the chance that at least one of the plan's routes" in text
+    # Said to compare the plans, not the policies: the halt raised this figure (a bridge).
+    assert "Both compare the two plans' routes, not all the change allows" in text
     p = halted.programs.set_index("program").loc["xiaomi-ev"]
     # The two routes after the halt: own (0 % on time) and the umbrella (80 %).
     assert p["p_any_on_time_after"] >= p["p_on_time_after"] == pytest.approx(0.8, abs=0.02)

@@ -135,7 +135,7 @@ def print_comparison(
         ("first year", "right"),
         ("cars built", "right"),
         ("cars unmet", "right"),
-        ("P(on time),\nsome route", "left"),
+        ("P(on time),\nsome route\nof the plan", "left"),
         ("plan\ndelivered", "left"),
     ):
         pt.add_column(col, overflow="fold", justify=justify)  # type: ignore[arg-type]
@@ -156,12 +156,15 @@ def print_comparison(
         pt.caption = "Neither plan uses a route: the risk engine had nothing to sample."
     else:
         pt.caption = (
-            "P(on time): each route's chance of starting by the program's target; 'some route': "
-            "the chance that at least one of the plan's routes does, whatever share of the "
-            "plan's cars that route has (sample by sample the earliest of them). Plan "
-            "delivered: the expected share of the plan's cars built, each route capped by the "
-            "cars the plan gives it each year (no re-planning within a sample). Risk engine, "
-            "one seed for both: shared durations are drawn alike."
+            "P(on time): each route's chance of starting by the program's target; 'some route "
+            "of the plan': the chance that at least one of the plan's routes does, whatever "
+            "share of the plan's cars that route has (sample by sample the earliest of them). "
+            "Plan delivered: the expected share of the plan's cars built, each route capped by "
+            "the cars the plan gives it each year (no re-planning within a sample). Both "
+            "compare the two plans' routes, not all the change allows: a plan that adds a "
+            "bridge route after a halt can start on time more often, though the halt took "
+            "options away (`evfab risk FILE --program ID` gives the odds over every route). "
+            "Risk engine, one seed for both: shared durations are drawn alike."
         )
     pt.caption_justify = "left"
     console.print(pt)
