@@ -478,3 +478,13 @@ def test_a_lower_minimum_capacity_shows_as_fewer_modules_needed() -> None:
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "Routes whose state, earliest SOP, odds or cars changed (1)" in text
     assert "needed" not in text
+
+
+def test_each_program_row_names_its_company(halted: Any) -> None:
+    """For roll-ups by company (newcomers against incumbents) without a join on the YAML."""
+    companies = dict(zip(halted.programs["program"], halted.programs["company"], strict=True))
+    assert companies == {"xiaomi-ev": "xiaomi", "nio-jac-line": "nio"}
+    from evfab._report_compare import comparison_json
+
+    rows = comparison_json(halted)["programs"]
+    assert {r["program"]: r["company"] for r in rows} == companies

@@ -70,6 +70,7 @@ ROUTE_COLUMNS = [
 FEE_COLUMNS = ["payer", "receiver", "before", "after", "change"]
 PROGRAM_COLUMNS = [
     "program",
+    "company",
     "routes_before",
     "routes_after",
     "first_year_before",
@@ -553,9 +554,15 @@ def _programs(
     )
     b, a = _per_program(plan_b), _per_program(plan_a)
     in_b, in_a = set(map(str, before.programs.index)), set(map(str, after.programs.index))
+    # The company, for roll-ups (newcomers against incumbents); the after side's if it has it.
+    company = {
+        str(g): str(c)
+        for w in (before, after)
+        for g, c in zip(w.program_ids, w.column("programs", "company"), strict=True)
+    }
     rows = []
     for g in ids:
-        row: dict[str, Any] = {"program": g}
+        row: dict[str, Any] = {"program": g, "company": company[g]}
         for side, got, odds, present, ok in (
             ("before", b, odds_b, g in in_b, plan_b.ok),
             ("after", a, odds_a, g in in_a, plan_a.ok),
