@@ -245,7 +245,11 @@ def test_on_step_says_what_the_planner_does_after_the_solve(xiaomi: evfab.Scenar
     r = plan(evfab.compile(xiaomi), PlanOptions(on_step=steps.append))
     n = len(r.alternatives)
     assert n > 1 and steps[0].startswith("capacity values")
-    assert steps[1:] == [f"pricing alternative {i} of {n}" for i in range(1, n + 1)]
+    k = len(r.deal_values)  # then the deals the plan does not take
+    assert k >= 1
+    assert steps[1:] == [f"pricing alternative {i} of {n}" for i in range(1, n + 1)] + [
+        f"pricing deal not taken {i} of {k}" for i in range(1, k + 1)
+    ]
     steps.clear()
     plan(
         evfab.compile(xiaomi),

@@ -248,6 +248,7 @@ PLAN_FILES = (
     "costs.csv",
     "capacity_values.csv",
     "alternatives.csv",
+    "deal_values.csv",
     "shortfalls.csv",
     "timeline.png",
     "utilization.png",
@@ -289,6 +290,7 @@ def write_plan_outputs(
             "costs": result.costs,
             "capacity_values": result.capacity_values,
             "alternatives": result.alternatives,
+            "deal_values": result.deal_values,
             **tables,
         }
     files = {f"{name}.csv": t.to_csv(index=False).encode("utf-8") for name, t in tables.items()}

@@ -268,7 +268,46 @@ def print_plan(
                 style="dim",
             )
         )
+    _print_deals(console, r)
     print_shortfalls(console, r)
+
+
+MAX_DEAL_ROWS = 10
+"""Most deals not taken the plan's text lists (JSON and --out have all)."""
+
+
+def _print_deals(console: Console, r: PlanResult) -> None:
+    """The deals the plan does not take, with what each would save it (if priced)."""
+    deals = r.deal_values
+    if deals.empty:
+        return
+    cur = r.currency
+    t = Table(
+        title="Deals not taken: the most each is worth to the plan (taken at no fee, the "
+        "other deals as planned)",
+        title_justify="left",
+        header_style="bold",
+    )
+    for col in ("offer", "kind", "to", f"would save ({cur}, discounted)", "its fee (discounted)"):
+        t.add_column(col, justify="left" if col in ("offer", "kind", "to") else "right")
+    rows = records(deals)
+    for d in rows[:MAX_DEAL_ROWS]:
+        priced = d["status"] in ("optimal", "time_limit")
+        saves = money(float(d["saves"])) if priced else str(d["status"]).replace("_", " ")
+        if d["status"] == "time_limit":
+            saves = f"~{saves}"  # a re-solve stopped early: approximate
+        t.add_row(str(d["offer"]), str(d["kind"]), str(d["to"]), saves, money(float(d["fee"])))
+    more = (
+        f" {len(rows) - MAX_DEAL_ROWS} more in --json and --out (deal_values)."
+        if len(rows) > MAX_DEAL_ROWS
+        else ""
+    )
+    t.caption = (
+        "A deal pays below what it would save: at its fee the plan passes on it. Infeasible: it "
+        "excludes a deal the plan takes, or its fee breaks its taker's budget." + more
+    )
+    t.caption_justify = "left"
+    console.print(fit(console, t))
 
 
 def print_shortfalls(console: Console, r: PlanResult) -> None:
@@ -322,6 +361,7 @@ def plan_json(r: PlanResult, programs: Sequence[str] | None = None) -> dict[str,
         "costs": records(r.costs),
         "capacity_values": records(r.capacity_values),
         "alternatives": records(r.alternatives),
+        "deal_values": records(r.deal_values),
         "explanations": r.explanations,
         "shortfalls": records(r.shortfalls),
     }

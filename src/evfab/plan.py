@@ -22,6 +22,7 @@ import pandas as pd
 
 from evfab._frames import empty_frame
 from evfab._highs import SolveStatus, new_highs, pass_milp, run
+from evfab._plan_deals import DEAL_COLUMNS, deal_values
 from evfab._plan_inputs import plan_inputs
 from evfab._plan_model import IntArray, build_milp
 from evfab._plan_tables import gated, prepare_beside, write_back
@@ -42,10 +43,12 @@ class PlanOptions:
         time_limit: Seconds before HiGHS stops with its best plan (None: no limit).
         gap: Relative MIP gap at which to stop.
         capacity_values: Re-solve the LP with binaries fixed to get capacity duals.
-        alternatives: Re-solve once per alternative route to price it; None means
-            only when a scenario has at most ``max_alternatives`` usable routes.
+        alternatives: Re-solve once per alternative route to price it, and once per
+            offer the plan does not take (``deal_values``); None means only when a
+            scenario has at most ``max_alternatives`` usable routes.
         max_alternatives: Size limit for automatic alternatives.
-        alternatives_for: Price only these programs' routes (None: every program's).
+        alternatives_for: Price only these programs' routes, and the offers to their
+            companies (None: every program's and every offer).
             Each price is a re-solve of the whole industry's model: at industry scale,
             one program's handful is what an analyst can wait for.
         progress: Called during the main solve with a :class:`Progress` (best plan,
@@ -108,6 +111,9 @@ class PlanResult:
         shortfalls: Program-years short of demand, with where capacity could come from.
         timings: Seconds spent in inputs, build, solve, write-back, post-processing.
         size: Rows, columns, nonzeros and integer columns of the model.
+        deal_values: Per offer the plan does not take: the discounted cost the plan would
+            save with it taken at no fee, the other deals as planned (its break-even
+            price; see :mod:`evfab._plan_deals`). Priced when the alternatives are.
     """
 
     scenario: str
@@ -128,6 +134,7 @@ class PlanResult:
     shortfalls: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
     size: dict[str, int] = field(default_factory=dict)
+    deal_values: pd.DataFrame = field(default_factory=lambda: empty_frame(DEAL_COLUMNS))
 
     @property
     def ok(self) -> bool:
@@ -298,6 +305,21 @@ def plan(
                 only,
             )
         )
+        presses.check()
+        deals = (
+            deal_values(
+                d,
+                ix,
+                m,
+                sol.col_value,
+                ready.offer_kind,
+                opts,
+                lambda i, n: step(f"pricing deal not taken {i + 1:,} of {n:,}"),
+                None if only is None else _companies(world, only),
+            )
+            if do_alt and not (stopped or presses.count)
+            else _empty(DEAL_COLUMNS)
+        )
     shortfalls = explain.shortfalls(
         world, d, ix, tables["unmet"], table, production=tables["production"]
     )
@@ -335,7 +357,17 @@ def plan(
         shortfalls=shortfalls,
         timings=timings,
         size=size,
+        deal_values=deals,
     )
+
+
+def _companies(world: World, programs: set[str]) -> set[str]:
+    """The companies of some programs."""
+    return {
+        str(c)
+        for g, c in zip(world.program_ids, world.column("programs", "company"), strict=True)
+        if g in programs
+    }
 
 
 def _noting_stops(fn: ProgressFn | None, stopped: list[bool]) -> ProgressFn | None:

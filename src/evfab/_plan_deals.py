@@ -1,0 +1,131 @@
+"""What each deal a plan does not take would save it: the break-even price of an offer.
+
+"Which idle plant is worth a stake?" The capacity values (:mod:`evfab._plan_values`) say
+what one more car of capacity saves where the plan already builds; a plant reached only
+through a deal the plan does not take adds nothing there, however cheap its cars would
+be. So each offer left untaken is priced by a re-solve: the plan's other deals stay as
+they are (taken or not), this one is taken at no fee, and everything else that follows a
+deal (routes needing several offers, modules, waivers, one plant a year, licences kept)
+may change. What the plan then saves is the most the deal is worth to it with the other
+deals as planned: it pays below that price, not above. A re-solve that cannot take the
+deal says why in its status: ``infeasible`` when it excludes a deal the plan takes or its
+fee breaks the company's budget.
+
+The saving is measured against the same re-solve without the deal, not against the plan
+itself: a plan stopped at its gap or time limit would otherwise lend the deal savings
+that its other choices could have had anyway.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from evfab._highs import SolveStatus, new_highs, pass_milp, run
+from evfab._milp import FloatArray, Milp
+from evfab._plan_model import PlanInputs
+from evfab._solve_watch import Presses, Progress
+
+DEAL_COLUMNS = ["offer", "kind", "to", "saves", "fee", "status"]
+"""Columns of :func:`deal_values`: ``saves`` is the discounted cost the plan saves with
+the deal taken for free (NaN unless the re-solve found a plan), ``fee`` the deal's
+one-off fee discounted to as_of as the plan counts it."""
+NOT_PRICED = "not_priced"
+"""Status of a deal left unpriced because the pricing was stopped (Ctrl-C)."""
+
+
+def _solve(
+    m: Milp,
+    lower: FloatArray,
+    upper: FloatArray,
+    cost: FloatArray,
+    opts: object,
+    watch: Callable[[Progress], bool],
+) -> tuple[SolveStatus, float]:
+    """Status and objective of ``m`` with other bounds and costs."""
+    h = new_highs()
+    pass_milp(h, dataclasses.replace(m, lower=[lower], upper=[upper], cost=[cost]))
+    res = run(h, getattr(opts, "time_limit", None), getattr(opts, "gap", None), watch)
+    return res.status, res.objective
+
+
+def deal_values(
+    d: PlanInputs,
+    ix: object,
+    m: Milp,
+    col_value: FloatArray,
+    kinds: list[str],
+    opts: object,
+    each: Callable[[int, int], None] | None = None,
+    companies: set[str] | None = None,
+) -> pd.DataFrame:
+    """Price every offer the plan does not take (see the module's docstring).
+
+    Args:
+        d: Planner arrays.
+        ix: Index of ids (``offers``, ``companies``).
+        m: The model.
+        col_value: The plan's column values.
+        kinds: Each offer's kind, in ``ix.offers`` order.
+        opts: Planner options (time limit and gap are reused).
+        each: Called with (position, number of deals) before each re-solve.
+        companies: Price only the offers made to these companies (None: every offer).
+
+    Returns:
+        One row per untaken offer (columns :data:`DEAL_COLUMNS`), the largest saving first.
+        Ctrl-C in the main thread stops the pricing, not the plan: the deals not reached
+        are ``not_priced``; a second Ctrl-C aborts.
+    """
+    offers: list[str] = ix.offers  # type: ignore[attr-defined]
+    names: list[str] = ix.companies  # type: ignore[attr-defined]
+    x0, x1 = m.col_blocks["x"]
+    taken = col_value[x0:x1] > 0.5
+    to = [names[c] for c in d.offer_company.tolist()]
+    todo = [i for i in np.nonzero(~taken)[0].tolist() if companies is None or to[i] in companies]
+    if not todo:
+        return pd.DataFrame(columns=DEAL_COLUMNS)
+    v = m.vectors()
+    cost = v["cost"]
+    lower, upper = v["lower"].copy(), v["upper"].copy()
+    # The plan's deals as they are; what follows from them is free to change.
+    lower[x0:x1] = upper[x0:x1] = taken.astype(np.float64)
+    rows = []
+    # NOTE: Ctrl-C is counted, not raised (see _plan_explain.alternatives).
+    with Presses() as presses:
+
+        def watch(p: Progress) -> bool:
+            return presses.count > 0
+
+        ref_status, ref = _solve(m, lower, upper, cost, opts, watch)
+        for k, i in enumerate(todo):
+            presses.check()
+            if each is not None and not presses.count:
+                each(k, len(todo))
+            status, objective = SolveStatus.INTERRUPTED, np.nan
+            if not presses.count and ref_status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
+                lo, up, free = lower.copy(), upper.copy(), cost.copy()
+                lo[x0 + i] = up[x0 + i] = 1.0
+                free[x0 + i] = 0.0
+                status, objective = _solve(m, lo, up, free, opts, watch)
+                presses.check()
+            ok = status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
+            rows.append(
+                {
+                    "offer": offers[i],
+                    "kind": kinds[i],
+                    "to": to[i],
+                    "saves": max(0.0, ref - objective) if ok else np.nan,
+                    "fee": float(cost[x0 + i]),
+                    "status": NOT_PRICED if status is SolveStatus.INTERRUPTED else status.value,
+                }
+            )
+    out = pd.DataFrame(rows, columns=DEAL_COLUMNS)
+    return out.sort_values("saves", ascending=False, na_position="last", kind="stable").reset_index(
+        drop=True
+    )
+
+
+__all__ = ["DEAL_COLUMNS", "NOT_PRICED", "deal_values"]
