@@ -474,3 +474,30 @@ def test_plan_program_alternatives_prices_that_programs_routes(tmp_path: Path) -
     assert res.exit_code == 0, res.stderr
     alts = json.loads(res.stdout)["alternatives"]
     assert alts and {a["program"] for a in alts} == {"g1"}
+
+
+def test_scenario_text_and_line_numbers_are_printed_as_written(tmp_path: Path) -> None:
+    """Rich read "a[/]b" as markup (MarkupError, exit 1) and ":100:" as an emoji code."""
+    from evfab._load import bundled
+
+    text = bundled()["xiaomi-2022"].read_text("utf-8")
+    lines = text.splitlines()
+    assert lines[99].lstrip().startswith("publisher:")  # the fuzz finding's line 100
+    lines[99] = lines[99].split("publisher:")[0] + "publisher: [1, 2]"
+    bad = tmp_path / "l100.yaml"
+    bad.write_text("\n".join(lines) + "\n")
+    # Through main(), as the console script reports problems.
+    import subprocess
+    import sys
+
+    evfab_bin = str(Path(sys.executable).parent / "evfab")
+    done = subprocess.run([evfab_bin, "validate", str(bad)], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert f"{bad}:100: sources[14].publisher: expected text, got a list" in done.stderr
+    odd = tmp_path / "odd[red].yaml"
+    odd.write_text(text.replace("name: Xiaomi, kind", 'name: "a[/]b :fire:", kind', 1))
+    for args in (["validate", str(odd)], ["show", str(odd)], ["plan", str(odd)]):
+        res = run(*args, columns="200")
+        assert res.exit_code == 0, (args, res.stderr)
+    assert f"ok {odd}:" in run("validate", str(odd)).stdout
+    assert "a[/]b :fire:" in run("show", str(odd), columns="200").stdout

@@ -4,6 +4,7 @@ steps, routes, plan and risk."""
 from __future__ import annotations
 
 from rich.console import Console
+from rich.text import Text
 
 from evfab._api import compile as compile_world
 from evfab._load import bundled, load
@@ -28,7 +29,10 @@ def run_demo(out: Console, samples: int) -> None:
     world = compile_world(s)
     routes_ = derive_routes(world)
     out.rule(
-        "[bold]1. Routes[/]: who could build Xiaomi's car, under whose licence and badge, 2022-08-26"
+        Text.from_markup(
+            "[bold]1. Routes[/]: who could build Xiaomi's car, under whose licence and badge, "
+            "2022-08-26"
+        )
     )
     out.print(
         "New EV makers in China could not easily get production licences, so they had cars built by licensed "
@@ -36,10 +40,16 @@ def run_demo(out: Console, samples: int) -> None:
         f"Scenario: {path.name} (bundled; `evfab show xiaomi-2022` lists its facts, `evfab sources xiaomi-2022` its sources).\n"
     )
     print_routes(out, world, routes_)
-    out.rule("[bold]2. Plan[/]: the least-cost choice of routes and use of capacity (MILP, HiGHS)")
+    out.rule(
+        Text.from_markup(
+            "[bold]2. Plan[/]: the least-cost choice of routes and use of capacity (MILP, HiGHS)"
+        )
+    )
     print_plan(out, world, plan(world, routes=routes_))
     out.rule(
-        "[bold]3. Risk[/]: how likely each route is to start on time, and how many cars it gives"
+        Text.from_markup(
+            "[bold]3. Risk[/]: how likely each route is to start on time, and how many cars it gives"
+        )
     )
     print_risk(
         out,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.text import Text
 
 from evfab._errors import EvfabError, PlanInfeasibleError, ScenarioError
 from evfab._io import OutputError
@@ -53,7 +54,7 @@ def report(exc: Exception, err: Console) -> int:
         n = len(exc.problems)
         # Problems in a scenario stop a command before its work: nothing can have been
         # written, and saying so after `show` or `validate` only puzzled.
-        err.print(f"[red]{n} problem{'s' if n != 1 else ''}[/].")
+        err.print(Text(f"{n} problem{'s' if n != 1 else ''}", style="red") + Text("."))
         return 2
     known: list[tuple[type[Exception], int, str]] = [
         (OutputError, 2, "error: {}; nothing was written"),

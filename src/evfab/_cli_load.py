@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.text import Text
 
 from evfab import _io
 from evfab._checks_warnings import load_checked
@@ -113,10 +114,11 @@ def validate_files(
             continue
         warned = f"; {plural(len(found), 'warning')}" if found else ""
         out.print(
-            f"[green]ok[/] {f}: {plural(len(s.companies), 'company', 'companies')}, "
+            Text("ok", style="green"),
+            f"{f}: {plural(len(s.companies), 'company', 'companies')}, "
             f"{plural(len(s.licences), 'licence')}, {plural(len(s.plants), 'plant')}, "
             f"{plural(len(s.programs), 'program')}, {plural(len(s.offers), 'offer')}, "
-            f"{plural(len(s.sources), 'source')}{warned}"
+            f"{plural(len(s.sources), 'source')}{warned}",
         )
         print_warnings(out, found)
     if json_out:
@@ -126,8 +128,8 @@ def validate_files(
         print_warnings(err, warnings)  # on stderr as well, as the problems are
     elif warnings:
         out.print(
-            f"[yellow]{plural(len(warnings), 'warning')}[/]: each file is valid; "
-            "--strict makes warnings problems."
+            Text(plural(len(warnings), "warning"), style="yellow")
+            + Text(": each file is valid; --strict makes warnings problems.")
         )
     return problems
 

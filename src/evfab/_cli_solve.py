@@ -8,6 +8,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from rich.console import Console
+from rich.text import Text
 
 from evfab._fmt import money
 from evfab._solve_watch import Progress, ProgressFn
@@ -79,11 +80,14 @@ def watching(console: Console, show: bool, currency: str) -> Iterator[Watching]:
             if p.stopping and not told:
                 told = True
                 console.print(
-                    "[yellow]stopping: the solve had already finished; its plan will be "
-                    "shown without the work that follows it (Ctrl-C again to abort)[/]"
-                    if p.finished
-                    else "[yellow]stopping: the best plan found so far will be shown "
-                    "(Ctrl-C again to abort)[/]"
+                    Text(
+                        "stopping: the solve had already finished; its plan will be "
+                        "shown without the work that follows it (Ctrl-C again to abort)"
+                        if p.finished
+                        else "stopping: the best plan found so far will be shown "
+                        "(Ctrl-C again to abort)",
+                        style="yellow",
+                    )
                 )
             if live is not None:
                 live.update(progress_text(p, currency))

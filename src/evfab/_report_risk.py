@@ -106,7 +106,7 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
         on = float(r["p_on_target"])
         t.add_row(
             str(i),
-            f"{str(r['route']).replace('@', chr(10) + '@')}\n[dim]{r['program']}[/]",
+            Text(str(r["route"]).replace("@", "\n@") + "\n") + Text(str(r["program"]), style="dim"),
             f"{r['p_success']:.0%}",
             _ym(r["sop_if_starts_p10"]),
             _ym(r["sop_if_starts_p50"]),

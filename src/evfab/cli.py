@@ -61,8 +61,11 @@ app = typer.Typer(
     help="Plan how vehicles get built under production-licensing regimes.",
 )
 # Its width is set for each run, from COLUMNS or the terminal (see _cli_console).
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# NOTE: no markup or emoji codes in plain strings: scenario text, ids and paths go into
+# tables and messages ("a[/]b" raised a MarkupError; ":100:" became an emoji). Styles are
+# given as rich Text.
+out = Console(highlight=False, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 JSON_VERSION = 2
 """Version of the ``--json`` shapes; bumped on any incompatible change."""
