@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evfab import ScenarioError
 from evfab.orlib import read_cap, to_scenario
 
 ORLIB = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "orlib-cap"
@@ -218,7 +219,7 @@ def test_non_utf8_instance_is_a_located_problem(tmp_path: Path) -> None:
     assert "byte 0xe9" in p.message
 
 
-@pytest.mark.parametrize("value", [-5.0, 0.0, float("nan"), float("inf"), 2e8])
+@pytest.mark.parametrize("value", [-5.0, 0.0, float("nan"), float("inf"), 2e8, 1.5, 0.5])
 def test_capacity_option_out_of_range_is_refused(tmp_path: Path, value: float) -> None:
     from evfab import ScenarioError
 
@@ -228,7 +229,7 @@ def test_capacity_option_out_of_range_is_refused(tmp_path: Path, value: float) -
         read_cap(file, capacity=value)
     (p,) = info.value.problems
     assert p.path == "--capacity"
-    assert "the capacity must be above 0" in p.message
+    assert "the capacity must be a whole number above 0" in p.message
 
 
 def test_capacity_option_without_the_placeholder_is_refused(tmp_path: Path) -> None:
@@ -285,3 +286,23 @@ def test_cli_bad_instance_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert f"{file}:2: facilities[0].capacity: facility 1's capacity is -5" in res.stderr
     assert "Traceback" not in res.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "head", ["1000000000000 1", "99999999999999999999999 1", "1 1000000000000"]
+)
+def test_huge_counts_in_a_short_file_end_located_not_out_of_memory(
+    tmp_path: Path, head: str
+) -> None:
+    file = tmp_path / "big.txt"
+    file.write_text(head + "\n5 10\n")
+    with pytest.raises(ScenarioError) as err:
+        read_cap(file)
+    (p,) = err.value.problems
+    assert "the file ends where" in p.message and p.line in (1, 2)
+
+
+def test_a_device_is_refused_not_read_for_ever() -> None:
+    with pytest.raises(ScenarioError) as err:
+        read_cap("/dev/zero")
+    assert "it is a device or socket, not a file" in err.value.problems[0].message

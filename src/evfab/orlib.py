@@ -125,6 +125,15 @@ def _units(tokens: _Tokens, where: str, what: str, x: float) -> None:
 
 
 def _read_text(p: Path) -> str:
+    if p.exists() and not p.is_dir() and not p.is_file():
+        # /dev/zero would be read for ever (the scenario loader refuses it too).
+        raise ScenarioError(
+            [
+                Problem(
+                    str(p), 0, "", "it is a device or socket, not a file", "give an instance file"
+                )
+            ]
+        )
     try:
         raw = p.read_bytes()
     except OSError as exc:
@@ -169,14 +178,17 @@ def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
     """
     p = Path(path)
     where = str(p)
-    if capacity is not None and not (math.isfinite(capacity) and 0 < capacity <= MAX_UNITS):
+    if capacity is not None and not (
+        math.isfinite(capacity) and 0 < capacity <= MAX_UNITS and float(capacity).is_integer()
+    ):
         raise ScenarioError(
             [
                 Problem(
                     where,
                     0,
                     "--capacity",
-                    f"the capacity must be above 0 and at most {MAX_UNITS:,}, got {capacity:g}",
+                    f"the capacity must be a whole number above 0 and at most {MAX_UNITS:,}, "
+                    f"got {capacity:g} (evfab counts whole vehicles)",
                     "pass the instance's capacity from capopt.txt, e.g. --capacity 8000",
                 )
             ]
@@ -184,8 +196,11 @@ def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
     tokens = _Tokens(where, _read_text(p))
     m = tokens.count("m", "the number of facilities (first number)")
     n = tokens.count("n", "the number of customers (second number)")
-    cap = np.empty(m)
-    fixed = np.empty(m)
+    # NOTE: arrays no larger than the file can fill: a huge m or n in a short file asked
+    # for terabytes; the reading below stops, located, where the file ends.
+    words = len(tokens.words)
+    cap = np.empty(min(m, words))
+    fixed = np.empty(min(m, words))
     placeholder = False
     for i in range(m):
         at = f"facilities[{i}]"
@@ -221,8 +236,8 @@ def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
                 )
             ]
         )
-    demand = np.empty(n)
-    cost = np.empty((n, m))
+    demand = np.empty(min(n, words))
+    cost = np.empty((min(n, words // (1 + m) + 1), m))
     for j in range(n):
         at = f"customers[{j}]"
         demand[j] = tokens.number(f"{at}.demand", f"customer {j + 1}'s demand")
