@@ -114,3 +114,26 @@ def test_ctrl_c_outside_the_solve_aborts_quietly(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 130
     assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("where", ["command", "lazy import"])
+def test_ctrl_c_outside_the_solve_exits_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    from evfab import cli
+
+    def app() -> None:
+        if where == "command":
+            raise KeyboardInterrupt
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None
+
+    monkeypatch.setattr(cli, "app", app)
+    monkeypatch.setattr(sys, "argv", ["evfab", "plan", "china-ev"])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    assert done.value.code == 130
+    said = capsys.readouterr()
+    assert "Traceback" not in said.err and "internal error" not in said.err

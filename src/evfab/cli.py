@@ -585,7 +585,19 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(141)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _interrupted()
     except Exception as exc:
         if debug:
             raise
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            _interrupted()  # a Ctrl-C inside a lazy import surfaces as an ImportError
         sys.exit(report(exc, err))
+
+
+def _interrupted() -> None:
+    """End on Ctrl-C as shells expect (status 130), without a traceback."""
+    err.print("interrupted")
+    sys.exit(130)
