@@ -60,6 +60,24 @@ GapOpt = Annotated[
         help="Relative MIP gap at which to stop (0-1; 0.01 stops within 1% of the optimum).",
     ),
 ]
+ScopesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--scopes",
+        help="Also range-extender (EREV) makers and programs, and a halt of new BEV makers "
+        "from the first year until the mid-horizon reform (3 years or more).",
+    ),
+]
+"""``generate``'s variant of :func:`evfab._generate_variants.add_scopes`."""
+SmallBuildsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--small-builds",
+        help="Planned plants below a new licence's 100,000-car minimum, with modules for "
+        "sale that mostly reach it.",
+    ),
+]
+"""``generate``'s variant of :func:`evfab._generate_variants.shrink_builds`."""
 
 
 __all__ = [
@@ -68,6 +86,8 @@ __all__ = [
     "FileArg",
     "GapOpt",
     "JsonOpt",
+    "ScopesOpt",
+    "SmallBuildsOpt",
     "TimeLimitOpt",
     "between",
     "positive",

@@ -30,6 +30,8 @@ BEV = DEFAULT_SCOPE
 EREV = "erev_passenger"
 MIN_CAPACITY = 100_000
 """Cars a year a new licence's plant needs under the generated regime (Order 22-like)."""
+_MODULE_KEYS = ("module_capacity", "max_modules", "module_fee")
+"""A build offer's module fields (replaced as a whole by :func:`shrink_builds`)."""
 SCOPES_SOURCE = {
     "id": "synthetic-scopes",
     "status": "assumption",
@@ -149,9 +151,6 @@ def shrink_builds(rng: np.random.Generator, ind: Industry) -> None:
             module_fee=int(rng.integers(3, 7)) * 100_000_000,
         )
         _cite(ind.offers[i], sid)
-
-
-_MODULE_KEYS = ("module_capacity", "max_modules", "module_fee")
 
 
 __all__ = [

@@ -34,6 +34,8 @@ from evfab._cli_options import (
     FileArg,
     GapOpt,
     JsonOpt,
+    ScopesOpt,
+    SmallBuildsOpt,
     TimeLimitOpt,
     between,
 )
@@ -332,22 +334,8 @@ def generate(
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=MAX_SEED, help="Random seed; same seed, same file.")
     ] = 0,
-    scopes: Annotated[
-        bool,
-        typer.Option(
-            "--scopes",
-            help="Also range-extender (EREV) makers and programs, and a halt of new BEV makers "
-            "from the first year until the mid-horizon reform (3 years or more).",
-        ),
-    ] = False,
-    small_builds: Annotated[
-        bool,
-        typer.Option(
-            "--small-builds",
-            help="Planned plants below a new licence's 100,000-car minimum, with modules for "
-            "sale that mostly reach it.",
-        ),
-    ] = False,
+    scopes: ScopesOpt = False,
+    small_builds: SmallBuildsOpt = False,
 ) -> None:
     """Write a valid synthetic industry scenario (newcomers, licensed makers with idle plants, offers)."""
     from evfab.generate import generate_yaml
