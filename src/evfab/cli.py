@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import sys
+import traceback
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -577,12 +578,32 @@ def main() -> None:
         if debug:
             raise
         _interrupted()
+    except SystemExit as exc:
+        # typer ends a command that a Ctrl-C stopped with status 130 and says nothing.
+        press = _ctrl_c_behind(exc)
+        if press is None:
+            raise
+        if debug:
+            traceback.print_exception(press)
+        _interrupted()
     except Exception as exc:
         if debug:
             raise
-        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+        if _ctrl_c_behind(exc) is not None:
             _interrupted()  # a Ctrl-C inside a lazy import surfaces as an ImportError
         sys.exit(report(exc, err))
+
+
+def _ctrl_c_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C behind an exception (its cause or context, at any depth), if any."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return cur
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return None
 
 
 def _interrupted() -> None:

@@ -1,0 +1,23 @@
+"""The console script's entry point: loads the CLI, so that a Ctrl-C while it loads ends
+quietly too."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    """Load the CLI and run it; a Ctrl-C while loading ends with status 130.
+
+    Loading pandas, pydantic's models and the rest takes most of a second, and the
+    console script used to import them before any handler was in place: a Ctrl-C then
+    printed a traceback.
+    """
+    try:
+        from evfab.cli import main as cli_main
+    except KeyboardInterrupt:
+        if "--debug" in sys.argv[1:]:
+            raise
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    cli_main()
