@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import evfab
 from conftest import update_golden
 from evfab import _plan_explain
+from evfab._plan_deals import DEAL_COLUMNS
 from evfab.plan import PlanOptions, PlanStatus, plan, plan_inputs
 
 EVFAB = str(Path(sys.executable).parent / "evfab")
@@ -133,6 +134,12 @@ def test_for_programs_narrows_the_tables_not_the_plan(xiaomi: evfab.Scenario) ->
     assert len(nio.choices) + len(xiaomi_ev.choices) == len(whole.choices)
     assert len(nio.production) + len(xiaomi_ev.production) == len(whole.production)
     assert whole.for_programs([]).choices.empty
+    # Deals are narrowed to those offered to the programs' companies.
+    assert whole.program_company == {"xiaomi-ev": "xiaomi", "nio-jac-line": "nio"}
+    assert set(whole.deal_values["to"]) == {"xiaomi"}
+    assert nio.deal_values.empty and list(nio.deal_values.columns) == DEAL_COLUMNS
+    assert xiaomi_ev.deal_values.equals(whole.deal_values)
+    assert nio.program_company == {"nio-jac-line": "nio"}
 
 
 def test_for_programs_of_an_infeasible_plan_keeps_its_shortfalls() -> None:

@@ -114,6 +114,7 @@ class PlanResult:
         deal_values: Per offer the plan does not take: the discounted cost the plan would
             save with it taken at no fee, the other deals as planned (its break-even
             price; see :mod:`evfab._plan_deals`). Priced when the alternatives are.
+        program_company: Company id of each program planned.
     """
 
     scenario: str
@@ -135,6 +136,7 @@ class PlanResult:
     timings: dict[str, float] = field(default_factory=dict)
     size: dict[str, int] = field(default_factory=dict)
     deal_values: pd.DataFrame = field(default_factory=lambda: empty_frame(DEAL_COLUMNS))
+    program_company: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -147,7 +149,7 @@ class PlanResult:
         The plan is not re-solved: the programs still share capacity with every other, so
         ``objective``, ``costs`` and ``capacity_values`` stay the whole plan's. ``offers``
         keeps the offers the programs' chosen routes use, ``utilization`` the plants they
-        build at.
+        build at, ``deal_values`` the deals offered to the programs' companies.
 
         Args:
             programs: Program ids to keep (unknown ids keep nothing).
@@ -176,6 +178,10 @@ class PlanResult:
         util = self.utilization
         if len(util):
             util = util[util["plant"].isin(plants)].reset_index(drop=True)
+        deals = self.deal_values
+        if len(deals):
+            mine = {c for g, c in self.program_company.items() if g in keep}
+            deals = deals[deals["to"].isin(mine)].reset_index(drop=True)
         return replace(
             self,
             choices=choices,
@@ -186,6 +192,8 @@ class PlanResult:
             alternatives=rows(self.alternatives),
             explanations={g: v for g, v in self.explanations.items() if g in keep},
             shortfalls=rows(self.shortfalls),
+            deal_values=deals,
+            program_company={g: c for g, c in self.program_company.items() if g in keep},
         )
 
 
@@ -260,6 +268,7 @@ def plan(
             shortfalls,
             timings,
             size,
+            program_company=_program_company(world),
         )
     if (opts.near is not None or opts.polish) and len(m.q_route):
         from evfab._plan_near import nearest, targets
@@ -358,16 +367,18 @@ def plan(
         timings=timings,
         size=size,
         deal_values=deals,
+        program_company=_program_company(world),
     )
+
+
+def _program_company(world: World) -> dict[str, str]:
+    """Company id of each program."""
+    return dict(zip(world.program_ids, map(str, world.column("programs", "company")), strict=True))
 
 
 def _companies(world: World, programs: set[str]) -> set[str]:
     """The companies of some programs."""
-    return {
-        str(c)
-        for g, c in zip(world.program_ids, world.column("programs", "company"), strict=True)
-        if g in programs
-    }
+    return {c for g, c in _program_company(world).items() if g in programs}
 
 
 def _noting_stops(fn: ProgressFn | None, stopped: list[bool]) -> ProgressFn | None:
