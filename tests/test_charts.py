@@ -30,6 +30,7 @@ from evfab._charts_risk import (
 )
 from evfab.plan import PlanOptions, PlanResult, plan
 from evfab.risk import RiskResult
+from test_plan import _two_programs_one_plant
 
 AS_OF = dt.date(2024, 1, 1)
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -211,10 +212,69 @@ def test_timeline_legend_names_every_marker_drawn() -> None:
         assert labels == [
             "target SOP",
             "earliest SOP (chosen route)",
-            "deal in force (above the row)",
+            "deal signed (above the row)",
             "as of 2022-08-26",
-            "production (height ~ cars per year)",
+            "cars built",
+            "thickest bar: 300,000 cars/year",
         ]
+    finally:
+        plt.close(fig)
+
+
+def _one_plant_two_programs() -> tuple[evfab.World, PlanResult]:
+    # 100,000 cars of capacity for 80,000 + 80,000 of demand: g2 (less margin) goes short.
+    world = evfab.compile(evfab.loads(_two_programs_one_plant()))
+    return world, plan(world, PlanOptions(alternatives=False, capacity_values=False))
+
+
+def _bars(ax: Any) -> list[tuple[float, str]]:
+    """(thickness, face colour) of each bar drawn, in drawing order."""
+    return [(round(p.get_height(), 4), to_hex(p.get_facecolor())) for p in ax.patches]
+
+
+def test_timeline_shows_unmet_demand_around_the_cars_built() -> None:
+    world, result = _one_plant_two_programs()
+    assert result.unmet["cars"].sum() == pytest.approx(60_000)  # g2: 20,000 of 80,000 built
+    fig = timeline_figure(world, result)
+    try:
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "demand not built" in labels and "thickest bar: 80,000 cars/year" in labels
+        red, blue = to_hex("tab:red"), to_hex("tab:blue")
+        # g1: a blue bar of its 80,000 (the thickest); g2: red as thick as its 80,000 of
+        # demand, and blue as thick as its 20,000 built.
+        thin = round(0.08 + 0.52 * 20 / 80, 4)
+        # A white bar under the thin blue one: no red shows through it.
+        assert sorted(_bars(ax)) == sorted(
+            [(0.6, blue), (0.6, red), (thin, blue), (thin, "#ffffff")]
+        )
+    finally:
+        plt.close(fig)
+
+
+def test_timeline_of_some_programs_shows_those_in_the_order_asked() -> None:
+    world, result = _one_plant_two_programs()
+    fig = timeline_figure(world, result, programs=["g2"])
+    try:
+        ax = fig.axes[0]
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["g2"]
+        assert "1 of 2 programs, as asked for" in ax.get_title()
+    finally:
+        plt.close(fig)
+
+
+def test_utilization_rows_name_their_capacity_and_the_scale_is_in_percent() -> None:
+    _, result = _xiaomi()
+    fig = utilization_figure(result)
+    try:
+        ax, bar = fig.axes
+        assert [t.get_text() for t in ax.get_yticklabels()][:2] == [
+            "yizhuang (300k)",
+            "jac-hefei (240k)",
+        ]
+        assert "busiest plants first" in ax.get_xlabel()
+        assert "own committed load" in ax.get_title()
+        assert bar.yaxis.get_major_formatter()(1.0, 0) == "100%"
     finally:
         plt.close(fig)
 

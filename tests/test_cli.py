@@ -125,6 +125,17 @@ def test_plan_of_one_program(tmp_path: Path) -> None:
     assert whole["only_programs"] is None
     assert {c["program"] for c in whole["choices"]} == {"nio-jac-line", "xiaomi-ev"}
     assert whole["objective"] == data["objective"]
+    # ... and its charts show the program asked for, and the plants it builds at.
+    import evfab
+    from evfab._charts import timeline_chart, utilization_chart
+    from evfab.plan import plan
+
+    world = evfab.compile(evfab.load("xiaomi-2022"))
+    result = plan(world)
+    png = {p: (tmp_path / "o" / p).read_bytes() for p in ("timeline.png", "utilization.png")}
+    assert png["timeline.png"] == timeline_chart(world, result, programs=["nio-jac-line"])
+    assert png["timeline.png"] != timeline_chart(world, result)
+    assert png["utilization.png"] == utilization_chart(result.for_programs(["nio-jac-line"]))
     text = run("plan", "xiaomi-2022", "--program", "xiaomi-ev", "--no-alternatives")
     assert text.returncode == 0, text.stderr
     assert "Showing 1 of 2 programs (xiaomi-ev)" in text.stdout

@@ -10,6 +10,7 @@ from rich.console import Console
 
 import evfab
 from evfab import _report_plan
+from evfab._fmt import money
 from evfab._report_plan import print_plan
 from evfab.generate import generate
 from evfab.plan import PlanOptions, PlanResult, plan
@@ -39,7 +40,7 @@ def table_rows(text: str, title: str) -> list[list[str]]:
 
 def test_production_rows_come_in_scenario_order(industry: tuple[evfab.World, PlanResult]) -> None:
     world, r = industry
-    rows = [cells[0] for cells in table_rows(text_of(world, r), "Production (cars)")]
+    rows = [cells[0] for cells in table_rows(text_of(world, r), "Production (cars;")]
     ids = list(world.program_ids)
     assert rows == sorted(rows, key=ids.index)  # g2 before g10, not as text
     assert rows.index("g2") < rows.index("g10")
@@ -57,9 +58,9 @@ def test_a_program_shown_alone_keeps_every_planning_year(
         if r.production[r.production["program"] == g]["year"].min() > world.years[0]
     )
     text = text_of(world, r, [late])
-    head = text.split("Production (cars)", 1)[1].split("┡", 1)[0]
+    head = text.split("Production (cars;", 1)[1].split("┡", 1)[0]
     assert re.findall(r"\d{4}", head) == years
-    (row,) = table_rows(text, "Production (cars)")
+    (row,) = table_rows(text, "Production (cars;")
     assert row[0] == late and row[1] == "-"
 
 
@@ -83,3 +84,42 @@ def test_unpriced_alternatives_are_not_promised(industry: tuple[evfab.World, Pla
     assert "what the alternatives cost" not in said
     assert "The alternatives were not priced" in said
     assert "`--program ID --alternatives` prices one program's" in said
+
+
+def test_unmet_demand_is_summed_up_tabled_and_zero_where_nothing_is_built() -> None:
+    from test_plan import _two_programs_one_plant
+
+    # 100,000 cars of capacity for two programs of 80,000: g2 gets 20,000.
+    world = evfab.compile(evfab.loads(_two_programs_one_plant()))
+    r = plan(world, PlanOptions(alternatives=False))
+    text = text_of(world, r)
+    lost = money(
+        float(r.costs.set_index("category").at["lost margin on unmet demand", "discounted"])
+    )
+    assert (
+        f"Unmet demand: 60,000 of 160,000 cars (38%) are not built, in 1 program; their lost "
+        f"margin, {lost} CNY discounted, is part of the cost above." in " ".join(text.split())
+    )
+    assert table_rows(text, "Unmet demand (cars), most first") == [["g2", "60,000"]]
+    # For one program: its own unmet demand, and no cost of the whole plan's.
+    one = " ".join(text_of(world, r, ["g2"]).split())
+    assert "Unmet demand: 60,000 of 80,000 cars (75%) are not built, in 1 program." in one
+    assert "Unmet demand:" not in text_of(world, r, ["g1"])
+
+
+def test_a_program_year_with_demand_and_nothing_built_reads_zero() -> None:
+    from test_plan import _two_programs_one_plant
+
+    # A third program that nothing can build (no offer): 0 built of its demand, not "-".
+    extra = (
+        "  - {id: n3c, company: n2, name: G3, target_sop: 2030-01, demand: {2030: 1000}, "
+        "badge: any, lost_margin: 1}\n"
+    )
+    text = _two_programs_one_plant().replace("offers:\n", extra + "offers:\n")
+    world = evfab.compile(evfab.loads(text))
+    r = plan(world, PlanOptions(alternatives=False))
+    rows = {cells[0]: cells[1:] for cells in table_rows(text_of(world, r), "Production (cars;")}
+    assert rows["n3c"] == ["0"]
+    shortfalls = text_of(world, r).split("Shortfalls, the programs with the most cars missing")[1]
+    # g2 (60,000 missing) before n3c (1,000).
+    assert shortfalls.index("(g2,") < shortfalls.index("(n3c,")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,11 @@ def save_png(fig: object, path: Path | None) -> bytes:
 
 
 def timeline_chart(
-    world: World, result: PlanResult, path: Path | None = None, max_programs: int = 40
+    world: World,
+    result: PlanResult,
+    path: Path | None = None,
+    max_programs: int = 40,
+    programs: Sequence[str] | None = None,
 ) -> bytes:
     """Each program's milestones: deals signed, earliest SOP, target SOP, and production by year.
 
@@ -48,24 +53,33 @@ def timeline_chart(
         result: A plan.
         path: PNG file to write (None: only return it).
         max_programs: Show at most this many programs (largest demand first).
+        programs: Show these programs, in this order (None: the largest demand first).
 
     Returns:
         The chart as PNG bytes.
     """
-    return save_png(timeline_figure(world, result, max_programs), path)
+    return save_png(timeline_figure(world, result, max_programs, programs), path)
 
 
-def timeline_figure(world: World, result: PlanResult, max_programs: int = 40) -> Any:
+def timeline_figure(
+    world: World,
+    result: PlanResult,
+    max_programs: int = 40,
+    programs: Sequence[str] | None = None,
+) -> Any:
     """The figure of :func:`timeline_chart` (the caller closes it).
 
     A target SOP is a hollow diamond around the dot of the earliest SOP, and a deal's
     triangle sits above its row pointing at its date, so that markers on one date (a
-    program already producing at ``as_of``, say) all stay visible.
+    program already producing at ``as_of``, say) all stay visible. A year's bar is as
+    thick as its demand: blue the cars built, red the cars not built, so that a program
+    whose production stops reads as unmet demand, not as a program that ended.
 
     Args:
         world: The compiled world.
         result: A plan.
         max_programs: Show at most this many programs (largest demand first).
+        programs: Show these programs, in this order (None: the largest demand first).
 
     Returns:
         A matplotlib figure.
@@ -73,17 +87,34 @@ def timeline_figure(world: World, result: PlanResult, max_programs: int = 40) ->
     plt = pyplot()
     from matplotlib.patches import Patch
 
-    progs = list(world.programs.index)
-    n_all = len(progs)
-    total = dict(zip(progs, world.demand.sum(axis=1), strict=True))
-    progs = sorted(progs, key=lambda g: -total[g])[:max_programs]
+    all_progs = list(world.programs.index)
+    n_all = len(all_progs)
+    total = dict(zip(all_progs, world.demand.sum(axis=1), strict=True))
+    progs = (
+        sorted(all_progs, key=lambda g: -total[g])
+        if programs is None
+        else list(dict.fromkeys(programs))
+    )[:max_programs]
     fig, ax = plt.subplots(figsize=(10, 0.55 * len(progs) + 1.6))
     prod = (
         result.production.groupby(["program", "year"])["cars"].sum()
         if len(result.production)
         else None
     )
-    peak = float(prod.max()) if prod is not None and len(prod) else 1.0
+    unmet = (
+        result.unmet.groupby(["program", "year"])["cars"].sum()
+        if len(result.unmet)
+        else pd.Series(dtype=np.float64)
+    )
+    row_of = {g: i for i, g in enumerate(all_progs)}
+    shown_demand = world.demand[[row_of[g] for g in progs]] if progs else np.zeros((0, 0))
+    # One scale for every bar: the largest year's demand (or production) is full height.
+    peak = max(
+        float(shown_demand.max()) if shown_demand.size else 0.0,
+        float(prod.max()) if prod is not None and len(prod) else 0.0,
+        1.0,
+    )
+    drew_unmet = False
     # Each kind of marker is labelled where it first occurs, whichever program that is:
     # labelling only the first program's left kinds it lacks out of the legend.
     labelled: set[str] = set()
@@ -96,20 +127,22 @@ def timeline_figure(world: World, result: PlanResult, max_programs: int = 40) ->
 
     for i, g in enumerate(progs):
         y = len(progs) - 1 - i
-        if prod is not None:
-            for year in world.years:
-                cars = float(prod.get((g, int(year)), 0.0))
-                if cars > 0:
-                    # The first year's bar starts at as_of: nothing is built before it.
-                    start = max(dt.date(int(year), 1, 1), world.as_of)
-                    ax.barh(
-                        y,
-                        dt.date(int(year) + 1, 1, 1) - start,
-                        left=start,
-                        height=0.5 * cars / peak + 0.1,
-                        color="tab:blue",
-                        alpha=0.35,
-                    )
+        for year in world.years:
+            cars = float(prod.get((g, int(year)), 0.0)) if prod is not None else 0.0
+            short = float(unmet.get((g, int(year)), 0.0))
+            if cars <= 0 and short <= 0:
+                continue
+            # The first year's bar starts at as_of: nothing is built before it.
+            start = max(dt.date(int(year), 1, 1), world.as_of)
+            span = dt.date(int(year) + 1, 1, 1) - start
+            built = _thickness(cars, peak)
+            if short > 0:
+                # Red around the blue: the cars not built, the whole bar the demand.
+                ax.barh(y, span, left=start, height=_thickness(cars + short, peak), **_UNMET)
+                ax.barh(y, span, left=start, height=built, color="white")
+                drew_unmet = True
+            if cars > 0:
+                ax.barh(y, span, left=start, height=built, **_BUILT)
         target = world.programs.at[g, "target_sop"]
         ax.plot(
             target,
@@ -145,7 +178,7 @@ def timeline_figure(world: World, result: PlanResult, max_programs: int = 40) ->
                     color="tab:purple",
                     ms=6,
                     zorder=4,
-                    label=label("deal in force (above the row)"),
+                    label=label("deal signed (above the row)"),
                 )
     # Bars stick the x-axis to their left edge, as_of, which cut the markers on it in half
     # and hid the as-of line under the frame: margins on both sides instead.
@@ -155,15 +188,24 @@ def timeline_figure(world: World, result: PlanResult, max_programs: int = 40) ->
     ax.axvline(world.as_of, color="grey", ls="--", lw=1, label=f"as of {world.as_of.isoformat()}")
     ax.set_yticks(range(len(progs)), [str(g) for g in reversed(progs)])
     ax.set_ylim(-0.7, len(progs) - 0.3)
-    title = f"{world.name}: milestones and production (bar height ~ cars per year)"
-    if n_all > len(progs):
+    title = f"{world.name}: milestones, cars built and not built by year"
+    if programs is not None:
         # On a second line: on one, a long scenario name pushed the title past the chart.
+        title += f"\n{len(progs)} of {n_all} programs, as asked for"
+    elif n_all > len(progs):
         title += f"\n{len(progs)} of {n_all} programs, most demand first"
     ax.set_title(title)
     handles, labels = ax.get_legend_handles_labels()
     if prod is not None and len(prod):
-        handles.append(Patch(color="tab:blue", alpha=0.35))
-        labels.append("production (height ~ cars per year)")
+        handles.append(Patch(**_BUILT))
+        labels.append("cars built")
+    if drew_unmet:
+        handles.append(Patch(**_UNMET))
+        labels.append("demand not built")
+    if (prod is not None and len(prod)) or drew_unmet:
+        # The key to the bars' thickness: without it, no bar could be read as a number.
+        handles.append(Patch(color="none"))
+        labels.append(f"thickest bar: {peak:,.0f} cars/year")
     # Outside the axes: inside, it covered the bars of the bottom rows.
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.grid(axis="x", alpha=0.3)
@@ -172,6 +214,16 @@ def timeline_figure(world: World, result: PlanResult, max_programs: int = 40) ->
 
 _DEAL_ABOVE = 0.36
 """Height above its row's centre of a deal's marker (a row's bar is at most 0.6 high)."""
+
+
+def _thickness(cars: float, peak: float) -> float:
+    """A bar's thickness (in rows) for ``cars`` a year: 0.6 at ``peak``, and never so thin
+    as to vanish (0.08 for one car)."""
+    return 0.0 if cars <= 0 else 0.08 + 0.52 * cars / peak
+
+
+_BUILT: dict[str, Any] = {"color": "tab:blue", "alpha": 0.45}
+_UNMET: dict[str, Any] = {"facecolor": "tab:red", "alpha": 0.35, "hatch": "////", "lw": 0}
 
 
 def utilization_chart(result: PlanResult, path: Path | None = None, max_plants: int = 60) -> bytes:
@@ -206,33 +258,54 @@ def utilization_figure(result: PlanResult, max_plants: int = 60) -> Any:
         A matplotlib figure.
     """
     plt = pyplot()
+    from matplotlib.ticker import PercentFormatter
+
     u = result.utilization
     fig, ax = plt.subplots(figsize=(9, 2 + 0.3 * min(max_plants, max(1, u["plant"].nunique()))))
     if len(u):
         table = u.pivot_table(index="plant", columns="year", values="utilization", aggfunc="mean")
         used = u.groupby("plant")["used"].sum().reindex(table.index).fillna(0)
+        # Capacity in the label: a full 80,000-car plant and a full 300,000-car one look alike.
+        most = u.groupby("plant")["capacity"].max().reindex(table.index)
         n_all = len(table)
-        table = table.loc[used.sort_values(ascending=False).index[:max_plants]]
+        table = table.loc[used.sort_values(ascending=False, kind="stable").index[:max_plants]]
         values = table.to_numpy(np.float64)
-        notes = []
+        notes = [
+            f"the {len(table)} busiest of {n_all} plants (utilization.csv has all)"
+            if n_all > len(table)
+            else "busiest plants first"
+        ]
         if np.isnan(values).any():
             notes.append("grey: no capacity that year")
-        if n_all > len(table):
-            notes.append(f"the {len(table)} busiest of {n_all} plants (utilization.csv has all)")
-        if notes:
-            ax.set_xlabel("; ".join(notes))
+        ax.set_xlabel("; ".join(notes))
         cmap = plt.get_cmap("YlOrRd").with_extremes(bad=_NO_CAPACITY)
         im = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0, vmax=1)
         ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns])
-        ax.set_yticks(range(len(table.index)), [str(i) for i in table.index])
+        ax.set_yticks(
+            range(len(table.index)), [f"{i} ({_cars_short(most[i])})" for i in table.index]
+        )
         for (r, c), val in np.ndenumerate(values):
             if len(table) <= 30 and not np.isnan(val) and val > 0:  # "-" in the table
                 # Black text vanished on the darkest reds (a full plant).
                 colour = "white" if val >= _DARK_FROM else "black"
                 ax.text(c, r, f"{val:.0%}", ha="center", va="center", fontsize=7, color=colour)
-        fig.colorbar(im, ax=ax, label="utilization")
-    ax.set_title(f"{result.scenario}: plant utilization by year")
+        fig.colorbar(
+            im, ax=ax, label="utilization (cars a year / capacity)", format=PercentFormatter(1.0)
+        )
+    ax.set_title(
+        f"{result.scenario}: plant utilization by year\n"
+        "planned cars plus the operator's own committed load; rows: plant (largest capacity a year)"
+    )
     return fig
+
+
+def _cars_short(n: float) -> str:
+    """A number of cars, short: 80k, 1.2m, 950."""
+    if not np.isfinite(n):
+        return "-"
+    if n >= 1e6:
+        return f"{n / 1e6:.1f}m"
+    return f"{n / 1e3:.0f}k" if n >= 1e4 else f"{n:,.0f}"
 
 
 _NO_CAPACITY = "#d0d0d0"
@@ -258,7 +331,11 @@ PLAN_FILES = (
 
 
 def write_plan_outputs(
-    world: World, result: PlanResult, out: Path, extra: dict[str, bytes] | None = None
+    world: World,
+    result: PlanResult,
+    out: Path,
+    extra: dict[str, bytes] | None = None,
+    programs: Sequence[str] | None = None,
 ) -> list[Path]:
     """Write the plan's tables as CSV and its charts as PNG into ``out``, all or none.
 
@@ -272,6 +349,8 @@ def write_plan_outputs(
         result: A plan.
         out: Folder (created if missing).
         extra: More files to write with them (name -> contents), e.g. ``plan.json``.
+        programs: Chart only these programs and the plants they build at (the CSVs
+            keep every program); None for the whole plan.
 
     Returns:
         The files written.
@@ -295,6 +374,7 @@ def write_plan_outputs(
         }
     files = {f"{name}.csv": t.to_csv(index=False).encode("utf-8") for name, t in tables.items()}
     if result.ok:
-        files["timeline.png"] = timeline_chart(world, result)
-        files["utilization.png"] = utilization_chart(result)
+        files["timeline.png"] = timeline_chart(world, result, programs=programs)
+        some = result if programs is None else result.for_programs(programs)
+        files["utilization.png"] = utilization_chart(some)
     return write_files(out, files | (extra or {}), owned=PLAN_FILES)

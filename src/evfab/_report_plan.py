@@ -67,7 +67,13 @@ def _pivot_tables(
         span = labels[block[0]] + (f"-{labels[block[-1]]}" if len(block) > 1 else "")
         # A block's title wraps at its width: a continued one says little.
         head = title if k == 0 else f"continued: {span}"
-        t = Table(title=head, title_justify="left", header_style="bold")
+        # As wide as its title: a title wrapped over a narrow table (one year) was hard to read.
+        t = Table(
+            title=head,
+            title_justify="left",
+            header_style="bold",
+            min_width=min(len(head), console.width),
+        )
         t.add_column(index, overflow="fold")
         for j in block:
             t.add_column(labels[j], justify="right", no_wrap=True)
@@ -124,6 +130,7 @@ def print_plan(
         )
     if not r.ok:
         return
+    _print_unmet_summary(console, r, whole_plan=programs is None)
     years = [int(y) for y in world.years]
     ct = Table(
         title="Chosen routes", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD
@@ -193,18 +200,39 @@ def print_plan(
                 style="dim",
             )
         )
+    # A program-year with demand and nothing built reads 0, not "-" (no demand).
+    production = r.production
+    if len(r.unmet):
+        production = pd.concat(
+            [production, r.unmet[["program", "year"]].assign(cars=0.0)], ignore_index=True
+        )
     console.print(
         *_pivot_tables(
             console,
-            "Production (cars)",
-            r.production,
+            "Production (cars; 0: demand, none built; -: no demand)",
+            production,
             "program",
             "cars",
             ",.0f",
             world.program_ids,
             years,
+            zero="0",
         )
     )
+    if len(r.unmet):
+        most = r.unmet.groupby("program")["cars"].sum().sort_values(ascending=False, kind="stable")
+        console.print(
+            *_pivot_tables(
+                console,
+                "Unmet demand (cars), most first",
+                r.unmet,
+                "program",
+                "cars",
+                ",.0f",
+                [str(g) for g in most.index],
+                years,
+            )
+        )
     util = (
         r.utilization.assign(pct=r.utilization["utilization"] * 100)
         if len(r.utilization)
@@ -310,12 +338,40 @@ def _print_deals(console: Console, r: PlanResult) -> None:
     console.print(fit(console, t))
 
 
+def _print_unmet_summary(console: Console, r: PlanResult, whole_plan: bool) -> None:
+    """One line on the demand the plan leaves unbuilt, if any: the headline cost counts
+    its lost margin, which is no cash spent."""
+    if r.unmet.empty:
+        return
+    short = float(r.unmet["cars"].sum())
+    wanted = short + float(r.production["cars"].sum()) if len(r.production) else short
+    n = r.unmet["program"].nunique()
+    line = (
+        f"Unmet demand: {short:,.0f} of {wanted:,.0f} cars ({short / wanted:.0%}) are not built, "
+        f"in {n} program{'s' if n != 1 else ''}"
+    )
+    if whole_plan:
+        costs = r.costs.set_index("category")["discounted"]
+        lost = float(costs.get("lost margin on unmet demand", float("nan")))
+        if lost == lost:  # not NaN
+            line += (
+                f"; their lost margin, {money(lost)} {r.currency} discounted, is part of the "
+                "cost above"
+            )
+    console.print(Text(line + ".", style="yellow"))
+
+
 def print_shortfalls(console: Console, r: PlanResult) -> None:
-    """Print the program-years short of demand, with where capacity could come from."""
+    """Print the program-years short of demand, with where capacity could come from: the
+    programs with the most cars missing first."""
     if r.shortfalls.empty:
         return
-    console.print(Text("Shortfalls", style="bold yellow"))
-    for row in r.shortfalls.head(20).itertuples():
+    console.print(
+        Text("Shortfalls, the programs with the most cars missing first", style="bold yellow")
+    )
+    by = r.shortfalls.groupby("program")["missing"].transform("sum")
+    ranked = r.shortfalls.assign(_by=-by).sort_values("_by", kind="stable")
+    for row in ranked.head(20).itertuples():
         console.print(Text("  - " + str(row.explanation)))
     if len(r.shortfalls) > 20:
         # Say how to get them: without --out there is no shortfalls.csv to look in.

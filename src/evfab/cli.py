@@ -185,7 +185,8 @@ def plan_cmd(
             "--program",
             "-p",
             help="Show only this program's routes, production, plants and shortfalls "
-            "(repeatable). The whole industry is still planned; --out files keep every program.",
+            "(repeatable). The whole industry is still planned; --out's CSVs keep every "
+            "program, its charts show these programs and their plants.",
         ),
     ] = None,
 ) -> None:
@@ -226,7 +227,7 @@ def plan_cmd(
     from evfab._charts import write_plan_outputs
 
     extra = {"plan.json": payload.encode("utf-8")}
-    with files_first(err, out_dir, lambda to: write_plan_outputs(world, result, to, extra)):
+    with files_first(err, out_dir, lambda to: write_plan_outputs(world, result, to, extra, shown)):
         if json_out:
             sys.stdout.write(
                 payload
