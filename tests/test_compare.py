@@ -313,10 +313,25 @@ def test_cli_out_writes_the_tables_and_the_json(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == [
+        "compare.png",
+        "compare_costs.csv",
+        "compare_fees.csv",
         "compare_programs.csv",
         "compare_routes.csv",
         "comparison.json",
     ]
+    costs = pd.read_csv(out / "compare_costs.csv").set_index("category")
+    assert costs.at["total", "change"] == pytest.approx(
+        json.loads((out / "comparison.json").read_text())["cost_change"]
+    )
+    assert list(pd.read_csv(out / "compare_fees.csv").columns) == [
+        "payer",
+        "receiver",
+        "before",
+        "after",
+        "change",
+    ]
+    assert (out / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     routes = pd.read_csv(out / "compare_routes.csv")
     assert set(routes["route"]) == {
         "applied:xiaomi-bev@stake:hyundai-no2",

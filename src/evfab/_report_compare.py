@@ -261,7 +261,14 @@ def _print_fees(console: Console, c: Comparison) -> None:
     console.print(t)
 
 
-COMPARE_FILES = ("compare_routes.csv", "compare_programs.csv", "comparison.json")
+COMPARE_FILES = (
+    "compare_routes.csv",
+    "compare_programs.csv",
+    "compare_costs.csv",
+    "compare_fees.csv",
+    "compare.png",
+    "comparison.json",
+)
 """Every file :func:`write_compare_outputs` may write (``comparison.json`` comes from the
 caller)."""
 
@@ -270,7 +277,8 @@ def write_compare_outputs(
     c: Comparison, out: Path, extra: dict[str, bytes] | None = None
 ) -> list[Path]:
     """Write the comparison's tables (CSV: the routes that changed, every program before and
-    after) into ``out``, all or none.
+    after, the discounted costs by category and the per-car fees by payer and receiver)
+    and its chart (``compare.png``) into ``out``, all or none.
 
     Args:
         c: The comparison.
@@ -291,10 +299,18 @@ def write_compare_outputs(
             if col in c.programs
         }
     )
+    from evfab._charts_compare import compare_chart
+
     files = {
-        "compare_routes.csv": c.routes.to_csv(index=False).encode("utf-8"),
-        "compare_programs.csv": programs.to_csv(index=False).encode("utf-8"),
+        f"compare_{name}.csv": table.to_csv(index=False).encode("utf-8")
+        for name, table in (
+            ("routes", c.routes),
+            ("programs", programs),
+            ("costs", c.costs),
+            ("fees", c.fees),
+        )
     }
+    files["compare.png"] = compare_chart(c)
     return write_files(out, files | (extra or {}), owned=COMPARE_FILES)
 
 

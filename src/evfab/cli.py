@@ -269,7 +269,11 @@ def compare(
     ] = False,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", help="Write the tables as CSV, and comparison.json, here."),
+        typer.Option(
+            "--out",
+            help="Write the tables as CSV, a chart (compare.png: costs by category, the "
+            "programs whose cars moved most) and comparison.json here.",
+        ),
     ] = None,
 ) -> None:
     """What a change does: routes whose legality, start, odds or cars moved, plan cost, programs' plans and odds.
