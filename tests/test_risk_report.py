@@ -100,3 +100,38 @@ def test_an_allocation_shows_cars_built_of_the_cars_allocated(xiaomi: evfab.Worl
     assert "Cars built by year, capped by the cars allocated" in text
     assert "of 60k" in text and "2022 left out" in text
     assert "Together: 110,000 of the 110,000 cars allocated expected to be built (100%)" in text
+
+
+def test_a_long_run_lists_its_first_routes_and_says_where_the_rest_are(
+    xiaomi: evfab.World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evfab import _report_risk
+
+    monkeypatch.setattr(_report_risk, "MAX_ROUTE_ROWS", 2)
+    monkeypatch.setattr(_report_risk, "MAX_PROGRAM_LINES", 0)
+    res = sample_routes(xiaomi, _usable(xiaomi), RiskOptions(samples=500))
+    assert len(res.summary) == 6
+    text = _text(xiaomi, res, 160)
+    assert "routes 1-2 of 6: `--program ID` shows a program's" in " ".join(text.split())
+    table = text.split("Cars built by year")[1].split("SOP driven by")[0]
+    # The "#" column is the first four characters of a row's first line.
+    assert [ln[:4].strip() for ln in table.splitlines() if ln[:4].strip().isdigit()] == ["1", "2"]
+    assert "... 1 more programs with several routes" in text
+    assert "3. SOP driven by" not in text
+
+
+def test_cells_without_cars_or_demand_read_as_a_dash_and_costs_name_their_currency(
+    xiaomi: evfab.World,
+) -> None:
+    res = sample_routes(xiaomi, _usable(xiaomi), RiskOptions(samples=500))
+    text = _text(xiaomi, res, 160)
+    table = text.split("Cars built by year")[1].split("SOP driven by")[0]
+    assert not re.search(r"\b0k", table) and table.count(" - ") >= 10
+    assert "0-0k" not in text and "of 0k" not in text
+    assert "exp. cost: the route's expected cost, CNY discounted to as_of (2022-08-26)" in " ".join(
+        text.split()
+    )
+    assert (
+        "xiaomi-ev: " in text
+        and "that at least one of its 5 routes starts by 2024-06 if all" in text
+    )

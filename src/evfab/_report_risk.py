@@ -34,8 +34,19 @@ from evfab.priors import (
 from evfab.risk import RiskResult
 
 
+MAX_ROUTE_ROWS = 50
+"""Most routes the risk text lists (in its tables and notes); --out and --json have all."""
+MAX_PROGRAM_LINES = 30
+"""Most programs whose odds over several routes the risk text lists."""
+
+
 def _ym(d: dt.date | None) -> str:
     return "never" if d is None else d.strftime("%Y-%m")
+
+
+def _k(n: float) -> str:
+    """Cars, short: 950, 12k, 1,240k (a route's 400 cars read as 0k)."""
+    return f"{n:,.0f}" if round(n) < 1000 else f"{n / 1e3:,.0f}k"
 
 
 def _run_words(res: RiskResult) -> str:
@@ -80,7 +91,13 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
-    rows = records(res.summary)
+    every = records(res.summary)
+    rows = every[:MAX_ROUTE_ROWS]
+    if len(every) > len(rows):
+        t.caption = (
+            f"routes 1-{len(rows)} of {len(every):,}: `--program ID` shows a program's, "
+            "`--json` and `--out DIR` (risk_routes.csv, risk_volumes.csv) have every one"
+        )
     width = max(
         (len(part) for r in rows for part in str(r["route"]).replace("@", " @").split()), default=10
     )
@@ -120,8 +137,8 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
     _print_programs(console, res)
     _print_volumes(console, res, rows)
     if res.demand_basis == "allocation" and rows:
-        built = sum(float(r["expected_built"]) for r in rows)
-        allocated = sum(float(r["demand"]) for r in rows)
+        built = sum(float(r["expected_built"]) for r in every)
+        allocated = sum(float(r["demand"]) for r in every)
         share = f" ({built / allocated:.0%})" if allocated > 0 else ""
         cost = res.expected_cost_together
         console.print(
@@ -163,7 +180,8 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
             "starts ('never': it starts in none); P(on time) = P(SOP <= target). Cars: those "
             "a route builds, capped by its program's demand (or allocation): the expected "
             "number (the mean over every sample, those without a start counting 0) and the "
-            "P10-P90 range.",
+            f"P10-P90 range. exp. cost: the route's expected cost, {world.currency} "
+            f"discounted to as_of ({world.as_of}).",
             style="dim",
         )
     )
@@ -172,14 +190,24 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
 def _print_programs(console: Console, res: RiskResult) -> None:
     """For a program with several routes: the chance that some of them starts on time."""
     several = res.programs[res.programs["routes"] > 1] if len(res.programs) else res.programs
-    for r in records(several):
+    every = records(several)
+    for r in every[:MAX_PROGRAM_LINES]:
         on = float(r["p_any_on_target"])
         console.print(
             Text(f"{r['program']}: ")
             .append(f"{on:.0%}", style="green" if on >= 0.8 else "yellow" if on >= 0.5 else "red")
             .append(
-                f" that some of its {r['routes']} routes starts by {_ym(r['target_sop'])}, were "
-                f"all pursued together ({float(r['p_any_starts']):.0%} that one starts at all)"
+                f" that at least one of its {r['routes']} routes starts by "
+                f"{_ym(r['target_sop'])} if all are pursued together "
+                f"({float(r['p_any_starts']):.0%} that one starts at all)"
+            )
+        )
+    if len(every) > MAX_PROGRAM_LINES:
+        console.print(
+            Text(
+                f"... {len(every) - MAX_PROGRAM_LINES:,} more programs with several routes: "
+                "`--json` gives them as `programs`",
+                style="dim",
             )
         )
 
@@ -209,10 +237,14 @@ def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]
             # The mean, not the P50: with P(starts) near 50 % the median flips between 0 and
             # the route's full volume from one seed to the next.
             mean = float(sub.at[y, f"{what}_mean"])
+            cap = float(sub.at[y, "demand"])
+            if round(cap) == 0 and round(p90) == 0:
+                cells[i].append(["-"])  # nothing wanted of it, nothing built: "0k of 0k"
+                continue
             lines = [
-                f"{mean / 1e3:,.0f}k",
-                f"{p10 / 1e3:,.0f}-{p90 / 1e3:,.0f}k",
-                f"of {float(sub.at[y, 'demand']) / 1e3:,.0f}k",
+                _k(mean),
+                _k(p90) if round(p10) == round(p90) else f"{_k(p10)}-{_k(p90)}",
+                f"of {_k(cap)}",
             ]
             cells[i].append(lines)
     widths = [
