@@ -33,7 +33,6 @@ from evfab.priors import (
 )
 from evfab.risk import RiskResult
 
-
 MAX_ROUTE_ROWS = 50
 """Most routes the risk text lists (in its tables and notes); --out and --json have all."""
 MAX_PROGRAM_LINES = 30
