@@ -47,6 +47,7 @@ def _risk(rows: list[tuple[str, str, np.ndarray, float]]) -> RiskResult:
             "route": [r[1] for r in rows],
             "target_sop": [dt.date(2025, 1, 1)] * len(rows),
             "p_on_target": [r[3] for r in rows],
+            "p_success": [1.0] * len(rows),
             "warnings": [[] for _ in rows],
         }
     )
@@ -186,9 +187,10 @@ def test_volume_fan_titles_keep_the_whole_route_id() -> None:
             titles, [("xiaomi-ev", long), ("nio", "partner:nio-jac@partner:jac")], strict=True
         ):
             # Wrapping breaks lines but drops no character of the id (it was cut at 48).
-            assert route in title.replace("\n", "") and title.endswith(program)
+            assert route in title.replace("\n", "")
+            assert title.endswith(f"\n{program}, P(starts) 100%")
             assert all(len(line) <= 44 for line in title.splitlines())
-        assert titles[1] == "2. partner:nio-jac\n@partner:jac\nnio"
+        assert titles[1] == "2. partner:nio-jac\n@partner:jac\nnio, P(starts) 100%"
     finally:
         plt.close(fig)
     assert volume_fan_chart(res)[:8] == PNG
@@ -324,3 +326,22 @@ def test_risk_charts_of_few_routes(n: int) -> None:
     res = _risk([(f"g{i}", f"r{i}@p", _days(0), 1.0) for i in range(n)])
     assert sop_cdf_chart(res)[:8] == PNG
     assert volume_fan_chart(res)[:8] == PNG
+
+
+def test_volume_fan_draws_the_cars_built_as_the_table_counts_them() -> None:
+    from evfab.risk import RiskOptions, sample_routes
+
+    world = evfab.compile(evfab.load("xiaomi-2022"))
+    nio = [r for r in evfab.derive_routes(world) if r.program == "nio-jac-line" and r.usable]
+    res = sample_routes(world, nio, RiskOptions(samples=200))
+    vol = res.volumes
+    # JAC's plant has 240k a year for Nio; Nio wants 200k: the chart said 240k "available".
+    assert vol["available_p50"].max() > vol["built_p50"].max() == vol["demand"].max() == 200_000
+    fig = volume_fan_figure(res)
+    try:
+        (ax,) = (a for a in fig.axes if a.get_title())
+        tops = {ln.get_linestyle(): max(ln.get_ydata()) for ln in ax.get_lines()}
+        assert tops == {"-": 200.0, "--": 200.0, ":": 200.0}  # P50, mean, the demand
+        assert "capped by the program's demand" in fig.get_suptitle()
+    finally:
+        plt.close(fig)

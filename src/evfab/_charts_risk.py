@@ -241,13 +241,15 @@ def sop_cdf_figure(res: RiskResult) -> Any:
     return fig
 
 
-def _panel_title(k: int, route: str, program: str) -> str:
-    """A volume-fan panel's title: the whole route id, broken at its ``@`` and wrapped.
+def _panel_title(k: int, route: str, program: str, p_starts: float | None = None) -> str:
+    """A volume-fan panel's title: the whole route id, broken at its ``@`` and wrapped, its
+    program, and the chance that it starts at all (where known).
 
     Cut at 48 characters, long ids lost their plant (``...@partner:bjev-changzh``).
     """
     licence, at, plant = route.partition("@")
-    parts = [f"{k}. {licence}", *([at + plant] if at else []), program]
+    last = program if p_starts is None else f"{program}, P(starts) {p_starts:.0%}"
+    parts = [f"{k}. {licence}", *([at + plant] if at else []), last]
     # Ids have no spaces: textwrap breaks them after a hyphen, or mid-word if it must,
     # and adds no characters, so the lines joined give the id back.
     return "\n".join(textwrap.fill(p, _PANEL_WIDTH) for p in parts)
@@ -258,8 +260,9 @@ _PANEL_WIDTH = 44
 
 
 def volume_fan_chart(res: RiskResult, path: Path | None = None) -> bytes:
-    """Cars available by year for the first :data:`MAX_CHART_ROUTES` routes: P10-P90 band,
-    P50 line and mean.
+    """Cars built by year for the first :data:`MAX_CHART_ROUTES` routes, as the risk text
+    counts them (capped by the program's demand, or the cars allocated): P10-P90 band, P50
+    line, mean, and the cap.
 
     Args:
         res: A risk result.
@@ -291,25 +294,30 @@ def volume_fan_figure(res: RiskResult) -> Any:
         rows_n, cols, figsize=(3.2 * cols, 2.8 * rows_n), squeeze=False, sharey=True
     )
     vol = res.volumes
-    # With a plan's allocation the tables report cars built (capped by the plan's cars);
-    # without one, cars available (each route alone serving its program).
-    what = "built" if res.demand_basis == "allocation" else "available"
+    # Cars built, capped by what the route may build, as the text's table counts them: the
+    # cars available (a plant's capacity, say 240k for Nio against 200k wanted) drew a
+    # chart that disagreed with the table beside it.
+    p_starts = (
+        [float(p) for p in head["p_success"]] if "p_success" in head else [None] * len(routes)
+    )
     for k, (program, route) in enumerate(routes):
         ax = axes[k // cols][k % cols]
         # Programs of one company share route ids: a route's rows are its program's.
         sub = vol[(vol["program"] == program) & (vol["route"] == route)]
-        ax.fill_between(sub["year"], sub[f"{what}_p10"] / 1e3, sub[f"{what}_p90"] / 1e3, alpha=0.3)
-        ax.plot(sub["year"], sub[f"{what}_p50"] / 1e3, lw=2)
-        ax.plot(sub["year"], sub[f"{what}_mean"] / 1e3, lw=1, ls="--", color="grey")
+        ax.fill_between(sub["year"], sub["built_p10"] / 1e3, sub["built_p90"] / 1e3, alpha=0.3)
+        ax.plot(sub["year"], sub["built_p50"] / 1e3, lw=2)
+        ax.plot(sub["year"], sub["built_mean"] / 1e3, lw=1, ls="--", color="grey")
+        ax.plot(sub["year"], sub["demand"] / 1e3, lw=1, ls=":", color="black")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, not 2024.5
-        ax.set_title(_panel_title(k + 1, str(route), str(program)), fontsize=7)
+        ax.set_title(_panel_title(k + 1, str(route), str(program), p_starts[k]), fontsize=7)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
     for k in range(len(routes), rows_n * cols):
         axes[k // cols][k % cols].axis("off")
+    cap = "the cars allocated" if res.demand_basis == "allocation" else "the program's demand"
     fig.suptitle(
-        f"{res.scenario}: thousand cars {what} per year (band P10-P90, line P50, dashed mean)"
-        + _shown(res)
+        f"{res.scenario}: thousand cars built per year, capped by {cap}\n"
+        f"(band P10-P90, line P50, dashed mean, dotted {cap})" + _shown(res)
     )
     fig.tight_layout()
     return fig
