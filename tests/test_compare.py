@@ -503,3 +503,30 @@ def test_each_program_row_names_its_company(halted: Any) -> None:
 
     rows = comparison_json(halted)["programs"]
     assert {r["program"]: r["company"] for r in rows} == companies
+
+
+def test_routes_sharing_a_reason_share_a_line_and_a_long_list_stops(
+    halted: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from evfab import _report_compare
+    from evfab._report_compare import _ranges, print_comparison
+
+    assert _ranges([1]) == "1" and _ranges([1, 2, 3, 7, 9, 10]) == "1-3, 7, 9-10"
+
+    def text() -> str:
+        console = Console(file=io.StringIO(), width=200, highlight=False)
+        print_comparison(console, halted)
+        return console.file.getvalue()  # type: ignore[attr-defined]
+
+    # Both applications are held by the same halt: one line for both.
+    assert "\n  1-2. licence review (16 months from 2022-04-01); held until" in text()
+    monkeypatch.setattr(_report_compare, "MAX_ROUTE_ROWS", 1)
+    short = text()
+    assert "Rows 1-1 of 2: compare_routes.csv (--out DIR) and --json have every one." in " ".join(
+        short.split()
+    )
+    assert "\n  1. licence review" in short and "1-2." not in short

@@ -18,6 +18,23 @@ from evfab._io import write_files
 from evfab.compare import Comparison
 from evfab.plan import PlanResult
 
+MAX_ROUTE_ROWS = 50
+"""Most changed routes the comparison's text lists (compare_routes.csv and --json have all)."""
+
+
+def _ranges(nums: list[int]) -> str:
+    """Row numbers, runs shortened: 1-3, 7, 9-10."""
+    out: list[str] = []
+    start = prev = nums[0]
+    for n in [*nums[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)
+
 
 def _plan_words(p: PlanResult) -> str:
     if not p.ok:
@@ -83,9 +100,10 @@ def print_comparison(
     if mods:
         rt.add_column("modules\nneeded", overflow="fold")
     # The reasons are long sentences: listed under the table, by row number, rather than
-    # squeezed into a column.
-    why = []
-    for i, r in enumerate(records(c.routes), start=1):
+    # squeezed into a column; rows sharing one (a ban moving 274 routes alike) share a line.
+    why: dict[str, list[int]] = {}
+    every_route = records(c.routes)
+    for i, r in enumerate(every_route[:MAX_ROUTE_ROWS], start=1):
         rt.add_row(
             str(i),
             r["program"],
@@ -103,11 +121,17 @@ def print_comparison(
             reason = f"only in the other scenario; {_cell(r['why_after'])}"
         else:
             reason = _cell(r["why_after"])
-        why.append(f"  {i}. {reason}")
+        why.setdefault(reason, []).append(i)
+    more = (
+        f" Rows 1-{MAX_ROUTE_ROWS} of {len(every_route):,}: compare_routes.csv (--out DIR) and "
+        "--json have every one."
+        if len(every_route) > MAX_ROUTE_ROWS
+        else ""
+    )
     rt.caption = (
         "Routes at their nominal dates (the rules engine's); a change that moves only the odds "
         "around those dates (a halt after a route's nominal grant) shows in the programs' "
-        "P(on time) below."
+        "P(on time) below." + more
     )
     rt.caption_justify = "left"
     if c.routes.empty:  # a table of headers only said nothing
@@ -115,7 +139,8 @@ def print_comparison(
     else:
         console.print(rt)
     if why:
-        console.print("Why, after:\n" + "\n".join(why), highlight=False, soft_wrap=False)
+        lines = [f"  {_ranges(nums)}. {reason}" for reason, nums in why.items()]
+        console.print("Why, after:\n" + "\n".join(lines), highlight=False, soft_wrap=False)
     rows = c.programs if every else c.changed_programs()
     if rows.empty:
         console.print(
