@@ -172,8 +172,8 @@ def test_more_shortfalls_say_how_to_get_the_full_table() -> None:
 
     rows = pd.DataFrame(
         {
-            "program": ["g"] * 25,
-            "year": list(range(2030, 2055)),
+            "program": [f"g{i}" for i in range(25)],
+            "year": [2030] * 25,
             "missing": [1] * 25,
             "explanation": [f"short {i}" for i in range(25)],
         }
@@ -181,7 +181,7 @@ def test_more_shortfalls_say_how_to_get_the_full_table() -> None:
     console = Console(file=io.StringIO(), width=200)
     print_shortfalls(console, SimpleNamespace(shortfalls=rows))  # type: ignore[arg-type]
     last = console.file.getvalue().splitlines()[-1]  # type: ignore[attr-defined]
-    assert "5 more" in last
+    assert "5 more programs" in last
     assert "--out DIR" in last and "shortfalls.csv" in last and "--json" in last
 
 

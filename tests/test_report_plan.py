@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pandas as pd
 import pytest
 from rich.console import Console
 
@@ -123,3 +124,26 @@ def test_a_program_year_with_demand_and_nothing_built_reads_zero() -> None:
     shortfalls = text_of(world, r).split("Shortfalls, the programs with the most cars missing")[1]
     # g2 (60,000 missing) before n3c (1,000).
     assert shortfalls.index("(g2,") < shortfalls.index("(n3c,")
+
+
+def test_a_program_short_year_after_year_is_explained_once() -> None:
+    from types import SimpleNamespace
+
+    from evfab._report_plan import print_shortfalls
+
+    rows = pd.DataFrame(
+        {
+            "program": ["a", "b", "b", "b", "b"],
+            "year": [2030, 2030, 2031, 2032, 2034],
+            "missing": [10.0, 5.0, 5.0, 5.0, 5.0],
+            "explanation": ["a is short", "b 2030", "b 2031", "b 2032", "b 2034"],
+        }
+    )
+    console = Console(file=io.StringIO(), width=200, highlight=False)
+    print_shortfalls(console, SimpleNamespace(shortfalls=rows))  # type: ignore[arg-type]
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert lines[1:] == [
+        "  - b 2030",  # 20 cars missing in all, before a's 10
+        "    and in 3 more years (2031-2032, 2034): 20 cars missing in all",
+        "  - a is short",
+    ]

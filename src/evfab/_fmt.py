@@ -54,4 +54,22 @@ def plural(n: float, word: str, many: str = "") -> str:
     return f"{count} {word if n == 1 else many or word + 's'}"
 
 
-__all__ = ["money", "plural"]
+def runs(nums: list[int]) -> str:
+    """Whole numbers in order, runs shortened: ``1-3, 7, 9-10`` (row numbers, years).
+
+    Args:
+        nums: The numbers, ascending.
+
+    Returns:
+        The text ("" for none).
+    """
+    spans: list[list[int]] = []
+    for n in nums:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+__all__ = ["money", "plural", "runs"]

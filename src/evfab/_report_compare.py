@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from evfab._fmt import money
+from evfab._fmt import money, runs
 from evfab._frames import records
 from evfab._io import write_files
 from evfab.compare import Comparison
@@ -20,20 +20,6 @@ from evfab.plan import PlanResult
 
 MAX_ROUTE_ROWS = 50
 """Most changed routes the comparison's text lists (compare_routes.csv and --json have all)."""
-
-
-def _ranges(nums: list[int]) -> str:
-    """Row numbers, runs shortened: 1-3, 7, 9-10."""
-    out: list[str] = []
-    start = prev = nums[0]
-    for n in [*nums[1:], None]:
-        if n is not None and n == prev + 1:
-            prev = n
-            continue
-        out.append(str(start) if start == prev else f"{start}-{prev}")
-        if n is not None:
-            start = prev = n
-    return ", ".join(out)
 
 
 def _plan_words(p: PlanResult) -> str:
@@ -139,7 +125,7 @@ def print_comparison(
     else:
         console.print(rt)
     if why:
-        lines = [f"  {_ranges(nums)}. {reason}" for reason, nums in why.items()]
+        lines = [f"  {runs(nums)}. {reason}" for reason, nums in why.items()]
         console.print("Why, after:\n" + "\n".join(lines), highlight=False, soft_wrap=False)
     rows = c.programs if every else c.changed_programs()
     if rows.empty:

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evfab._cli_console import column_blocks, fit
-from evfab._fmt import money
+from evfab._fmt import money, plural, runs
 from evfab._frames import records
 from evfab._plan_explain import NOT_PRICED
 from evfab._report import status_text
@@ -361,24 +361,41 @@ def _print_unmet_summary(console: Console, r: PlanResult, whole_plan: bool) -> N
     console.print(Text(line + ".", style="yellow"))
 
 
+MAX_SHORT_PROGRAMS = 20
+"""Most programs whose shortfalls the plan's text explains."""
+
+
 def print_shortfalls(console: Console, r: PlanResult) -> None:
-    """Print the program-years short of demand, with where capacity could come from: the
-    programs with the most cars missing first."""
+    """Print the programs short of demand, the most cars missing first: each one's first
+    year short, explained (where capacity could come from), and its other years in a line."""
     if r.shortfalls.empty:
         return
     console.print(
         Text("Shortfalls, the programs with the most cars missing first", style="bold yellow")
     )
-    by = r.shortfalls.groupby("program")["missing"].transform("sum")
-    ranked = r.shortfalls.assign(_by=-by).sort_values("_by", kind="stable")
-    for row in ranked.head(20).itertuples():
-        console.print(Text("  - " + str(row.explanation)))
-    if len(r.shortfalls) > 20:
+    short = r.shortfalls
+    total = short.groupby("program", sort=False)["missing"].sum()
+    ranked = total.sort_values(ascending=False, kind="stable")
+    for g in ranked.index[:MAX_SHORT_PROGRAMS]:
+        mine = short[short["program"] == g].sort_values("year", kind="stable")
+        console.print(Text("  - " + str(mine["explanation"].iloc[0])))
+        if len(mine) > 1:
+            # Year after year the same words with other numbers (241 bullets at 150
+            # programs): one line says where and how much else.
+            later = [int(y) for y in mine["year"].iloc[1:]]
+            console.print(
+                Text(
+                    f"    and in {plural(len(later), 'more year')} ({runs(later)}): "
+                    f"{float(ranked[g]):,.0f} cars missing in all",
+                    style="dim",
+                )
+            )
+    if len(ranked) > MAX_SHORT_PROGRAMS:
         # Say how to get them: without --out there is no shortfalls.csv to look in.
         console.print(
             Text(
-                f"  ... {len(r.shortfalls) - 20} more: `--out DIR` writes every one to "
-                "DIR/shortfalls.csv, `--json` gives them as `shortfalls`",
+                f"  ... {len(ranked) - MAX_SHORT_PROGRAMS} more programs: `--out DIR` writes "
+                "every program-year to DIR/shortfalls.csv, `--json` gives them as `shortfalls`",
                 style="dim",
             )
         )
