@@ -274,6 +274,9 @@ def test_utilization_rows_name_their_capacity_and_the_scale_is_in_percent() -> N
             "yizhuang (300k)",
             "jac-hefei (240k)",
         ]
+        assert "dormant-plant (100k, no usable route)" in [
+            t.get_text() for t in ax.get_yticklabels()
+        ]
         assert "busiest plants first" in ax.get_xlabel()
         assert "own committed load" in ax.get_title()
         assert bar.yaxis.get_major_formatter()(1.0, 0) == "100%"

@@ -95,3 +95,32 @@ def test_a_routes_first_year_is_its_first_with_a_whole_car() -> None:
     first = whole.groupby(["program", "route"])["year"].min()
     for row in r.choices.itertuples():
         assert row.first_year == first[(row.program, row.route)], (row.program, row.route)
+
+
+def test_existing_plants_no_route_reaches_are_in_the_utilization_not_planned_ones() -> None:
+    from test_plan import _two_programs_one_plant
+
+    extra = """\
+  - id: idle
+    name: Idle plant
+    operator: host
+    status: operating
+    opened: 2020-01
+    phases: [{capacity: 50000, ready: 2020-01}]
+    committed: {2030: 10000}
+  - id: paper
+    name: Planned plant
+    operator: host
+    status: planned
+    phases: [{capacity: 50000, months: 24}]
+"""
+    # The host, who would build it, has no program: no route reaches it, and unbuilt it is
+    # no idle capacity.
+    build = "  - {id: build, kind: build_plant, to: host, plant: paper, sources: [a]}\n"
+    text = _two_programs_one_plant(extra=build).replace("programs:\n", extra + "programs:\n", 1)
+    r = plan(evfab.compile(evfab.loads(text)), PlanOptions(alternatives=False))
+    u = r.utilization.set_index("plant")
+    assert list(u.index) == ["hp", "idle"]  # the model's plants first; no planned one
+    assert u.at["hp", "routes"] == 2 and u.at["idle", "routes"] == 0
+    assert u.at["idle", "used"] == 0 and u.at["idle", "committed"] == 10_000
+    assert u.at["idle", "utilization"] == pytest.approx(0.2)

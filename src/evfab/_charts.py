@@ -267,6 +267,12 @@ def utilization_figure(result: PlanResult, max_plants: int = 60) -> Any:
         used = u.groupby("plant")["used"].sum().reindex(table.index).fillna(0)
         # Capacity in the label: a full 80,000-car plant and a full 300,000-car one look alike.
         most = u.groupby("plant")["capacity"].max().reindex(table.index)
+        # A plant no usable route reaches: idle capacity the plan could not use.
+        cut_off = (
+            u.groupby("plant")["routes"].max().reindex(table.index) == 0
+            if "routes" in u
+            else pd.Series(False, index=table.index)
+        )
         n_all = len(table)
         table = table.loc[used.sort_values(ascending=False, kind="stable").index[:max_plants]]
         values = table.to_numpy(np.float64)
@@ -282,7 +288,11 @@ def utilization_figure(result: PlanResult, max_plants: int = 60) -> Any:
         im = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0, vmax=1)
         ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns])
         ax.set_yticks(
-            range(len(table.index)), [f"{i} ({_cars_short(most[i])})" for i in table.index]
+            range(len(table.index)),
+            [
+                f"{i} ({_cars_short(most[i])}{', no usable route' if cut_off[i] else ''})"
+                for i in table.index
+            ],
         )
         for (r, c), val in np.ndenumerate(values):
             if len(table) <= 30 and not np.isnan(val) and val > 0:  # "-" in the table

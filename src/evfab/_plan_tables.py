@@ -22,6 +22,7 @@ from evfab._frames import empty_frame, frame
 from evfab._gc import paused_gc
 from evfab._highs import Solution
 from evfab._plan_explain import unusable_reasons
+from evfab._plan_inputs import free_from_as_of
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs
 from evfab._world import World
 
@@ -52,11 +53,14 @@ class Prepared:
         route_ids: Route id of each usable route.
         offer_kind: Kind of each needed offer.
         offer_to: Taker of each needed offer.
-        util_plant: Plant id of each utilization row (plant-years with capacity).
+        util_plant: Plant id of each utilization row (plant-years with capacity): first
+            the plants of the model's routes, then the existing plants no usable route
+            reaches (idle capacity the plan cannot use).
         util_year: Year of each utilization row.
-        util_at: (plant, year) positions of the utilization rows.
+        util_at: (plant, year) positions of the rows of the model's plants (the first ones).
         util_committed: The host's committed load of each row, cars.
         util_capacity: Capacity of each row, cars.
+        util_routes: Usable routes that can build at each row's plant.
         cost_terms: Per cost category: its name and its terms, each (column block or
             "modules", undiscounted and discounted coefficients per column of the block),
             currency per unit.
@@ -74,6 +78,7 @@ class Prepared:
     util_at: tuple[IntArray, IntArray]
     util_committed: FloatArray
     util_capacity: FloatArray
+    util_routes: IntArray
     cost_terms: list[tuple[str, list[tuple[str, FloatArray, FloatArray]]]]
     unusable: dict[str, list[str]]
     size: dict[str, int]
@@ -99,17 +104,24 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
     capacity = d.plant_free + committed
     keep = capacity > 0
     pi, yi = np.nonzero(keep)
+    routes_at = np.bincount(d.route_plant, minlength=len(ix.plants))[pi]
+    # Existing plants that no usable route reaches: idle capacity a shortfall may point to
+    # ("idle capacity at p8") belongs in the table too, built 0.
+    others, other_free, other_committed = _unreached(world, ix.plants)
+    o_keep = other_free + other_committed > 0
+    oi, oy = np.nonzero(o_keep)
     return Prepared(
         program_ids=program_ids,
         plant_ids=plant_ids,
         route_ids=tab.ids[tab.template[ix.routes.rows]],
         offer_kind=[str(r["kind"]) for r in offer_rows],
         offer_to=[str(r["to"]) for r in offer_rows],
-        util_plant=plant_ids[pi],
-        util_year=d.years[yi],
+        util_plant=np.concatenate([plant_ids[pi], others[oi]]),
+        util_year=np.concatenate([d.years[yi], d.years[oy]]),
         util_at=(pi, yi),
-        util_committed=committed[keep],
-        util_capacity=capacity[keep],
+        util_committed=np.concatenate([committed[keep], other_committed[o_keep]]),
+        util_capacity=np.concatenate([capacity[keep], (other_free + other_committed)[o_keep]]),
+        util_routes=np.concatenate([routes_at, np.zeros(len(oi), np.int64)]),
         cost_terms=_cost_terms(d, ix, m),
         unusable=unusable_reasons(ix.programs, tab),
         size={
@@ -120,6 +132,25 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
             "routes": len(ix.routes),
         },
     )
+
+
+def _unreached(world: World, reached: list[str]) -> tuple[ObjArray, FloatArray, FloatArray]:
+    """The existing (not planned) plants outside ``reached``: their ids, free capacity and
+    committed load by year (P, Y) each."""
+    seen = set(reached)
+    rows = [
+        i
+        for i, pid in enumerate(world.plant_ids)
+        if pid not in seen and world.plant(pid)["status"] != "planned"
+    ]
+    ids = np.array([world.plant_ids[i] for i in rows], dtype=object)
+    if not rows:
+        n_y = len(world.years)
+        return ids, np.zeros((0, n_y)), np.zeros((0, n_y))
+    free, committed = free_from_as_of(
+        world, [(str(world.plant_ids[i]), None) for i in rows], np.array(rows, np.int64)
+    )
+    return ids, free, committed
 
 
 def _cost_terms(
@@ -362,13 +393,16 @@ def write_back(
     )
     used_py = np.zeros((len(ix.plants), len(years)))
     np.add.at(used_py, (d.route_plant[qr], qy), q[used])
+    unreached = len(p.util_plant) - len(p.util_at[0])  # rows of plants no route reaches
     used_at = used_py[p.util_at]
+    if unreached:
+        used_at = np.concatenate([used_at, np.zeros(unreached)])
     capacity = p.util_capacity
     built = np.nonzero((d.module_plant >= 0) & (modules > 0))[0]
     if len(built):  # extra modules built add to their plant's capacity
         extra = np.zeros((len(ix.plants), len(years)))
         np.add.at(extra, d.module_plant[built], d.module_cap[built] * modules[built][:, None])
-        capacity = capacity + extra[p.util_at]
+        capacity = capacity + np.concatenate([extra[p.util_at], np.zeros(unreached)])
     utilization = frame(
         {
             "plant": p.util_plant,
@@ -377,6 +411,7 @@ def write_back(
             "committed": p.util_committed,
             "capacity": capacity,
             "utilization": (used_at + p.util_committed) / capacity,
+            "routes": p.util_routes,
         },
         text=("plant",),
     )

@@ -103,7 +103,9 @@ class PlanResult:
         offers: Offers taken, with their fees.
         production: Cars by program, route, plant and year.
         unmet: Unmet demand by program and year.
-        utilization: Plant x year: used, free capacity, committed load, utilization.
+        utilization: Plant x year: cars used, the operator's committed load, capacity,
+            utilization and the usable routes that reach the plant (existing plants no
+            usable route reaches are rows too, with 0 routes).
         costs: Cost breakdown by category, undiscounted and discounted.
         capacity_values: Plant x year: discounted saving of one more car of capacity.
         alternatives: Per program and route: cost of the best plan that uses that route.
