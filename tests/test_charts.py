@@ -146,6 +146,9 @@ def test_no_two_curves_or_target_markers_look_alike() -> None:
         assert len(looks) == len(lines)
         marks = {(to_hex(d.get_color()), to_rgba(d.get_markerfacecolor())) for d in _diamonds(fig)}
         assert len(marks) == len(lines)
+        # The chart says what the plateau and the hollow diamonds mean.
+        label = fig.axes[0].get_xlabel()
+        assert "levels off at the route's P(starts)" in label and "hollow for curves 11-20" in label
     finally:
         plt.close(fig)
 

@@ -224,6 +224,13 @@ def sop_cdf_figure(res: RiskResult) -> Any:
     ax.set_ylim(-_P_MARGIN, 1 + _P_MARGIN)
     ax.set_yticks(np.linspace(0.0, 1.0, 6))
     ax.set_ylabel("P(SOP on or before date)")
+    # What a reader asked of the chart: why a curve stops below 1, and the hollow diamonds.
+    ax.set_xlabel(
+        "a curve levels off at the route's P(starts): below 1, the route may never start; "
+        "a diamond is at the target SOP and P(on time)"
+        + (", hollow for curves 11-20" if len(curves) > 10 else ""),
+        fontsize=8,
+    )
     n_routes = sum(len(c["members"]) for c in curves)
     title = (
         f"{res.scenario}: start of production, {res.samples:,} samples (diamond = target)"
