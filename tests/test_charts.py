@@ -285,6 +285,14 @@ def test_utilization_rows_name_their_capacity_and_the_scale_is_in_percent() -> N
         assert bar.yaxis.get_major_formatter()(1.0, 0) == "100%"
     finally:
         plt.close(fig)
+    # A first year that counts from as_of says so; a year from 1 January does not.
+    world, _ = _xiaomi()
+    for as_of, first in ((world.as_of, "2022\nfrom 26 Aug"), (dt.date(2022, 1, 1), "2022")):
+        fig = utilization_figure(result, as_of=as_of)
+        try:
+            assert fig.axes[0].get_xticklabels()[0].get_text() == first
+        finally:
+            plt.close(fig)
 
 
 def test_timeline_markers_on_as_of_are_not_cut_by_the_frame() -> None:

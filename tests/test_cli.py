@@ -135,7 +135,9 @@ def test_plan_of_one_program(tmp_path: Path) -> None:
     png = {p: (tmp_path / "o" / p).read_bytes() for p in ("timeline.png", "utilization.png")}
     assert png["timeline.png"] == timeline_chart(world, result, programs=["nio-jac-line"])
     assert png["timeline.png"] != timeline_chart(world, result)
-    assert png["utilization.png"] == utilization_chart(result.for_programs(["nio-jac-line"]))
+    assert png["utilization.png"] == utilization_chart(
+        result.for_programs(["nio-jac-line"]), as_of=world.as_of
+    )
     text = run("plan", "xiaomi-2022", "--program", "xiaomi-ev", "--no-alternatives")
     assert text.returncode == 0, text.stderr
     assert "Showing 1 of 2 programs (xiaomi-ev)" in text.stdout

@@ -226,25 +226,34 @@ _BUILT: dict[str, Any] = {"color": "tab:blue", "alpha": 0.45}
 _UNMET: dict[str, Any] = {"facecolor": "tab:red", "alpha": 0.35, "hatch": "////", "lw": 0}
 
 
-def utilization_chart(result: PlanResult, path: Path | None = None, max_plants: int = 60) -> bytes:
+def utilization_chart(
+    result: PlanResult,
+    path: Path | None = None,
+    max_plants: int = 60,
+    as_of: dt.date | None = None,
+) -> bytes:
     """Plant x year heatmap of utilization (own load plus planned production over capacity).
 
     Args:
         result: A plan.
         path: PNG file to write (None: only return it).
         max_plants: Show at most this many plants (busiest first).
+        as_of: The scenario's date: a first year that starts after 1 January is labelled
+            with the day it counts from.
 
     Returns:
         The chart as PNG bytes.
     """
-    return save_png(utilization_figure(result, max_plants), path)
+    return save_png(utilization_figure(result, max_plants, as_of), path)
 
 
 _DARK_FROM = 0.6
 """Utilization from which a cell of the YlOrRd map is dark enough to need white text."""
 
 
-def utilization_figure(result: PlanResult, max_plants: int = 60) -> Any:
+def utilization_figure(
+    result: PlanResult, max_plants: int = 60, as_of: dt.date | None = None
+) -> Any:
     """The figure of :func:`utilization_chart` (the caller closes it).
 
     A plant-year without capacity (the plant not built yet) is grey, not white: white was
@@ -253,6 +262,7 @@ def utilization_figure(result: PlanResult, max_plants: int = 60) -> Any:
     Args:
         result: A plan.
         max_plants: Show at most this many plants (busiest first).
+        as_of: The scenario's date (see :func:`utilization_chart`).
 
     Returns:
         A matplotlib figure.
@@ -286,7 +296,12 @@ def utilization_figure(result: PlanResult, max_plants: int = 60) -> Any:
         ax.set_xlabel("; ".join(notes))
         cmap = plt.get_cmap("YlOrRd").with_extremes(bad=_NO_CAPACITY)
         im = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0, vmax=1)
-        ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns])
+        years = [str(c) for c in table.columns]
+        late = as_of is not None and (as_of.month, as_of.day) != (1, 1)
+        if as_of is not None and late and years and years[0] == str(as_of.year):
+            # A first year that counts from as_of: 31 December's "2022" held one day.
+            years[0] += f"\nfrom {as_of:%d %b}"
+        ax.set_xticks(range(len(table.columns)), years)
         ax.set_yticks(
             range(len(table.index)),
             [
@@ -386,5 +401,5 @@ def write_plan_outputs(
     if result.ok:
         files["timeline.png"] = timeline_chart(world, result, programs=programs)
         some = result if programs is None else result.for_programs(programs)
-        files["utilization.png"] = utilization_chart(some)
+        files["utilization.png"] = utilization_chart(some, as_of=world.as_of)
     return write_files(out, files | (extra or {}), owned=PLAN_FILES)
