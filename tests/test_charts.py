@@ -259,11 +259,47 @@ def test_timeline_shows_unmet_demand_around_the_cars_built() -> None:
 
 def test_timeline_of_some_programs_shows_those_in_the_order_asked() -> None:
     world, result = _one_plant_two_programs()
-    fig = timeline_figure(world, result, programs=["g2"])
+    fig = timeline_figure(world, result, programs=["g2", "g1"])
     try:
         ax = fig.axes[0]
-        assert [t.get_text() for t in ax.get_yticklabels()] == ["g2"]
-        assert "1 of 2 programs, as asked for" in ax.get_title()
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["g1", "g2"]  # g2 on top
+        assert "2 of 2 programs, as asked for" in ax.get_title()
+    finally:
+        plt.close(fig)
+    # One program: the scale and the legend are its own, not the plan's (g1's 80,000 built).
+    world = evfab.compile(
+        evfab.loads(
+            _two_programs_one_plant().replace(
+                "2030: 80000}, badge: any, lost_margin: 20000",
+                "2030: 50000}, badge: any, lost_margin: 20000",
+            )
+        )
+    )
+    result = plan(world, PlanOptions(alternatives=False, capacity_values=False))
+    fig = timeline_figure(world, result, programs=["g2"])
+    try:
+        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert "thickest bar: 50,000 cars/year" in labels
+    finally:
+        plt.close(fig)
+    fig = timeline_figure(world, result, programs=["g1", "g2"], max_programs=1)
+    try:
+        assert "the first 1 of the 2 programs asked for" in fig.axes[0].get_title()
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match=r"unknown program.*nope"):
+        timeline_figure(world, result, programs=["nope"])
+
+
+def test_a_heatmap_without_plants_says_so() -> None:
+    _, result = _xiaomi()
+    fig = utilization_figure(result.for_programs([]))
+    try:
+        (ax,) = fig.axes
+        assert not ax.axison
+        assert [t.get_text() for t in ax.texts] == [
+            "no plant-year to show: the plan builds at no plant"
+        ]
     finally:
         plt.close(fig)
 

@@ -68,3 +68,21 @@ def test_a_comparison_that_moves_no_car_says_so() -> None:
         assert "(+0)" in fig.axes[0].get_title(loc="left")
     finally:
         plt.close(fig)
+
+
+def test_a_side_without_a_plan_draws_no_cars_for_it() -> None:
+    # Every program must fill its plant: infeasible after. Its cars are unknown, not 0.
+    before = evfab.compile(evfab.loads(_two_programs_one_plant()))
+    after = evfab.compile(evfab.loads(_two_programs_one_plant(min_fill=1.0)))
+    c = compare(before, after, CompareOptions(risk_samples=0))
+    assert not c.plan_after.ok
+    fig = compare_figure(c)
+    try:
+        costs, programs = fig.axes
+        assert not programs.axison and not programs.patches
+        assert programs.get_title(loc="left") == (
+            "Cars built: no plan after (infeasible), nothing to compare"
+        )
+        assert costs.get_title(loc="left").startswith("Costs: no plan on one side")
+    finally:
+        plt.close(fig)

@@ -144,6 +144,13 @@ def test_a_program_short_year_after_year_is_explained_once() -> None:
     lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
     assert lines[1:] == [
         "  - b 2030",  # 20 cars missing in all, before a's 10
-        "    and in 3 more years (2031-2032, 2034): 20 cars missing in all",
+        "    and in 3 more years (2031-2032, 2034): 20 cars missing over all 4 years",
         "  - a is short",
     ]
+
+
+@pytest.mark.parametrize(
+    ("x", "text"), [(0.0, "0%"), (0.0016, "<1%"), (0.38, "38%"), (0.996, ">99%"), (1.0, "100%")]
+)
+def test_a_share_is_never_rounded_to_none_or_all(x: float, text: str) -> None:
+    assert _report_plan._share(x) == text

@@ -10,6 +10,7 @@ import pytest
 from rich.console import Console
 
 import evfab
+from evfab._fmt import runs
 from evfab._report_risk import print_risk, risk_json
 from evfab.risk import RiskOptions, RiskResult, sample_routes
 
@@ -64,7 +65,7 @@ def test_warnings_name_the_routes_they_concern(xiaomi: evfab.World) -> None:
     ]
     assert len(nums) > 1
     text = " ".join(_text(xiaomi, res).split())
-    assert f"! routes {', '.join(map(str, nums))} rest on a denied claim: hyundai-denial" in text
+    assert f"! routes {runs(nums)} rest on a denied claim: hyundai-denial" in text
     nio = 1 + list(res.summary["route"]).index(NIO)
     assert re.search(rf"! routes (\d+, )*{nio} rest on an unclear claim: nio-fee", text)
 
@@ -116,7 +117,7 @@ def test_a_long_run_lists_its_first_routes_and_says_where_the_rest_are(
     table = text.split("Cars built by year")[1].split("SOP driven by")[0]
     # The "#" column is the first four characters of a row's first line.
     assert [ln[:4].strip() for ln in table.splitlines() if ln[:4].strip().isdigit()] == ["1", "2"]
-    assert "... 1 more programs with several routes" in text
+    assert "... 1 more program with several routes" in text
     assert "3. SOP driven by" not in text
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evfab._fmt import cars_short
 from evfab._io import atomic_write_bytes, write_files
 from evfab._world import World
 from evfab.plan import PlanResult
@@ -90,20 +91,24 @@ def timeline_figure(
     all_progs = list(world.programs.index)
     n_all = len(all_progs)
     total = dict(zip(all_progs, world.demand.sum(axis=1), strict=True))
-    progs = (
+    if programs is not None:
+        unknown = [g for g in programs if g not in total]
+        if unknown:
+            raise ValueError(f"unknown program(s): {', '.join(map(str, unknown))}")
+    asked = (
         sorted(all_progs, key=lambda g: -total[g])
         if programs is None
         else list(dict.fromkeys(programs))
-    )[:max_programs]
-    fig, ax = plt.subplots(figsize=(10, 0.55 * len(progs) + 1.6))
-    prod = (
-        result.production.groupby(["program", "year"])["cars"].sum()
-        if len(result.production)
-        else None
     )
+    progs = asked[:max_programs]
+    fig, ax = plt.subplots(figsize=(10, 0.55 * len(progs) + 1.6))
+    # Only the programs drawn: the scale and the legend are theirs.
+    production = result.production[result.production["program"].isin(progs)]
+    prod = production.groupby(["program", "year"])["cars"].sum() if len(production) else None
+    short_rows = result.unmet[result.unmet["program"].isin(progs)] if len(result.unmet) else None
     unmet = (
-        result.unmet.groupby(["program", "year"])["cars"].sum()
-        if len(result.unmet)
+        short_rows.groupby(["program", "year"])["cars"].sum()
+        if short_rows is not None and len(short_rows)
         else pd.Series(dtype=np.float64)
     )
     row_of = {g: i for i, g in enumerate(all_progs)}
@@ -191,7 +196,11 @@ def timeline_figure(
     title = f"{world.name}: milestones, cars built and not built by year"
     if programs is not None:
         # On a second line: on one, a long scenario name pushed the title past the chart.
-        title += f"\n{len(progs)} of {n_all} programs, as asked for"
+        title += (
+            f"\nthe first {len(progs)} of the {len(asked)} programs asked for"
+            if len(asked) > len(progs)
+            else f"\n{len(progs)} of {n_all} programs, as asked for"
+        )
     elif n_all > len(progs):
         title += f"\n{len(progs)} of {n_all} programs, most demand first"
     ax.set_title(title)
@@ -305,7 +314,7 @@ def utilization_figure(
         ax.set_yticks(
             range(len(table.index)),
             [
-                f"{i} ({_cars_short(most[i])}{', no usable route' if cut_off[i] else ''})"
+                f"{i} ({cars_short(most[i])}{', no usable route' if cut_off[i] else ''})"
                 for i in table.index
             ],
         )
@@ -317,20 +326,14 @@ def utilization_figure(
         fig.colorbar(
             im, ax=ax, label="utilization (cars a year / capacity)", format=PercentFormatter(1.0)
         )
+    else:  # a blank 0-1 frame said nothing
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "no plant-year to show: the plan builds at no plant", ha="center")
     ax.set_title(
         f"{result.scenario}: plant utilization by year\n"
         "planned cars plus the operator's own committed load; rows: plant (largest capacity a year)"
     )
     return fig
-
-
-def _cars_short(n: float) -> str:
-    """A number of cars, short: 80k, 1.2m, 950."""
-    if not np.isfinite(n):
-        return "-"
-    if n >= 1e6:
-        return f"{n / 1e6:.1f}m"
-    return f"{n / 1e3:.0f}k" if n >= 1e4 else f"{n:,.0f}"
 
 
 _NO_CAPACITY = "#d0d0d0"

@@ -131,6 +131,17 @@ def _costs_panel(ax: Any, c: Comparison, costs: pd.DataFrame) -> None:
 
 
 def _programs_panel(ax: Any, c: Comparison, moved: pd.DataFrame) -> None:
+    if not (c.plan_before.ok and c.plan_after.ok):
+        # Without a plan a side has no cars at all, not 0 of them.
+        ax.set_axis_off()
+        side = "before" if not c.plan_before.ok else "after"
+        plan = c.plan_before if side == "before" else c.plan_after
+        ax.set_title(
+            f"Cars built: no plan {side} ({plan.status.value}), nothing to compare",
+            loc="left",
+            fontsize=10,
+        )
+        return
     if moved.empty:
         ax.set_axis_off()
         ax.set_title("No program's cars built or unmet change", loc="left", fontsize=10)

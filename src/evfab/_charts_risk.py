@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from evfab._charts import pyplot, save_png
+from evfab._fmt import runs
 from evfab._io import write_files
 from evfab.risk import RiskResult
 
@@ -107,20 +108,6 @@ def curve_style(i: int) -> dict[str, Any]:
     }
 
 
-def _numbers(ks: list[int]) -> str:
-    """Table numbers as a short list with runs: ``1-3, 7``."""
-    parts: list[str] = []
-    run: list[int] = []
-    for k in [*ks, None]:
-        if k is not None and run and k == run[-1] + 1:
-            run.append(k)
-            continue
-        if run:
-            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)))
-        run = [k] if k is not None else []
-    return ", ".join(parts)
-
-
 def sop_curves(res: RiskResult) -> list[dict[str, Any]]:
     """The distinct SOP curves of the first :data:`MAX_CHART_ROUTES` routes of the table.
 
@@ -155,7 +142,7 @@ def sop_curves(res: RiskResult) -> list[dict[str, Any]]:
         lines = []
         for route, who in by_route.items():
             programs = ", ".join(dict.fromkeys(p for _, p in who))
-            line = f"{_numbers([k for k, _ in who])}. {route} ({programs})"
+            line = f"{runs([k for k, _ in who])}. {route} ({programs})"
             lines.append(textwrap.fill(line, _LEGEND_WIDTH, subsequent_indent="    "))
         c["label"] = "\n".join(lines)
     return list(curves.values())

@@ -54,6 +54,27 @@ def plural(n: float, word: str, many: str = "") -> str:
     return f"{count} {word if n == 1 else many or word + 's'}"
 
 
+def cars_short(n: float) -> str:
+    """A number of cars, short: ``950``, ``85k``, ``1.2m`` (rounded first, so 999,600 is
+    ``1.0m``, not ``1000k``).
+
+    Args:
+        n: The cars.
+
+    Returns:
+        The text (``-`` for NaN or infinity).
+    """
+    if not math.isfinite(n):
+        return "-"
+    a = abs(n)
+    sign = "-" if round(n) < 0 else ""
+    if round(a) < 1000:
+        return f"{sign}{a:,.0f}"
+    if round(a / 1e3) < 1000:
+        return f"{sign}{a / 1e3:,.0f}k"
+    return f"{sign}{a / 1e6:,.1f}m"
+
+
 def runs(nums: list[int]) -> str:
     """Whole numbers in order, runs shortened: ``1-3, 7, 9-10`` (row numbers, years).
 
@@ -72,4 +93,4 @@ def runs(nums: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
-__all__ = ["money", "plural", "runs"]
+__all__ = ["cars_short", "money", "plural", "runs"]

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from evfab._fmt import money, runs
+from evfab._fmt import money, plural, runs
 from evfab._frames import records
 from evfab._io import write_files
 from evfab.compare import Comparison
@@ -268,7 +268,10 @@ def _print_fees(console: Console, c: Comparison) -> None:
     for r in records(moved.head(MAX_FEE_ROWS)):
         t.add_row(str(r["payer"]), str(r["receiver"]), *_money_cells(r))
     if len(moved) > MAX_FEE_ROWS:
-        t.caption = f"{len(moved) - MAX_FEE_ROWS} more pairs in --json (`fees`)"
+        t.caption = (
+            f"{plural(len(moved) - MAX_FEE_ROWS, 'more pair')} in compare_fees.csv "
+            "(--out DIR) and --json (`fees`)"
+        )
     console.print(t)
 
 

@@ -47,7 +47,12 @@ def _pivot_tables(
     narrow terminal.
     """
     if df.empty:
-        t = Table(title=title, title_justify="left", header_style="bold")
+        t = Table(
+            title=title,
+            title_justify="left",
+            header_style="bold",
+            min_width=min(len(title), console.width),
+        )
         t.add_column("(none)")
         return [t]
     pv = df.pivot_table(index=index, columns="year", values=value, aggfunc="sum")
@@ -88,7 +93,8 @@ def _pivot_tables(
 def print_plan(
     console: Console, world: World, r: PlanResult, programs: Sequence[str] | None = None
 ) -> None:
-    """Print a plan: status, chosen routes with reasons, production, utilization, costs, capacity values.
+    """Print a plan: status, unmet demand in a line, chosen routes with reasons, production,
+    unmet demand by year, utilization, costs, capacity values, deals not taken, shortfalls.
 
     Args:
         console: Where to print.
@@ -347,7 +353,7 @@ def _print_unmet_summary(console: Console, r: PlanResult, whole_plan: bool) -> N
     wanted = short + float(r.production["cars"].sum()) if len(r.production) else short
     n = r.unmet["program"].nunique()
     line = (
-        f"Unmet demand: {short:,.0f} of {wanted:,.0f} cars ({short / wanted:.0%}) are not built, "
+        f"Unmet demand: {short:,.0f} of {wanted:,.0f} cars ({_share(short / wanted)}) are not built, "
         f"in {n} program{'s' if n != 1 else ''}"
     )
     if whole_plan:
@@ -363,6 +369,16 @@ def _print_unmet_summary(console: Console, r: PlanResult, whole_plan: bool) -> N
 
 MAX_SHORT_PROGRAMS = 20
 """Most programs whose shortfalls the plan's text explains."""
+
+
+def _share(x: float) -> str:
+    """A share as a percentage, never 0 % or 100 % unless it is: 8,082 of 5,160,000 cars
+    printed as 0 %."""
+    if 0 < x < 0.005:
+        return "<1%"
+    if 0.995 <= x < 1:
+        return ">99%"
+    return f"{x:.0%}"
 
 
 def print_shortfalls(console: Console, r: PlanResult) -> None:
@@ -386,7 +402,7 @@ def print_shortfalls(console: Console, r: PlanResult) -> None:
             console.print(
                 Text(
                     f"    and in {plural(len(later), 'more year')} ({runs(later)}): "
-                    f"{float(ranked[g]):,.0f} cars missing in all",
+                    f"{float(ranked[g]):,.0f} cars missing over all {len(mine)} years",
                     style="dim",
                 )
             )
@@ -394,7 +410,7 @@ def print_shortfalls(console: Console, r: PlanResult) -> None:
         # Say how to get them: without --out there is no shortfalls.csv to look in.
         console.print(
             Text(
-                f"  ... {len(ranked) - MAX_SHORT_PROGRAMS} more programs: `--out DIR` writes "
+                f"  ... {plural(len(ranked) - MAX_SHORT_PROGRAMS, 'more program')}: `--out DIR` writes "
                 "every program-year to DIR/shortfalls.csv, `--json` gives them as `shortfalls`",
                 style="dim",
             )

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evfab._cli_console import column_blocks, fit
-from evfab._fmt import money
+from evfab._fmt import cars_short, money, plural, runs
 from evfab._frames import records
 from evfab._load import resolve
 from evfab._report import STATUS_STYLE, status_text
@@ -41,11 +41,6 @@ MAX_PROGRAM_LINES = 30
 
 def _ym(d: dt.date | None) -> str:
     return "never" if d is None else d.strftime("%Y-%m")
-
-
-def _k(n: float) -> str:
-    """Cars, short: 950, 12k, 1,240k (a route's 400 cars read as 0k)."""
-    return f"{n:,.0f}" if round(n) < 1000 else f"{n / 1e3:,.0f}k"
 
 
 def _run_words(res: RiskResult) -> str:
@@ -160,12 +155,12 @@ def print_risk(console: Console, world: World, res: RiskResult) -> None:
         for w in r["warnings"]:
             shaky.setdefault(str(w), []).append(i)
     for w, nums in sorted(shaky.items()):
-        # Worded as the routes table words them: "routes 2, 3 rest on a denied claim: ...".
+        # Worded as the routes table words them: "routes 2-3 rest on a denied claim: ...".
         label = "route " if len(nums) == 1 else "routes "
         if len(nums) > 1 and w.startswith("rests "):
             w = "rest " + w.removeprefix("rests ")
         console.print(
-            Text("! " + label + ", ".join(map(str, nums)) + " ", style="bold").append(
+            Text("! " + label + runs(nums) + " ", style="bold").append(
                 w, style=STATUS_STYLE["denied"] if "denied claim" in w else "magenta"
             )
         )
@@ -204,7 +199,7 @@ def _print_programs(console: Console, res: RiskResult) -> None:
     if len(every) > MAX_PROGRAM_LINES:
         console.print(
             Text(
-                f"... {len(every) - MAX_PROGRAM_LINES:,} more programs with several routes: "
+                f"... {plural(len(every) - MAX_PROGRAM_LINES, 'more program')} with several routes: "
                 "`--json` gives them as `programs`",
                 style="dim",
             )
@@ -240,11 +235,8 @@ def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]
             if round(cap) == 0 and round(p90) == 0:
                 cells[i].append(["-"])  # nothing wanted of it, nothing built: "0k of 0k"
                 continue
-            lines = [
-                _k(mean),
-                _k(p90) if round(p10) == round(p90) else f"{_k(p10)}-{_k(p90)}",
-                f"of {_k(cap)}",
-            ]
+            lo, hi = cars_short(p10), cars_short(p90)
+            lines = [cars_short(mean), lo if lo == hi else f"{lo}-{hi}", f"of {cars_short(cap)}"]
             cells[i].append(lines)
     widths = [
         max([len(str(y))] + [len(line) for c in cells.values() for line in c[j]])
