@@ -154,3 +154,17 @@ def test_a_program_short_year_after_year_is_explained_once() -> None:
 )
 def test_a_share_is_never_rounded_to_none_or_all(x: float, text: str) -> None:
     assert _report_plan._share(x) == text
+
+
+def test_programs_whose_production_stops_and_restarts_are_named() -> None:
+    from evfab._report_plan import stops_and_restarts
+
+    production = pd.DataFrame(
+        {
+            "program": ["a", "a", "a", "b", "b", "c", "c", "c"],
+            "year": [2030, 2031, 2032, 2031, 2030, 2030, 2031, 2032],
+            "cars": [5.0, 0.0, 5.0, 5.0, 0.0, 0.0, 5.0, 0.2],  # c: a fraction is no car
+        }
+    )
+    assert stops_and_restarts(production) == ["a"]
+    assert stops_and_restarts(production.iloc[:0]) == []

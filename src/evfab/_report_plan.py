@@ -225,6 +225,18 @@ def print_plan(
             zero="0",
         )
     )
+    restarting = stops_and_restarts(production)
+    if restarting:
+        named = ", ".join(restarting[:10]) + (", ..." if len(restarting) > 10 else "")
+        console.print(
+            Text(
+                f"Production stops and restarts for {plural(len(restarting), 'program')} "
+                f"({named}): the plan is the least-cost one for the whole industry, as if its "
+                "companies cooperated, so each year's capacity goes where it saves most (a plant "
+                "may build others' cars in place of its owner's); such a plan is rarely unique.",
+                style="dim",
+            )
+        )
     if len(r.unmet):
         most = r.unmet.groupby("program")["cars"].sum().sort_values(ascending=False, kind="stable")
         console.print(
@@ -369,6 +381,27 @@ def _print_unmet_summary(console: Console, r: PlanResult, whole_plan: bool) -> N
 
 MAX_SHORT_PROGRAMS = 20
 """Most programs whose shortfalls the plan's text explains."""
+
+
+def stops_and_restarts(production: pd.DataFrame) -> list[str]:
+    """Programs whose production stops for a year or more and then starts again.
+
+    Args:
+        production: Cars by program and year (0 rows for years of demand and no car).
+
+    Returns:
+        Their ids, in the table's order.
+    """
+    if production.empty:
+        return []
+    cars = production.groupby(["program", "year"], sort=False)["cars"].sum()
+    out = []
+    for g, per_year in cars.groupby(level=0, sort=False):
+        building = (per_year.sort_index(level=1) >= 0.5).to_numpy()  # a whole car
+        on = building.nonzero()[0]
+        if len(on) and not building[on[0] : on[-1] + 1].all():
+            out.append(str(g))
+    return out
 
 
 def _share(x: float) -> str:
