@@ -740,3 +740,27 @@ def test_alternatives_for_prices_one_programs_routes_only() -> None:
         "Using only" in line for h, lines in r.explanations.items() if h != g for line in lines
     )
     assert r.objective == pytest.approx(base.objective, rel=1e-9)
+
+
+def test_the_route_a_program_takes_is_priced_by_the_plan_without_a_re_solve(
+    monkeypatch: pytest.MonkeyPatch, xiaomi: evfab.Scenario
+) -> None:
+    from evfab import _plan_explain
+
+    runs: list[object] = []
+    real = _plan_explain.run
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        runs.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_plan_explain, "run", counted)
+    r = plan(evfab.compile(xiaomi), PlanOptions(alternatives=True, capacity_values=False))
+    alts = r.alternatives.set_index("route")
+    chosen = set(r.choices["route"])
+    assert len(chosen) == 2 and chosen <= set(alts.index)
+    for route in chosen:  # the plan's own routes: its cost, no delta, its cars
+        assert alts.at[route, "cost"] == r.objective and alts.at[route, "delta"] == 0
+        assert alts.at[route, "status"] == "optimal"
+    # One re-solve for each of the other routes only.
+    assert len(runs) == len(alts) - len(chosen)

@@ -109,3 +109,21 @@ def test_cli_shows_writes_and_prints_the_deal_values(tmp_path: Path) -> None:
             "status": "optimal",
         }
     ]
+
+
+def test_the_plan_proven_optimal_is_the_reference_without_a_re_solve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evfab import _plan_deals
+
+    solves: list[object] = []
+    real = _plan_deals._solve
+
+    def counted(*args: object, **kwargs: object) -> object:
+        solves.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_plan_deals, "_solve", counted)
+    r = plan(stake(100_000_000))
+    assert r.deal_values.set_index("offer").at["st1", "saves"] == pytest.approx(40_000_000)
+    assert len(solves) == 1  # the deal's re-solve; the reference is the plan itself

@@ -243,6 +243,26 @@ def _read(h: Any, seconds: float) -> Solution:
     return Solution(status, obj, bound, mip_gap, col, dual, seconds)
 
 
+def within(sol: Solution, lower: npt.NDArray[np.float64], upper: npt.NDArray[np.float64]) -> bool:
+    """Whether a plan proven optimal also lies within tighter column bounds: then it is
+    the optimum under them too (a re-solve would only find it again).
+
+    Args:
+        sol: The plan's solution.
+        lower: The tighter lower bounds.
+        upper: The tighter upper bounds.
+
+    Returns:
+        True if ``sol`` is optimal and every column value is within its bounds (to HiGHS's
+        feasibility tolerance).
+    """
+    v = sol.col_value
+    if sol.status is not SolveStatus.OPTIMAL or len(v) != len(lower):
+        return False
+    tol = 1e-6  # HiGHS's primal feasibility tolerance (and its integrality one)
+    return bool(np.all(v >= lower - tol) and np.all(v <= upper + tol))
+
+
 def solve(
     m: Milp, time_limit: float | None = None, gap: float | None = None, relax: bool = False
 ) -> Solution:

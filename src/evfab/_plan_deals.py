@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from evfab._highs import SolveStatus, new_highs, pass_milp, run
+from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run, within
 from evfab._milp import FloatArray, Milp
 from evfab._plan_model import PlanInputs
 from evfab._solve_watch import Presses, Progress
@@ -61,6 +61,7 @@ def deal_values(
     opts: object,
     each: Callable[[int, int], None] | None = None,
     companies: set[str] | None = None,
+    plan: Solution | None = None,
 ) -> pd.DataFrame:
     """Price every offer the plan does not take (see the module's docstring).
 
@@ -73,6 +74,8 @@ def deal_values(
         opts: Planner options (time limit and gap are reused).
         each: Called with (position, number of deals) before each re-solve.
         companies: Price only the offers made to these companies (None: every offer).
+        plan: The plan's solution: when it is proven optimal, it is the reference re-solve's
+            answer (the plan's deals as planned), which is then not run.
 
     Returns:
         One row per untaken offer (columns :data:`DEAL_COLUMNS`), the largest saving first.
@@ -99,7 +102,11 @@ def deal_values(
         def watch(p: Progress) -> bool:
             return presses.count > 0
 
-        ref_status, ref = _solve(m, lower, upper, cost, opts, watch)
+        ref_status, ref = (
+            (plan.status, plan.objective)
+            if plan is not None and within(plan, lower, upper)
+            else _solve(m, lower, upper, cost, opts, watch)
+        )
         for k, i in enumerate(todo):
             presses.check()
             if each is not None and not presses.count:

@@ -327,6 +327,7 @@ def plan(
                 opts,
                 lambda i, n: step(f"pricing deal not taken {i + 1:,} of {n:,}"),
                 None if only is None else _companies(world, only),
+                sol,
             )
             if do_alt and not (stopped or presses.count)
             else _empty(DEAL_COLUMNS)
