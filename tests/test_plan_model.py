@@ -425,3 +425,40 @@ def test_a_ramp_up_holds_back_the_modules_built_not_those_that_could_be() -> Non
     built = risk.volumes.set_index("year")["built_mean"]
     for year in (2022, 2023, 2024):
         assert built[year] == pytest.approx(cars[year], abs=1.0)
+
+
+def test_every_integer_column_is_one_companys_decision() -> None:
+    import numpy as np
+
+    from evfab._plan_model import build_milp, column_company, others_as_planned
+    from evfab.generate import generate
+
+    # --scopes and --small-builds: licences kept, modules and waivers as well.
+    world = evfab.compile(
+        evfab.Scenario.model_validate(
+            generate(programs=60, plants=24, seed=3, scopes=True, small_builds=True)
+        )
+    )
+    from evfab.plan import plan_inputs
+
+    d, _ = plan_inputs(world, evfab.route_table(world))
+    m = build_milp(d)
+    owner = column_company(d, m)
+    integer = m.integrality().astype(bool)
+    assert (owner[integer] >= 0).all() and (owner[~integer] == -1).all()
+    for block in ("m", "w", "s", "k"):  # the variants make every kind of decision
+        b0, b1 = m.col_blocks[block]
+        assert b1 > b0, block
+    x0, x1 = m.col_blocks["x"]
+    assert (owner[x0:x1] == d.offer_company).all()
+    z0, _ = m.col_blocks["z"]
+    assert (
+        owner[z0 + np.arange(len(m.z_route))] == d.program_company[d.route_program[m.z_route]]
+    ).all()
+    # Fixing the others': exactly the integer columns of the other companies move.
+    v = m.vectors()
+    lower, upper = v["lower"].copy(), v["upper"].copy()
+    plan_values = np.where(integer, 1.0, 0.5)
+    others_as_planned(lower, upper, owner, 0, plan_values)
+    fixed = (lower == upper) & (v["lower"] != v["upper"])
+    assert (fixed == (integer & (owner != 0))).all()

@@ -508,4 +508,60 @@ def build_milp(d: PlanInputs) -> Milp:
     return m
 
 
-__all__ = ["HALF_CAR", "BoolArray", "FloatArray", "IntArray", "Milp", "PlanInputs", "build_milp"]
+def column_company(d: PlanInputs, m: Milp) -> IntArray:
+    """The company each integer column is a decision of, -1 for the continuous ones.
+
+    A deal (and its modules and badge waiver) is its taker's; a route's switch, its licence
+    kept and a single-source program's plant switch are the decisions of the program's
+    company.
+
+    Args:
+        d: Planner arrays.
+        m: The model built from them.
+
+    Returns:
+        Company position per column of ``m``.
+    """
+    out = np.full(m.n_col, -1, np.int64)
+    route_company = d.program_company[d.route_program]
+    x0, x1 = m.col_blocks["x"]
+    out[x0:x1] = d.offer_company
+    out[m.m_of_offer[m.m_offer]] = d.offer_company[m.m_offer]
+    out[m.col_blocks["w"][0] + np.arange(len(d.waiver_offer))] = d.offer_company[d.waiver_offer]
+    out[m.col_blocks["z"][0] + np.arange(len(m.z_route))] = route_company[m.z_route]
+    out[m.s_col_of_q] = route_company[m.q_route[m.s_q]]
+    kept = np.nonzero(m.k_of_route >= 0)[0]
+    out[m.k_of_route[kept]] = route_company[kept]
+    return out
+
+
+def others_as_planned(
+    lower: FloatArray, upper: FloatArray, owner: IntArray, company: int, plan: FloatArray
+) -> None:
+    """Fix, in place, every integer decision of the companies but ``company`` to the plan's.
+
+    Their production may still move between the routes and plants they have, so capacity
+    is still shared; what they sign, build and switch on stays as planned.
+
+    Args:
+        lower: Column lower bounds (changed).
+        upper: Column upper bounds (changed).
+        owner: :func:`column_company` of the model.
+        company: The company whose decisions stay free.
+        plan: The plan's column values.
+    """
+    fix = (owner >= 0) & (owner != company)
+    lower[fix] = upper[fix] = np.round(plan[fix])
+
+
+__all__ = [
+    "HALF_CAR",
+    "BoolArray",
+    "FloatArray",
+    "IntArray",
+    "Milp",
+    "PlanInputs",
+    "build_milp",
+    "column_company",
+    "others_as_planned",
+]
