@@ -3,6 +3,7 @@ warnings that name their routes, the options a run can be repeated with, its not
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pandas as pd
@@ -136,3 +137,12 @@ def test_cells_without_cars_or_demand_read_as_a_dash_and_costs_name_their_curren
         "xiaomi-ev: " in text
         and "that at least one of its 5 routes starts by 2024-06 if all" in text
     )
+
+
+def test_a_one_year_volume_table_keeps_its_title_on_one_line(xiaomi: evfab.World) -> None:
+    nio = [r for r in _usable(xiaomi) if r.id == NIO]
+    res = sample_routes(xiaomi, nio, RiskOptions(samples=200))
+    one_year = res.volumes[res.volumes["year"] == 2022]
+    res = dataclasses.replace(res, volumes=one_year.reset_index(drop=True))
+    text = _text(xiaomi, res, 160)
+    assert "Cars built by year, each route alone: expected (P10-P90), of the demand\n" in text

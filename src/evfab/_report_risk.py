@@ -251,14 +251,14 @@ def _print_volumes(console: Console, res: RiskResult, rows: list[dict[str, Any]]
         else "Cars built by year, each route alone: expected (P10-P90), of the demand"
     )
     for k, block in enumerate(blocks or [[]]):
-        v = Table(
-            header_style="bold",
-            title=title
+        head = (
+            title
             if k == 0
-            else f"Cars {what} by year (continued: {years[block[0]]}-{years[block[-1]]})",
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
+            else f"Cars {what} by year (continued: {years[block[0]]}-{years[block[-1]]})"
         )
+        # A line of its own: as the title of one year's narrow table it wrapped a word a line.
+        console.print(Text(head, style="italic"))
+        v = Table(header_style="bold", box=box.SIMPLE_HEAD)
         v.add_column("#", justify="right")
         for j in block:
             v.add_column(str(years[j]), justify="right", no_wrap=True)
