@@ -326,9 +326,6 @@ def test_ctrl_c_during_a_re_solve_stops_it_with_its_best_plan(
     pairs = list(zip([ix.programs[g] for g in d.route_program], ix.routes.ids, strict=True))
     k = next(i for i, p in enumerate(pairs) if p not in used)
     _press_ctrl_c_in_re_solve(monkeypatch, k + 1, found=True)
-    # Every company's decisions free, as in the plan's own solve: with the other
-    # companies' as planned the re-solve proves its optimum before any check.
-    monkeypatch.setattr(_plan_explain, "others_as_planned", lambda *args: None)
     r = plan(w, PlanOptions(capacity_values=False, alternatives=True))
     assert r.status is PlanStatus.OPTIMAL and r.objective == base.objective
     status = list(r.alternatives["status"])
@@ -767,34 +764,3 @@ def test_the_route_a_program_takes_is_priced_by_the_plan_without_a_re_solve(
         assert alts.at[route, "status"] == "optimal"
     # One re-solve for each of the other routes only.
     assert len(runs) == len(alts) - len(chosen)
-
-
-def test_an_alternative_keeps_the_other_companies_decisions_as_planned(
-    monkeypatch: pytest.MonkeyPatch, xiaomi: evfab.Scenario
-) -> None:
-    from evfab import _plan_explain
-    from evfab._plan_model import column_company
-
-    world = evfab.compile(xiaomi)
-    base = plan(world, PlanOptions(alternatives=False, capacity_values=False))
-    d, ix = plan_inputs(world, evfab.route_table(world))
-    passed: list[Any] = []
-    real = _plan_explain.pass_milp
-    monkeypatch.setattr(
-        _plan_explain, "pass_milp", lambda h, m, *a: (passed.append(m), real(h, m, *a))[1]
-    )
-    r = plan(
-        world,
-        PlanOptions(alternatives=True, capacity_values=False, alternatives_for=("xiaomi-ev",)),
-    )
-    assert r.objective == pytest.approx(base.objective, rel=1e-9)
-    assert passed  # Xiaomi's routes it does not take were re-solved
-    nio = ix.companies.index("nio")  # type: ignore[attr-defined]
-    for m in passed:
-        owner = column_company(d, m)
-        lower, upper = m.vectors()["lower"], m.vectors()["upper"]
-        mine = owner == nio
-        assert mine.any() and (lower[mine] == upper[mine]).all()
-        # Nio's decisions are the plan's: its contract taken, its route on.
-        x0, x1 = m.col_blocks["x"]
-        assert set(np.array(ix.offers)[(lower[x0:x1] == 1) & (owner[x0:x1] == nio)]) == {"nio-jac"}

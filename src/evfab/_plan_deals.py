@@ -4,10 +4,9 @@
 what one more car of capacity saves where the plan already builds; a plant reached only
 through a deal the plan does not take adds nothing there, however cheap its cars would
 be. So each offer left untaken is priced by a re-solve: the plan's other deals stay as
-they are (taken or not), this one is taken at no fee, and everything else of its taker's
-that follows a deal (routes needing several offers, modules, waivers, one plant a year,
-licences kept) may change; the other companies' routes and modules stay as planned, their
-cars free to move between them. What the plan then saves is the most the deal is worth to it with the other
+they are (taken or not), this one is taken at no fee, and everything else that follows a
+deal (routes needing several offers, modules, waivers, one plant a year, licences kept)
+may change. What the plan then saves is the most the deal is worth to it with the other
 deals as planned: it pays below that price, not above. A re-solve that cannot take the
 deal says why in its status: ``infeasible`` when it excludes a deal the plan takes or its
 fee breaks the company's budget.
@@ -27,7 +26,7 @@ import pandas as pd
 
 from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run, within
 from evfab._milp import FloatArray, Milp
-from evfab._plan_model import PlanInputs, column_company, others_as_planned
+from evfab._plan_model import PlanInputs
 from evfab._solve_watch import Presses, Progress
 
 DEAL_COLUMNS = ["offer", "kind", "to", "saves", "fee", "status"]
@@ -103,38 +102,18 @@ def deal_values(
         def watch(p: Progress) -> bool:
             return presses.count > 0
 
-        owner = column_company(d, m)
-        refs: dict[int, tuple[SolveStatus, float]] = {}
-
-        def bounds(company: int) -> tuple[FloatArray, FloatArray]:
-            """The plan's deals, and the other companies' decisions, as planned."""
-            lo, up = lower.copy(), upper.copy()
-            others_as_planned(lo, up, owner, company, col_value)
-            return lo, up
-
-        def reference(company: int) -> tuple[SolveStatus, float]:
-            """The re-solve without the deal, for a deal to ``company`` (once each)."""
-            if company not in refs:
-                lo, up = bounds(company)
-                refs[company] = (
-                    (plan.status, plan.objective)
-                    if plan is not None and within(plan, lo, up)
-                    else _solve(m, lo, up, cost, opts, watch)
-                )
-            return refs[company]
-
+        ref_status, ref = (
+            (plan.status, plan.objective)
+            if plan is not None and within(plan, lower, upper)
+            else _solve(m, lower, upper, cost, opts, watch)
+        )
         for k, i in enumerate(todo):
             presses.check()
             if each is not None and not presses.count:
                 each(k, len(todo))
             status, objective = SolveStatus.INTERRUPTED, np.nan
-            company = int(d.offer_company[i])
-            ref_status, ref = (
-                reference(company) if not presses.count else (SolveStatus.INTERRUPTED, np.nan)
-            )
             if not presses.count and ref_status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
-                lo, up = bounds(company)
-                free = cost.copy()
+                lo, up, free = lower.copy(), upper.copy(), cost.copy()
                 lo[x0 + i] = up[x0 + i] = 1.0
                 free[x0 + i] = 0.0
                 status, objective = _solve(m, lo, up, free, opts, watch)

@@ -17,7 +17,7 @@ from evfab._options import _licence_options, _plant_options
 
 # The shortfalls live in their own module; the planner reaches them through this one.
 from evfab._plan_infeasible import shortfalls_when_infeasible
-from evfab._plan_model import IntArray, Milp, PlanInputs, column_company, others_as_planned
+from evfab._plan_model import IntArray, Milp, PlanInputs
 from evfab._plan_shortfalls import SHORTFALL_COLUMNS, _with_bounds, shortfalls
 from evfab._plan_values import capacity_values
 from evfab._policy_dates import lapses_unused
@@ -36,9 +36,7 @@ def alternatives(
     each: Callable[[int, int], None] | None = None,
     only: set[str] | None = None,
 ) -> pd.DataFrame:
-    """Price every usable route: the cost of the best plan in which its program uses only it,
-    the other companies' deals, routes and modules as planned (their cars may still move
-    between the routes and plants they have: what a company could do on its own).
+    """Price every usable route: the cost of the best plan in which its program uses only it.
 
     Args:
         d: Planner arrays.
@@ -57,7 +55,6 @@ def alternatives(
         reached yet are ``not_priced``; a second Ctrl-C aborts.
     """
     v = m.vectors()
-    owner = column_company(d, m)
     ids: list[str] = ix.routes.ids  # type: ignore[attr-defined]
     programs: list[str] = ix.programs  # type: ignore[attr-defined]
     q0 = m.col_blocks["q"][0]
@@ -80,10 +77,6 @@ def alternatives(
                 rows.append(_unpriced(programs[g], ids[r]))
                 continue
             lower, upper = v["lower"].copy(), v["upper"].copy()
-            # NOTE: the other companies' deals and switches as planned: each re-solve is
-            # then mostly an LP (1-1.2 s against 6-18 s for 500 programs, the same costs
-            # in every route measured; BENCHMARKS.md).
-            others_as_planned(lower, upper, owner, int(d.program_company[g]), sol.col_value)
             others = (d.route_program[m.q_route] == g) & (m.q_route != r)
             upper[q0 + np.nonzero(others)[0]] = 0.0
             zc = m.z_of_route[r]

@@ -49,9 +49,8 @@ class PlanOptions:
         max_alternatives: Size limit for automatic alternatives.
         alternatives_for: Price only these programs' routes, and the offers to their
             companies (None: every program's and every offer).
-            Each price is a re-solve of the whole industry's model, the other companies'
-            decisions as planned (see :func:`evfab._plan_explain.alternatives`): at
-            industry scale, one program's handful is what an analyst can wait for.
+            Each price is a re-solve of the whole industry's model: at industry scale,
+            one program's handful is what an analyst can wait for.
         progress: Called during the main solve with a :class:`Progress` (best plan,
             bound, gap) on every better plan and about twice a second. Returning True
             stops the solve at HiGHS's next check with its best plan (status
@@ -109,8 +108,7 @@ class PlanResult:
             usable route reaches are rows too, with 0 routes).
         costs: Cost breakdown by category, undiscounted and discounted.
         capacity_values: Plant x year: discounted saving of one more car of capacity.
-        alternatives: Per program and route: cost of the best plan in which the program
-            uses only that route, the other companies' decisions as planned.
+        alternatives: Per program and route: cost of the best plan that uses that route.
         explanations: Per program, sentences on why its routes won.
         shortfalls: Program-years short of demand, with where capacity could come from.
         timings: Seconds spent in inputs, build, solve, write-back, post-processing.
