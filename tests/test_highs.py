@@ -163,3 +163,23 @@ def test_a_time_limit_before_any_plan_is_no_plan_not_an_error(generated_milp) ->
     assert sol.status in (SolveStatus.NO_PLAN, SolveStatus.TIME_LIMIT)
     if sol.status is SolveStatus.NO_PLAN:
         assert len(sol.col_value) == 0 and math.isnan(sol.objective)
+
+
+def test_within_holds_only_for_a_plan_proven_optimal_inside_the_bounds() -> None:
+    import numpy as np
+
+    from evfab._highs import Solution, SolveStatus, within
+
+    v = np.array([0.0, 1.0, 2.5])
+    lower, upper = np.array([0.0, 1.0, 0.0]), np.array([0.0, 1.0, 3.0])
+
+    def sol(status: SolveStatus = SolveStatus.OPTIMAL, gap: float = 0.0) -> Solution:
+        return Solution(status, 1.0, 1.0, gap, v, np.zeros(0), 0.0)
+
+    assert within(sol(), lower, upper)
+    assert within(sol(), lower - 1e-7, upper + 1e-7)
+    assert not within(sol(), lower, np.array([0.0, 1.0, 2.0]))  # 2.5 above its new bound
+    assert not within(sol(SolveStatus.TIME_LIMIT), lower, upper)
+    # A plan stopped at a requested gap of 5 % is not the optimum: a re-solve finds better.
+    assert not within(sol(gap=0.05), lower, upper)
+    assert within(sol(gap=1e-7), lower, upper)

@@ -243,7 +243,12 @@ def _read(h: Any, seconds: float) -> Solution:
     return Solution(status, obj, bound, mip_gap, col, dual, seconds)
 
 
-def within(sol: Solution, lower: npt.NDArray[np.float64], upper: npt.NDArray[np.float64]) -> bool:
+def within(
+    sol: Solution,
+    lower: npt.NDArray[np.float64],
+    upper: npt.NDArray[np.float64],
+    max_gap: float = 1e-6,
+) -> bool:
     """Whether a plan proven optimal also lies within tighter column bounds: then it is
     the optimum under them too (a re-solve would only find it again).
 
@@ -251,13 +256,16 @@ def within(sol: Solution, lower: npt.NDArray[np.float64], upper: npt.NDArray[np.
         sol: The plan's solution.
         lower: The tighter lower bounds.
         upper: The tighter upper bounds.
+        max_gap: The widest gap at which the plan counts as the optimum: a plan that
+            stopped at a requested ``--gap`` of 5 % may be 5 % above it, and a re-solve
+            finds better (a deal credited 2.64bn against its 754m).
 
     Returns:
-        True if ``sol`` is optimal and every column value is within its bounds (to HiGHS's
-        feasibility tolerance).
+        True if ``sol`` is optimal within ``max_gap`` and every column value is within its
+        bounds (to HiGHS's feasibility tolerance).
     """
     v = sol.col_value
-    if sol.status is not SolveStatus.OPTIMAL or len(v) != len(lower):
+    if sol.status is not SolveStatus.OPTIMAL or sol.gap > max_gap or len(v) != len(lower):
         return False
     tol = 1e-6  # HiGHS's primal feasibility tolerance (and its integrality one)
     return bool(np.all(v >= lower - tol) and np.all(v <= upper + tol))
