@@ -127,3 +127,23 @@ def test_the_plan_proven_optimal_is_the_reference_without_a_re_solve(
     r = plan(stake(100_000_000))
     assert r.deal_values.set_index("offer").at["st1", "saves"] == pytest.approx(40_000_000)
     assert len(solves) == 1  # the deal's re-solve; the reference is the plan itself
+
+
+def test_an_offer_to_a_subsidiary_is_priced_and_kept_for_its_parents_program() -> None:
+    # The stake is offered to N1's subsidiary: N1's program may use it, so pricing one
+    # program's deals, and narrowing a plan to it, keeps it.
+    text = (
+        STAKE.replace("FEE", "100000000")
+        .replace(
+            "  - {id: n1, name: N1, kind: newcomer, sources: [a]}\n",
+            "  - {id: n1, name: N1, kind: newcomer, sources: [a]}\n"
+            "  - {id: sub, name: Sub, kind: newcomer, parent: n1, sources: [a]}\n",
+        )
+        .replace("{id: st1, kind: plant_stake, to: n1,", "{id: st1, kind: plant_stake, to: sub,")
+    )
+    world = evfab.compile(evfab.loads(text, file="sub.yaml"))
+    r = plan(world, PlanOptions(alternatives=True, alternatives_for=("g1",)))
+    assert r.program_takers == {"g1": ("n1", "sub")}
+    row = r.deal_values.set_index("offer").loc["st1"]
+    assert row["to"] == "sub" and row["saves"] == pytest.approx(40_000_000, rel=1e-9)
+    assert list(r.for_programs(["g1"]).deal_values["offer"]) == ["st1"]

@@ -117,6 +117,8 @@ class PlanResult:
             save with it taken at no fee, the other deals as planned (its break-even
             price; see :mod:`evfab._plan_deals`). Priced when the alternatives are.
         program_company: Company id of each program planned.
+        program_takers: The companies whose offers each program's routes may use: its
+            company and the companies under it (``parent``).
     """
 
     scenario: str
@@ -139,6 +141,7 @@ class PlanResult:
     size: dict[str, int] = field(default_factory=dict)
     deal_values: pd.DataFrame = field(default_factory=lambda: empty_frame(DEAL_COLUMNS))
     program_company: dict[str, str] = field(default_factory=dict)
+    program_takers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -151,7 +154,8 @@ class PlanResult:
         The plan is not re-solved: the programs still share capacity with every other, so
         ``objective``, ``costs`` and ``capacity_values`` stay the whole plan's. ``offers``
         keeps the offers the programs' chosen routes use, ``utilization`` the plants they
-        build at, ``deal_values`` the deals offered to the programs' companies.
+        build at, ``deal_values`` the deals offered to the programs' companies (and to the
+        companies under them, whose offers their routes may use).
 
         Args:
             programs: Program ids to keep (unknown ids keep nothing).
@@ -182,7 +186,9 @@ class PlanResult:
             util = util[util["plant"].isin(plants)].reset_index(drop=True)
         deals = self.deal_values
         if len(deals):
-            mine = {c for g, c in self.program_company.items() if g in keep}
+            mine = {c for g, c in self.program_company.items() if g in keep} | {
+                c for g, cs in self.program_takers.items() if g in keep for c in cs
+            }
             deals = deals[deals["to"].isin(mine)].reset_index(drop=True)
         return replace(
             self,
@@ -196,6 +202,7 @@ class PlanResult:
             shortfalls=rows(self.shortfalls),
             deal_values=deals,
             program_company={g: c for g, c in self.program_company.items() if g in keep},
+            program_takers={g: c for g, c in self.program_takers.items() if g in keep},
         )
 
 
@@ -271,6 +278,7 @@ def plan(
             timings,
             size,
             program_company=_program_company(world),
+            program_takers=_program_takers(world),
         )
     if (opts.near is not None or opts.polish) and len(m.q_route):
         from evfab._plan_near import nearest, targets
@@ -371,6 +379,7 @@ def plan(
         size=size,
         deal_values=deals,
         program_company=_program_company(world),
+        program_takers=_program_takers(world),
     )
 
 
@@ -379,9 +388,15 @@ def _program_company(world: World) -> dict[str, str]:
     return dict(zip(world.program_ids, map(str, world.column("programs", "company")), strict=True))
 
 
+def _program_takers(world: World) -> dict[str, tuple[str, ...]]:
+    """The companies whose offers each program's routes may use (its company's affiliates)."""
+    return {g: tuple(sorted(world.affiliates(c))) for g, c in _program_company(world).items()}
+
+
 def _companies(world: World, programs: set[str]) -> set[str]:
-    """The companies of some programs."""
-    return {c for g, c in _program_company(world).items() if g in programs}
+    """The companies whose offers some programs' routes may use: theirs, and those under
+    them (an offer to a subsidiary serves its parent's programs)."""
+    return {c for g, cs in _program_takers(world).items() if g in programs for c in cs}
 
 
 def _noting_stops(fn: ProgressFn | None, stopped: list[bool]) -> ProgressFn | None:
