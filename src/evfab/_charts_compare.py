@@ -74,7 +74,8 @@ def compare_figure(c: Comparison) -> Any:
     plt = pyplot()
     costs = c.costs
     costs = costs[costs["category"] != "total"] if len(costs) else costs
-    moved = moved_programs(c)
+    every = moved_programs(c, len(c.programs))
+    moved = every.head(MAX_CHART_PROGRAMS)
     n_rows = max(len(costs), 1) + max(len(moved), 1)
     fig, (top, bottom) = plt.subplots(
         2,
@@ -84,7 +85,7 @@ def compare_figure(c: Comparison) -> Any:
     )
     fig.suptitle(f"{c.before} -> {c.after}: what the change does")
     _costs_panel(top, c, costs)
-    _programs_panel(bottom, c, moved)
+    _programs_panel(bottom, c, moved, len(every))
     fig.tight_layout()
     return fig
 
@@ -130,7 +131,7 @@ def _costs_panel(ax: Any, c: Comparison, costs: pd.DataFrame) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
 
 
-def _programs_panel(ax: Any, c: Comparison, moved: pd.DataFrame) -> None:
+def _programs_panel(ax: Any, c: Comparison, moved: pd.DataFrame, n_all: int) -> None:
     if not (c.plan_before.ok and c.plan_after.ok):
         # Without a plan a side has no cars at all, not 0 of them.
         ax.set_axis_off()
@@ -172,7 +173,6 @@ def _programs_panel(ax: Any, c: Comparison, moved: pd.DataFrame) -> None:
             )
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_xlabel("cars over the horizon")
-    n_all = int((moved_programs(c, len(c.programs))["moved"] > 0).sum())
     shown = f"the {len(moved)} of {n_all}" if n_all > len(moved) else f"the {len(moved)}"
     ax.set_title(
         f"Cars built, {shown} programs whose cars moved most (compare_programs.csv has all)",

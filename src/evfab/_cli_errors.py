@@ -3,7 +3,8 @@ of error (the codes are listed in :mod:`evfab.cli`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, NoReturn
 
 from rich.console import Console
 from rich.text import Text
@@ -35,6 +36,26 @@ def plan_or_fail(result: PlanResult) -> None:
         raise NoPlanError("the time limit ran out before the solver found any plan")
     if not result.ok:
         raise EvfabError(f"the solver stopped without a plan ({result.status.value})")
+
+
+def ctrl_c_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C behind an exception (its cause or context, at any depth), if any: typer
+    ends a command a Ctrl-C stopped with ``SystemExit(130)``, and one inside a lazy import
+    surfaces as an ``ImportError``."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return cur
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
+def interrupted(err: Console) -> NoReturn:
+    """End on Ctrl-C as shells expect (status 130), without a traceback."""
+    err.print("interrupted")
+    sys.exit(130)
 
 
 def report(exc: Exception, err: Console) -> int:
@@ -73,4 +94,11 @@ def report(exc: Exception, err: Console) -> int:
     return 1
 
 
-__all__ = ["CheckedScenarioError", "NoPlanError", "plan_or_fail", "report"]
+__all__ = [
+    "CheckedScenarioError",
+    "NoPlanError",
+    "ctrl_c_behind",
+    "interrupted",
+    "plan_or_fail",
+    "report",
+]

@@ -25,7 +25,7 @@ from rich.console import Console
 from evfab import _io
 from evfab._api import compile as compile_world
 from evfab._cli_console import size_to_stdout
-from evfab._cli_errors import CheckedScenarioError, report
+from evfab._cli_errors import CheckedScenarioError, ctrl_c_behind, interrupted, report
 from evfab._cli_errors import plan_or_fail as _plan_or_fail
 from evfab._cli_help import hide_flag_types
 from evfab._cli_load import load_all, load_scenario, validate_files
@@ -582,36 +582,18 @@ def main() -> None:
     except KeyboardInterrupt:
         if debug:
             raise
-        _interrupted()
+        interrupted(err)
     except SystemExit as exc:
         # typer ends a command that a Ctrl-C stopped with status 130 and says nothing.
-        press = _ctrl_c_behind(exc)
+        press = ctrl_c_behind(exc)
         if press is None:
             raise
         if debug:
             traceback.print_exception(press)
-        _interrupted()
+        interrupted(err)
     except Exception as exc:
         if debug:
             raise
-        if _ctrl_c_behind(exc) is not None:
-            _interrupted()  # a Ctrl-C inside a lazy import surfaces as an ImportError
+        if ctrl_c_behind(exc) is not None:
+            interrupted(err)  # a Ctrl-C inside a lazy import surfaces as an ImportError
         sys.exit(report(exc, err))
-
-
-def _ctrl_c_behind(exc: BaseException) -> KeyboardInterrupt | None:
-    """The Ctrl-C behind an exception (its cause or context, at any depth), if any."""
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        if isinstance(cur, KeyboardInterrupt):
-            return cur
-        seen.add(id(cur))
-        cur = cur.__cause__ or cur.__context__
-    return None
-
-
-def _interrupted() -> None:
-    """End on Ctrl-C as shells expect (status 130), without a traceback."""
-    err.print("interrupted")
-    sys.exit(130)

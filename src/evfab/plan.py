@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pandas as pd
 
@@ -277,8 +278,7 @@ def plan(
             shortfalls,
             timings,
             size,
-            program_company=_program_company(world),
-            program_takers=_program_takers(world),
+            **_owners(world),
         )
     if (opts.near is not None or opts.polish) and len(m.q_route):
         from evfab._plan_near import nearest, targets
@@ -378,25 +378,26 @@ def plan(
         timings=timings,
         size=size,
         deal_values=deals,
-        program_company=_program_company(world),
-        program_takers=_program_takers(world),
+        **_owners(world),
     )
 
 
-def _program_company(world: World) -> dict[str, str]:
-    """Company id of each program."""
-    return dict(zip(world.program_ids, map(str, world.column("programs", "company")), strict=True))
-
-
-def _program_takers(world: World) -> dict[str, tuple[str, ...]]:
-    """The companies whose offers each program's routes may use (its company's affiliates)."""
-    return {g: tuple(sorted(world.affiliates(c))) for g, c in _program_company(world).items()}
+def _owners(world: World) -> dict[str, Any]:
+    """:attr:`PlanResult.program_company` and :attr:`PlanResult.program_takers`."""
+    company = dict(
+        zip(world.program_ids, map(str, world.column("programs", "company")), strict=True)
+    )
+    return {
+        "program_company": company,
+        "program_takers": {g: tuple(sorted(world.affiliates(c))) for g, c in company.items()},
+    }
 
 
 def _companies(world: World, programs: set[str]) -> set[str]:
     """The companies whose offers some programs' routes may use: theirs, and those under
     them (an offer to a subsidiary serves its parent's programs)."""
-    return {c for g, cs in _program_takers(world).items() if g in programs for c in cs}
+    takers = _owners(world)["program_takers"]
+    return {c for g, cs in takers.items() if g in programs for c in cs}
 
 
 def _noting_stops(fn: ProgressFn | None, stopped: list[bool]) -> ProgressFn | None:
