@@ -2,22 +2,22 @@
 
 :func:`prepare` gathers everything the tables need that does not depend on the solution
 (ids, capacities, cost coefficients, the reasons unusable routes are unusable, the model's
-size). :func:`prepare_beside` runs it in a thread while HiGHS solves: HiGHS releases the
-GIL, so on a machine with a spare core that work costs no wall time. :func:`write_back`
+size). :func:`prepare_beside` runs it on the helper thread (:mod:`evfab._beside`) while
+HiGHS solves: HiGHS releases the GIL, so on a machine with a spare core that work costs no
+wall time. :func:`write_back`
 then only picks and sums.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from evfab._beside import Beside
 from evfab._frames import empty_frame, frame
 from evfab._gc import paused_gc
 from evfab._highs import Solution
@@ -29,7 +29,6 @@ from evfab._world import World
 if TYPE_CHECKING:
     from evfab._plan_inputs import Index
 
-T = TypeVar("T")
 
 ObjArray = npt.NDArray[np.object_]
 
@@ -182,52 +181,13 @@ def _cost_terms(
     )
 
 
-class Beside(threading.Thread, Generic[T]):
-    """A function run in a thread; :meth:`result` waits for it and re-raises its error.
-
-    Args:
-        fn: The function (no arguments).
-    """
-
-    def __init__(self, fn: Callable[[], T]) -> None:
-        super().__init__(name="evfab-prepare", daemon=True)
-        self._fn = fn
-        self._out: T | None = None
-        self._err: BaseException | None = None
-        self._inline = False
-        try:
-            self.start()
-        except RuntimeError:  # no new thread now (e.g. at interpreter shutdown): run here
-            self._inline = True
-            self.run()
-
-    def run(self) -> None:
-        """Call the function, keeping its result or error."""
-        try:
-            self._out = self._fn()
-        except BaseException as e:  # re-raised in the caller's thread by result()
-            self._err = e
-
-    def wait(self) -> None:
-        """Wait until the function has returned (or raised)."""
-        if not self._inline:
-            self.join()
-
-    def result(self) -> T:
-        """The function's result, once it has returned."""
-        self.wait()
-        if self._err is not None:
-            raise self._err
-        return self._out  # type: ignore[return-value]
-
-
 def prepare_beside(world: World, d: PlanInputs, ix: Index, m: Milp) -> Beside[Prepared]:
-    """:func:`prepare` started in a thread (to run while HiGHS solves without the GIL)."""
+    """:func:`prepare` in a held thread: call ``go()`` on it just before the solve."""
     # NOTE: HiGHS solves a small MILP on one core; what the tables need besides the
     # solution is made on the other meanwhile. On cap71 the write-back fell from 0.127 to
     # 0.117 of the solve's time (BENCHMARKS.md). Without a spare core the work competes
-    # with HiGHS, costing what it did before plus the thread's start (~0.1 ms).
-    return Beside(lambda: prepare(world, d, ix, m))
+    # with HiGHS, costing what it did before plus the hand-over (~0.01 ms).
+    return Beside(lambda: prepare(world, d, ix, m), held=True)
 
 
 def gated(d: PlanInputs, m: Milp, v: FloatArray) -> FloatArray:
@@ -449,7 +409,6 @@ def _costs(m: Milp, v: FloatArray, modules: FloatArray, p: Prepared) -> pd.DataF
 
 
 __all__ = [
-    "Beside",
     "Prepared",
     "gated",
     "modules_built",

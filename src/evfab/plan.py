@@ -237,11 +237,12 @@ def plan(
     m = build_milp(d)
     t2 = time.perf_counter()
     stopped: list[bool] = []  # a stop was asked for during the solve
-    # _highs.solve() inlined: the thread starts only once the model is handed over, so it
-    # does not contend for the GIL with pass_milp's numpy work.
+    # _highs.solve() inlined: the preparing thread goes only once the model is handed
+    # over, just before the solve releases the GIL, so the two do not contend for it.
     h = new_highs()
     pass_milp(h, m)
     prepared = prepare_beside(world, d, ix, m)
+    prepared.go()
     try:
         sol = run(h, opts.time_limit, opts.gap, _noting_stops(opts.progress, stopped))
     except BaseException:
