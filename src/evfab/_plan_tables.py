@@ -21,7 +21,8 @@ from evfab._beside import Beside
 from evfab._frames import empty_frame, frame
 from evfab._gc import paused_gc
 from evfab._highs import Solution
-from evfab._plan_explain import unusable_reasons
+from evfab._plan_deals import DEAL_COLUMNS
+from evfab._plan_explain import ALTERNATIVE_COLUMNS, unusable_reasons
 from evfab._plan_inputs import free_from_as_of
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs
 from evfab._world import World
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 
 
 ObjArray = npt.NDArray[np.object_]
+
+UNMET_COLUMNS = ["program", "year", "cars", "demand"]
+VALUE_COLUMNS = ["plant", "year", "value_per_car", "binding"]
 
 _COST_NAMES = (
     "one-off fees, prices and capex",
@@ -65,6 +69,10 @@ class Prepared:
             currency per unit.
         unusable: Program id -> sentences on its unusable routes.
         size: Rows, columns, nonzeros, integers and routes of the model.
+        owners: :func:`owners` of the world.
+        blank: Empty tables, typed, for what a plan may not have: ``unmet`` (no
+            shortfall), ``capacity_values``, ``alternatives`` and ``deal_values`` (not
+            asked for). Each is handed out once.
     """
 
     program_ids: ObjArray
@@ -81,6 +89,8 @@ class Prepared:
     cost_terms: list[tuple[str, list[tuple[str, FloatArray, FloatArray]]]]
     unusable: dict[str, list[str]]
     size: dict[str, int]
+    owners: dict[str, Any]
+    blank: dict[str, pd.DataFrame]
 
 
 def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
@@ -130,7 +140,27 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
             "integers": int(m.integrality().sum()),
             "routes": len(ix.routes),
         },
+        owners=owners(world),
+        # NOTE: made here, beside the solve: a typed empty table costs 15-80 us, several
+        # times more when made after a solve has left the caches cold.
+        blank={
+            "unmet": empty_frame(UNMET_COLUMNS, ["object", "int64", "float64", "float64"]),
+            "capacity_values": empty_frame(VALUE_COLUMNS),
+            "alternatives": empty_frame(ALTERNATIVE_COLUMNS),
+            "deal_values": empty_frame(DEAL_COLUMNS),
+        },
     )
+
+
+def owners(world: World) -> dict[str, Any]:
+    """:attr:`PlanResult.program_company` and :attr:`PlanResult.program_takers`."""
+    company = dict(
+        zip(world.program_ids, map(str, world.column("programs", "company")), strict=True)
+    )
+    return {
+        "program_company": company,
+        "program_takers": {g: tuple(sorted(world.affiliates(c))) for g, c in company.items()},
+    }
 
 
 def _unreached(world: World, reached: list[str]) -> tuple[ObjArray, FloatArray, FloatArray]:
@@ -281,7 +311,6 @@ def write_back(
         text=("program", "route", "plant"),
     )
     short = u > 1e-6
-    unmet_cols = ["program", "year", "cars", "demand"]
     unmet = (
         frame(
             {
@@ -293,7 +322,7 @@ def write_back(
             text=("program",),
         )
         if short.any()
-        else empty_frame(unmet_cols, ["object", "int64", "float64", "float64"])
+        else p.blank["unmet"]
     )
     cars_by_route = np.bincount(qr, weights=q[used], minlength=len(ix.routes))
     # The first year with a whole car: a fraction of a car (a solver's rounding) in an
@@ -412,6 +441,7 @@ __all__ = [
     "Prepared",
     "gated",
     "modules_built",
+    "owners",
     "prepare",
     "prepare_beside",
     "write_back",

@@ -273,13 +273,13 @@ def plan(
             _empty(["program", "year", "cars", "demand"]),
             _empty(["plant", "year"]),
             _empty(["category", "undiscounted", "discounted"]),
-            _empty(["plant", "year", "value_per_car", "binding"]),
+            ready.blank["capacity_values"],
             _empty(["program", "route"]),
             explain.without_a_plan(world, ix.programs, table, ready.unusable),
             shortfalls,
             timings,
             size,
-            **_owners(world),
+            **ready.owners,
         )
     if (opts.near is not None or opts.polish) and len(m.q_route):
         from evfab._plan_near import nearest, targets
@@ -295,22 +295,22 @@ def plan(
     step = opts.on_step or (lambda _: None)
     # A Ctrl-C from here on stops the re-solves after the plan, not the plan (a second one
     # aborts): the capacity values' LP ends, and the alternatives are left unpriced.
+    do_alt = opts.alternatives
+    if do_alt is None:
+        # The model's size, not the number to price, says how long each re-solve takes.
+        do_alt = len(ix.routes) <= opts.max_alternatives
     with Presses() as presses:
         if opts.capacity_values:
             step("capacity values (the LP with the plan's choices fixed)")
         values = (
             explain.capacity_values(d, ix, m, sol)
             if opts.capacity_values
-            else _empty(["plant", "year", "value_per_car", "binding"])
+            else ready.blank["capacity_values"]
         )
         presses.check()
         only = None if opts.alternatives_for is None else set(opts.alternatives_for)
-        do_alt = opts.alternatives
-        if do_alt is None:
-            # The model's size, not the number to price, says how long each re-solve takes.
-            do_alt = len(ix.routes) <= opts.max_alternatives
         alternatives = (
-            _empty(explain.ALTERNATIVE_COLUMNS)
+            ready.blank["alternatives"]
             if not do_alt
             # Whoever stopped the solve wants the plan now: the alternatives are not priced.
             else explain.not_priced(d, ix, only)
@@ -335,11 +335,11 @@ def plan(
                 ready.offer_kind,
                 opts,
                 lambda i, n: step(f"pricing deal not taken {i + 1:,} of {n:,}"),
-                None if only is None else _companies(world, only),
+                None if only is None else _companies(ready.owners, only),
                 sol,
             )
             if do_alt and not (stopped or presses.count)
-            else _empty(DEAL_COLUMNS)
+            else ready.blank["deal_values"]
         )
     shortfalls = explain.shortfalls(
         world, d, ix, tables["unmet"], table, production=tables["production"]
@@ -379,25 +379,15 @@ def plan(
         timings=timings,
         size=size,
         deal_values=deals,
-        **_owners(world),
+        **ready.owners,
     )
 
 
-def _owners(world: World) -> dict[str, Any]:
-    """:attr:`PlanResult.program_company` and :attr:`PlanResult.program_takers`."""
-    company = dict(
-        zip(world.program_ids, map(str, world.column("programs", "company")), strict=True)
-    )
-    return {
-        "program_company": company,
-        "program_takers": {g: tuple(sorted(world.affiliates(c))) for g, c in company.items()},
-    }
-
-
-def _companies(world: World, programs: set[str]) -> set[str]:
+def _companies(owned: dict[str, Any], programs: set[str]) -> set[str]:
     """The companies whose offers some programs' routes may use: theirs, and those under
-    them (an offer to a subsidiary serves its parent's programs)."""
-    takers = _owners(world)["program_takers"]
+    them (an offer to a subsidiary serves its parent's programs). ``owned`` is
+    :func:`evfab._plan_tables.owners` of the world."""
+    takers = owned["program_takers"]
     return {c for g, cs in takers.items() if g in programs for c in cs}
 
 
