@@ -61,6 +61,16 @@ def test_status_without_making_the_route_matches_the_route() -> None:
         assert table.status(i) == (r.weakest_status, r.warnings)
 
 
+@pytest.mark.parametrize("make", [lambda: _world("china-ev"), lambda: _generated(5)])
+def test_statuses_of_many_routes_are_each_routes_status(make: Any) -> None:
+    table = route_table(make())
+    rows = np.arange(len(table))[::-1].copy()  # any order
+    weakest, warnings = table.statuses(rows)
+    assert weakest.shape == warnings.shape == (len(rows),)
+    assert list(zip(weakest, warnings, strict=True)) == [table.status(int(i)) for i in rows]
+    assert table.statuses(rows[:0])[0].shape == (0,)
+
+
 def test_unknown_program_is_a_key_error() -> None:
     with pytest.raises(KeyError):
         route_table(_world("xiaomi-2022"), "no-such-program")

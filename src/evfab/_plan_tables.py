@@ -54,6 +54,11 @@ class Prepared:
         program_ids: Program id of each program position.
         plant_ids: Plant id of each plant position.
         route_ids: Route id of each usable route.
+        route_about: The choices table's columns that describe a route (manufacturer,
+            badge, plant, offers, earliest_sop, weakest_status, warnings), for each usable
+            route.
+        route_offers: Positions in ``ix.offers`` of the offers each usable route needs,
+            flattened (with ``route_of_offer``, the usable route of each).
         offer_kind: Kind of each needed offer.
         offer_to: Taker of each needed offer.
         util_plant: Plant id of each utilization row (plant-years with capacity): first
@@ -78,6 +83,9 @@ class Prepared:
     program_ids: ObjArray
     plant_ids: ObjArray
     route_ids: ObjArray
+    route_about: dict[str, ObjArray]
+    route_offers: IntArray
+    route_of_offer: IntArray
     offer_kind: list[str]
     offer_to: list[str]
     util_plant: ObjArray
@@ -123,6 +131,9 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
         program_ids=program_ids,
         plant_ids=plant_ids,
         route_ids=tab.ids[tab.template[ix.routes.rows]],
+        route_about=_route_about(ix),
+        route_offers=d.route_offer_idx,
+        route_of_offer=np.repeat(np.arange(len(ix.routes)), np.diff(d.route_offer_ptr)),
         offer_kind=[str(r["kind"]) for r in offer_rows],
         offer_to=[str(r["to"]) for r in offer_rows],
         util_plant=np.concatenate([plant_ids[pi], others[oi]]),
@@ -150,6 +161,29 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
             "deal_values": empty_frame(DEAL_COLUMNS),
         },
     )
+
+
+def _route_about(ix: Index) -> dict[str, ObjArray]:
+    """What the choices table says about each usable route, as arrays to pick from."""
+    tab = ix.table
+    rows = ix.routes.rows
+    ts = tab.templates
+    per_template: dict[str, list[Any]] = {
+        "manufacturer": [t.manufacturer_name for t in ts],
+        "badge": [t.badge for t in ts],
+        "plant": [t.plant for t in ts],
+        "offers": [", ".join(t.offers) for t in ts],
+        "earliest_sop": [t.earliest_sop for t in ts],
+    }
+    of = tab.template[rows]
+    out = {k: _objects(v)[of] for k, v in per_template.items()}
+    out["weakest_status"], out["warnings"] = tab.statuses(rows)
+    return out
+
+
+def _objects(values: list[Any]) -> ObjArray:
+    """A 1-D object array of ``values`` (tuples stay cells, not rows)."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def owners(world: World) -> dict[str, Any]:
@@ -299,7 +333,6 @@ def write_back(
     x = v[x0:x1] > 0.5
     used = q > 1e-6
     qr, qy = m.q_route[used], m.q_year[used]
-    tab = ix.table
     production = frame(
         {
             "program": p.program_ids[d.route_program[qr]],
@@ -335,22 +368,20 @@ def write_back(
         np.minimum.at(any_car, qr, years[qy])
         first_year = np.where(first_year < 10**6, first_year, any_car)
     chosen = np.nonzero(cars_by_route > 1e-6)[0]
-    # Chosen routes are described from their templates: no Route objects are made.
-    rows = ix.routes.rows[chosen]
-    ts = [tab.templates[j] for j in tab.template[rows].tolist()]
-    status = [tab.status(r) for r in rows.tolist()]
+    # Chosen routes are described from what prepare() picked out of their templates.
+    about = {k: v[chosen].tolist() for k, v in p.route_about.items()}
     choice_cols: dict[str, list[Any]] = {
-        "program": [ix.programs[g] for g in d.route_program[chosen].tolist()],
-        "route": [t.id for t in ts],
-        "manufacturer": [t.manufacturer_name for t in ts],
-        "badge": [t.badge for t in ts],
-        "plant": [t.plant for t in ts],
-        "offers": [", ".join(t.offers) for t in ts],
+        "program": p.program_ids[d.route_program[chosen]].tolist(),
+        "route": p.route_ids[chosen].tolist(),
+        "manufacturer": about["manufacturer"],
+        "badge": about["badge"],
+        "plant": about["plant"],
+        "offers": about["offers"],
         "first_year": first_year[chosen].tolist(),
-        "earliest_sop": [t.earliest_sop for t in ts],
+        "earliest_sop": about["earliest_sop"],
         "cars": cars_by_route[chosen].tolist(),
-        "weakest_status": [w for w, _ in status],
-        "warnings": [list(x) for _, x in status],
+        "weakest_status": about["weakest_status"],
+        "warnings": [list(x) for x in about["warnings"]],
     }
     choices = (
         frame(
@@ -362,8 +393,11 @@ def write_back(
     )
     modules = modules_built(d, m, v)
     # A free offer may come out as taken without being used; only used ones are reported.
-    taken = {o for t in ts for o in t.offers}
-    shown = [i for i, o in enumerate(ix.offers) if x[i] and o in taken]
+    used_route = np.zeros(len(ix.routes), bool)
+    used_route[chosen] = True
+    taken = np.zeros(len(ix.offers), bool)
+    taken[p.route_offers[used_route[p.route_of_offer]]] = True
+    shown = np.nonzero(x & taken)[0].tolist()
     offer_cols = ["offer", "kind", "to", "fixed_fee", "modules", "year"]
     offers = (
         empty_frame(offer_cols)

@@ -181,6 +181,24 @@ class RouteTable:
             hit = self._route_status[key] = self._status(self._sources(t, self._program_ids[gi]))
         return hit
 
+    def statuses(self, rows: IntArray) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+        """:meth:`status` of many routes, worked out once per template and cited sources.
+
+        Args:
+            rows: Route positions.
+
+        Returns:
+            The weakest status of each route, and its warnings (a tuple per cell).
+        """
+        groups = np.array(self._cite_group, np.int64)
+        key = self.template[rows] * (int(groups.max(initial=0)) + 1) + groups[self.program[rows]]
+        _, first, back = np.unique(key, return_index=True, return_inverse=True)
+        answers = [self.status(int(rows[i])) for i in first.tolist()]
+        # fromiter keeps each tuple of warnings a cell (an array of tuples would be 2-D).
+        weakest = np.fromiter((w for w, _ in answers), dtype=object, count=len(answers))
+        warnings = np.fromiter((x for _, x in answers), dtype=object, count=len(answers))
+        return weakest[back.ravel()], warnings[back.ravel()]
+
     @cached_property
     def _cite_group(self) -> list[int]:
         """A number per program, equal for programs that cite the same sources."""
