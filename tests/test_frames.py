@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evfab._frames import _inferred, empty_frame, frame, records
+from evfab._frames import _inferred, empty_frame, frame, records, text_column
 
 TEXT = st.text(min_size=0, max_size=4)
 SCALAR = st.one_of(
@@ -95,6 +95,20 @@ def test_frame_matches_dataframe_inference_apart_from_empty_text() -> None:
     got = frame(dict(data), text=("program",))
     pd.testing.assert_frame_equal(got, pd.DataFrame(data))
     assert list(got.columns) == list(data)
+
+
+@given(st.lists(TEXT, min_size=1, max_size=6), st.lists(st.integers(0, 5), max_size=8))
+@settings(max_examples=60, deadline=None)
+def test_rows_picked_from_a_text_column_make_the_same_table(
+    values: list[str], picks: list[int]
+) -> None:
+    pick = np.array([i % len(values) for i in picks], np.intp)
+    column = text_column(values)
+    picked = [values[i] for i in pick]
+    got = frame({"t": column.take(pick), "n": np.arange(len(pick))}, text=("t",))
+    want = frame({"t": picked, "n": np.arange(len(pick))}, text=("t",))
+    pd.testing.assert_frame_equal(got, want)
+    assert list(column) == values
 
 
 def test_empty_text_column_stays_object() -> None:

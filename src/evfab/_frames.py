@@ -101,9 +101,23 @@ def _text_array_type() -> Any:
     return text_dtype().construct_array_type()
 
 
+def text_column(values: Any) -> Any:
+    """Strings as a column :func:`frame` takes as it is: pandas' string array, or a 1-D
+    object array where text is object. Picking rows of it (``.take``) keeps it so."""
+    dtype = text_dtype()
+    if isinstance(dtype, pd.StringDtype):
+        return _text_array_type()._from_sequence(values, dtype=dtype)
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
 def _text_block(values: Any, n: int) -> Any:
     """A text column as pandas would type it: its string array, or an object block."""
     dtype = text_dtype()
+    if isinstance(values, pd.api.extensions.ExtensionArray) and values.dtype == dtype:
+        # NOTE: made by text_column (beside a solve, say): picking rows from it skips
+        # checking every string again, ~40 us a table with three text columns after a
+        # solve has left the caches cold.
+        return values
     if isinstance(dtype, pd.StringDtype):
         # ``_from_sequence`` is the ExtensionArray constructor pandas itself uses; it
         # converts the values as ``pd.array`` does, at a third of the cost.
@@ -148,7 +162,8 @@ def frame(data: dict[str, Any], text: tuple[str, ...] = ()) -> pd.DataFrame:
     Args:
         data: Column name -> list, tuple or numpy array (not a Series: no index is
             aligned), all of one length, not used by the caller afterwards.
-        text: Names of columns holding only strings.
+        text: Names of columns holding only strings (any sequence, or a
+            :func:`text_column`).
 
     Returns:
         The table; its dtypes are those ``pd.DataFrame(data)`` would infer, except
@@ -199,4 +214,4 @@ def records(df: Any) -> list[dict[str, Any]]:
     return [dict(zip(cols, row, strict=True)) for row in zip(*data, strict=True)]
 
 
-__all__ = ["empty_frame", "frame", "records", "text_dtype"]
+__all__ = ["empty_frame", "frame", "records", "text_column", "text_dtype"]

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from evfab._beside import Beside
-from evfab._frames import empty_frame, frame
+from evfab._frames import empty_frame, frame, text_column
 from evfab._gc import paused_gc
 from evfab._highs import Solution
 from evfab._plan_deals import DEAL_COLUMNS
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 ObjArray = npt.NDArray[np.object_]
 
 UNMET_COLUMNS = ["program", "year", "cars", "demand"]
+ABOUT_TEXT = ("manufacturer", "badge", "plant", "offers", "weakest_status")
+"""The text columns of :attr:`Prepared.route_about`."""
 VALUE_COLUMNS = ["plant", "year", "value_per_car", "binding"]
 
 _COST_NAMES = (
@@ -59,6 +61,11 @@ class Prepared:
             route.
         route_offers: Positions in ``ix.offers`` of the offers each usable route needs,
             flattened (with ``route_of_offer``, the usable route of each).
+        text: The tables' text columns to pick rows from (:func:`evfab._frames.text_column`):
+            per usable route ``route``, ``route_program``, ``route_plant`` and the text
+            keys of ``route_about``; ``program`` per program; ``offer``, ``kind`` and
+            ``to`` per needed offer; ``util_plant`` per utilization row; ``category`` per
+            row of the costs table.
         offer_kind: Kind of each needed offer.
         offer_to: Taker of each needed offer.
         util_plant: Plant id of each utilization row (plant-years with capacity): first
@@ -86,6 +93,7 @@ class Prepared:
     route_about: dict[str, ObjArray]
     route_offers: IntArray
     route_of_offer: IntArray
+    text: dict[str, Any]
     offer_kind: list[str]
     offer_to: list[str]
     util_plant: ObjArray
@@ -127,16 +135,36 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
     others, other_free, other_committed = _unreached(world, ix.plants)
     o_keep = other_free + other_committed > 0
     oi, oy = np.nonzero(o_keep)
+    route_ids = tab.ids[tab.template[ix.routes.rows]]
+    about = _route_about(ix)
+    offer_kind = [str(r["kind"]) for r in offer_rows]
+    offer_to = [str(r["to"]) for r in offer_rows]
+    util_plant = np.concatenate([plant_ids[pi], others[oi]])
+    # NOTE: typed once here, beside the solve; the write-back picks rows from them
+    # instead of checking every string of every table again.
+    text = {
+        "route": route_ids,
+        "route_program": program_ids[d.route_program],
+        "route_plant": plant_ids[d.route_plant],
+        **{k: about[k] for k in ABOUT_TEXT},
+        "program": program_ids,
+        "offer": ix.offers,
+        "kind": offer_kind,
+        "to": offer_to,
+        "util_plant": util_plant,
+        "category": [*_COST_NAMES, "total"],
+    }
     return Prepared(
         program_ids=program_ids,
         plant_ids=plant_ids,
-        route_ids=tab.ids[tab.template[ix.routes.rows]],
-        route_about=_route_about(ix),
+        route_ids=route_ids,
+        route_about=about,
         route_offers=d.route_offer_idx,
         route_of_offer=np.repeat(np.arange(len(ix.routes)), np.diff(d.route_offer_ptr)),
-        offer_kind=[str(r["kind"]) for r in offer_rows],
-        offer_to=[str(r["to"]) for r in offer_rows],
-        util_plant=np.concatenate([plant_ids[pi], others[oi]]),
+        text={k: text_column(v) for k, v in text.items()},
+        offer_kind=offer_kind,
+        offer_to=offer_to,
+        util_plant=util_plant,
         util_year=np.concatenate([d.years[yi], d.years[oy]]),
         util_at=(pi, yi),
         util_committed=np.concatenate([committed[keep], other_committed[o_keep]]),
@@ -333,11 +361,12 @@ def write_back(
     x = v[x0:x1] > 0.5
     used = q > 1e-6
     qr, qy = m.q_route[used], m.q_year[used]
+    t = p.text
     production = frame(
         {
-            "program": p.program_ids[d.route_program[qr]],
-            "route": p.route_ids[qr],
-            "plant": p.plant_ids[d.route_plant[qr]],
+            "program": t["route_program"].take(qr),
+            "route": t["route"].take(qr),
+            "plant": t["route_plant"].take(qr),
             "year": years[qy],
             "cars": q[used],
         },
@@ -347,7 +376,7 @@ def write_back(
     unmet = (
         frame(
             {
-                "program": p.program_ids[m.u_program[short]],
+                "program": t["program"].take(m.u_program[short]),
                 "year": years[m.u_year[short]],
                 "cars": u[short],
                 "demand": d.demand[m.u_program[short], m.u_year[short]],
@@ -369,7 +398,7 @@ def write_back(
         first_year = np.where(first_year < 10**6, first_year, any_car)
     chosen = np.nonzero(cars_by_route > 1e-6)[0]
     # Chosen routes are described from what prepare() picked out of their templates.
-    about = {k: v[chosen].tolist() for k, v in p.route_about.items()}
+    about = {k: col[chosen].tolist() for k, col in p.route_about.items()}
     choice_cols: dict[str, list[Any]] = {
         "program": p.program_ids[d.route_program[chosen]].tolist(),
         "route": p.route_ids[chosen].tolist(),
@@ -385,8 +414,13 @@ def write_back(
     }
     choices = (
         frame(
-            dict(choice_cols),
-            text=("program", "route", "manufacturer", "badge", "plant", "offers", "weakest_status"),
+            choice_cols
+            | {
+                "program": t["route_program"].take(chosen),
+                "route": t["route"].take(chosen),
+                **{k: t[k].take(chosen) for k in ABOUT_TEXT},
+            },
+            text=("program", "route", *ABOUT_TEXT),
         )
         if len(chosen)
         else empty_frame(list(choice_cols))
@@ -404,9 +438,9 @@ def write_back(
         if not shown
         else frame(
             {
-                "offer": [ix.offers[i] for i in shown],
-                "kind": [p.offer_kind[i] for i in shown],
-                "to": [p.offer_to[i] for i in shown],
+                "offer": t["offer"].take(shown),
+                "kind": t["kind"].take(shown),
+                "to": t["to"].take(shown),
                 "fixed_fee": (d.offer_fixed[shown] + d.module_fee[shown] * modules[shown]).tolist(),
                 "modules": modules[shown].astype(np.int64).tolist(),
                 "year": years[d.offer_year[shown]].tolist(),
@@ -428,7 +462,7 @@ def write_back(
         capacity = capacity + np.concatenate([extra[p.util_at], np.zeros(unreached)])
     utilization = frame(
         {
-            "plant": p.util_plant,
+            "plant": t["util_plant"],
             "year": p.util_year,
             "used": used_at,
             "committed": p.util_committed,
@@ -464,9 +498,9 @@ def _costs(m: Milp, v: FloatArray, modules: FloatArray, p: Prepared) -> pd.DataF
         dis = [c @ col[b] for b, _, c in terms]
         rows.append((name, float(sum(und[1:], und[0])), float(sum(dis[1:], dis[0]))))
     rows.append(("total", sum(r[1] for r in rows), sum(r[2] for r in rows)))
-    names, undiscounted, discounted = zip(*rows, strict=True)
+    _, undiscounted, discounted = zip(*rows, strict=True)
     return frame(
-        {"category": names, "undiscounted": undiscounted, "discounted": discounted},
+        {"category": p.text["category"], "undiscounted": undiscounted, "discounted": discounted},
         text=("category",),
     )
 
