@@ -24,11 +24,13 @@ def test_prepared_tables_equal_the_plan_and_need_no_solution(xiaomi: evfab.Scena
     m = build_milp(d)
     before = prepare(world, d, ix, m)  # made before the model is solved
     sol = solve(m, None, PlanOptions().gap)
-    chosen, tables = write_back(d, ix, m, sol, before)
+    chosen, tables, built = write_back(d, ix, m, sol, before)
     r = plan(world, PlanOptions(capacity_values=False, alternatives=False))
     for name, table in tables.items():
         pd.testing.assert_frame_equal(table, getattr(r, name), check_exact=True)
     assert chosen["route"] == r.choices["route"].tolist()
+    offers = r.offers
+    assert built == {o: n for o, n in zip(offers["offer"], offers["modules"], strict=True) if n}
     assert before.size == r.size
     after = prepare(world, d, ix, m)
     assert after.unusable == before.unusable

@@ -337,7 +337,7 @@ def modules_built(d: PlanInputs, m: Milp, v: FloatArray) -> FloatArray:
 @paused_gc()
 def write_back(
     d: PlanInputs, ix: Index, m: Milp, sol: Solution, p: Prepared
-) -> tuple[dict[str, list[Any]], dict[str, pd.DataFrame]]:
+) -> tuple[dict[str, list[Any]], dict[str, pd.DataFrame], dict[str, int]]:
     """Turn column values into the plan's tables (and the chosen routes as columns).
 
     Args:
@@ -348,8 +348,9 @@ def write_back(
         p: What :func:`prepare` made for this model.
 
     Returns:
-        The chosen routes as columns, and the tables production, unmet, choices, offers,
-        utilization and costs.
+        The chosen routes as columns; the tables production, unmet, choices, offers,
+        utilization and costs; and the extra modules built per offer of the offers table
+        that builds any.
     """
     years = d.years
     v = sol.col_value
@@ -472,14 +473,19 @@ def write_back(
         },
         text=("plant",),
     )
-    return choice_cols, {
-        "production": production,
-        "unmet": unmet,
-        "choices": choices,
-        "offers": offers,
-        "utilization": utilization,
-        "costs": _costs(m, v, modules, p),
-    }
+    built_by_offer = {ix.offers[i]: int(modules[i]) for i in shown if modules[i]}
+    return (
+        choice_cols,
+        {
+            "production": production,
+            "unmet": unmet,
+            "choices": choices,
+            "offers": offers,
+            "utilization": utilization,
+            "costs": _costs(m, v, modules, p),
+        },
+        built_by_offer,
+    )
 
 
 def _costs(m: Milp, v: FloatArray, modules: FloatArray, p: Prepared) -> pd.DataFrame:

@@ -290,7 +290,7 @@ def plan(
     gated_v = gated(d, m, sol.col_value)
     if gated_v is not sol.col_value:  # the costs table and the objective stay one sum
         sol = replace(sol, col_value=gated_v, objective=float(m.vectors()["cost"] @ gated_v))
-    chosen, tables = write_back(d, ix, m, sol, ready)
+    chosen, tables, built = write_back(d, ix, m, sol, ready)
     t4 = time.perf_counter()
     step = opts.on_step or (lambda _: None)
     # A Ctrl-C from here on stops the re-solves after the plan, not the plan (a second one
@@ -344,18 +344,8 @@ def plan(
     shortfalls = explain.shortfalls(
         world, d, ix, tables["unmet"], table, production=tables["production"]
     )
-    offers = tables["offers"]
     explanations = explain.explain_choices(
-        world,
-        ix.programs,
-        chosen,
-        alternatives,
-        table,
-        ready.unusable,
-        # Extra modules built, per build offer (most plans build none).
-        {o: int(n) for o, n in zip(offers["offer"], offers["modules"], strict=True) if n}
-        if len(offers)
-        else None,
+        world, ix.programs, chosen, alternatives, table, ready.unusable, built or None
     )
     timings["write_back"] = t4 - t3
     timings["post"] = time.perf_counter() - t4
