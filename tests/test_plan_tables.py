@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import evfab
 from evfab import _plan_tables
@@ -15,6 +17,7 @@ from evfab._highs import SolveStatus, solve
 from evfab._plan_explain import explain_choices, unusable_reasons
 from evfab._plan_model import build_milp
 from evfab._plan_tables import prepare, write_back
+from evfab.generate import generate
 from evfab.plan import PlanOptions, plan, plan_inputs
 
 
@@ -128,3 +131,49 @@ def test_existing_plants_no_route_reaches_are_in_the_utilization_not_planned_one
     assert u.at["hp", "routes"] == 2 and u.at["idle", "routes"] == 0
     assert u.at["idle", "used"] == 0 and u.at["idle", "committed"] == 10_000
     assert u.at["idle", "utilization"] == pytest.approx(0.2)
+
+
+@pytest.fixture(scope="module")
+def switched() -> tuple[Any, Any]:
+    """A generated model with every kind of switch: routes', single-source and kept licences'."""
+    data = generate(programs=30, plants=12, years=6, seed=4)
+    world = evfab.compile(evfab.Scenario.model_validate(data))
+    d, _ = plan_inputs(world, evfab.route_table(world))
+    m = build_milp(d)
+    assert len(m.s_q) and len(m.k_route) and (m.z_of_route >= 0).any()
+    return d, m
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=30, deadline=None)
+def test_gated_moves_production_out_from_behind_closed_switches(
+    switched: tuple[Any, Any], seed: int
+) -> None:
+    d, m = switched
+    rng = np.random.default_rng(seed)
+    v = rng.random(m.n_col) * rng.choice([0.0, 1e-4, 50.0], m.n_col)
+    v[m.integrality() > 0] = rng.choice([0.0, 1e-7, 1.0 - 1e-7, 1.0], int(m.integrality().sum()))
+    pairs = _plan_tables.gates(d, m)
+    out = _plan_tables.gated(d, m, v, pairs)
+    np.testing.assert_array_equal(out, _plan_tables.gated(d, m, v))
+    q0, q1 = m.col_blocks["q"]
+    # Closed: the route's switch, the single-source plant-year's, the kept licence's.
+    z = m.z_of_route[m.q_route]
+    off = (z >= 0) & (v[np.maximum(z, 0)] < 0.5)
+    off[m.s_q] |= v[m.s_col_of_q] < 0.5
+    k = m.k_of_route[m.q_route]
+    after = (k >= 0) & (m.q_year > d.route_keep_year[m.q_route])
+    off[after] |= v[k[after]] < 0.5
+    assert off.any() and (out[q0:q1][off] == 0).all()
+    assert (out[q0:q1][~off] >= v[q0:q1][~off]).all()  # open production only gains
+    # Every car moved stays with its program and year (as production or as unmet demand).
+    u0, u1 = m.col_blocks["u"]
+    n_y = len(d.years)
+    gy = np.concatenate([d.route_program[m.q_route] * n_y + m.q_year, m.u_program * n_y + m.u_year])
+    total = np.concatenate([np.arange(q0, q1), np.arange(u0, u1)])
+    n = len(d.demand) * n_y
+    np.testing.assert_allclose(
+        np.bincount(gy, out[total], n), np.bincount(gy, v[total], n), rtol=1e-12, atol=1e-9
+    )
+    if out is v:
+        assert not (v[q0:q1][off] != 0).any()

@@ -22,7 +22,7 @@ from evfab._frames import empty_frame, frame, text_column
 from evfab._gc import paused_gc
 from evfab._highs import Solution
 from evfab._plan_deals import DEAL_COLUMNS
-from evfab._plan_explain import ALTERNATIVE_COLUMNS, unusable_reasons
+from evfab._plan_explain import ALTERNATIVE_COLUMNS, SHORTFALL_COLUMNS, unusable_reasons
 from evfab._plan_inputs import free_from_as_of
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs
 from evfab._world import World
@@ -66,6 +66,7 @@ class Prepared:
             keys of ``route_about``; ``program`` per program; ``offer``, ``kind`` and
             ``to`` per needed offer; ``util_plant`` per utilization row; ``category`` per
             row of the costs table.
+        gates: :func:`gates` of the model.
         offer_kind: Kind of each needed offer.
         offer_to: Taker of each needed offer.
         util_plant: Plant id of each utilization row (plant-years with capacity): first
@@ -83,8 +84,8 @@ class Prepared:
         size: Rows, columns, nonzeros, integers and routes of the model.
         owners: :func:`owners` of the world.
         blank: Empty tables, typed, for what a plan may not have: ``unmet`` (no
-            shortfall), ``capacity_values``, ``alternatives`` and ``deal_values`` (not
-            asked for). Each is handed out once.
+            shortfall), ``shortfalls`` (none to explain), ``capacity_values``,
+            ``alternatives`` and ``deal_values`` (not asked for). Each is handed out once.
     """
 
     program_ids: ObjArray
@@ -93,6 +94,7 @@ class Prepared:
     route_about: dict[str, ObjArray]
     route_offers: IntArray
     route_of_offer: IntArray
+    gates: tuple[IntArray, IntArray]
     text: dict[str, Any]
     offer_kind: list[str]
     offer_to: list[str]
@@ -161,6 +163,7 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
         route_about=about,
         route_offers=d.route_offer_idx,
         route_of_offer=np.repeat(np.arange(len(ix.routes)), np.diff(d.route_offer_ptr)),
+        gates=gates(d, m),
         text={k: text_column(v) for k, v in text.items()},
         offer_kind=offer_kind,
         offer_to=offer_to,
@@ -187,6 +190,7 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
             "capacity_values": empty_frame(VALUE_COLUMNS),
             "alternatives": empty_frame(ALTERNATIVE_COLUMNS),
             "deal_values": empty_frame(DEAL_COLUMNS),
+            "shortfalls": empty_frame(SHORTFALL_COLUMNS),
         },
     )
 
@@ -282,7 +286,27 @@ def prepare_beside(world: World, d: PlanInputs, ix: Index, m: Milp) -> Beside[Pr
     return Beside(lambda: prepare(world, d, ix, m), held=True)
 
 
-def gated(d: PlanInputs, m: Milp, v: FloatArray) -> FloatArray:
+def gates(d: PlanInputs, m: Milp) -> tuple[IntArray, IntArray]:
+    """The switches production columns sit behind, as pairs: each (position in the
+    production block, switch column) of a route's switch, a single-source program's
+    plant-year switch and, after its keep year, a kept licence's switch."""
+    z = m.z_of_route[m.q_route]
+    gate = np.nonzero(z >= 0)[0]
+    qs, switches = [gate], [z[gate]]
+    if len(m.s_q):
+        qs.append(m.s_q)
+        switches.append(m.s_col_of_q)
+    if len(m.k_route):
+        k = m.k_of_route[m.q_route]
+        after = np.nonzero((k >= 0) & (m.q_year > d.route_keep_year[m.q_route]))[0]
+        qs.append(after)
+        switches.append(k[after])
+    return np.concatenate(qs), np.concatenate(switches)
+
+
+def gated(
+    d: PlanInputs, m: Milp, v: FloatArray, pairs: tuple[IntArray, IntArray] | None = None
+) -> FloatArray:
     """Column values with no production behind a switch that is off.
 
     HiGHS accepts a binary within 1e-6 of 0 or 1, so ``q <= big * s`` lets a fraction of a
@@ -292,19 +316,21 @@ def gated(d: PlanInputs, m: Milp, v: FloatArray) -> FloatArray:
     program's largest open production that year (within the solver's tolerance of its
     limits), or, with none, to unmet demand: as unmet it read "0 of 17,062 cars cannot be
     built". Returns ``v`` itself when nothing leaked.
+
+    Args:
+        d: Planner arrays.
+        m: The model.
+        v: Its column values.
+        pairs: :func:`gates` of ``d`` and ``m``, if made already.
+
+    Returns:
+        The column values.
     """
     q0, q1 = m.col_blocks["q"]
     q = v[q0:q1]
     off = np.zeros(q1 - q0, bool)
-    z = m.z_of_route[m.q_route]
-    gate = z >= 0
-    off[gate] = v[z[gate]] < 0.5
-    if len(m.s_q):
-        off[m.s_q] |= v[m.s_col_of_q] < 0.5
-    if len(m.k_route):
-        k = m.k_of_route[m.q_route]
-        after = (k >= 0) & (m.q_year > d.route_keep_year[m.q_route])
-        off[after] |= v[k[after]] < 0.5
+    qs, switches = gates(d, m) if pairs is None else pairs
+    off[qs[v[switches] < 0.5]] = True
     leak = off & (q != 0)
     if not leak.any():
         return v
@@ -514,6 +540,7 @@ def _costs(m: Milp, v: FloatArray, modules: FloatArray, p: Prepared) -> pd.DataF
 __all__ = [
     "Prepared",
     "gated",
+    "gates",
     "modules_built",
     "owners",
     "prepare",

@@ -287,7 +287,7 @@ def plan(
         q0, q1 = m.col_blocks["q"]
         own = sol.col_value[q0:q1]
         sol = nearest(m, sol, own if opts.near is None else targets(d, m, ready, opts.near))
-    gated_v = gated(d, m, sol.col_value)
+    gated_v = gated(d, m, sol.col_value, ready.gates)
     if gated_v is not sol.col_value:  # the costs table and the objective stay one sum
         sol = replace(sol, col_value=gated_v, objective=float(m.vectors()["cost"] @ gated_v))
     chosen, tables, built = write_back(d, ix, m, sol, ready)
@@ -341,8 +341,10 @@ def plan(
             if do_alt and not (stopped or presses.count)
             else ready.blank["deal_values"]
         )
-    shortfalls = explain.shortfalls(
-        world, d, ix, tables["unmet"], table, production=tables["production"]
+    shortfalls = (
+        explain.shortfalls(world, d, ix, tables["unmet"], table, production=tables["production"])
+        if len(tables["unmet"])
+        else ready.blank["shortfalls"]
     )
     explanations = explain.explain_choices(
         world, ix.programs, chosen, alternatives, table, ready.unusable, built or None
