@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -49,13 +50,55 @@ def test_result_hands_over_a_held_function_itself() -> None:
 def test_runs_in_the_callers_thread_when_no_thread_can_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def no_thread() -> None:
+    def no_thread(self: threading.Thread) -> None:
         raise RuntimeError("can't create new thread at interpreter shutdown")
 
-    monkeypatch.setattr(_beside, "_queue", no_thread)
+    monkeypatch.setattr(_beside, "_jobs", None)  # as if no helper had started yet
+    monkeypatch.setattr(_beside, "_thread", None)
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
     assert Beside(lambda: threading.current_thread().name).result() == (
         threading.current_thread().name
     )
+
+
+def test_runs_in_the_callers_thread_at_interpreter_shutdown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A daemon thread no longer runs once the interpreter finalises: a job queued for it
+    # would be waited for forever.
+    monkeypatch.setattr(_beside.sys, "is_finalizing", lambda: True)
+    assert Beside(lambda: threading.current_thread().name).result() == (
+        threading.current_thread().name
+    )
+
+
+def finishes(fn: Callable[[], object], seconds: float = 10.0) -> list[object]:
+    """What ``fn`` returned, run in a thread of its own; [] if it hung."""
+    got: list[object] = []
+    t = threading.Thread(target=lambda: got.append(fn()), daemon=True)
+    t.start()
+    t.join(seconds)
+    return got
+
+
+def test_a_job_made_on_the_helper_runs_in_place_not_behind_itself() -> None:
+    def nested() -> str:
+        return Beside(lambda: threading.current_thread().name).result()
+
+    assert finishes(lambda: Beside(nested).result()) == [THREAD_NAME]
+    assert finishes(lambda: Beside(lambda: "still serving").result()) == ["still serving"]
+
+
+def test_the_function_runs_once_however_many_threads_hand_it_over() -> None:
+    calls: list[int] = []
+    job = Beside(lambda: calls.append(1), held=True)
+    threads = [threading.Thread(target=job.wait) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    job.go()
+    assert job.done() and calls == [1]
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -65,10 +108,28 @@ def test_a_forked_child_gets_its_own_helper() -> None:
     pid = os.fork()
     if pid == 0:  # the child: the parent's helper thread did not come along
         try:
-            os.write(w, str(Beside(lambda: 2).result()).encode())
+            os.write(w, str(finishes(lambda: Beside(lambda: 2).result(), 5)).encode())
         finally:
             os._exit(0)
     os.close(w)
     with os.fdopen(r) as got:
-        assert got.read() == "2"
+        assert got.read() == "[2]"
     os.waitpid(pid, 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_the_helper_stops_before_a_fork_and_starts_again_after() -> None:
+    # The process forks with no helper thread (Python 3.12+ warns on forking a process
+    # with threads), after the helper has run what it was given.
+    slow = Beside(lambda: threading.Event().wait(0.05) or "finished")
+    assert len(helpers()) == 1
+    pid = os.fork()
+    if pid == 0:
+        alone = not helpers()
+        os._exit(0 if alone and finishes(lambda: Beside(lambda: 3).result(), 5) == [3] else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert slow.done() and slow.result() == "finished"
+    assert helpers() == []
+    assert Beside(lambda: threading.current_thread().name).result() == THREAD_NAME
+    assert len(helpers()) == 1

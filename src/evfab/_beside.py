@@ -1,14 +1,22 @@
 """Work done beside the caller on one long-lived helper thread.
 
-:class:`Beside` hands a function to a single daemon thread that lives for the process (it is
-restarted after a fork). The planner uses it to prepare its result tables while HiGHS solves
-without the GIL; see :func:`evfab._plan_tables.prepare_beside`.
+:class:`Beside` hands a function to a single daemon thread that lives for the process. The
+planner uses it to prepare its result tables while HiGHS solves without the GIL; see
+:func:`evfab._plan_tables.prepare_beside`.
+
+The helper runs one function at a time, in the order they were handed over: a function
+must not wait for another :class:`Beside` (one made on the helper itself runs at once, in
+place). Around ``os.fork()`` the helper is stopped, after finishing what it was given, so
+that the process forks with no thread of evfab's (a child would otherwise inherit a queue
+no thread serves, and Python 3.12+ warns on forking a process with threads); it starts
+again when next needed, in parent and child alike.
 """
 
 from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -19,31 +27,68 @@ THREAD_NAME = "evfab-beside"
 """The helper thread's name."""
 
 _lock = threading.Lock()
-_jobs: queue.SimpleQueue[Beside[object]] | None = None
-_pid = 0
+_jobs: queue.SimpleQueue[Beside[object] | None] | None = None
+_thread: threading.Thread | None = None
 
 
-def _serve(jobs: queue.SimpleQueue[Beside[object]]) -> None:
-    while True:
-        jobs.get().run()
+def _serve(jobs: queue.SimpleQueue[Beside[object] | None]) -> None:
+    while (job := jobs.get()) is not None:  # None: stop (see _stop)
+        job._run()
 
 
-def _queue() -> queue.SimpleQueue[Beside[object]]:
-    """The helper's queue, starting the helper first if this process has none yet."""
-    global _jobs, _pid
+def _send(job: Beside[object]) -> bool:
+    """Queue ``job`` for the helper, starting the helper first if there is none.
+
+    Returns:
+        False if the job must run in the caller's thread instead: it is the helper's own
+        (a job waiting for one queued behind it would never end), the interpreter is
+        shutting down (a daemon thread no longer runs), or no thread can be started.
+    """
+    global _jobs, _thread
+    if sys.is_finalizing() or threading.current_thread() is _thread:
+        return False
+    # NOTE: queued under the lock, so that _stop() never leaves a job behind its sentinel.
     with _lock:
-        if _jobs is None or _pid != os.getpid():  # a forked child has no helper thread
-            jobs: queue.SimpleQueue[Beside[object]] = queue.SimpleQueue()
-            threading.Thread(target=_serve, args=(jobs,), name=THREAD_NAME, daemon=True).start()
-            _jobs, _pid = jobs, os.getpid()
-        return _jobs
+        if _jobs is None:
+            jobs: queue.SimpleQueue[Beside[object] | None] = queue.SimpleQueue()
+            thread = threading.Thread(target=_serve, args=(jobs,), name=THREAD_NAME, daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:  # e.g. "can't create new thread at interpreter shutdown"
+                return False
+            _jobs, _thread = jobs, thread
+        _jobs.put(job)
+        return True
+
+
+def _stop() -> None:
+    """Stop the helper once it has run every job it was given (before a fork)."""
+    global _jobs, _thread
+    with _lock:
+        jobs, thread = _jobs, _thread
+        if jobs is None or thread is None or thread is threading.current_thread():
+            return
+        jobs.put(None)
+        thread.join()
+        _jobs = _thread = None
+
+
+def _forked() -> None:
+    """In a forked child: no helper, and a lock no other thread can be holding."""
+    global _lock, _jobs, _thread
+    _lock = threading.Lock()
+    _jobs = _thread = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_stop, after_in_child=_forked)
 
 
 class Beside(Generic[T]):
     """A function run on the helper thread; :meth:`result` waits for it and re-raises.
 
     Args:
-        fn: The function (no arguments).
+        fn: The function (no arguments). It must not wait for another :class:`Beside`.
         held: Hand the function over only when :meth:`go` is called (or a result is
             asked for), e.g. just before the caller releases the GIL.
     """
@@ -53,25 +98,22 @@ class Beside(Generic[T]):
         self._out: T | None = None
         self._err: BaseException | None = None
         self._done = threading.Event()
-        self._sent = False
+        self._sent = threading.Lock()  # taken by the first go(): the function runs once
         if not held:
             self.go()
 
     def go(self) -> None:
         """Hand the function to the helper thread (no effect if it already has it)."""
-        if self._sent:
+        if not self._sent.acquire(blocking=False):
             return
-        self._sent = True
         # NOTE: a long-lived thread, not one per call: starting a thread took 0.15-0.33 ms
         # on cap71, and a new thread takes the GIL from its starter until its work is done
         # (start() returned after 0.49 ms where the preparation takes 0.27 ms), delaying
         # the solve it was meant to run beside. A queue hand-over takes ~0.01 ms.
-        try:
-            _queue().put(self)  # type: ignore[arg-type]
-        except RuntimeError:  # no new thread now (e.g. at interpreter shutdown): run here
-            self.run()
+        if not _send(self):  # type: ignore[arg-type]
+            self._run()
 
-    def run(self) -> None:
+    def _run(self) -> None:
         """Call the function, keeping its result or error."""
         try:
             self._out = self._fn()
@@ -85,12 +127,16 @@ class Beside(Generic[T]):
         return self._done.is_set()
 
     def wait(self) -> None:
-        """Wait until the function has returned (or raised)."""
+        """Hand the function over if it is held, and wait until it has returned (or raised)."""
         self.go()
         self._done.wait()
 
     def result(self) -> T:
-        """The function's result, once it has returned."""
+        """The function's result, once it has returned.
+
+        Raises:
+            BaseException: What the function raised.
+        """
         self.wait()
         if self._err is not None:
             raise self._err

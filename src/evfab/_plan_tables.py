@@ -54,7 +54,6 @@ class Prepared:
 
     Attributes:
         program_ids: Program id of each program position.
-        plant_ids: Plant id of each plant position.
         route_ids: Route id of each usable route.
         route_about: The choices table's columns that describe a route (manufacturer,
             badge, plant, offers, earliest_sop, weakest_status, warnings), for each usable
@@ -68,10 +67,9 @@ class Prepared:
             row of the costs table.
         gates: :func:`gates` of the model.
         offer_kind: Kind of each needed offer.
-        offer_to: Taker of each needed offer.
-        util_plant: Plant id of each utilization row (plant-years with capacity): first
-            the plants of the model's routes, then the existing plants no usable route
-            reaches (idle capacity the plan cannot use).
+        util_unreached: Utilization rows (plant-years with capacity) of the existing
+            plants no usable route reaches (idle capacity the plan cannot use); they come
+            after those of the plants of the model's routes (``util_at``).
         util_year: Year of each utilization row.
         util_at: (plant, year) positions of the rows of the model's plants (the first ones).
         util_committed: The host's committed load of each row, cars.
@@ -85,11 +83,14 @@ class Prepared:
         owners: :func:`owners` of the world.
         blank: Empty tables, typed, for what a plan may not have: ``unmet`` (no
             shortfall), ``shortfalls`` (none to explain), ``capacity_values``,
-            ``alternatives`` and ``deal_values`` (not asked for). Each is handed out once.
+            ``alternatives`` and ``deal_values`` (not asked for).
+
+    A Prepared serves one :func:`write_back`: its blank tables, and the text columns of
+    the utilization table's plants and the costs table's categories, go into the result
+    as they are, not copied.
     """
 
     program_ids: ObjArray
-    plant_ids: ObjArray
     route_ids: ObjArray
     route_about: dict[str, ObjArray]
     route_offers: IntArray
@@ -97,8 +98,7 @@ class Prepared:
     gates: tuple[IntArray, IntArray]
     text: dict[str, Any]
     offer_kind: list[str]
-    offer_to: list[str]
-    util_plant: ObjArray
+    util_unreached: int
     util_year: IntArray
     util_at: tuple[IntArray, IntArray]
     util_committed: FloatArray
@@ -140,8 +140,6 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
     route_ids = tab.ids[tab.template[ix.routes.rows]]
     about = _route_about(ix)
     offer_kind = [str(r["kind"]) for r in offer_rows]
-    offer_to = [str(r["to"]) for r in offer_rows]
-    util_plant = np.concatenate([plant_ids[pi], others[oi]])
     # NOTE: typed once here, beside the solve; the write-back picks rows from them
     # instead of checking every string of every table again.
     text = {
@@ -152,13 +150,12 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
         "program": program_ids,
         "offer": ix.offers,
         "kind": offer_kind,
-        "to": offer_to,
-        "util_plant": util_plant,
+        "to": [str(r["to"]) for r in offer_rows],
+        "util_plant": np.concatenate([plant_ids[pi], others[oi]]),
         "category": [*_COST_NAMES, "total"],
     }
     return Prepared(
         program_ids=program_ids,
-        plant_ids=plant_ids,
         route_ids=route_ids,
         route_about=about,
         route_offers=d.route_offer_idx,
@@ -166,8 +163,7 @@ def prepare(world: World, d: PlanInputs, ix: Index, m: Milp) -> Prepared:
         gates=gates(d, m),
         text={k: text_column(v) for k, v in text.items()},
         offer_kind=offer_kind,
-        offer_to=offer_to,
-        util_plant=util_plant,
+        util_unreached=len(oi),
         util_year=np.concatenate([d.years[yi], d.years[oy]]),
         util_at=(pi, yi),
         util_committed=np.concatenate([committed[keep], other_committed[o_keep]]),
@@ -278,7 +274,8 @@ def _cost_terms(
 
 
 def prepare_beside(world: World, d: PlanInputs, ix: Index, m: Milp) -> Beside[Prepared]:
-    """:func:`prepare` in a held thread: call ``go()`` on it just before the solve."""
+    """:func:`prepare` as a held job for the helper thread (:mod:`evfab._beside`): call
+    ``go()`` on it just before the solve."""
     # NOTE: HiGHS solves a small MILP on one core; what the tables need besides the
     # solution is made on the other meanwhile. On cap71 the write-back fell from 0.127 to
     # 0.117 of the solve's time (BENCHMARKS.md). Without a spare core the work competes
@@ -477,7 +474,7 @@ def write_back(
     )
     used_py = np.zeros((len(ix.plants), len(years)))
     np.add.at(used_py, (d.route_plant[qr], qy), q[used])
-    unreached = len(p.util_plant) - len(p.util_at[0])  # rows of plants no route reaches
+    unreached = p.util_unreached
     used_at = used_py[p.util_at]
     if unreached:
         used_at = np.concatenate([used_at, np.zeros(unreached)])

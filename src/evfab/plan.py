@@ -246,7 +246,7 @@ def plan(
     try:
         sol = run(h, opts.time_limit, opts.gap, _noting_stops(opts.progress, stopped))
     except BaseException:
-        prepared.wait()  # no thread outlives the call; the solve's own error is raised
+        prepared.wait()  # the helper is free for the next plan; the solve's error is raised
         raise
     t3 = time.perf_counter()
     ready = prepared.result()  # a wait for it counts as write-back time
