@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from evfab._cli_solve import progress_text, watching
+from evfab._cli_solve import Pace, duration, progress_text, watching
 from evfab._solve_watch import Progress
 
 INF = float("inf")
@@ -172,3 +172,53 @@ def test_ctrl_c_outside_the_solve_exits_130_without_a_traceback(
     assert done.value.code == 130
     said = capsys.readouterr()
     assert "Traceback" not in said.err and "internal error" not in said.err
+
+
+def test_duration_in_words() -> None:
+    assert [duration(s) for s in (0, 44.6, 60, 185, 3599, 3600, 4330)] == [
+        "0 s",
+        "45 s",
+        "1 min 00 s",
+        "3 min 05 s",
+        "59 min 59 s",
+        "1 h 00 min",
+        "1 h 12 min",
+    ]
+
+
+def test_pace_adds_time_so_far_and_left_to_counted_steps() -> None:
+    now = [100.0]
+    pace = Pace(lambda: now[0])
+    assert pace.text("capacity values (the LP)") == "capacity values (the LP)"
+    assert pace.text("pricing alternative 1 of 4") == "pricing alternative 1 of 4"
+    now[0] += 0.2  # answered by the plan itself: no estimate from that alone
+    assert pace.text("pricing alternative 2 of 4") == "pricing alternative 2 of 4"
+    now[0] += 29.8
+    assert pace.text("pricing alternative 2 of 4") == (
+        "pricing alternative 2 of 4, 30 s so far, about 1 min 30 s left"
+    )
+    now[0] += 10  # the mean so far, not the last one, makes the estimate
+    assert pace.text("pricing alternative 3 of 4").endswith("40 s so far, about 40 s left")
+    now[0] += 5
+    # A new count starts its own clock, and thousands are read with their commas.
+    assert pace.text("pricing deal not taken 1 of 1,200") == "pricing deal not taken 1 of 1,200"
+    now[0] += 2
+    assert pace.text("pricing deal not taken 2 of 1,200").endswith(
+        "2 s so far, about 39 min 58 s left"
+    )
+
+
+def test_watching_shows_the_pace_of_counted_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+    monkeypatch.setattr("evfab._cli_solve.time.monotonic", lambda: now[0])
+    shown: list[str] = []
+    console = Console(file=io.StringIO(), width=200)
+    with watching(console, show=True, currency="EUR") as live:
+        monkeypatch.setattr(type(console.status("x")), "update", lambda self, t: shown.append(t))
+        live.step("pricing alternative 1 of 3")
+        now[0] = 20.0
+        live.step("pricing alternative 2 of 3")
+    assert shown[-1] == (
+        "plan found; pricing alternative 2 of 3, 20 s so far, about 40 s left ... "
+        "(Ctrl-C stops this and keeps the plan)"
+    )

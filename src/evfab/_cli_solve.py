@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -39,6 +41,63 @@ def progress_text(p: Progress, currency: str) -> str:
     return f"solving the plan with HiGHS: {p.seconds:,.0f} s, {best}, {p.nodes:,} nodes ({how})"
 
 
+def duration(seconds: float) -> str:
+    """A wait in words: "45 s", "3 min 05 s", "1 h 12 min".
+
+    Args:
+        seconds: The wait, in seconds.
+
+    Returns:
+        The words.
+    """
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+_COUNTED = re.compile(r"^(?P<what>.+) (?P<i>[0-9,]+) of (?P<n>[0-9,]+)$")
+"""A step counted as the planner reports it: "pricing alternative 3 of 12"."""
+
+
+class Pace:
+    """Time so far and time left for steps the planner counts ("... 3 of 12")."""
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        """Measure with ``clock`` (seconds; default: :func:`time.monotonic`)."""
+        self._clock = clock or time.monotonic
+        self._what = ""
+        self._t0 = 0.0
+
+    def text(self, step: str) -> str:
+        """``step``, with the time so far and an estimate of the time left once one of its
+        count is done and a second has passed (from the mean so far: re-solves vary, so it
+        is "about"; one the plan already answers takes no time, and a mean of those alone
+        would promise none).
+
+        Args:
+            step: What the planner said it does.
+
+        Returns:
+            The words to show.
+        """
+        m = _COUNTED.match(step)
+        if m is None:
+            self._what = ""
+            return step
+        i, n = (int(m[k].replace(",", "")) for k in ("i", "n"))
+        now = self._clock()
+        if m["what"] != self._what or i <= 1:  # a new count starts
+            self._what, self._t0 = m["what"], now
+        done, spent = i - 1, now - self._t0
+        if done < 1 or n < i or spent < 1.0:
+            return step
+        left = spent / done * (n - done)
+        return f"{step}, {duration(spent)} so far, about {duration(left)} left"
+
+
 @dataclass(frozen=True)
 class Watching:
     """What :func:`watching` gives: the two callbacks of :class:`evfab.plan.PlanOptions`.
@@ -69,6 +128,7 @@ def watching(console: Console, show: bool, currency: str) -> Iterator[Watching]:
         The progress function and the step function.
     """
     told = False
+    pace = Pace()
     with (
         console.status("solving the plan with HiGHS ...", spinner="dots")
         if show
@@ -95,9 +155,11 @@ def watching(console: Console, show: bool, currency: str) -> Iterator[Watching]:
 
         def step(what: str) -> None:
             if live is not None:
-                live.update(f"plan found; {what} ... (Ctrl-C stops this and keeps the plan)")
+                live.update(
+                    f"plan found; {pace.text(what)} ... (Ctrl-C stops this and keeps the plan)"
+                )
 
         yield Watching(progress, step)
 
 
-__all__ = ["Watching", "progress_text", "watching"]
+__all__ = ["Pace", "Watching", "duration", "progress_text", "watching"]
