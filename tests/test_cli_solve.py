@@ -175,12 +175,15 @@ def test_ctrl_c_outside_the_solve_exits_130_without_a_traceback(
 
 
 def test_duration_in_words() -> None:
-    assert [duration(s) for s in (0, 44.6, 60, 185, 3599, 3600, 4330)] == [
+    assert [duration(s) for s in (0, 44.6, 60, 185, 599, 600, 2398, 3599, 3600, 4330)] == [
         "0 s",
         "45 s",
         "1 min 00 s",
         "3 min 05 s",
-        "59 min 59 s",
+        "9 min 59 s",
+        "10 min",
+        "40 min",
+        "1 h 00 min",
         "1 h 00 min",
         "1 h 12 min",
     ]
@@ -203,9 +206,7 @@ def test_pace_adds_time_so_far_and_left_to_counted_steps() -> None:
     # A new count starts its own clock, and thousands are read with their commas.
     assert pace.text("pricing deal not taken 1 of 1,200") == "pricing deal not taken 1 of 1,200"
     now[0] += 2
-    assert pace.text("pricing deal not taken 2 of 1,200").endswith(
-        "2 s so far, about 39 min 58 s left"
-    )
+    assert pace.text("pricing deal not taken 2 of 1,200").endswith("2 s so far, about 40 min left")
 
 
 def test_watching_shows_the_pace_of_counted_steps(monkeypatch: pytest.MonkeyPatch) -> None:

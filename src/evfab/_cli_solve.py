@@ -42,7 +42,8 @@ def progress_text(p: Progress, currency: str) -> str:
 
 
 def duration(seconds: float) -> str:
-    """A wait in words: "45 s", "3 min 05 s", "1 h 12 min".
+    """A wait in words: "45 s", "3 min 05 s", "40 min", "1 h 12 min" (seconds only under
+    ten minutes: an estimate of a longer wait is not that precise).
 
     Args:
         seconds: The wait, in seconds.
@@ -53,9 +54,12 @@ def duration(seconds: float) -> str:
     s = max(0, round(seconds))
     if s < 60:
         return f"{s} s"
-    if s < 3600:
+    if s < 600:
         return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    minutes = round(s / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 _COUNTED = re.compile(r"^(?P<what>.+) (?P<i>[0-9,]+) of (?P<n>[0-9,]+)$")
