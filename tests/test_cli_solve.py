@@ -219,7 +219,33 @@ def test_watching_shows_the_pace_of_counted_steps(monkeypatch: pytest.MonkeyPatc
         live.step("pricing alternative 1 of 3")
         now[0] = 20.0
         live.step("pricing alternative 2 of 3")
-    assert shown[-1] == (
-        "plan found; pricing alternative 2 of 3, 20 s so far, about 40 s left ... "
-        "(Ctrl-C stops this and keeps the plan)"
-    )
+        assert shown[-1].__rich__() == (
+            "plan found; pricing alternative 2 of 3, 20 s so far, about 40 s left ... "
+            "(Ctrl-C stops this and keeps the plan)"
+        )
+        now[0] = 35.0  # redrawn while the re-solve runs, with no new step
+        assert "35 s so far, about 25 s left" in shown[-1].__rich__()
+
+
+def test_pace_moves_on_during_a_step_and_gives_no_figure_past_its_estimate() -> None:
+    now = [0.0]
+    pace = Pace(lambda: now[0])
+    pace.note("pricing alternative 1 of 3")
+    assert pace.line() == "pricing alternative 1 of 3"
+    now[0] = 5.0  # the first is long: the time so far shows, no estimate yet
+    assert pace.line() == "pricing alternative 1 of 3, 5 s so far"
+    now[0] = 10.0
+    pace.note("pricing alternative 2 of 3")
+    assert pace.line() == "pricing alternative 2 of 3, 10 s so far, about 20 s left"
+    now[0] = 25.0
+    assert pace.line() == "pricing alternative 2 of 3, 25 s so far, about 5 s left"
+    now[0] = 40.0  # slower than the mean so far: no figure rather than a wrong one
+    assert pace.line() == "pricing alternative 2 of 3, 40 s so far"
+    pace.note("capacity values")  # not counted
+    assert pace.line() == "capacity values"
+
+
+def test_pace_leaves_text_that_only_looks_counted_alone() -> None:
+    pace = Pace(lambda: 0.0)
+    for text in ("batch , of 3", "a ,, of ,", "pricing 5 of 3", "of 3", "3 of 4"):
+        assert pace.text(text) == text

@@ -62,24 +62,70 @@ def duration(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-_COUNTED = re.compile(r"^(?P<what>.+) (?P<i>[0-9,]+) of (?P<n>[0-9,]+)$")
+_COUNTED = re.compile(r"^(?P<what>.+) (?P<i>[0-9][0-9,]*) of (?P<n>[0-9][0-9,]*)$")
 """A step counted as the planner reports it: "pricing alternative 3 of 12"."""
 
 
 class Pace:
-    """Time so far and time left for steps the planner counts ("... 3 of 12")."""
+    """Time so far and time left for steps the planner counts ("... 3 of 12").
+
+    :meth:`note` takes each step as the planner reports it; :meth:`line` says where it
+    stands at any moment after (a status line redraws it while a re-solve runs).
+    """
 
     def __init__(self, clock: Callable[[], float] | None = None) -> None:
         """Measure with ``clock`` (seconds; default: :func:`time.monotonic`)."""
         self._clock = clock or time.monotonic
+        self._step = ""
         self._what = ""
-        self._t0 = 0.0
+        self._t0 = 0.0  # when the count's first step began
+        self._at = 0.0  # when the current step began
+        self._per = 0.0  # mean seconds per step done (0: no estimate yet)
+        self._count = (0, 0)  # (steps done, steps in all)
+
+    def note(self, step: str) -> None:
+        """Take the step the planner now begins.
+
+        Args:
+            step: What the planner said it does.
+        """
+        now = self._clock()
+        self._step, self._at, self._per = step, now, 0.0
+        m = _COUNTED.match(step)
+        if m is None:
+            self._what, self._count = "", (0, 0)
+            return
+        i, n = (int(m[k].replace(",", "")) for k in ("i", "n"))
+        if m["what"] != self._what or i <= 1:  # a new count starts
+            self._what, self._t0 = m["what"], now
+        self._count = (i - 1, n)
+        # One the plan already answers takes no time: a mean of those alone would
+        # promise none, so the estimate waits until a second has passed.
+        if 1 <= i - 1 < n and now - self._t0 >= 1.0:
+            self._per = (now - self._t0) / (i - 1)
+
+    def line(self) -> str:
+        """The current step, with the time so far and, once one step of its count is done
+        and a second has passed, about how long is left (from the mean so far, less the
+        time the current step has run; re-solves vary, so it is "about").
+
+        Returns:
+            The words to show.
+        """
+        if not self._what:
+            return self._step
+        now = self._clock()
+        spent = now - self._t0
+        if not self._per:
+            return self._step if spent < 1.0 else f"{self._step}, {duration(spent)} so far"
+        done, n = self._count
+        left = self._per * (n - done) - (now - self._at)
+        if left < 1.0:  # longer than the mean so far: no figure to give
+            return f"{self._step}, {duration(spent)} so far"
+        return f"{self._step}, {duration(spent)} so far, about {duration(left)} left"
 
     def text(self, step: str) -> str:
-        """``step``, with the time so far and an estimate of the time left once one of its
-        count is done and a second has passed (from the mean so far: re-solves vary, so it
-        is "about"; one the plan already answers takes no time, and a mean of those alone
-        would promise none).
+        """:meth:`note` ``step``, then its :meth:`line`.
 
         Args:
             step: What the planner said it does.
@@ -87,19 +133,18 @@ class Pace:
         Returns:
             The words to show.
         """
-        m = _COUNTED.match(step)
-        if m is None:
-            self._what = ""
-            return step
-        i, n = (int(m[k].replace(",", "")) for k in ("i", "n"))
-        now = self._clock()
-        if m["what"] != self._what or i <= 1:  # a new count starts
-            self._what, self._t0 = m["what"], now
-        done, spent = i - 1, now - self._t0
-        if done < 1 or n < i or spent < 1.0:
-            return step
-        left = spent / done * (n - done)
-        return f"{step}, {duration(spent)} so far, about {duration(left)} left"
+        self.note(step)
+        return self.line()
+
+
+class _PaceLine:
+    """A status text that rich redraws from the pace each time it refreshes."""
+
+    def __init__(self, pace: Pace) -> None:
+        self.pace = pace
+
+    def __rich__(self) -> str:
+        return f"plan found; {self.pace.line()} ... (Ctrl-C stops this and keeps the plan)"
 
 
 @dataclass(frozen=True)
@@ -158,10 +203,11 @@ def watching(console: Console, show: bool, currency: str) -> Iterator[Watching]:
             return False
 
         def step(what: str) -> None:
+            pace.note(what)
             if live is not None:
-                live.update(
-                    f"plan found; {pace.text(what)} ... (Ctrl-C stops this and keeps the plan)"
-                )
+                # NOTE: a renderable, not a string: rich redraws the spinner ~12 times a
+                # second, and the time so far and left move on during a long re-solve.
+                live.update(_PaceLine(pace))
 
         yield Watching(progress, step)
 
