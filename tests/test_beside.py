@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import Callable
 
@@ -133,3 +136,73 @@ def test_the_helper_stops_before_a_fork_and_starts_again_after() -> None:
     assert helpers() == []
     assert Beside(lambda: threading.current_thread().name).result() == THREAD_NAME
     assert len(helpers()) == 1
+
+
+def run_alone(code: str, seconds: float = 60.0) -> str:
+    """What ``code`` prints, run in a fresh interpreter (a hang there cannot hang the suite)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            capture_output=True,
+            text=True,
+            timeout=seconds,
+        )
+    except subprocess.TimeoutExpired:
+        return "hung"
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_an_interrupted_stop_before_a_fork_leaves_no_job_stranded() -> None:
+    # A Ctrl-C while the before-fork handler waits for the helper: the next job must start
+    # a new helper, not queue behind the stopped one's sentinel.
+    got = run_alone(
+        """
+        from evfab import _beside
+        from evfab._beside import Beside
+
+        assert Beside(lambda: 1).result() == 1
+        def interrupted(timeout=None):
+            raise KeyboardInterrupt
+        _beside._thread.join = interrupted
+        try:
+            _beside._stop()
+        except KeyboardInterrupt:
+            pass
+        print(Beside(lambda: 2).result())
+        """,
+        20,
+    )
+    assert got == "2"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_job_may_fork_while_the_caller_forks() -> None:
+    # The caller's fork waits for the helper to finish its job; the job's own fork must
+    # not wait for the caller's (a deadlock), and its child gets a helper of its own.
+    got = run_alone(
+        """
+        import os, threading, time
+        from evfab._beside import THREAD_NAME, Beside
+
+        def forks():
+            time.sleep(0.3)  # the caller is forking by now
+            pid = os.fork()
+            if pid == 0:
+                helper = Beside(threading.current_thread).result()
+                mine = helper is not threading.current_thread() and helper.name == THREAD_NAME
+                os._exit(7 if mine else 1)
+            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+        job = Beside(forks)
+        time.sleep(0.05)
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+        print(job.result(), Beside(lambda: "still serving").result())
+        """,
+        30,
+    )
+    assert got == "7 still serving"

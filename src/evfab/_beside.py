@@ -29,9 +29,17 @@ THREAD_NAME = "evfab-beside"
 _lock = threading.Lock()
 _jobs: queue.SimpleQueue[Beside[object] | None] | None = None
 _thread: threading.Thread | None = None
+_here = threading.local()
+"""``_here.helper`` is True on a helper thread, also on one already told to stop."""
+
+
+def _on_helper() -> bool:
+    """Whether the calling thread is a helper (then it must never wait for one)."""
+    return bool(getattr(_here, "helper", False))
 
 
 def _serve(jobs: queue.SimpleQueue[Beside[object] | None]) -> None:
+    _here.helper = True
     while (job := jobs.get()) is not None:  # None: stop (see _stop)
         job._run()
 
@@ -45,7 +53,7 @@ def _send(job: Beside[object]) -> bool:
         shutting down (a daemon thread no longer runs), or no thread can be started.
     """
     global _jobs, _thread
-    if sys.is_finalizing() or threading.current_thread() is _thread:
+    if sys.is_finalizing() or _on_helper():
         return False
     # NOTE: queued under the lock, so that _stop() never leaves a job behind its sentinel.
     with _lock:
@@ -62,22 +70,35 @@ def _send(job: Beside[object]) -> bool:
 
 
 def _stop() -> None:
-    """Stop the helper once it has run every job it was given (before a fork)."""
+    """Stop the helper once it has run every job it was given (before a fork).
+
+    On a helper (a job that forks) it does nothing: the helper cannot wait for itself, and
+    the lock may be held by a thread that is waiting for the helper.
+    """
     global _jobs, _thread
+    if _on_helper():
+        return
     with _lock:
         jobs, thread = _jobs, _thread
-        if jobs is None or thread is None or thread is threading.current_thread():
+        # NOTE: detached before the join, so that however the join ends (a Ctrl-C lands
+        # in it), the next job starts a new helper instead of queueing behind the sentinel.
+        _jobs = _thread = None
+        if jobs is None or thread is None:
             return
         jobs.put(None)
         thread.join()
-        _jobs = _thread = None
 
 
 def _forked() -> None:
-    """In a forked child: no helper, and a lock no other thread can be holding."""
+    """In a forked child: no helper, and a lock no other thread can be holding.
+
+    The child's one thread is the one that forked; if that was a helper, it is a helper
+    no longer (it has no queue to serve).
+    """
     global _lock, _jobs, _thread
     _lock = threading.Lock()
     _jobs = _thread = None
+    _here.helper = False
 
 
 if hasattr(os, "register_at_fork"):
