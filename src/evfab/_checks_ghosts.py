@@ -36,7 +36,7 @@ _CITING = ("policy", "companies", "licences", "plants", "programs", "offers", "h
 """Collections whose entries cite ``sources``."""
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-"""An id as the schema accepts it (evfab._scenario.Id)."""
+"""An id as the schema accepts it (evfab._scenario_fields.Id)."""
 
 
 def _failed(r: Report, coll: str) -> Iterator[tuple[int, dict[str, Any]]]:

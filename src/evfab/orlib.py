@@ -23,7 +23,7 @@ import numpy.typing as npt
 import yaml
 
 from evfab._errors import Problem, ScenarioError
-from evfab._scenario import MAX_MONEY, MAX_PER_CAR
+from evfab._scenario_fields import MAX_MONEY, MAX_PER_CAR
 
 MAX_UNITS = 100_000_000
 """Largest capacity or demand evfab takes, vehicles a year (the scenario schema's limit)."""
