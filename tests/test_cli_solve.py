@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+import evfab
 from evfab._cli_solve import Pace, duration, progress_text, watching
 from evfab._solve_watch import Progress
 
@@ -249,3 +251,22 @@ def test_pace_leaves_text_that_only_looks_counted_alone() -> None:
     pace = Pace(lambda: 0.0)
     for text in ("batch , of 3", "a ,, of ,", "pricing 5 of 3", "of 3", "3 of 4"):
         assert pace.text(text) == text
+
+
+def test_a_long_pricing_in_scope_industry_suggests_the_company_scope(
+    xiaomi: evfab.Scenario,
+) -> None:
+    from evfab._cli_solve import SLOW_PRICING, pricing_tip
+    from evfab.plan import PlanOptions, plan
+
+    r = plan(evfab.compile(xiaomi), PlanOptions(alternatives=True))
+    slow = dataclasses.replace(r, timings={**r.timings, "post": SLOW_PRICING + 86.0})
+    tip = pricing_tip(slow, "industry")
+    assert tip is not None and "took 2 min 26 s: --alternatives-scope company" in tip
+    assert "each cost is then an upper bound" in tip
+    assert pricing_tip(slow, "company") is None  # already in it
+    quick = dataclasses.replace(r, timings={**r.timings, "post": SLOW_PRICING - 1})
+    assert pricing_tip(quick, "industry") is None
+    unpriced = plan(evfab.compile(xiaomi), PlanOptions(alternatives=False))
+    none = dataclasses.replace(unpriced, timings={**unpriced.timings, "post": 600.0})
+    assert pricing_tip(none, "industry") is None  # nothing was priced

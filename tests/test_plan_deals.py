@@ -107,6 +107,7 @@ def test_cli_shows_writes_and_prints_the_deal_values(tmp_path: Path) -> None:
             "saves": pytest.approx(4e7),
             "fee": 1e8,
             "status": "optimal",
+            "scope": "industry",
         }
     ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -80,12 +80,53 @@ SmallBuildsOpt = Annotated[
 """``generate``'s variant of :func:`evfab._generate_variants.shrink_builds`."""
 
 
+AltScope = Literal["industry", "company"]
+"""``--alternatives-scope``'s values: :data:`evfab._plan_scope.Scope`'s (not imported
+here, as for :data:`PLAN_GAP`)."""
+AltScopeOpt = Annotated[
+    AltScope,
+    typer.Option(
+        "--alternatives-scope",
+        metavar="SCOPE",
+        help="Who re-decides their deals when an alternative or a deal is priced: industry "
+        "(every company: the exact price, a whole-industry re-solve each) or company (only "
+        "the companies concerned, the others keeping the plan's deals: a bound on the exact "
+        "price, 10-40x faster at industry scale).",
+    ),
+]
+
+
+AlternativesOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--alternatives/--no-alternatives",
+        help="Price each alternative route by re-solving the plan with only it for its "
+        "program (default: only for scenarios of at most 60 usable routes). With "
+        "--program, only that program's routes are priced.",
+    ),
+]
+PlanProgramsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--program",
+        "-p",
+        help="Show only this program's routes, production, plants and shortfalls "
+        "(repeatable). The whole industry is still planned; --out's CSVs keep every "
+        "program, its charts show these programs and their plants.",
+    ),
+]
+
+
 __all__ = [
     "MAX_SAMPLES",
     "PLAN_GAP",
+    "AltScope",
+    "AltScopeOpt",
+    "AlternativesOpt",
     "FileArg",
     "GapOpt",
     "JsonOpt",
+    "PlanProgramsOpt",
     "ScopesOpt",
     "SmallBuildsOpt",
     "TimeLimitOpt",

@@ -14,6 +14,10 @@ fee breaks the company's budget.
 The saving is measured against the same re-solve without the deal, not against the plan
 itself: a plan stopped at its gap or time limit would otherwise lend the deal savings
 that its other choices could have had anyway.
+
+In scope ``company`` (:mod:`evfab._plan_scope`) only the companies the deal concerns
+re-decide what follows from the deals; the others keep the plan's, and the saving is a
+lower bound on the exact one (measured against the reference re-solve in the same scope).
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ import pandas as pd
 from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run, within
 from evfab._milp import FloatArray, Milp
 from evfab._plan_model import PlanInputs
+from evfab._plan_scope import deal_companies, hold_others, owners
 from evfab._solve_watch import Presses, Progress
 
-DEAL_COLUMNS = ["offer", "kind", "to", "saves", "fee", "status"]
+DEAL_COLUMNS = ["offer", "kind", "to", "saves", "fee", "status", "scope"]
 """Columns of :func:`deal_values`: ``saves`` is the discounted cost the plan saves with
 the deal taken for free (NaN unless the re-solve found a plan), ``fee`` the deal's
-one-off fee discounted to as_of as the plan counts it."""
+one-off fee discounted to as_of as the plan counts it, ``scope`` how it was priced
+(``company``: ``saves`` is a lower bound; ``industry``: exact; None: not priced)."""
 NOT_PRICED = "not_priced"
 """Status of a deal left unpriced because the pricing was stopped (Ctrl-C)."""
 
@@ -71,7 +77,8 @@ def deal_values(
         m: The model.
         col_value: The plan's column values.
         kinds: Each offer's kind, in ``ix.offers`` order.
-        opts: Planner options (time limit and gap are reused).
+        opts: Planner options (time limit and gap are reused; ``alternatives_scope``
+            says who re-decides, see :mod:`evfab._plan_scope`).
         each: Called with (position, number of deals) before each re-solve.
         companies: Price only the offers made to these companies (None: every offer).
         plan: The plan's solution: when it is proven optimal, it is the reference re-solve's
@@ -95,6 +102,9 @@ def deal_values(
     lower, upper = v["lower"].copy(), v["upper"].copy()
     # The plan's deals as they are; what follows from them is free to change.
     lower[x0:x1] = upper[x0:x1] = taken.astype(np.float64)
+    held = getattr(opts, "alternatives_scope", "industry") == "company"
+    owner = owners(m, d) if held and len(col_value) == m.n_col else None
+    refs: dict[tuple[int, ...], tuple[SolveStatus, float]] = {}
     rows = []
     # NOTE: Ctrl-C is counted, not raised (see _plan_explain.alternatives).
     with Presses() as presses:
@@ -102,22 +112,47 @@ def deal_values(
         def watch(p: Progress) -> bool:
             return presses.count > 0
 
-        ref_status, ref = (
-            (plan.status, plan.objective)
-            if plan is not None and within(plan, lower, upper)
-            else _solve(m, lower, upper, cost, opts, watch)
-        )
+        optimal = plan is not None and within(plan, lower, upper)
+
+        def reference(
+            lo: FloatArray, up: FloatArray, key: tuple[int, ...]
+        ) -> tuple[SolveStatus, float]:
+            """The re-solve without the deal, in the same scope (the plan, if optimal)."""
+            if optimal:
+                assert plan is not None
+                return plan.status, plan.objective
+            if key not in refs:
+                refs[key] = _solve(m, lo, up, cost, opts, watch)
+            return refs[key]
+
         for k, i in enumerate(todo):
             presses.check()
             if each is not None and not presses.count:
                 each(k, len(todo))
-            status, objective = SolveStatus.INTERRUPTED, np.nan
-            if not presses.count and ref_status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
-                lo, up, free = lower.copy(), upper.copy(), cost.copy()
-                lo[x0 + i] = up[x0 + i] = 1.0
-                free[x0 + i] = 0.0
-                status, objective = _solve(m, lo, up, free, opts, watch)
-                presses.check()
+            status, objective, ref = SolveStatus.INTERRUPTED, np.nan, np.nan
+            scope: str | None = None
+            free = cost.copy()
+            free[x0 + i] = 0.0
+            scoped = None
+            if owner is not None and not presses.count:
+                lo, up = lower.copy(), upper.copy()
+                group = deal_companies(d, i)
+                if hold_others(owner, col_value, lo, up, group):
+                    ref_status, ref = reference(lo, up, tuple(group.tolist()))
+                    if ref_status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
+                        lo[x0 + i] = up[x0 + i] = 1.0
+                        scoped = _solve(m, lo, up, free, opts, watch)
+                        presses.check()
+            if scoped is not None and scoped[0] is not SolveStatus.INFEASIBLE:
+                (status, objective), scope = scoped, "company"
+            elif not presses.count:  # scope industry, or the others' deals crowd it out
+                ref_status, ref = reference(lower, upper, ())
+                if ref_status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
+                    lo, up = lower.copy(), upper.copy()
+                    lo[x0 + i] = up[x0 + i] = 1.0
+                    status, objective = _solve(m, lo, up, free, opts, watch)
+                    scope = "industry"
+                    presses.check()
             ok = status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
             rows.append(
                 {
@@ -127,6 +162,7 @@ def deal_values(
                     "saves": max(0.0, ref - objective) if ok else np.nan,
                     "fee": float(cost[x0 + i]),
                     "status": NOT_PRICED if status is SolveStatus.INTERRUPTED else status.value,
+                    "scope": scope if status is not SolveStatus.INTERRUPTED else None,
                 }
             )
     out = pd.DataFrame(rows, columns=DEAL_COLUMNS)

@@ -17,7 +17,8 @@ from evfab._options import _licence_options, _plant_options
 
 # The shortfalls live in their own module; the planner reaches them through this one.
 from evfab._plan_infeasible import shortfalls_when_infeasible
-from evfab._plan_model import IntArray, Milp, PlanInputs
+from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs
+from evfab._plan_scope import hold_others, owners, route_companies
 from evfab._plan_shortfalls import SHORTFALL_COLUMNS, _with_bounds, shortfalls
 from evfab._plan_values import capacity_values
 from evfab._policy_dates import lapses_unused
@@ -43,13 +44,16 @@ def alternatives(
         ix: Index of ids (``routes``, ``programs``).
         m: The model.
         sol: The plan's solution (its objective is the reference).
-        opts: Planner options (time limit and gap are reused).
+        opts: Planner options (time limit and gap are reused; ``alternatives_scope``
+            says who re-decides their deals, see :mod:`evfab._plan_scope`).
         each: Called with (route position, number of routes) before each re-solve.
         only: Price only the routes of these programs (None: every program's).
 
     Returns:
         Columns program, route, cost, delta (vs the plan), cars (the program builds over
-        the horizon that way), status. Ctrl-C (in the main
+        the horizon that way), status, scope (how the price was found: ``company`` for an
+        upper bound on the exact cost, ``industry`` for the exact one; see
+        :mod:`evfab._plan_scope`). Ctrl-C (in the main
         thread) stops the pricing, not the plan: the re-solve running then ends with its
         best plan (status ``time_limit``) or none (``interrupted``), and the routes not
         reached yet are ``not_priced``; a second Ctrl-C aborts.
@@ -58,6 +62,8 @@ def alternatives(
     ids: list[str] = ix.routes.ids  # type: ignore[attr-defined]
     programs: list[str] = ix.programs  # type: ignore[attr-defined]
     q0 = m.col_blocks["q"][0]
+    held = getattr(opts, "alternatives_scope", "industry") == "company"
+    owner = owners(m, d) if held and len(sol.col_value) == m.n_col else None
     rows = []
     # NOTE: Ctrl-C is counted, not raised, for the whole pricing (a KeyboardInterrupt may
     # surface at any bytecode, and would lose the plan); the re-solve running then is
@@ -82,15 +88,21 @@ def alternatives(
             zc = m.z_of_route[r]
             if zc >= 0:
                 lower[zc] = 1.0
+            res: Solution | None = None
+            scope = "industry"
             if within(sol, lower, upper):
                 # NOTE: the route is the one the plan gives the program: the plan, optimal
                 # and still feasible, is the re-solve's answer (a whole-industry MILP, ~11 s
                 # at 500 programs, spared).
                 res = sol
-            else:
-                h = new_highs()
-                pass_milp(h, _with_bounds(m, lower, upper))
-                res = run(h, getattr(opts, "time_limit", None), getattr(opts, "gap", None), watch)
+            elif owner is not None:
+                lo, up = lower.copy(), upper.copy()
+                if hold_others(owner, sol.col_value, lo, up, route_companies(d, g)):
+                    res, scope = _resolve(m, lo, up, opts, watch), "company"
+                    if res.status is SolveStatus.INFEASIBLE:  # crowded out by the others
+                        res, scope = None, "industry"
+            if res is None:
+                res = _resolve(m, lower, upper, opts, watch)
             presses.check()
             ok = res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
             mine = q0 + np.nonzero(d.route_program[m.q_route] == g)[0]
@@ -102,9 +114,19 @@ def alternatives(
                     "delta": res.objective - sol.objective if ok else np.nan,
                     "cars": float(res.col_value[mine].sum()) if ok else np.nan,
                     "status": res.status.value,
+                    "scope": None if res.status is SolveStatus.INTERRUPTED else scope,
                 }
             )
     return pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
+
+
+def _resolve(
+    m: Milp, lower: FloatArray, upper: FloatArray, opts: object, watch: Callable[[Progress], bool]
+) -> Solution:
+    """``m`` solved with other column bounds, with the planner's time limit and gap."""
+    h = new_highs()
+    pass_milp(h, _with_bounds(m, lower, upper))
+    return run(h, getattr(opts, "time_limit", None), getattr(opts, "gap", None), watch)
 
 
 def _targets(d: PlanInputs, ix: object, only: set[str] | None) -> IntArray:
@@ -117,8 +139,8 @@ def _targets(d: PlanInputs, ix: object, only: set[str] | None) -> IntArray:
     return out
 
 
-ALTERNATIVE_COLUMNS = ["program", "route", "cost", "delta", "cars", "status"]
-"""Columns of :func:`alternatives`."""
+ALTERNATIVE_COLUMNS = ["program", "route", "cost", "delta", "cars", "status", "scope"]
+"""Columns of :func:`alternatives`: ``scope`` is None where no price was found."""
 NOT_PRICED = "not_priced"
 """Status of an alternative left unpriced because the pricing was stopped (Ctrl-C)."""
 
@@ -131,6 +153,11 @@ def _short(cars: float, wanted: float) -> str:
     return f": it builds {built} of the {wanted:,.0f} cars wanted"
 
 
+def _held(alt: dict[str, Any]) -> str:
+    """What the words on an alternative priced in scope ``company`` add."""
+    return "; other companies kept their planned deals" if alt.get("scope") == "company" else ""
+
+
 def _unpriced(program: str, route: str) -> dict[str, Any]:
     return {
         "program": program,
@@ -139,6 +166,7 @@ def _unpriced(program: str, route: str) -> dict[str, Any]:
         "delta": np.nan,
         "cars": np.nan,
         "status": NOT_PRICED,
+        "scope": None,
     }
 
 
@@ -151,7 +179,7 @@ def not_priced(d: PlanInputs, ix: object, only: set[str] | None = None) -> pd.Da
         only: The routes of these programs only (None: every program's).
 
     Returns:
-        Columns program, route, cost, delta, cars (NaN), status.
+        Columns program, route, cost, delta, cars (NaN), status, scope (None).
     """
     ids: list[str] = ix.routes.ids  # type: ignore[attr-defined]
     programs: list[str] = ix.programs  # type: ignore[attr-defined]
@@ -329,10 +357,15 @@ def explain_choices(
                 )
                 lines.append(
                     f"Using only {a['route']} would cost at most {bound} (discounted; its "
-                    "re-solve stopped before proving its best plan)."
+                    f"re-solve stopped before proving its best plan{_held(a)})."
                 )
             elif a["delta"] <= 1e-6 * max(1.0, abs(a["cost"])):
                 lines.append(f"Using only {a['route']} would cost the same (a tie).")
+            elif a.get("scope") == "company":  # a restriction's cost: an upper bound
+                lines.append(
+                    f"Using only {a['route']} would cost at most {money(a['delta'])} {cur} more "
+                    f"(discounted{_held(a)}){_short(float(a['cars']), wanted[g])}."
+                )
             else:
                 lines.append(
                     f"Using only {a['route']} would cost {money(a['delta'])} {cur} more "

@@ -342,15 +342,23 @@ def _print_deals(console: Console, r: PlanResult) -> None:
         saves = money(float(d["saves"])) if priced else str(d["status"]).replace("_", " ")
         if d["status"] == "time_limit":
             saves = f"~{saves}"  # a re-solve stopped early: approximate
+        elif d.get("scope") == "company" and priced:
+            saves = f">={saves}"  # the others kept their deals: at least this
         t.add_row(str(d["offer"]), str(d["kind"]), str(d["to"]), saves, money(float(d["fee"])))
     more = (
         f" {len(rows) - MAX_DEAL_ROWS} more in --json and --out (deal_values)."
         if len(rows) > MAX_DEAL_ROWS
         else ""
     )
+    held = (
+        " >=: priced with the other companies keeping their planned deals "
+        "(--alternatives-scope company), so it saves at least that."
+        if "scope" in deals.columns and (deals["scope"] == "company").any()
+        else ""
+    )
     t.caption = (
         "A deal pays below what it would save: at its fee the plan passes on it. Infeasible: it "
-        "excludes a deal the plan takes, or its fee breaks its taker's budget." + more
+        "excludes a deal the plan takes, or its fee breaks its taker's budget." + held + more
     )
     t.caption_justify = "left"
     console.print(fit(console, t))

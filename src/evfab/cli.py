@@ -21,6 +21,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from evfab import _io
 from evfab._api import compile as compile_world
@@ -32,9 +33,12 @@ from evfab._cli_load import load_all, load_scenario, validate_files
 from evfab._cli_options import (
     MAX_SAMPLES,
     PLAN_GAP,
+    AlternativesOpt,
+    AltScopeOpt,
     FileArg,
     GapOpt,
     JsonOpt,
+    PlanProgramsOpt,
     ScopesOpt,
     SmallBuildsOpt,
     TimeLimitOpt,
@@ -170,28 +174,12 @@ def plan_cmd(
     ] = None,
     time_limit: TimeLimitOpt = None,
     gap: GapOpt = PLAN_GAP,
-    alternatives: Annotated[
-        bool | None,
-        typer.Option(
-            "--alternatives/--no-alternatives",
-            help="Price each alternative route by re-solving the plan with only it for its "
-            "program (default: only for scenarios of at most 60 usable routes). With "
-            "--program, only that program's routes are priced.",
-        ),
-    ] = None,
-    programs: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--program",
-            "-p",
-            help="Show only this program's routes, production, plants and shortfalls "
-            "(repeatable). The whole industry is still planned; --out's CSVs keep every "
-            "program, its charts show these programs and their plants.",
-        ),
-    ] = None,
+    alternatives: AlternativesOpt = None,
+    programs: PlanProgramsOpt = None,
+    scope: AltScopeOpt = "industry",
 ) -> None:
     """Choose routes and allocate plant capacity over the horizon at least discounted cost."""
-    from evfab._cli_solve import watching
+    from evfab._cli_solve import pricing_tip, watching
     from evfab._report_plan import plan_json, print_plan
     from evfab.plan import PlanOptions, PlanStatus, plan
 
@@ -213,6 +201,7 @@ def plan_cmd(
                 alternatives=alternatives,
                 # With --program, only its routes are priced: each is a re-solve.
                 alternatives_for=tuple(shown) if shown else None,
+                alternatives_scope=scope,
                 progress=live.progress,
                 on_step=live.step,
             ),
@@ -236,6 +225,8 @@ def plan_cmd(
             )
         else:
             print_plan(out, world, result, shown)
+    if not json_out and (tip := pricing_tip(result, scope)):
+        err.print(Text(tip, style="dim"))
     _plan_or_fail(result)
 
 

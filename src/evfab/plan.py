@@ -26,6 +26,7 @@ from evfab._highs import SolveStatus, new_highs, pass_milp, run
 from evfab._plan_deals import DEAL_COLUMNS, deal_values
 from evfab._plan_inputs import plan_inputs
 from evfab._plan_model import IntArray, build_milp
+from evfab._plan_scope import SCOPES, Scope
 from evfab._plan_tables import gated, prepare_beside, write_back
 from evfab._route_table import RouteTable, route_table
 from evfab._solve_watch import Presses, Progress, ProgressFn
@@ -52,6 +53,10 @@ class PlanOptions:
             companies (None: every program's and every offer).
             Each price is a re-solve of the whole industry's model: at industry scale,
             one program's handful is what an analyst can wait for.
+        alternatives_scope: Who re-decides their deals when an alternative or a deal is
+            priced: ``industry`` (everyone: the exact price) or ``company`` (only the
+            companies concerned, the others keeping the plan's deals: a bound on the
+            exact price, 10-40x faster at industry scale; see :mod:`evfab._plan_scope`).
         progress: Called during the main solve with a :class:`Progress` (best plan,
             bound, gap) on every better plan and about twice a second. Returning True
             stops the solve at HiGHS's next check with its best plan (status
@@ -83,10 +88,17 @@ class PlanOptions:
     alternatives: bool | None = None
     max_alternatives: int = 60
     alternatives_for: tuple[str, ...] | None = None
+    alternatives_scope: Scope = "industry"
     progress: ProgressFn | None = field(default=None, compare=False)
     on_step: Callable[[str], None] | None = field(default=None, compare=False)
     near: pd.DataFrame | None = field(default=None, compare=False)
     polish: bool = False
+
+    def __post_init__(self) -> None:
+        if self.alternatives_scope not in SCOPES:
+            raise ValueError(
+                f"alternatives_scope {self.alternatives_scope!r} is not one of {', '.join(SCOPES)}"
+            )
 
 
 @dataclass(frozen=True)

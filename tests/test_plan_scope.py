@@ -1,0 +1,185 @@
+"""Pricing alternatives and deals with only the companies concerned re-deciding (src/evfab/_plan_scope.py)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import evfab
+from evfab._plan_inputs import plan_inputs
+from evfab._plan_model import build_milp
+from evfab._plan_scope import deal_companies, hold_others, owners, route_companies
+from evfab._route_table import route_table
+from evfab.cli import app
+from evfab.generate import generate
+from evfab.plan import PlanOptions, plan
+
+# Two newcomers want 10,000 cars each. In the plan n1 takes a cheap stake in an idle plant
+# and n2 has its cars built in the host's plant (10,000 cars). If n1 had its cars built by
+# the host too (cm1), n2 would move to another idle plant with a stake of its own (st2):
+# 50m + 60m = 110m CNY, 70m more than the plan's 40m. With n2 keeping its
+# planned deals (no st2) there is room for only one of them: 10,000 cars unmet at 30,000
+# = 300m, plus n2's 20m: 320m, an upper bound on the 110m.
+CROWD = """\
+name: crowd
+as_of: 2030-01-01
+horizon: 2030
+discount_rate: 0
+sources:
+  - {id: a, status: assumption, note: test}
+policy:
+  - {since: 2020-01-01, contract_manufacturing: true, sources: [a]}
+companies:
+  - {id: host, name: Host, kind: automaker, sources: [a]}
+  - {id: n1, name: N1, kind: newcomer, sources: [a]}
+  - {id: n2, name: N2, kind: newcomer, sources: [a]}
+licences:
+  - {id: host-bev, holder: host, status: held, sources: [a]}
+  - {id: n1-bev, holder: n1, status: held, sources: [a]}
+  - {id: n2-bev, holder: n2, status: held, sources: [a]}
+plants:
+  - {id: hp, name: HP, operator: host, status: operating, opened: 2020-01,
+     phases: [{capacity: 10000, ready: 2020-01}], sources: [a]}
+  - {id: ip, name: Idle, operator: host, status: idle, opened: 2020-01,
+     phases: [{capacity: 10000, ready: 2020-01}], unit_cost: 1000, sources: [a]}
+  - {id: ip2, name: Idle 2, operator: host, status: idle, opened: 2020-01,
+     phases: [{capacity: 10000, ready: 2020-01}], unit_cost: 1000, sources: [a]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 10000}, badge: any,
+     lost_margin: 30000, min_fill: FILL, sources: [a]}
+  - {id: g2, company: n2, name: G2, target_sop: 2030-01, demand: {2030: 10000}, badge: any,
+     lost_margin: 30000, min_fill: FILL, sources: [a]}
+offers:
+  - {id: cm1, kind: contract_manufacturing, to: n1, host: host, plant: hp, fee_per_unit: 5000,
+     lead_months: 0, sources: [a]}
+  - {id: st1, kind: plant_stake, to: n1, plant: ip, share: 1.0, fixed_fee: 10000000,
+     lead_months: 0, closing_months: 0, sources: [a]}
+  - {id: cm2, kind: contract_manufacturing, to: n2, host: host, plant: hp, fee_per_unit: 2000,
+     lead_months: 0, sources: [a]}
+  - {id: st2, kind: plant_stake, to: n2, plant: ip2, share: 1.0, fixed_fee: 50000000,
+     lead_months: 0, closing_months: 0, sources: [a]}
+"""
+ALT = "partner:cm1"
+
+
+def crowd(fill: float = 0.0) -> evfab.World:
+    return evfab.compile(evfab.loads(CROWD.replace("FILL", str(fill)), file="crowd.yaml"))
+
+
+def priced(world: evfab.World, scope: str) -> evfab.PlanResult:
+    return plan(world, PlanOptions(alternatives=True, alternatives_scope=scope))  # type: ignore[arg-type]
+
+
+def alt(r: evfab.PlanResult, program: str = "g1") -> dict[str, object]:
+    rows = r.alternatives[r.alternatives["program"] == program]
+    mine = rows[rows["route"].str.startswith(ALT)]
+    assert len(mine) == 1, rows
+    out: dict[str, object] = mine.iloc[0].to_dict()
+    return out
+
+
+def test_the_crowded_case_is_what_its_comment_says() -> None:
+    r = priced(crowd(), "industry")
+    assert r.objective == pytest.approx(40e6, rel=1e-9)
+    assert set(r.offers["offer"]) == {"st1", "cm2"}
+    a = alt(r)
+    assert a["scope"] == "industry" and a["delta"] == pytest.approx(70e6, rel=1e-9)
+
+
+def test_company_scope_keeps_the_others_deals_and_bounds_the_exact_price() -> None:
+    a = alt(priced(crowd(), "company"))
+    assert a["status"] == "optimal" and a["scope"] == "company"
+    assert a["cost"] == pytest.approx(320e6, rel=1e-9)  # >= the exact 110m
+    r = priced(crowd(), "company")
+    said = " ".join(r.explanations["g1"])
+    assert "would cost at most 280m CNY more" in said
+    assert "other companies kept their planned deals" in said
+
+
+def test_when_the_others_deals_leave_no_plan_the_price_is_the_industrys() -> None:
+    # Both programs must be built in full: with n2 keeping its deals, n1 on the host's
+    # plant leaves no plan at all, so the exact re-solve prices it.
+    exact, held = alt(priced(crowd(1.0), "industry")), alt(priced(crowd(1.0), "company"))
+    assert held["scope"] == "industry" and held["status"] == "optimal"
+    assert held["cost"] == pytest.approx(exact["cost"], rel=1e-9)
+    assert exact["cost"] == pytest.approx(110e6, rel=1e-9)
+
+
+def test_a_deal_priced_in_company_scope_says_so() -> None:
+    # st2 for free would move n2's cars from the host (2,000 a car) to the idle plant
+    # (1,000): it saves 10m, in either scope (n1 has no reason to change).
+    held = priced(crowd(), "company").deal_values.set_index("offer")
+    exact = priced(crowd(), "industry").deal_values.set_index("offer")
+    assert held.loc["st2", "scope"] == "company" and exact.loc["st2", "scope"] == "industry"
+    assert held.loc["st2", "saves"] == pytest.approx(10e6, rel=1e-9)
+    assert exact.loc["st2", "saves"] == pytest.approx(10e6, rel=1e-9)
+
+
+def test_the_plans_own_route_is_the_plan_in_either_scope() -> None:
+    r = priced(crowd(), "company")
+    own = r.alternatives[r.alternatives["route"].str.startswith("partner:st1")]
+    assert (own["scope"] == "industry").all() and (own["delta"].abs() < 1e-6).all()
+
+
+def test_every_integer_column_has_its_company() -> None:
+    world = evfab.compile(
+        evfab.Scenario.model_validate(generate(programs=40, plants=15, seed=3, scopes=True))
+    )
+    d, _ = plan_inputs(world, route_table(world))
+    m = build_milp(d)
+    who = owners(m, d)
+    integer = m.integrality()
+    assert (who[integer] >= 0).all() and (who[~integer] == -1).all()
+    assert who.max() < len(d.budget)
+    for g in range(len(d.program_company)):
+        assert d.program_company[g] in route_companies(d, g)
+    for o in range(len(d.offer_company)):
+        assert d.offer_company[o] in deal_companies(d, o)
+
+
+def test_holding_refuses_a_plan_outside_the_bounds() -> None:
+    who = np.array([-1, 0, 1, 1])
+    lo, up = np.zeros(4), np.ones(4)
+    assert hold_others(who, np.array([0.5, 1.0, 0.9999999, 0.0]), lo, up, np.array([0]))
+    assert lo.tolist() == [0.0, 0.0, 1.0, 0.0] and up.tolist() == [1.0, 1.0, 1.0, 0.0]
+    lo, up = np.zeros(4), np.array([1.0, 1.0, 0.0, 1.0])
+    assert not hold_others(who, np.array([0.5, 1.0, 1.0, 0.0]), lo, up, np.array([0]))
+    assert up.tolist() == [1.0, 1.0, 0.0, 1.0]  # nothing changed
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+def test_company_scope_is_never_below_the_exact_price(seed: int) -> None:
+    world = evfab.compile(evfab.Scenario.model_validate(generate(programs=16, plants=8, seed=seed)))
+    some = tuple(world.program_ids[:4])
+    opts = {"alternatives": True, "alternatives_for": some}
+    exact = plan(world, PlanOptions(**opts)).alternatives  # type: ignore[arg-type]
+    held = plan(world, PlanOptions(**opts, alternatives_scope="company")).alternatives  # type: ignore[arg-type]
+    both = exact.merge(held, on=["program", "route"], suffixes=("", "_held"))
+    assert len(both) == len(exact) == len(held)
+    ok = both["status"].isin(["optimal"]) & both["status_held"].isin(["optimal"])
+    tol = 1e-6 * np.maximum(1.0, both["cost"].abs())
+    assert (both["cost_held"][ok] >= both["cost"][ok] - tol[ok]).all()
+    assert set(held["scope"].dropna()) <= {"company", "industry"}
+
+
+def test_an_unknown_scope_is_refused() -> None:
+    with pytest.raises(ValueError, match="is not one of industry, company"):
+        PlanOptions(alternatives_scope="everyone")  # type: ignore[arg-type]
+
+
+def test_cli_prices_in_company_scope(tmp_path: object) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["plan", "xiaomi-2022", "--alternatives-scope", "company", "--json"])
+    assert res.exit_code == 0, res.stderr
+    got = json.loads(res.stdout)
+    scopes = {a["scope"] for a in got["alternatives"]}
+    assert scopes <= {"company", "industry"} and "company" in scopes
+    assert {d["scope"] for d in got["deal_values"]} <= {"company", "industry"}
+    bad = runner.invoke(app, ["plan", "xiaomi-2022", "--alternatives-scope", "everyone"])
+    assert bad.exit_code == 2 and "is not one of" in bad.stderr
