@@ -183,3 +183,25 @@ def test_cli_prices_in_company_scope(tmp_path: object) -> None:
     assert {d["scope"] for d in got["deal_values"]} <= {"company", "industry"}
     bad = runner.invoke(app, ["plan", "xiaomi-2022", "--alternatives-scope", "everyone"])
     assert bad.exit_code == 2 and "is not one of" in bad.stderr
+
+
+def test_a_deal_excluding_a_taken_one_needs_no_exact_re_solve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evfab import _plan_deals
+
+    text = CROWD.replace("FILL", "0.0").replace(
+        "fixed_fee: 50000000,\n", "fixed_fee: 50000000, excludes: [cm2],\n"
+    )
+    world = evfab.compile(evfab.loads(text, file="crowd.yaml"))
+    solves: list[object] = []
+    real = _plan_deals._solve
+
+    def counted(*args: object, **kwargs: object) -> object:
+        solves.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_plan_deals, "_solve", counted)
+    deals = priced(world, "company").deal_values.set_index("offer")
+    assert deals.loc["st2", "status"] == "infeasible"
+    assert len(solves) == 1  # the restricted re-solve only: the plan is the reference

@@ -105,6 +105,12 @@ def deal_values(
     held = getattr(opts, "alternatives_scope", "industry") == "company"
     owner = owners(m, d) if held and len(col_value) == m.n_col else None
     refs: dict[tuple[int, ...], tuple[SolveStatus, float]] = {}
+    # Deals that exclude one the plan takes: infeasible in either scope (the deals are
+    # fixed in both), so a restricted re-solve that says so needs no exact one after it.
+    excluded = np.zeros(len(offers), bool)
+    for a, b in d.exclusive.tolist():
+        excluded[a] |= bool(taken[b])
+        excluded[b] |= bool(taken[a])
     rows = []
     # NOTE: Ctrl-C is counted, not raised (see _plan_explain.alternatives).
     with Presses() as presses:
@@ -143,7 +149,7 @@ def deal_values(
                         lo[x0 + i] = up[x0 + i] = 1.0
                         scoped = _solve(m, lo, up, free, opts, watch)
                         presses.check()
-            if scoped is not None and scoped[0] is not SolveStatus.INFEASIBLE:
+            if scoped is not None and (scoped[0] is not SolveStatus.INFEASIBLE or excluded[i]):
                 (status, objective), scope = scoped, "company"
             elif not presses.count:  # scope industry, or the others' deals crowd it out
                 ref_status, ref = reference(lower, upper, ())

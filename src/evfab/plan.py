@@ -121,7 +121,9 @@ class PlanResult:
             usable route reaches are rows too, with 0 routes).
         costs: Cost breakdown by category, undiscounted and discounted.
         capacity_values: Plant x year: discounted saving of one more car of capacity.
-        alternatives: Per program and route: cost of the best plan that uses that route.
+        alternatives: Per program and route: cost of the best plan that uses that route
+            (``scope`` says whether every company re-decided, or only those concerned:
+            then the cost is an upper bound; see ``PlanOptions.alternatives_scope``).
         explanations: Per program, sentences on why its routes won.
         shortfalls: Program-years short of demand, with where capacity could come from.
         timings: Seconds spent in inputs, build, solve, write-back, post-processing.
