@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -126,16 +127,38 @@ def test_the_plans_own_route_is_the_plan_in_either_scope() -> None:
     assert (own["scope"] == "industry").all() and (own["delta"].abs() < 1e-6).all()
 
 
-def test_every_integer_column_has_its_company() -> None:
-    world = evfab.compile(
-        evfab.Scenario.model_validate(generate(programs=40, plants=15, seed=3, scopes=True))
-    )
-    d, _ = plan_inputs(world, route_table(world))
+def test_every_integer_column_belongs_to_the_company_that_decides_it() -> None:
+    # Every kind of integer column: offers, modules, route switches, waivers, one plant a
+    # year (single-source programs) and licences kept (dormancy).
+    data = generate(programs=40, plants=15, seed=0, scopes=True, small_builds=True)
+    for offer in data["offers"]:
+        if offer["kind"] == "build_plant":
+            offer.update(module_capacity=50_000, max_modules=4, module_fee=400_000_000)
+    for p in data["programs"][::3]:
+        p["single_source"] = True
+    world = evfab.compile(evfab.Scenario.model_validate(data))
+    d, ix = plan_inputs(world, route_table(world))
     m = build_milp(d)
+    assert all(b > a for a, b in m.col_blocks.values()), m.col_blocks
     who = owners(m, d)
     integer = m.integrality()
     assert (who[integer] >= 0).all() and (who[~integer] == -1).all()
-    assert who.max() < len(d.budget)
+    # Who decides, read from the scenario by id (not from the planner's arrays).
+    taker = {o["id"]: ix.companies.index(o["to"]) for o in data["offers"]}
+    maker = {g["id"]: ix.companies.index(g["company"]) for g in data["programs"]}
+
+    def of_route(r: int) -> int:
+        return maker[ix.programs[d.route_program[r]]]
+
+    x0, x1 = m.col_blocks["x"]
+    assert who[x0:x1].tolist() == [taker[o] for o in ix.offers]
+    assert who[m.m_of_offer[m.m_offer]].tolist() == [taker[ix.offers[o]] for o in m.m_offer]
+    z0, z1 = m.col_blocks["z"]
+    assert who[z0:z1].tolist() == [of_route(r) for r in m.z_route]
+    w0, w1 = m.col_blocks["w"]
+    assert who[w0:w1].tolist() == [taker[ix.offers[o]] for o in d.waiver_offer]
+    assert who[m.s_col_of_q].tolist() == [of_route(m.q_route[q]) for q in m.s_q]
+    assert who[m.k_of_route[m.k_route]].tolist() == [of_route(r) for r in m.k_route]
     for g in range(len(d.program_company)):
         assert d.program_company[g] in route_companies(d, g)
     for o in range(len(d.offer_company)):
@@ -205,3 +228,91 @@ def test_a_deal_excluding_a_taken_one_needs_no_exact_re_solve(
     deals = priced(world, "company").deal_values.set_index("offer")
     assert deals.loc["st2", "status"] == "infeasible"
     assert len(solves) == 1  # the restricted re-solve only: the plan is the reference
+
+
+# Two newcomers and a host with two plants. n2 builds at one plant a year (single source).
+# Handed a plan that is feasible but not the best (as a run stopped at its time limit may
+# be), with n2 at the host's dearer plant, a restricted reference keeps n2 there too: the
+# stake st1 would be credited with what only n2's held choice loses.
+STOPPED = (
+    CROWD.replace("FILL", "0.0")
+    .replace(
+        """  - {id: ip2,""",
+        """  - {id: hq, name: HQ, operator: host, status: operating, opened: 2020-01,
+     phases: [{capacity: 10000, ready: 2020-01}], sources: [a]}
+  - {id: ip2,""",
+    )
+    .replace(
+        "lost_margin: 30000, min_fill: 0.0, sources: [a]}\noffers:",
+        "lost_margin: 30000, min_fill: 0.0, single_source: true, sources: [a]}\noffers:",
+    )
+    .replace(
+        """  - {id: st2, kind: plant_stake, to: n2, plant: ip2, share: 1.0, fixed_fee: 50000000,
+     lead_months: 0, closing_months: 0, sources: [a]}
+""",
+        """  - {id: cm2b, kind: contract_manufacturing, to: n2, host: host, plant: hq,
+     fee_per_unit: 1500, lead_months: 0, sources: [a]}
+""",
+    )
+)
+
+
+def test_a_deal_saving_in_company_scope_is_a_lower_bound_even_for_a_stopped_plan() -> None:
+    from types import SimpleNamespace
+
+    from evfab._highs import new_highs, pass_milp, run
+    from evfab._plan_deals import deal_values
+    from evfab._plan_shortfalls import _with_bounds
+
+    world = evfab.compile(evfab.loads(STOPPED, file="stopped.yaml"))
+    d, ix = plan_inputs(world, route_table(world))
+    m = build_milp(d)
+    v = m.vectors()
+    lo, up = v["lower"].copy(), v["upper"].copy()
+    x0 = m.col_blocks["x"][0]
+    for o in ("cm1", "cm2", "cm2b"):  # every contract taken, no stake
+        lo[x0 + ix.offers.index(o)] = 1.0
+    up[x0 + ix.offers.index("st1")] = 0.0
+    hq = ix.plants.index("hq")
+    for j, q in enumerate(m.s_q.tolist()):  # n2 single-sourced at hp, not hq
+        if d.route_plant[m.q_route[q]] == hq:
+            up[m.s_col_of_q[j]] = 0.0
+    h = new_highs()
+    pass_milp(h, _with_bounds(m, lo, up))
+    worse = run(h)
+    kinds = ["offer"] * len(ix.offers)
+    saves = {}
+    for scope in ("industry", "company"):
+        out = deal_values(
+            d, ix, m, worse.col_value, kinds, SimpleNamespace(alternatives_scope=scope)
+        )
+        row = out.set_index("offer").loc["st1"]
+        assert row["status"] == "optimal" and row["scope"] == scope
+        saves[scope] = float(row["saves"])
+    assert saves["company"] <= saves["industry"] + 1e-6
+    assert saves["company"] > 0
+
+
+def test_a_ctrl_c_as_a_restricted_re_solve_ends_starts_no_exact_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+    import signal
+
+    from evfab import _plan_explain
+    from evfab._highs import SolveStatus
+
+    calls: list[str] = []
+    real = _plan_explain._resolve
+
+    def pressed(*args: object) -> object:
+        res = real(*args)  # type: ignore[arg-type]
+        calls.append(res.status.value)
+        if res.status is SolveStatus.INFEASIBLE and len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C lands as it ends
+        return res
+
+    monkeypatch.setattr(_plan_explain, "_resolve", pressed)
+    r = plan(crowd(1.0), PlanOptions(alternatives=True, alternatives_scope="company"))
+    assert r.ok and calls == ["infeasible"]
+    assert alt(r)["status"] == "not_priced" and pd.isna(alt(r)["scope"])

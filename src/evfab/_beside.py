@@ -9,7 +9,8 @@ must not wait for another :class:`Beside` (one made on the helper itself runs at
 place). Around ``os.fork()`` the helper is stopped, after finishing what it was given, so
 that the process forks with no thread of evfab's (a child would otherwise inherit a queue
 no thread serves, and Python 3.12+ warns on forking a process with threads); it starts
-again when next needed, in parent and child alike.
+again when next needed, in parent and child alike. (If a Ctrl-C interrupts that stop, the
+old helper finishes its queue beside the next one: for that while, two may run at once.)
 """
 
 from __future__ import annotations
@@ -81,7 +82,9 @@ def _stop() -> None:
     with _lock:
         jobs, thread = _jobs, _thread
         # NOTE: detached before the join, so that however the join ends (a Ctrl-C lands
-        # in it), the next job starts a new helper instead of queueing behind the sentinel.
+        # in it: CPython reports an error raised in a before-fork hook and forks anyway),
+        # the next job starts a new helper instead of queueing behind the sentinel; the
+        # old one then finishes its queue beside the new one.
         _jobs = _thread = None
         if jobs is None or thread is None:
             return

@@ -16,8 +16,12 @@ itself: a plan stopped at its gap or time limit would otherwise lend the deal sa
 that its other choices could have had anyway.
 
 In scope ``company`` (:mod:`evfab._plan_scope`) only the companies the deal concerns
-re-decide what follows from the deals; the others keep the plan's, and the saving is a
-lower bound on the exact one (measured against the reference re-solve in the same scope).
+re-decide what follows from the deals; the others keep the plan's. The saving is then
+measured against the exact reference (the plan itself when it is proven optimal, else one
+re-solve in scope industry, shared by every deal), so that it is a lower bound on the exact
+saving: the restricted re-solve with the deal costs at least what the exact one does. (A
+reference restricted in the same way could cost more than the deal's, and credit the deal
+with what only the held choices lose, when the plan is not optimal.)
 """
 
 from __future__ import annotations
@@ -104,7 +108,7 @@ def deal_values(
     lower[x0:x1] = upper[x0:x1] = taken.astype(np.float64)
     held = getattr(opts, "alternatives_scope", "industry") == "company"
     owner = owners(m, d) if held and len(col_value) == m.n_col else None
-    refs: dict[tuple[int, ...], tuple[SolveStatus, float]] = {}
+    refs: list[tuple[SolveStatus, float]] = []
     # Deals that exclude one the plan takes: infeasible in either scope (the deals are
     # fixed in both), so a restricted re-solve that says so needs no exact one after it.
     excluded = np.zeros(len(offers), bool)
@@ -120,16 +124,14 @@ def deal_values(
 
         optimal = plan is not None and within(plan, lower, upper)
 
-        def reference(
-            lo: FloatArray, up: FloatArray, key: tuple[int, ...]
-        ) -> tuple[SolveStatus, float]:
-            """The re-solve without the deal, in the same scope (the plan, if optimal)."""
+        def reference() -> tuple[SolveStatus, float]:
+            """The exact re-solve without the deal (the plan, if proven optimal), once."""
             if optimal:
                 assert plan is not None
                 return plan.status, plan.objective
-            if key not in refs:
-                refs[key] = _solve(m, lo, up, cost, opts, watch)
-            return refs[key]
+            if not refs:
+                refs.append(_solve(m, lower, upper, cost, opts, watch))
+            return refs[0]
 
         for k, i in enumerate(todo):
             presses.check()
@@ -144,7 +146,7 @@ def deal_values(
                 lo, up = lower.copy(), upper.copy()
                 group = deal_companies(d, i)
                 if hold_others(owner, col_value, lo, up, group):
-                    ref_status, ref = reference(lo, up, tuple(group.tolist()))
+                    ref_status, ref = reference()
                     if ref_status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
                         lo[x0 + i] = up[x0 + i] = 1.0
                         scoped = _solve(m, lo, up, free, opts, watch)
@@ -152,7 +154,7 @@ def deal_values(
             if scoped is not None and (scoped[0] is not SolveStatus.INFEASIBLE or excluded[i]):
                 (status, objective), scope = scoped, "company"
             elif not presses.count:  # scope industry, or the others' deals crowd it out
-                ref_status, ref = reference(lower, upper, ())
+                ref_status, ref = reference()
                 if ref_status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
                     lo, up = lower.copy(), upper.copy()
                     lo[x0 + i] = up[x0 + i] = 1.0

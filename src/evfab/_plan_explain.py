@@ -101,6 +101,9 @@ def alternatives(
                     res, scope = _resolve(m, lo, up, opts, watch), "company"
                     if res.status is SolveStatus.INFEASIBLE:  # crowded out by the others
                         res, scope = None, "industry"
+            if res is None and presses.count:  # stopped: no whole-industry MILP after it
+                rows.append(_unpriced(programs[g], ids[r]))
+                continue
             if res is None:
                 res = _resolve(m, lower, upper, opts, watch)
             presses.check()
@@ -140,7 +143,8 @@ def _targets(d: PlanInputs, ix: object, only: set[str] | None) -> IntArray:
 
 
 ALTERNATIVE_COLUMNS = ["program", "route", "cost", "delta", "cars", "status", "scope"]
-"""Columns of :func:`alternatives`: ``scope`` is None where no price was found."""
+"""Columns of :func:`alternatives`: ``scope`` is None where the pricing was stopped
+(``not_priced``, ``interrupted``)."""
 NOT_PRICED = "not_priced"
 """Status of an alternative left unpriced because the pricing was stopped (Ctrl-C)."""
 
