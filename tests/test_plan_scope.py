@@ -208,14 +208,24 @@ def test_cli_prices_in_company_scope(tmp_path: object) -> None:
     assert bad.exit_code == 2 and "is not one of" in bad.stderr
 
 
-def test_a_deal_excluding_a_taken_one_needs_no_exact_re_solve(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("fixed_fee: 50000000,\n", "fixed_fee: 50000000, excludes: [cm2],\n"),
+        (
+            "{id: n2, name: N2, kind: newcomer,",
+            "{id: n2, name: N2, kind: newcomer, capital_budget: 40000000,",
+        ),
+    ],
+    ids=["excludes a taken deal", "breaks the budget"],
+)
+def test_a_deal_infeasible_in_either_scope_needs_no_exact_re_solve(
+    monkeypatch: pytest.MonkeyPatch, old: str, new: str
 ) -> None:
     from evfab import _plan_deals
 
-    text = CROWD.replace("FILL", "0.0").replace(
-        "fixed_fee: 50000000,\n", "fixed_fee: 50000000, excludes: [cm2],\n"
-    )
+    text = CROWD.replace("FILL", "0.0").replace(old, new)
+    assert text != CROWD.replace("FILL", "0.0")
     world = evfab.compile(evfab.loads(text, file="crowd.yaml"))
     solves: list[object] = []
     real = _plan_deals._solve

@@ -109,12 +109,19 @@ def deal_values(
     held = getattr(opts, "alternatives_scope", "industry") == "company"
     owner = owners(m, d) if held and len(col_value) == m.n_col else None
     refs: list[tuple[SolveStatus, float]] = []
-    # Deals that exclude one the plan takes: infeasible in either scope (the deals are
-    # fixed in both), so a restricted re-solve that says so needs no exact one after it.
-    excluded = np.zeros(len(offers), bool)
+    # Deals infeasible in either scope, as the deals are fixed in both: those that exclude
+    # one the plan takes, and those whose fee, with the taker's deals as planned, breaks
+    # its budget (waivers and modules only add to it). A restricted re-solve that says so
+    # needs no exact one after it.
+    doomed = np.zeros(len(offers), bool)
     for a, b in d.exclusive.tolist():
-        excluded[a] |= bool(taken[b])
-        excluded[b] |= bool(taken[a])
+        doomed[a] |= bool(taken[b])
+        doomed[b] |= bool(taken[a])
+    spent = np.bincount(
+        d.offer_company[taken], weights=d.offer_fixed[taken], minlength=len(d.budget)
+    )
+    limit = d.budget[d.offer_company]
+    doomed |= spent[d.offer_company] + d.offer_fixed > limit + 1e-9 * np.abs(limit)
     rows = []
     # NOTE: Ctrl-C is counted, not raised (see _plan_explain.alternatives).
     with Presses() as presses:
@@ -151,7 +158,7 @@ def deal_values(
                         lo[x0 + i] = up[x0 + i] = 1.0
                         scoped = _solve(m, lo, up, free, opts, watch)
                         presses.check()
-            if scoped is not None and (scoped[0] is not SolveStatus.INFEASIBLE or excluded[i]):
+            if scoped is not None and (scoped[0] is not SolveStatus.INFEASIBLE or doomed[i]):
                 (status, objective), scope = scoped, "company"
             elif not presses.count:  # scope industry, or the others' deals crowd it out
                 ref_status, ref = reference()
