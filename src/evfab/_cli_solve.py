@@ -240,7 +240,7 @@ def pricing_tip(result: PlanResult, scope: str) -> str | None:
     return (
         f"pricing the alternatives and deals took {duration(spent)}: --alternatives-scope "
         "company lets only the companies concerned re-decide their deals (the others keep "
-        "the plan's), 10-40x faster on a large plan; each cost is then an upper bound and "
+        "the plan's), about 40x faster at 500 programs; each cost is then an upper bound and "
         "each saving a lower bound on the exact one"
     )
 

@@ -35,7 +35,7 @@ import pandas as pd
 from evfab._highs import Solution, SolveStatus, new_highs, pass_milp, run, within
 from evfab._milp import FloatArray, Milp
 from evfab._plan_model import PlanInputs
-from evfab._plan_scope import deal_companies, hold_others, owners
+from evfab._plan_scope import deal_companies, held_owners, hold_others
 from evfab._solve_watch import Presses, Progress
 
 DEAL_COLUMNS = ["offer", "kind", "to", "saves", "fee", "status", "scope"]
@@ -106,8 +106,7 @@ def deal_values(
     lower, upper = v["lower"].copy(), v["upper"].copy()
     # The plan's deals as they are; what follows from them is free to change.
     lower[x0:x1] = upper[x0:x1] = taken.astype(np.float64)
-    held = getattr(opts, "alternatives_scope", "industry") == "company"
-    owner = owners(m, d) if held and len(col_value) == m.n_col else None
+    owner = held_owners(m, d, opts, col_value)
     refs: list[tuple[SolveStatus, float]] = []
     # Deals infeasible in either scope, as the deals are fixed in both: those that exclude
     # one the plan takes, and those whose fee, with the taker's deals as planned, breaks

@@ -18,7 +18,7 @@ from evfab._options import _licence_options, _plant_options
 # The shortfalls live in their own module; the planner reaches them through this one.
 from evfab._plan_infeasible import shortfalls_when_infeasible
 from evfab._plan_model import FloatArray, IntArray, Milp, PlanInputs
-from evfab._plan_scope import hold_others, owners, route_companies
+from evfab._plan_scope import held_owners, hold_others, route_companies
 from evfab._plan_shortfalls import SHORTFALL_COLUMNS, _with_bounds, shortfalls
 from evfab._plan_values import capacity_values
 from evfab._policy_dates import lapses_unused
@@ -62,8 +62,7 @@ def alternatives(
     ids: list[str] = ix.routes.ids  # type: ignore[attr-defined]
     programs: list[str] = ix.programs  # type: ignore[attr-defined]
     q0 = m.col_blocks["q"][0]
-    held = getattr(opts, "alternatives_scope", "industry") == "company"
-    owner = owners(m, d) if held and len(sol.col_value) == m.n_col else None
+    owner = held_owners(m, d, opts, sol.col_value)
     rows = []
     # NOTE: Ctrl-C is counted, not raised, for the whole pricing (a KeyboardInterrupt may
     # surface at any bytecode, and would lose the plan); the re-solve running then is

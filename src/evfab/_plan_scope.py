@@ -62,6 +62,13 @@ def owners(m: Milp, d: PlanInputs) -> IntArray:
     return out
 
 
+def held_owners(m: Milp, d: PlanInputs, opts: object, col_value: FloatArray) -> IntArray | None:
+    """:func:`owners` when the options ask for scope ``company`` and the plan has values
+    to hold the others at; else None (every re-solve in scope ``industry``)."""
+    held = getattr(opts, "alternatives_scope", "industry") == "company"
+    return owners(m, d) if held and len(col_value) == m.n_col else None
+
+
 def _offers_of(d: PlanInputs, routes: IntArray) -> IntArray:
     """The offers some routes need."""
     ptr = d.route_offer_ptr
@@ -113,4 +120,12 @@ def hold_others(
     return True
 
 
-__all__ = ["SCOPES", "Scope", "deal_companies", "hold_others", "owners", "route_companies"]
+__all__ = [
+    "SCOPES",
+    "Scope",
+    "deal_companies",
+    "held_owners",
+    "hold_others",
+    "owners",
+    "route_companies",
+]

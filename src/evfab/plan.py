@@ -56,7 +56,7 @@ class PlanOptions:
         alternatives_scope: Who re-decides their deals when an alternative or a deal is
             priced: ``industry`` (everyone: the exact price) or ``company`` (only the
             companies concerned, the others keeping the plan's deals: a bound on the
-            exact price, 10-40x faster at industry scale; see :mod:`evfab._plan_scope`).
+            exact price, about 40x faster at 500 programs; see :mod:`evfab._plan_scope`).
         progress: Called during the main solve with a :class:`Progress` (best plan,
             bound, gap) on every better plan and about twice a second. Returning True
             stops the solve at HiGHS's next check with its best plan (status
