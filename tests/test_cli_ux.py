@@ -266,6 +266,23 @@ def test_help_still_shows_the_type_of_options_that_take_a_value() -> None:
     assert "<int" in res.stdout and "<path>" in res.stdout
 
 
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        (["validate"], r"FILE +\.\.\. +Scenario files"),
+        (["plan"], r"FILE +Scenario YAML file"),
+        (["plan"], r"--program +-p +ID +Show only"),
+        (["risk"], r"--route +-r +ID +Only these route ids"),
+        (["routes"], r"--program +-p +ID +Only this program id"),
+    ],
+)
+def test_help_names_arguments_and_ids_without_python_types(command: list[str], shown: str) -> None:
+    res = run(*command, "--help", columns="200")
+    assert res.exit_code == 0, res.stderr
+    assert re.search(shown, res.stdout), res.stdout
+    assert "<str>" not in res.stdout and "<list[" not in res.stdout
+
+
 # --- 5. "did you mean" for ids typed on the command line -----------------------------------
 
 

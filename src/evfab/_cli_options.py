@@ -80,6 +80,15 @@ SmallBuildsOpt = Annotated[
 """``generate``'s variant of :func:`evfab._generate_variants.shrink_builds`."""
 
 
+ProgramOpt = Annotated[
+    str | None, typer.Option("--program", "-p", metavar="ID", help="Only this program id.")
+]
+RouteIdsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--route", "-r", metavar="ID", help="Only these route ids (repeatable)."),
+]
+
+
 AltScope = Literal["industry", "company"]
 """``--alternatives-scope``'s values: :data:`evfab._plan_scope.Scope`'s (not imported
 here, as for :data:`PLAN_GAP`)."""
@@ -110,6 +119,7 @@ PlanProgramsOpt = Annotated[
     typer.Option(
         "--program",
         "-p",
+        metavar="ID",
         help="Show only this program's routes, production, plants and shortfalls "
         "(repeatable). The whole industry is still planned; --out's CSVs keep every "
         "program, its charts show these programs and their plants.",

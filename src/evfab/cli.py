@@ -39,6 +39,8 @@ from evfab._cli_options import (
     GapOpt,
     JsonOpt,
     PlanProgramsOpt,
+    ProgramOpt,
+    RouteIdsOpt,
     ScopesOpt,
     SmallBuildsOpt,
     TimeLimitOpt,
@@ -140,9 +142,7 @@ def show(file: FileArg, json_out: JsonOpt = False) -> None:
 @app.command()
 def routes(
     file: FileArg,
-    program: Annotated[
-        str | None, typer.Option("--program", "-p", help="Only this program id.")
-    ] = None,
+    program: ProgramOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Every route of each program: legality, manufacturer of record, badge, earliest SOP, claims."""
@@ -362,12 +362,8 @@ def generate(
 @app.command()
 def risk(
     file: FileArg,
-    program: Annotated[
-        str | None, typer.Option("--program", "-p", help="Only this program id.")
-    ] = None,
-    route: Annotated[
-        list[str] | None, typer.Option("--route", "-r", help="Only these route ids (repeatable).")
-    ] = None,
+    program: ProgramOpt = None,
+    route: RouteIdsOpt = None,
     use_plan: Annotated[
         bool, typer.Option("--plan", help="Sample the routes the planner chooses.")
     ] = False,
