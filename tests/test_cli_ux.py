@@ -266,6 +266,16 @@ def test_help_still_shows_the_type_of_options_that_take_a_value() -> None:
     assert "<int" in res.stdout and "<path>" in res.stdout
 
 
+def test_plan_help_groups_options_so_an_80_column_terminal_reads_them() -> None:
+    res = run("plan", "--help", columns="80")
+    assert res.exit_code == 0, res.stderr
+    for panel in ("Options", "Solver", "Pricing alternatives"):
+        assert f"─ {panel} ─" in res.stdout
+    # --no-alternatives widens only its own panel's table: the others' help stays one line.
+    assert "Print machine-readable JSON (see docs/json.md)." in res.stdout
+    assert "Write CSV tables and PNG charts into this folder." in res.stdout
+
+
 @pytest.mark.parametrize(
     ("command", "shown"),
     [

@@ -18,6 +18,11 @@ FileArg = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON (see docs/json.md).")
 ]
+SOLVER_PANEL = "Solver"
+"""The ``--help`` panel of the options that steer HiGHS."""
+PRICING_PANEL = "Pricing alternatives"
+"""The ``--help`` panel of ``plan``'s options on pricing alternatives and deals (its own
+table, so that ``--no-alternatives`` does not squeeze the other options' help)."""
 MAX_SAMPLES = 10_000_000
 """Most Monte Carlo samples a run may ask for (memory grows with them)."""
 
@@ -46,6 +51,7 @@ TimeLimitOpt = Annotated[
     typer.Option(
         "--time-limit",
         callback=positive,
+        rich_help_panel=SOLVER_PANEL,
         help="Seconds before the solver stops with its best plan (more than 0).",
     ),
 ]
@@ -57,6 +63,7 @@ GapOpt = Annotated[
     typer.Option(
         "--gap",
         callback=between(0.0, 1.0),
+        rich_help_panel=SOLVER_PANEL,
         help="Relative MIP gap at which to stop (0-1; 0.01 stops within 1% of the optimum).",
     ),
 ]
@@ -97,6 +104,7 @@ AltScopeOpt = Annotated[
     typer.Option(
         "--alternatives-scope",
         metavar="SCOPE",
+        rich_help_panel=PRICING_PANEL,
         help="Who re-decides their deals when an alternative or a deal is priced: industry "
         "(every company: the exact price, a whole-industry re-solve each) or company (only "
         "the companies concerned, the others keeping the plan's deals: a bound on the exact "
@@ -109,6 +117,7 @@ AlternativesOpt = Annotated[
     bool | None,
     typer.Option(
         "--alternatives/--no-alternatives",
+        rich_help_panel=PRICING_PANEL,
         help="Price each alternative route by re-solving the plan with only it for its "
         "program (default: only for scenarios of at most 60 usable routes). With "
         "--program, only that program's routes are priced.",
@@ -130,6 +139,8 @@ PlanProgramsOpt = Annotated[
 __all__ = [
     "MAX_SAMPLES",
     "PLAN_GAP",
+    "PRICING_PANEL",
+    "SOLVER_PANEL",
     "AltScope",
     "AltScopeOpt",
     "AlternativesOpt",
