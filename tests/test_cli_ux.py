@@ -266,6 +266,22 @@ def test_help_still_shows_the_type_of_options_that_take_a_value() -> None:
     assert "<int" in res.stdout and "<path>" in res.stdout
 
 
+def test_generate_seed_bound_is_checked_without_printing_its_digits_in_help(
+    tmp_path: Path,
+) -> None:
+    res = run("generate", "--help", columns="200")
+    assert "[x>=0]" in res.stdout and "9223372036854775807" not in res.stdout
+    res = run("generate", "-o", str(tmp_path / "g.yaml"), "--seed", str(2**63))
+    assert res.exit_code == 2
+    assert "must be at most 2**63 - 1, got 9223372036854775808" in flat(res.stderr)
+    assert not (tmp_path / "g.yaml").exists()
+    res = run(
+        "generate", "-o", str(tmp_path / "g.yaml"), "--seed", str(2**63 - 1), "--programs", "3"
+    )
+    assert res.exit_code == 0, res.stderr
+    assert (tmp_path / "g.yaml").is_file()
+
+
 def test_plan_help_groups_options_so_an_80_column_terminal_reads_them() -> None:
     res = run("plan", "--help", columns="80")
     assert res.exit_code == 0, res.stderr

@@ -39,6 +39,21 @@ def between(lo: float, hi: float) -> Callable[[float], float]:
     return check
 
 
+def at_most(hi: int, shown: str) -> Callable[[int], int]:
+    """A callback that takes a whole number up to ``hi`` (written ``shown`` in the message).
+
+    For bounds too large to read: an option's own ``max`` prints them in ``--help`` digit
+    by digit (``[0<=x<=9223372036854775807]``).
+    """
+
+    def check(value: int) -> int:
+        if value > hi:
+            raise typer.BadParameter(f"must be at most {shown}, got {value}")
+        return value
+
+    return check
+
+
 def positive(value: float | None) -> float | None:
     """The ``--time-limit`` callback: more than 0 seconds, or unset."""
     if value is not None and not value > 0:
@@ -151,6 +166,7 @@ __all__ = [
     "ScopesOpt",
     "SmallBuildsOpt",
     "TimeLimitOpt",
+    "at_most",
     "between",
     "positive",
 ]

@@ -44,6 +44,7 @@ from evfab._cli_options import (
     ScopesOpt,
     SmallBuildsOpt,
     TimeLimitOpt,
+    at_most,
     between,
 )
 from evfab._cli_out import files_first, probe_folder
@@ -329,7 +330,13 @@ def generate(
         int, typer.Option("--years", min=1, max=MAX_YEARS, help="Planning years.")
     ] = 10,
     seed: Annotated[
-        int, typer.Option("--seed", min=0, max=MAX_SEED, help="Random seed; same seed, same file.")
+        int,
+        typer.Option(
+            "--seed",
+            min=0,
+            callback=at_most(MAX_SEED, "2**63 - 1"),
+            help="Random seed; same seed, same file.",
+        ),
     ] = 0,
     scopes: ScopesOpt = False,
     small_builds: SmallBuildsOpt = False,
