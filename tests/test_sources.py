@@ -25,7 +25,7 @@ def sources_json(*args: str) -> dict[str, object]:
 @pytest.mark.parametrize("name", sorted(evfab.bundled()))
 def test_every_bundled_entity_lists_its_sources(name: str) -> None:
     """In-process over every entity (fast), matching what the CLI prints for each."""
-    from evfab.cli import _sources_of
+    from evfab._cli_pick import sources_of as _sources_of
 
     s = evfab.load(name)
     world = evfab.compile(s)
@@ -61,7 +61,7 @@ def test_cli_sources_of_a_route_and_the_plan() -> None:
 
 def test_the_discount_rate_cites_its_sources() -> None:
     from conftest import MINIMAL
-    from evfab.cli import _sources_of
+    from evfab._cli_pick import sources_of as _sources_of
 
     text = MINIMAL.replace("as_of:", "discount_rate_sources: [s1]\nas_of:", 1)
     s = evfab.loads(text)

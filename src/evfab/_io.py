@@ -13,8 +13,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from evfab._errors import EvfabError
 
 
@@ -180,23 +178,31 @@ def to_jsonable(obj: Any) -> Any:
     NaN and infinities (a cost not priced, a date never reached) become ``None``: JSON has
     no such numbers, and ``NaN`` in the text breaks strict parsers (jq, JavaScript).
     """
-    if isinstance(obj, float | np.floating):
-        return float(obj) if math.isfinite(obj) else None
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, dt.date):
-        return obj.isoformat()
-    if isinstance(obj, Enum):
-        return obj.value
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if hasattr(obj, "model_dump"):
-        return to_jsonable(obj.model_dump(mode="json"))
-    return obj
+    # Here, not at the top: the command line loads this module for every run, --help too.
+    import numpy as np
+
+    floats = (float, np.floating)
+
+    def conv(obj: Any) -> Any:
+        if isinstance(obj, floats):
+            return float(obj) if math.isfinite(obj) else None
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return {f.name: conv(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        if isinstance(obj, dict):
+            return {str(k): conv(v) for k, v in obj.items()}
+        if isinstance(obj, list | tuple):
+            return [conv(v) for v in obj]
+        if isinstance(obj, dt.date):
+            return obj.isoformat()
+        if isinstance(obj, Enum):
+            return obj.value
+        if isinstance(obj, np.integer):
+            return int(obj)
+        if hasattr(obj, "model_dump"):
+            return conv(obj.model_dump(mode="json"))
+        return obj
+
+    return conv(obj)
 
 
 def dumps(obj: Any) -> str:

@@ -37,6 +37,16 @@ from evfab._generate_industry import (
     draw_plants,
     draw_programs,
 )
+from evfab._generate_limits import (
+    MAX_COMPANIES,
+    MAX_HORIZON,
+    MAX_PLANTS,
+    MAX_PROGRAMS,
+    MAX_SEED,
+    MAX_YEARS,
+    MIN_COMPANIES,
+    MIN_START_YEAR,
+)
 from evfab._generate_offers import add_logistics, draw_offers
 from evfab._generate_variants import (
     MIN_CAPACITY,
@@ -47,24 +57,6 @@ from evfab._generate_variants import (
     shrink_builds,
 )
 
-MAX_PROGRAMS = 20_000
-"""Most programs :func:`generate` makes: ten times the largest benchmark size. At this
-size generating takes about 2 s, writing the YAML (12 MB) about 17 s and the process
-peaks near 600 MB; far more only eats memory and time."""
-MAX_PLANTS = 10_000
-"""Most existing plants :func:`generate` makes (ten times the largest benchmark size)."""
-MIN_COMPANIES = 2
-"""Fewest companies: one newcomer and one licensed automaker."""
-MAX_COMPANIES = 10_000
-"""Most companies :func:`generate` makes."""
-MAX_YEARS = 50
-"""Most planning years."""
-MIN_START_YEAR = 1990
-"""Earliest first planning year (a scenario's ``as_of`` is 1990 at the earliest)."""
-MAX_HORIZON = 2100
-"""Latest last planning year (``start_year + years - 1``), as a scenario's horizon allows."""
-MAX_SEED = 2**63 - 1
-"""Largest seed (a signed 64-bit integer, as command lines and JSON carry it)."""
 DEFAULT_START_YEAR = 2025
 """First planning year when none is given."""
 
