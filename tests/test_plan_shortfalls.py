@@ -190,6 +190,39 @@ def test_cli_prints_the_cars_that_cannot_be_built(write_scenario) -> None:  # ty
     )
 
 
+CROWDED = (
+    "name: crowded\nhorizon: 2030\n"
+    + _HEAD
+    + """\
+policy: [{since: 2020-01-01, sources: [a]}]
+companies: [{id: n1, name: N1, kind: newcomer}]
+licences: [{id: n1-bev, holder: n1, status: held, sources: [a]}]
+plants:
+  - {id: p1, name: P1, operator: n1, status: operating, opened: 2020-01, phases: [{capacity: 100000, ready: 2020-01}]}
+programs:
+  - {id: g1, company: n1, name: G1, target_sop: 2030-01, demand: {2030: 80000}, badge: own, lost_margin: 30000, min_fill: 1.0}
+  - {id: g2, company: n1, name: G2, target_sop: 2030-01, demand: {2030: 60000}, badge: own, lost_margin: 10000, min_fill: 1.0}
+"""
+)
+"""P1's 100,000 cars cannot hold both programs' full demand (140,000): building the most
+cars, G1 (the dearer to lose) takes 80,000 and G2 is left 20,000."""
+
+
+def test_an_infeasible_shortfall_says_what_other_programs_build_at_its_plants() -> None:
+    r = _plan(CROWDED)
+    assert r.status is PlanStatus.INFEASIBLE
+    why = dict(zip(r.shortfalls["program"], r.shortfalls["explanation"], strict=True))
+    assert set(why) == {"g2"}
+    # Without the last sentence, 100,000 cars of legal capacity against 40,000 that cannot
+    # be built read as a contradiction.
+    assert why["g2"] == (
+        "G2 (g2, N1) in 2030: 40,000 of 60,000 cars cannot be built, 40,000 below the "
+        "minimum: the program must build at least 100% of demand (60,000 cars); usable routes "
+        "offer at most 100,000 cars of legal capacity that year, at 1 plant. In the plan that "
+        "builds the most cars, other programs build 80,000 cars at its plant that year."
+    )
+
+
 # --- C. where cars could come from -----------------------------------------------------------
 
 BLOCKED = (

@@ -20,8 +20,11 @@ from evfab._highs import SolveStatus, solve
 from evfab._plan_model import FloatArray, Milp, PlanInputs
 from evfab._plan_shortfalls import (
     SHORTFALL_COLUMNS,
+    _cars_by_plant,
     _context,
     _explain_row,
+    _others_there,
+    _plan_rows,
     _route_id,
     _use_of_columns,
     _with_bounds,
@@ -61,7 +64,16 @@ def shortfalls_when_infeasible(
     rows = []
     if res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
         q0, q1 = m.col_blocks["q"]
-        ctx = _context(world, routes, d, _use_of_columns(world, d, ix, m, res.col_value[q0:q1]))
+        q = res.col_value[q0:q1]
+        ctx = _context(world, routes, d, _use_of_columns(world, d, ix, m, q))
+        # What the other programs build where each one falls short: capacity it could use
+        # (its legal capacity counts it) but that their own minimums hold.
+        by_plant = _cars_by_plant(
+            np.asarray(world.plant_ids)[_plan_rows(world, ix)[d.route_plant[m.q_route]]],
+            d.years[m.q_year],
+            np.asarray(world.program_ids)[d.route_program[m.q_route]],
+            q,
+        )
         causes, every = binding_causes(world, d, ix, m)
         u = res.col_value[u0:u1]
         need = u - (1.0 - d.min_fill[m.u_program]) * demand
@@ -71,7 +83,10 @@ def shortfalls_when_infeasible(
             # The sentence counts every car the relaxed plan cannot build (u), and how many
             # of them fall below the minimum (the row's `missing`).
             fill = float(d.min_fill[m.u_program[k]])
-            why = causes.get(g) or every
+            why = list(causes.get(g) or every)
+            lead = "In the plan that builds the most cars, other programs build"
+            if others := _others_there(ctx, by_plant, g, year, lead):
+                why.append(others)
             text = _explain_row(world, g, year, float(u[k]), float(demand[k]), ctx, why, fill)
             rows.append(
                 {"program": g, "year": year, "missing": float(need[k]), "explanation": text}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -347,13 +348,13 @@ def shortfalls(
         else _use_bound(world, d, ix, unmet)
     )
     ctx = _context(world, routes, d, used)
-    # NOTE: the plan's cars by plant and year, by program, summed once: a filter of the
-    # production table per row took 7 of 9 s of a 2,000-program plan's post-processing.
-    by_plant: dict[tuple[str, int], dict[str, float]] = {}
-    if production is not None and len(production):
-        sums = production.groupby(["plant", "year", "program"])["cars"].sum()
-        for (plant, when, h), c in zip(sums.index.tolist(), sums.tolist(), strict=True):
-            by_plant.setdefault((str(plant), int(when)), {})[str(h)] = float(c)
+    by_plant = (
+        _cars_by_plant(
+            production["plant"], production["year"], production["program"], production["cars"]
+        )
+        if production is not None
+        else {}
+    )
     rows = []
     for u in records(unmet):
         g, year = str(u["program"]), int(u["year"])
@@ -368,19 +369,36 @@ def shortfalls(
     return pd.DataFrame(rows, columns=SHORTFALL_COLUMNS)
 
 
+ByPlant = dict[tuple[str, int], dict[str, float]]
+"""A plan's cars by (plant, year), by program."""
+
+
+def _cars_by_plant(plants: Any, years: Any, programs: Any, cars: Any) -> ByPlant:
+    """A plan's cars by (plant, year), by program, from one entry per production row (any
+    sequences of equal length)."""
+    # NOTE: summed once: a filter of the production table per shortfall row took 7 of 9 s
+    # of a 2,000-program plan's post-processing.
+    frame = pd.DataFrame({"plant": plants, "year": years, "program": programs, "cars": cars})
+    sums = frame[frame["cars"] > 0.0].groupby(["plant", "year", "program"])["cars"].sum()
+    out: ByPlant = {}
+    for (plant, when, h), c in zip(sums.index.tolist(), sums.tolist(), strict=True):
+        out.setdefault((str(plant), int(when)), {})[str(h)] = float(c)
+    return out
+
+
 def _others_there(
-    ctx: _Context, by_plant: dict[tuple[str, int], dict[str, float]], g: str, year: int
+    ctx: _Context, by_plant: ByPlant, g: str, year: int, lead: str = "Other programs build"
 ) -> str:
     """How many cars other programs build, in ``year``, at the plants where program ``g``
-    has a usable route with capacity then ("" if none); ``by_plant`` holds the plan's cars
-    by plant and year, by program."""
+    has a usable route with capacity then ("" if none), after ``lead``; ``by_plant`` holds
+    the plan's cars (:func:`_cars_by_plant`)."""
     plants = {r.plant for r in ctx.of_program(g) if r.usable and r.capacity.get(year, 0) > 0}
     cars = sum(c for p in plants for h, c in by_plant.get((p, year), {}).items() if h != g)
     if cars < 0.5:
         return ""
     n = len(plants)
     where = "its plant" if n == 1 else f"its {n} plants"
-    return f"Other programs build {cars:,.0f} cars at {where} that year."
+    return f"{lead} {cars:,.0f} cars at {where} that year."
 
 
 def _route_id(ix: object, r: int) -> str:
