@@ -219,7 +219,7 @@ def test_an_infeasible_shortfall_says_what_other_programs_build_at_its_plants() 
         "G2 (g2, N1) in 2030: 40,000 of 60,000 cars cannot be built, 40,000 below the "
         "minimum: the program must build at least 100% of demand (60,000 cars); usable routes "
         "offer at most 100,000 cars of legal capacity that year, at 1 plant. In the plan that "
-        "builds the most cars, other programs build 80,000 cars at its plant that year."
+        "builds the most cars, other programs build 80,000 cars at its plant that year (g1)."
     )
 
 
@@ -365,7 +365,7 @@ def test_a_shortfall_says_what_other_programs_build_at_its_plants_and_what_holds
     # P1's 100k go to g1 (30,000 a car lost, against g2's 10,000); P2 is ready only a year
     # after its build starts, 2031-01-01. g2 in 2030: all 40,000 missing.
     text = _shortfalls(SHARED)[("g2", 2030)]
-    assert "Other programs build 100,000 cars at its plant that year." in text
+    assert "Other programs build 100,000 cars at its plant that year (g1)." in text
     assert (
         "route own:n1-bev@build:p2, which starts only 2031-01 (decision 0 months + first phase build)."
         in text
@@ -411,3 +411,15 @@ def test_a_budget_short_of_the_modules_a_new_licence_needs_is_named() -> None:
         "N1's capital budget of 1.15bn CNY is below the one-off fees of its only route with "
         "capacity that year (apply:apply@build:np, needs 1.2bn)."
     ) in said
+
+
+def test_a_shortfall_names_the_programs_that_build_most_at_its_plants() -> None:
+    from evfab._plan_shortfalls import _most
+
+    assert _most({}) == ""
+    assert _most({"g2": 0.2}) == ""  # under half a car: none
+    assert _most({"g2": 80000.0}) == " (g2)"
+    assert _most({"g3": 20000.0, "g2": 80000.0}) == " (g2 80,000, g3 20,000)"
+    # The most first, ties by id; beyond three, a count.
+    cars = {"g5": 10.0, "g4": 30.0, "g3": 30.0, "g2": 40.0, "g1": 5.0}
+    assert _most(cars) == " (g2 40, g3 30, g4 30 and 2 more)"

@@ -390,15 +390,37 @@ def _others_there(
     ctx: _Context, by_plant: ByPlant, g: str, year: int, lead: str = "Other programs build"
 ) -> str:
     """How many cars other programs build, in ``year``, at the plants where program ``g``
-    has a usable route with capacity then ("" if none), after ``lead``; ``by_plant`` holds
-    the plan's cars (:func:`_cars_by_plant`)."""
+    has a usable route with capacity then, and which build most ("" if none), after
+    ``lead``; ``by_plant`` holds the plan's cars (:func:`_cars_by_plant`)."""
     plants = {r.plant for r in ctx.of_program(g) if r.usable and r.capacity.get(year, 0) > 0}
-    cars = sum(c for p in plants for h, c in by_plant.get((p, year), {}).items() if h != g)
+    by_other: dict[str, float] = {}
+    for p in plants:
+        for h, c in by_plant.get((p, year), {}).items():
+            if h != g:
+                by_other[h] = by_other.get(h, 0.0) + c
+    cars = sum(by_other.values())
     if cars < 0.5:
         return ""
     n = len(plants)
     where = "its plant" if n == 1 else f"its {n} plants"
-    return f"{lead} {cars:,.0f} cars at {where} that year."
+    return f"{lead} {cars:,.0f} cars at {where} that year{_most(by_other)}."
+
+
+OTHERS_NAMED = 3
+"""Most programs a shortfall names among those that build at its plants."""
+
+
+def _most(by_other: dict[str, float]) -> str:
+    """The programs that build most of ``by_other``'s cars, as a parenthesis: ``(g2)`` for
+    one, ``(g2 80,000, g3 20,000 and 2 more)`` for several; "" for none."""
+    top = sorted((h for h, c in by_other.items() if c >= 0.5), key=lambda h: (-by_other[h], h))
+    if not top:
+        return ""
+    if len(top) == 1:
+        return f" ({top[0]})"
+    named = ", ".join(f"{h} {by_other[h]:,.0f}" for h in top[:OTHERS_NAMED])
+    more = len(top) - OTHERS_NAMED
+    return f" ({named}{f' and {more} more' if more > 0 else ''})"
 
 
 def _route_id(ix: object, r: int) -> str:
