@@ -219,7 +219,8 @@ def test_an_infeasible_shortfall_says_what_other_programs_build_at_its_plants() 
         "G2 (g2, N1) in 2030: 40,000 of 60,000 cars cannot be built, 40,000 below the "
         "minimum: the program must build at least 100% of demand (60,000 cars); usable routes "
         "offer at most 100,000 cars of legal capacity that year, at 1 plant. In the plan that "
-        "builds the most cars, other programs build 80,000 cars at its plant that year (g1)."
+        "comes closest to every minimum, other programs build 80,000 cars at its plant that year "
+        "(g1)."
     )
 
 
@@ -411,6 +412,35 @@ def test_a_budget_short_of_the_modules_a_new_licence_needs_is_named() -> None:
         "N1's capital budget of 1.15bn CNY is below the one-off fees of its only route with "
         "capacity that year (apply:apply@build:np, needs 1.2bn)."
     ) in said
+
+
+OPTIONAL = CROWDED.replace(
+    "demand: {2030: 80000}, badge: own, lost_margin: 30000, min_fill: 1.0}",
+    "demand: {2030: 80000}, badge: own, lost_margin: 30000}",
+).replace(
+    "  - {id: g2,",
+    "  - {id: g3, company: n1, name: G3, target_sop: 2030-01, demand: {2030: 50000}, "
+    "badge: own, lost_margin: 20000, min_fill: 1.0}\n  - {id: g2,",
+)
+"""P1's 100,000 cars against G2's and G3's minimums (60,000 and 50,000) and G1's 80,000
+optional cars (no minimum, the dearest to lose): only 10,000 minimum cars are out of reach."""
+
+
+def test_optional_cars_give_way_to_minimums_in_an_infeasible_plans_shortfalls() -> None:
+    r = _plan(OPTIONAL)
+    assert r.status is PlanStatus.INFEASIBLE
+    # Pricing every unbuilt car alike let G1's optional 80,000 cars take P1 and reported
+    # 90,000 cars below the minimums, blaming G1 for them.
+    assert r.shortfalls["missing"].sum() == pytest.approx(10000)
+    why = dict(zip(r.shortfalls["program"], r.shortfalls["explanation"], strict=True))
+    assert set(why) == {"g2"}  # the cheaper of the two to leave short
+    assert why["g2"] == (
+        "G2 (g2, N1) in 2030: 10,000 of 60,000 cars cannot be built, 10,000 below the "
+        "minimum: the program must build at least 100% of demand (60,000 cars); usable routes "
+        "offer at most 100,000 cars of legal capacity that year, at 1 plant. In the plan that "
+        "comes closest to every minimum, other programs build 50,000 cars at its plant that "
+        "year (g3)."
+    )
 
 
 def test_a_shortfall_names_the_programs_that_build_most_at_its_plants() -> None:

@@ -27,7 +27,6 @@ from evfab._plan_shortfalls import (
     _plan_rows,
     _route_id,
     _use_of_columns,
-    _with_bounds,
 )
 from evfab._route_table import RouteTable
 from evfab._world import World
@@ -49,25 +48,17 @@ def shortfalls_when_infeasible(
     Returns:
         Columns program, year, missing (cars below the required minimum), explanation.
     """
-    v = m.vectors()
     u0, u1 = m.col_blocks["u"]
-    upper = v["upper"].copy()
     demand = d.demand[m.u_program, m.u_year]
-    upper[u0:u1] = demand
-    # Price the shortfall heavily so the relaxed plan fills every minimum it can.
-    lower = v["lower"]
-    relaxed = _with_bounds(m, lower, upper)
-    cost = v["cost"].copy()
-    cost[u0:u1] += 1e3 * (1.0 + np.abs(cost).max(initial=1.0))
-    relaxed = dataclasses.replace(relaxed, cost=[cost])
+    relaxed, b0 = _below_minimums(m, d)
     res = solve(relaxed)
     rows = []
     if res.status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
         q0, q1 = m.col_blocks["q"]
         q = res.col_value[q0:q1]
         ctx = _context(world, routes, d, _use_of_columns(world, d, ix, m, q))
-        # What the other programs build where each one falls short: capacity it could use
-        # (its legal capacity counts it) but that their own minimums hold.
+        # What the other programs build where each one falls short, in the plan that comes
+        # closest to every minimum: the cars it competes with at its plants.
         by_plant = _cars_by_plant(
             np.asarray(world.plant_ids)[_plan_rows(world, ix)[d.route_plant[m.q_route]]],
             d.years[m.q_year],
@@ -75,8 +66,8 @@ def shortfalls_when_infeasible(
             q,
         )
         causes, every = binding_causes(world, d, ix, m)
-        u = res.col_value[u0:u1]
-        need = u - (1.0 - d.min_fill[m.u_program]) * demand
+        need = res.col_value[b0 : b0 + (u1 - u0)]
+        u = res.col_value[u0:u1] + need
         for k in np.nonzero(need > 0.5)[0]:
             g = str(world.program_ids[m.u_program[k]])
             year = int(d.years[m.u_year[k]])
@@ -84,7 +75,7 @@ def shortfalls_when_infeasible(
             # of them fall below the minimum (the row's `missing`).
             fill = float(d.min_fill[m.u_program[k]])
             why = list(causes.get(g) or every)
-            lead = "In the plan that builds the most cars, other programs build"
+            lead = "In the plan that comes closest to every minimum, other programs build"
             if others := _others_there(ctx, by_plant, g, year, lead):
                 why.append(others)
             text = _explain_row(world, g, year, float(u[k]), float(demand[k]), ctx, why, fill)
@@ -92,6 +83,40 @@ def shortfalls_when_infeasible(
                 {"program": g, "year": year, "missing": float(need[k]), "explanation": text}
             )
     return pd.DataFrame(rows, columns=SHORTFALL_COLUMNS)
+
+
+def _below_minimums(m: Milp, d: PlanInputs) -> tuple[Milp, int]:
+    """A copy of ``m`` in which every program-year may fall below its minimum, each car
+    below it priced far above any other cost: the plan that comes closest to every minimum.
+
+    The cars a program may leave unbuilt anyway (its ``u`` column, up to ``1 - min_fill``
+    of demand) keep their lost margin; a new column per program-year carries those below
+    the minimum, in the same demand row. Pricing every unbuilt car alike instead would let
+    a program's optional cars crowd another program's minimum out, and blame the latter.
+
+    Returns:
+        The model, and the first column of the below-minimum block (one column per ``u``
+        column, in the same order).
+    """
+    u0, u1 = m.col_blocks["u"]
+    n = u1 - u0
+    cost = np.concatenate(m.cost) if m.cost else np.zeros(0)
+    penalty = 1e3 * (1.0 + np.abs(cost).max(initial=1.0))
+    d0, d1 = m.row_blocks["demand"]  # row d0 + k holds column u0 + k
+    b0 = m.n_col
+    out = dataclasses.replace(
+        m,
+        cost=[*m.cost, cost[u0:u1] + penalty],
+        lower=[*m.lower, np.zeros(n)],
+        upper=[*m.upper, d.min_fill[m.u_program] * d.demand[m.u_program, m.u_year]],
+        integer=[*m.integer, np.zeros(n, bool)],
+        rows=[*m.rows, np.arange(d0, d1, dtype=np.int64)],
+        cols=[*m.cols, np.arange(b0, b0 + n, dtype=np.int64)],
+        vals=[*m.vals, np.ones(n)],
+        col_blocks={**m.col_blocks, "below": (b0, b0 + n)},
+        n_col=b0 + n,
+    )
+    return out, b0
 
 
 DIAGNOSE_SECONDS = 30.0
