@@ -5,8 +5,9 @@ this script), repeated and interleaved; the *floor* is a Python that only import
 rich (what any typer CLI pays). With ``--rev REV`` the same cases also run on the package as
 of that git revision, side by side.
 
-Cases: ``evfab --help``, ``evfab plan --help``, a mistyped option (``plan xiaomi-2022
+Cases: ``evfab --help``, ``evfab plan --help``, an invalid option value (``plan xiaomi-2022
 --time-limit 0``, exit 2) and a command that loads everything (``validate xiaomi-2022``).
+Each run's exit code is checked: a broken tree is not timed.
 
 Usage::
 
@@ -30,27 +31,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as c
 
-CASES: dict[str, list[str]] = {
-    "evfab --help": ["--help"],
-    "evfab plan --help": ["plan", "--help"],
-    "mistyped option (exit 2)": ["plan", "xiaomi-2022", "--time-limit", "0"],
-    "validate xiaomi-2022": ["validate", "xiaomi-2022"],
+CASES: dict[str, tuple[list[str], int]] = {
+    "evfab --help": (["--help"], 0),
+    "evfab plan --help": (["plan", "--help"], 0),
+    "invalid option value (exit 2)": (["plan", "xiaomi-2022", "--time-limit", "0"], 2),
+    "validate xiaomi-2022": (["validate", "xiaomi-2022"], 0),
 }
+"""Case -> (arguments, the exit code it must end with)."""
 FLOOR = "floor: import typer, rich"
 ENTRY = "import sys; sys.argv = ['evfab', *sys.argv[1:]]; from evfab._entry import main; main()"
 
 
-def once(args: list[str], src: Path) -> float:
+def once(args: list[str], src: Path, code: int = 0) -> float:
     """Seconds for one fresh interpreter to run ``evfab ARGS`` with the package in ``src``
-    (or the floor, ``args`` empty)."""
+    (or the floor, ``args`` empty), which must exit with ``code``."""
     # Both trees on PYTHONPATH, so that both load the same way (this tree through the
     # editable install's path entry measured ~0.1 s slower on `validate`, for no reason of
     # its code).
     env = dict(os.environ, COLUMNS="100", PYTHONPATH=str(src))
-    code = "import typer, rich.console, rich.text" if not args else ENTRY
+    script = "import typer, rich.console, rich.text" if not args else ENTRY
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, check=False)
-    return time.perf_counter() - t0
+    done = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True)
+    seconds = time.perf_counter() - t0
+    if done.returncode != code:
+        raise SystemExit(
+            f"evfab {' '.join(args)} with {src} exited {done.returncode}, not {code}:\n"
+            + done.stderr.decode(errors="replace")[-2000:]
+        )
+    return seconds
 
 
 def main() -> None:
@@ -69,8 +77,8 @@ def main() -> None:
             s[FLOOR].append(once([], c.ROOT / "src"))
             order = list(trees.items()) if i % 2 == 0 else list(reversed(trees.items()))
             for label, src in order:
-                for case, argv in CASES.items():
-                    s[f"{case} [{label}]"].append(once(argv, src))
+                for case, (argv, code) in CASES.items():
+                    s[f"{case} [{label}]"].append(once(argv, src, code))
     med = {k: c.median(v) for k, v in s.items()}
     floor = med[FLOOR]
     rows: list[list[str]] = [[FLOOR, "", c.fmt_s(floor), "1.00x", ""]]
