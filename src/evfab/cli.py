@@ -23,9 +23,9 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-# NOTE: only light modules load here, so that --help and a mistyped option answer in about
-# 0.3 s instead of 1.2 s; each command loads pandas, the scenario models and the engines
-# it needs when it runs.
+# NOTE: only light modules load here, so that --help and an invalid option answer in about
+# 0.4-0.6 s instead of 1.5-1.8 s (benchmarks/cli_start_bench.py); each command loads
+# pandas, the scenario models and the engines it needs when it runs.
 from evfab import _io
 from evfab._cli_console import size_to_stdout
 from evfab._cli_errors import CheckedScenarioError, ctrl_c_behind, interrupted, report
@@ -97,7 +97,7 @@ def _load(file: str) -> Scenario:
 
 
 def compile_world(s: Scenario) -> World:
-    """:func:`evfab.compile`."""
+    """:func:`evfab.compile`, loaded when a command first needs it."""
     from evfab._api import compile
 
     return compile(s)
