@@ -220,7 +220,7 @@ def test_an_infeasible_shortfall_says_what_other_programs_build_at_its_plants() 
         "minimum: the program must build at least 100% of demand (60,000 cars); usable routes "
         "offer at most 100,000 cars of legal capacity that year, at 1 plant. In the plan that "
         "comes closest to every minimum, other programs build 80,000 cars at its plant that year "
-        "(g1)."
+        "(g1). No other plant or offer in the scenario could supply them."
     )
 
 
@@ -439,7 +439,7 @@ def test_optional_cars_give_way_to_minimums_in_an_infeasible_plans_shortfalls() 
         "minimum: the program must build at least 100% of demand (60,000 cars); usable routes "
         "offer at most 100,000 cars of legal capacity that year, at 1 plant. In the plan that "
         "comes closest to every minimum, other programs build 50,000 cars at its plant that "
-        "year (g3)."
+        "year (g3). No other plant or offer in the scenario could supply them."
     )
 
 

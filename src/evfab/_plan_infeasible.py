@@ -74,11 +74,12 @@ def shortfalls_when_infeasible(
             # The sentence counts every car the relaxed plan cannot build (u), and how many
             # of them fall below the minimum (the row's `missing`).
             fill = float(d.min_fill[m.u_program[k]])
-            why = list(causes.get(g) or every)
+            why = causes.get(g) or every
             lead = "In the plan that comes closest to every minimum, other programs build"
-            if others := _others_there(ctx, by_plant, g, year, lead):
-                why.append(others)
-            text = _explain_row(world, g, year, float(u[k]), float(demand[k]), ctx, why, fill)
+            others = _others_there(ctx, by_plant, g, year, lead)
+            text = _explain_row(
+                world, g, year, float(u[k]), float(demand[k]), ctx, why, fill, others
+            )
             rows.append(
                 {"program": g, "year": year, "missing": float(need[k]), "explanation": text}
             )

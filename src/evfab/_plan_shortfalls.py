@@ -276,11 +276,13 @@ def _explain_row(
     ctx: _Context,
     causes: list[str] | None = None,
     min_fill: float = 0.0,
+    others: str = "",
 ) -> str:
     """One shortfall in words: the ``missing`` cars that cannot be built (and, given the
     program's ``min_fill``, how many of them are below its required minimum), its legal
     capacity that year, the ``causes`` that keep it from that capacity (budgets,
-    exclusions), and where cars could come from."""
+    exclusions), what ``others`` build there (:func:`_others_there`), and where cars could
+    come from."""
     prog = world.program_rows[g]
     company = world.company_name(str(prog["company"]))
     cap, plants = ctx.capacity(g)
@@ -305,11 +307,14 @@ def _explain_row(
         )
     if causes:
         text += " " + " ".join(causes)
+    if others:
+        text += " " + others
     hints = _where_from(world, g, year, ctx)
     if hints:
         text += " Could come from: " + "; ".join(hints) + "."
     elif not causes:
-        text += " No plant or offer in the scenario could supply them."
+        # A budget or an exclusion says what to change; other programs' cars do not.
+        text += f" No {'other ' if others else ''}plant or offer in the scenario could supply them."
     return text
 
 
@@ -362,9 +367,10 @@ def shortfalls(
         causes = _causes_in_inputs(
             world, d, ix, ctx.plan_routes(ctx.program_pos[g]), y, ctx.route_cap
         )
-        if by_plant and (others := _others_there(ctx, by_plant, g, year)):
-            causes.append(others)
-        text = _explain_row(world, g, year, float(u["cars"]), float(u["demand"]), ctx, causes)
+        others = _others_there(ctx, by_plant, g, year) if by_plant else ""
+        text = _explain_row(
+            world, g, year, float(u["cars"]), float(u["demand"]), ctx, causes, others=others
+        )
         rows.append({"program": g, "year": year, "missing": float(u["cars"]), "explanation": text})
     return pd.DataFrame(rows, columns=SHORTFALL_COLUMNS)
 
