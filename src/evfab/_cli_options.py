@@ -8,6 +8,15 @@ from typing import Annotated, Literal
 
 import typer
 
+from evfab._generate_limits import (
+    MAX_COMPANIES,
+    MAX_PLANTS,
+    MAX_PROGRAMS,
+    MAX_SEED,
+    MAX_YEARS,
+    MIN_COMPANIES,
+)
+
 FileArg = Annotated[
     str,
     typer.Argument(
@@ -100,6 +109,30 @@ SmallBuildsOpt = Annotated[
     ),
 ]
 """``generate``'s variant of :func:`evfab._generate_variants.shrink_builds`."""
+ProgramsOpt = Annotated[
+    int, typer.Option("--programs", min=1, max=MAX_PROGRAMS, help="Vehicle programs.")
+]
+PlantsOpt = Annotated[int, typer.Option("--plants", min=1, max=MAX_PLANTS, help="Existing plants.")]
+CompaniesOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--companies",
+        min=MIN_COMPANIES,
+        max=MAX_COMPANIES,
+        help="Companies (default programs/4).",
+    ),
+]
+YearsOpt = Annotated[int, typer.Option("--years", min=1, max=MAX_YEARS, help="Planning years.")]
+SeedOpt = Annotated[
+    int,
+    typer.Option(
+        "--seed",
+        min=0,
+        callback=at_most(MAX_SEED, "2**63 - 1"),
+        help="Random seed; same seed, same file.",
+    ),
+]
+"""``generate``'s size and seed (bounds from :mod:`evfab._generate_limits`)."""
 
 
 ProgramOpt = Annotated[
@@ -159,13 +192,20 @@ __all__ = [
     "AltScope",
     "AltScopeOpt",
     "AlternativesOpt",
+    "CompaniesOpt",
     "FileArg",
     "GapOpt",
     "JsonOpt",
     "PlanProgramsOpt",
+    "PlantsOpt",
+    "ProgramOpt",
+    "ProgramsOpt",
+    "RouteIdsOpt",
     "ScopesOpt",
+    "SeedOpt",
     "SmallBuildsOpt",
     "TimeLimitOpt",
+    "YearsOpt",
     "at_most",
     "between",
     "positive",

@@ -36,28 +36,24 @@ from evfab._cli_options import (
     PLAN_GAP,
     AlternativesOpt,
     AltScopeOpt,
+    CompaniesOpt,
     FileArg,
     GapOpt,
     JsonOpt,
     PlanProgramsOpt,
+    PlantsOpt,
     ProgramOpt,
+    ProgramsOpt,
     RouteIdsOpt,
     ScopesOpt,
+    SeedOpt,
     SmallBuildsOpt,
     TimeLimitOpt,
-    at_most,
+    YearsOpt,
     between,
 )
 from evfab._cli_out import files_first, probe_folder
 from evfab._fmt import plural
-from evfab._generate_limits import (
-    MAX_COMPANIES,
-    MAX_PLANTS,
-    MAX_PROGRAMS,
-    MAX_SEED,
-    MAX_YEARS,
-    MIN_COMPANIES,
-)
 
 if TYPE_CHECKING:
     from evfab._scenario import Scenario
@@ -325,33 +321,11 @@ def compare(
 @app.command()
 def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Scenario YAML to write.")],
-    programs: Annotated[
-        int, typer.Option("--programs", min=1, max=MAX_PROGRAMS, help="Vehicle programs.")
-    ] = 50,
-    plants: Annotated[
-        int, typer.Option("--plants", min=1, max=MAX_PLANTS, help="Existing plants.")
-    ] = 20,
-    companies: Annotated[
-        int | None,
-        typer.Option(
-            "--companies",
-            min=MIN_COMPANIES,
-            max=MAX_COMPANIES,
-            help="Companies (default programs/4).",
-        ),
-    ] = None,
-    years: Annotated[
-        int, typer.Option("--years", min=1, max=MAX_YEARS, help="Planning years.")
-    ] = 10,
-    seed: Annotated[
-        int,
-        typer.Option(
-            "--seed",
-            min=0,
-            callback=at_most(MAX_SEED, "2**63 - 1"),
-            help="Random seed; same seed, same file.",
-        ),
-    ] = 0,
+    programs: ProgramsOpt = 50,
+    plants: PlantsOpt = 20,
+    companies: CompaniesOpt = None,
+    years: YearsOpt = 10,
+    seed: SeedOpt = 0,
     scopes: ScopesOpt = False,
     small_builds: SmallBuildsOpt = False,
 ) -> None:
